@@ -1,0 +1,90 @@
+"""Rank / Borda count, Loomio-compatible (GOVERNANCE.md method 8).
+
+GOVERNANCE.md: "ranking k options gives position j (0-based) k - j points". We read that k as the
+number of options on the proposal (n), not the number a ballot ranked: with n = 3 the first
+place is worth 3, the second 2, the third 1, whatever the ballot's length, and unranked options
+get 0. This matches the worked example and means a short ballot cannot inflate its first choice.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+
+from coopfed.governance.methods.approval import (
+    LotDraw,
+    RankKey,
+    Status,
+    TieBreak,
+    select_top_k,
+)
+from coopfed.governance.methods.errors import check_ranking
+
+METHOD = "borda@1"
+
+
+@dataclass(frozen=True)
+class BordaResult:
+    options: tuple[str, ...]
+    ballots: int
+    totals: Mapping[str, int]
+    ranking: tuple[str, ...]
+    winners: tuple[str, ...]
+    status: Status
+    tied: tuple[str, ...]
+    lot: LotDraw | None
+    method: str = METHOD
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "method": self.method,
+            "options": list(self.options),
+            "ballots": self.ballots,
+            "totals": {option: self.totals[option] for option in self.options},
+            "ranking": list(self.ranking),
+            "winners": list(self.winners),
+            "status": self.status,
+            "tied": list(self.tied),
+            "lot": self.lot.to_dict() if self.lot else None,
+        }
+
+
+def validate_borda_ballot(
+    ranking: Sequence[str],
+    options: Sequence[str],
+    *,
+    min_ranked: int = 1,
+    require_complete: bool = False,
+) -> None:
+    """Raise InvalidBallot unless the ranking lists known options once each, long enough."""
+    check_ranking(ranking, options, len(options) if require_complete else min_ranked)
+
+
+def tally_borda(
+    options: Sequence[str],
+    ballots: Iterable[tuple[str, ...]],
+    k: int = 1,
+    *,
+    tie_break: TieBreak = "none",
+    seed: bytes = b"",
+) -> BordaResult:
+    """Position j (0-based) earns n - j points, n = number of options; the top k win."""
+    option_count = len(options)
+    totals = dict.fromkeys(options, 0)
+    kinds = Counter(ballots)
+    for ranking, count in kinds.items():
+        for position, option in enumerate(ranking):
+            totals[option] += (option_count - position) * count
+    keys: dict[str, RankKey] = {option: (totals[option],) for option in options}
+    top = select_top_k(options, keys, k, tie_break, seed)
+    return BordaResult(
+        options=tuple(options),
+        ballots=sum(kinds.values()),
+        totals=totals,
+        ranking=top.ranking,
+        winners=top.winners,
+        status=top.status,
+        tied=top.tied,
+        lot=top.lot,
+    )

@@ -1,0 +1,97 @@
+"""Dot voting (GOVERNANCE.md method 7): non-negative integers summing to at most D (or exactly D).
+
+Options are ranked by the dots they received; equal dots at the cut are a tie.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+
+from coopfed.governance.methods.approval import (
+    LotDraw,
+    RankKey,
+    Status,
+    TieBreak,
+    select_top_k,
+)
+from coopfed.governance.methods.errors import InvalidBallot
+
+METHOD = "dots@1"
+
+
+@dataclass(frozen=True)
+class DotsResult:
+    options: tuple[str, ...]
+    ballots: int
+    totals: Mapping[str, int]
+    ranking: tuple[str, ...]
+    winners: tuple[str, ...]
+    status: Status
+    tied: tuple[str, ...]
+    lot: LotDraw | None
+    method: str = METHOD
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "method": self.method,
+            "options": list(self.options),
+            "ballots": self.ballots,
+            "totals": {option: self.totals[option] for option in self.options},
+            "ranking": list(self.ranking),
+            "winners": list(self.winners),
+            "status": self.status,
+            "tied": list(self.tied),
+            "lot": self.lot.to_dict() if self.lot else None,
+        }
+
+
+def validate_dots_ballot(
+    ballot: Mapping[str, int],
+    options: Sequence[str],
+    dots: int,
+    *,
+    exact: bool = False,
+) -> None:
+    """Raise InvalidBallot unless the dots are non-negative integers within the budget D."""
+    for option, placed in ballot.items():
+        if option not in options:
+            raise InvalidBallot(f"ballot puts dots on {option!r}, not an option")
+        if isinstance(placed, bool) or not isinstance(placed, int):
+            raise InvalidBallot(f"dots on {option!r} are not an integer")
+        if placed < 0:
+            raise InvalidBallot(f"ballot puts {placed} dots on {option!r}, dots cannot be negative")
+    used = sum(ballot.values())
+    if exact and used != dots:
+        raise InvalidBallot(f"ballot uses {used} dots, exactly {dots} required")
+    if used > dots:
+        raise InvalidBallot(f"ballot uses {used} dots, at most {dots} allowed")
+
+
+def tally_dots(
+    options: Sequence[str],
+    ballots: Iterable[Mapping[str, int]],
+    k: int = 1,
+    *,
+    tie_break: TieBreak = "none",
+    seed: bytes = b"",
+) -> DotsResult:
+    """Sum the dots per option; the top k win. Ballots are assumed valid."""
+    totals = dict.fromkeys(options, 0)
+    ballot_count = 0
+    for ballot in ballots:
+        ballot_count += 1
+        for option, placed in ballot.items():
+            totals[option] += placed
+    keys: dict[str, RankKey] = {option: (totals[option],) for option in options}
+    top = select_top_k(options, keys, k, tie_break, seed)
+    return DotsResult(
+        options=tuple(options),
+        ballots=ballot_count,
+        totals=totals,
+        ranking=top.ranking,
+        winners=top.winners,
+        status=top.status,
+        tied=top.tied,
+        lot=top.lot,
+    )
