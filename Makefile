@@ -1,0 +1,39 @@
+# The two commands of the quick start: `make run` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+INSTALLED := $(VENV)/.installed
+
+.PHONY: run test lint typecheck pytest install clean bench
+
+$(INSTALLED): pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "coopfed needs Python 3.11 or newer (set PYTHON=python3.x)")'
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test,dev]'
+	@touch $@
+
+install: $(INSTALLED)
+
+# A demo co-op on SQLite at http://127.0.0.1:8000 (created on first run, kept afterwards).
+run: $(INSTALLED)
+	@test -f coopfed.toml || $(BIN)/coopfed init --url http://127.0.0.1:8000 --name "Demo Co-op" --handle demo --summary "A demonstration co-op running on coopfed."
+	$(BIN)/coopfed serve
+
+lint: $(INSTALLED)
+	$(BIN)/ruff check coopfed tests bench migrations
+	$(BIN)/ruff format --check coopfed tests bench migrations
+
+typecheck: $(INSTALLED)
+	$(BIN)/mypy
+
+pytest: $(INSTALLED)
+	$(BIN)/pytest
+
+test: lint typecheck pytest
+
+bench: $(INSTALLED)
+	@for b in bench/bench_*.py; do echo "== $$b"; $(BIN)/python $$b || exit 1; done
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

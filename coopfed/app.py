@@ -1,0 +1,48 @@
+"""Wiring only: build the Starlette app from settings; start the in-process worker."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator
+
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+
+from coopfed.node import Node
+from coopfed.settings import Settings, load_settings
+from coopfed.web import actors, discovery, home
+from coopfed.web.errors import http_exception, server_error
+from coopfed.worker import Worker
+
+
+def create_app(
+    settings: Settings, *, run_worker: bool | None = None, node: Node | None = None
+) -> Starlette:
+    node = node or Node.from_settings(settings)
+    in_process = settings.worker.in_process if run_worker is None else run_worker
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        stop = asyncio.Event()
+        task = asyncio.create_task(Worker(node).run(stop)) if in_process else None
+        try:
+            yield
+        finally:
+            stop.set()
+            if task is not None:
+                await task
+            await node.close()
+
+    app = Starlette(
+        routes=[*home.routes, *discovery.routes, *actors.routes],
+        exception_handlers={HTTPException: http_exception, Exception: server_error},
+        lifespan=lifespan,
+    )
+    app.state.node = node
+    return app
+
+
+def app_from_environment() -> Starlette:
+    """Factory for `uvicorn --factory coopfed.app:app_from_environment` (several web processes)."""
+    return create_app(load_settings())

@@ -1,0 +1,53 @@
+"""The `coopfed` command: what an operator or admin types.
+
+Every command takes `--config`; list/show commands take `--json`. Bad input exits with status 2
+and one line on stderr, never a traceback. Command names, options and `--json` fields are a
+contract that operators' scripts depend on: add, don't rename.
+
+Each command group lives in its own module with a `register(subparsers, common)` function.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+from coopfed import __version__
+from coopfed.cli import node_commands
+from coopfed.cli.support import CliError, Handler
+from coopfed.settings import SettingsError
+
+COMMAND_GROUPS = [node_commands]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="coopfed", description="coopfed: the server a platform co-op runs on its own machine"
+    )
+    parser.add_argument("--version", action="version", version=f"coopfed {__version__}")
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument(
+        "--config", help="path of the config file (default: $COOPFED_CONFIG or ./coopfed.toml)"
+    )
+    common.add_argument("-v", "--verbose", action="store_true", help="debug logging")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    for group in COMMAND_GROUPS:
+        group.register(sub, common)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    handler: Handler = args.handler
+    try:
+        return handler(args)
+    except (CliError, SettingsError) as exc:
+        print(f"coopfed: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,5 @@
+import sys
+
+from coopfed.cli import main
+
+sys.exit(main())

@@ -1,0 +1,164 @@
+"""Node commands: init, serve, worker, db upgrade|current, admin create."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import signal
+from pathlib import Path
+from typing import Any
+
+from coopfed.cli.init import init_node
+from coopfed.cli.support import (
+    CliError,
+    configure_logging,
+    print_json,
+    read_password,
+    run,
+    settings_from,
+)
+from coopfed.node import Node
+from coopfed.settings import Settings
+
+
+def cmd_init(args: argparse.Namespace) -> int:
+    init_node(args)
+    return 0
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from coopfed.app import create_app
+    from coopfed.store import migrate
+
+    settings = settings_from(args)
+    configure_logging(args)
+    migrate.upgrade(settings.database_url)  # once, here, before any web process starts
+    host = args.host or settings.server.host
+    port = args.port or settings.server.port
+    workers = args.workers or settings.server.workers
+    if workers == 1:
+        uvicorn.run(create_app(settings), host=host, port=port, proxy_headers=False)
+        return 0
+    # Each web process builds its own app from the same config (PostgreSQL recommended).
+    if args.config:
+        os.environ["COOPFED_CONFIG"] = str(Path(args.config).resolve())
+    uvicorn.run(
+        "coopfed.app:app_from_environment",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        proxy_headers=False,
+    )
+    return 0
+
+
+async def _run_worker(settings: Settings) -> int:
+    from coopfed.worker import Worker
+
+    node = Node.from_settings(settings)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    try:
+        await Worker(node).run(stop)
+    finally:
+        await node.close()
+    return 0
+
+
+def cmd_worker(args: argparse.Namespace) -> int:
+    settings = settings_from(args)
+    configure_logging(args)
+    return run(_run_worker(settings))
+
+
+def cmd_db_upgrade(args: argparse.Namespace) -> int:
+    from coopfed.store import migrate
+
+    settings = settings_from(args)
+    migrate.upgrade(settings.database_url)
+    print(f"database at revision {migrate.head_revision(settings.database_url)}")
+    return 0
+
+
+def cmd_db_current(args: argparse.Namespace) -> int:
+    from coopfed.store import migrate
+
+    settings = settings_from(args)
+    current = run(migrate.current_revision(settings.database_url))
+    head = migrate.head_revision(settings.database_url)
+    if args.json:
+        print_json({"current": current, "head": head, "up_to_date": current == head})
+    else:
+        state = "up to date" if current == head else f"head is {head}"
+        print(f"{current or 'empty'} ({state})")
+    return 0
+
+
+async def _create_admin(settings: Settings, username: str, password: str) -> None:
+    from coopfed.services.accounts import AccountError, create_local_account
+    from coopfed.services.setup import node_is_initialised
+
+    node = Node.from_settings(settings)
+    try:
+        async with node.engine.begin() as conn:
+            if not await node_is_initialised(conn):
+                raise CliError("this node has no co-op yet: run `coopfed init` first")
+            await create_local_account(
+                conn, username=username, password=password, is_admin=True, now=node.now()
+            )
+    except AccountError as exc:
+        raise CliError(str(exc)) from None
+    finally:
+        await node.close()
+
+
+def cmd_admin_create(args: argparse.Namespace) -> int:
+    settings = settings_from(args)
+    password = read_password(confirm=True)
+    run(_create_admin(settings, args.username, password))
+    print(f"admin account {args.username} created")
+    return 0
+
+
+def register(sub: Any, common: argparse.ArgumentParser) -> None:
+    init = sub.add_parser("init", parents=[common], help="create a node: config, database, keys")
+    init.add_argument("--url", required=True, help="public base URL, e.g. https://coop.example")
+    init.add_argument("--name", required=True, help="the co-op's name")
+    init.add_argument("--handle", required=True, help="the co-op's handle (the part before @)")
+    init.add_argument("--summary", default="", help="one paragraph about the co-op")
+    init.add_argument("--database-url", help="database URL (default: SQLite in the data dir)")
+    init.add_argument("--data-dir", help="data directory (default: ./data beside the config)")
+    init.add_argument("--force", action="store_true", help="replace an existing node (destroys it)")
+    init.set_defaults(handler=cmd_init)
+
+    serve = sub.add_parser("serve", parents=[common], help="run the web app and a worker")
+    serve.add_argument("--host", help="address to listen on (default: server.host)")
+    serve.add_argument("--port", type=int, help="port to listen on (default: server.port)")
+    serve.add_argument("--workers", type=int, help="web processes (default: server.workers)")
+    serve.set_defaults(handler=cmd_serve)
+
+    worker = sub.add_parser("worker", parents=[common], help="run the background worker alone")
+    worker.set_defaults(handler=cmd_worker)
+
+    db = sub.add_parser("db", help="database schema")
+    db_sub = db.add_subparsers(dest="db_command", required=True, metavar="COMMAND")
+    db_sub.add_parser("upgrade", parents=[common], help="apply all migrations").set_defaults(
+        handler=cmd_db_upgrade
+    )
+    current = db_sub.add_parser("current", parents=[common], help="show the schema revision")
+    current.add_argument("--json", action="store_true", help="machine-readable output")
+    current.set_defaults(handler=cmd_db_current)
+
+    admin = sub.add_parser("admin", help="admin accounts")
+    admin_sub = admin.add_subparsers(dest="admin_command", required=True, metavar="COMMAND")
+    create = admin_sub.add_parser(
+        "create", parents=[common], help="create a local admin (password from stdin or a prompt)"
+    )
+    create.add_argument("username")
+    create.set_defaults(handler=cmd_admin_create)

@@ -1,0 +1,52 @@
+"""Helpers shared by CLI command modules."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import getpass
+import json
+import logging
+import sys
+from collections.abc import Callable, Coroutine
+from typing import Any, TypeVar
+
+from coopfed.settings import Settings, load_settings
+
+Handler = Callable[[argparse.Namespace], int]
+Subparsers = "argparse._SubParsersAction[argparse.ArgumentParser]"
+T = TypeVar("T")
+
+
+class CliError(Exception):
+    """Bad input or a refused action: printed as one line, exit status 2."""
+
+
+def run(coroutine: Coroutine[Any, Any, T]) -> T:
+    return asyncio.run(coroutine)
+
+
+def settings_from(args: argparse.Namespace) -> Settings:
+    return load_settings(args.config)
+
+
+def print_json(value: Any) -> None:
+    print(json.dumps(value, indent=2, ensure_ascii=False, sort_keys=True))
+
+
+def configure_logging(args: argparse.Namespace) -> None:
+    level = logging.DEBUG if getattr(args, "verbose", False) else logging.INFO
+    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+
+def read_password(*, confirm: bool) -> str:
+    """From a prompt on a terminal, else the first line of stdin (for scripts)."""
+    if not sys.stdin.isatty():
+        line = sys.stdin.readline()
+        if not line:
+            raise CliError("no password given on standard input")
+        return line.rstrip("\r\n")
+    password = getpass.getpass("Password: ")
+    if confirm and getpass.getpass("Password again: ") != password:
+        raise CliError("the two passwords differ")
+    return password

@@ -1,0 +1,29 @@
+"""JSON-LD context and vocabulary constants for what coopfed sends.
+
+coopfed's own terms are defined INLINE in every document (never a context URL a peer would have
+to fetch); FEDERATION.md documents each term.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Final
+
+AS_NS: Final = "https://www.w3.org/ns/activitystreams"
+SECURITY_V1: Final = "https://w3id.org/security/v1"
+MULTIKEY_V1: Final = "https://w3id.org/security/multikey/v1"
+COOPFED_NS: Final = "https://coopfed.org/ns#"
+
+PUBLIC: Final = "https://www.w3.org/ns/activitystreams#Public"
+# Fedify serves `as:Public`, some older software plain `Public`: all three mean the public.
+PUBLIC_ALIASES: Final = frozenset({PUBLIC, "as:Public", "Public"})
+
+INLINE_TERMS: Final[dict[str, Any]] = {
+    "coopfed": COOPFED_NS,
+    "manuallyApprovesFollowers": "as:manuallyApprovesFollowers",
+    "toot": "http://joinmastodon.org/ns#",
+    "votersCount": "toot:votersCount",
+    "discoverable": "toot:discoverable",
+    "members": {"@id": "coopfed:members", "@type": "@id"},
+}
+
+CONTEXT: Final[list[Any]] = [AS_NS, SECURITY_V1, MULTIKEY_V1, INLINE_TERMS]

@@ -1,0 +1,38 @@
+"""Read-only facts about the node for discovery endpoints."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import text
+
+from coopfed.node import Node
+from coopfed.store import actors as actor_store
+
+
+@dataclass(frozen=True)
+class Usage:
+    people: int
+    open_registrations: bool
+
+
+async def is_public_actor(node: Node, username: str) -> bool:
+    async with node.engine.connect() as conn:
+        actor = await actor_store.get_local_actor(conn, username)
+    return actor is not None and actor.kind != "instance"
+
+
+async def usage(node: Node) -> Usage:
+    async with node.engine.connect() as conn:
+        people = await actor_store.count_local_actors(conn, "person")
+    # Applications open with the membership register (issue 6); until then admins add members.
+    return Usage(people=people, open_registrations=False)
+
+
+async def database_ok(node: Node) -> bool:
+    try:
+        async with node.engine.connect() as conn:
+            await conn.execute(text("SELECT 1"))
+    except Exception:
+        return False
+    return True

@@ -1,0 +1,54 @@
+"""Every canonical IRI this node mints. Nothing else builds our URLs by hand.
+
+IRIs are opaque to peers but must stay stable forever once published, so their shapes live in
+one place. Local actors (the co-op, members, projects, the instance actor) share one namespace.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from urllib.parse import quote
+
+
+@dataclass(frozen=True)
+class Uris:
+    base: str  # scheme://host[:port], no trailing slash
+
+    def actor(self, username: str) -> str:
+        return f"{self.base}/actors/{quote(username)}"
+
+    def actor_key(self, username: str) -> str:
+        return f"{self.actor(username)}#main-key"
+
+    def actor_ed25519_key(self, username: str) -> str:
+        return f"{self.actor(username)}#ed25519-key"
+
+    def inbox(self, username: str) -> str:
+        return f"{self.actor(username)}/inbox"
+
+    def outbox(self, username: str) -> str:
+        return f"{self.actor(username)}/outbox"
+
+    def followers(self, username: str) -> str:
+        return f"{self.actor(username)}/followers"
+
+    def following(self, username: str) -> str:
+        return f"{self.actor(username)}/following"
+
+    def members(self, username: str) -> str:
+        return f"{self.actor(username)}/members"
+
+    def shared_inbox(self) -> str:
+        return f"{self.base}/inbox"
+
+    def profile_page(self, username: str) -> str:
+        return f"{self.base}/@{quote(username)}"
+
+    def proposal(self, proposal_id: str) -> str:
+        return f"{self.base}/proposals/{quote(proposal_id)}"
+
+    def activity(self, activity_id: str) -> str:
+        return f"{self.base}/activities/{quote(activity_id)}"
+
+    def nodeinfo(self) -> str:
+        return f"{self.base}/nodeinfo/2.1"

@@ -1,0 +1,58 @@
+"""The background worker: runs the queues stored in the database until told to stop.
+
+Every job is a coroutine that does one bounded batch of work and returns how many items it
+handled. The loop sleeps only when a whole round found nothing to do, so a busy queue drains at
+full speed and an idle node costs a query per job per poll interval. Several worker processes
+may run against one PostgreSQL database: jobs claim rows with leases, never by being alone.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+
+from coopfed.node import Node
+
+log = logging.getLogger(__name__)
+
+Job = Callable[[Node], Awaitable[int]]
+
+
+@dataclass(frozen=True)
+class NamedJob:
+    name: str
+    run: Job
+
+
+def default_jobs() -> list[NamedJob]:
+    """The jobs every node runs. Later layers register theirs here."""
+    return []
+
+
+class Worker:
+    def __init__(self, node: Node, jobs: Sequence[NamedJob] | None = None) -> None:
+        self.node = node
+        self.jobs = list(default_jobs() if jobs is None else jobs)
+
+    async def run_once(self) -> int:
+        handled = 0
+        for job in self.jobs:
+            try:
+                handled += await job.run(self.node)
+            except Exception:
+                # A failing job must not stop the others; its items keep their state and lease.
+                log.exception("worker job %s failed", job.name)
+        return handled
+
+    async def run(self, stop: asyncio.Event) -> None:
+        interval = self.node.settings.worker.poll_interval
+        log.info("worker started with jobs: %s", ", ".join(j.name for j in self.jobs) or "none")
+        while not stop.is_set():
+            handled = await self.run_once()
+            if handled == 0:
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(stop.wait(), timeout=interval)
+        log.info("worker stopped")

@@ -1,0 +1,88 @@
+"""Fixtures shared by every test tier: settings, fresh databases on both backends, a node."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from coopfed.app import create_app
+from coopfed.node import Node
+from coopfed.services.setup import create_node_actors
+from coopfed.settings import Settings, build_settings
+from coopfed.store import migrate
+from tests.support.databases import BACKENDS, PG_URL, PostgresDatabases, sqlite_url
+
+TEST_BASE_URL = "http://coop.test"
+
+
+@pytest.fixture(scope="session")
+def postgres_databases() -> Iterator[PostgresDatabases]:
+    databases = PostgresDatabases()
+    yield databases
+    if PG_URL and databases.created:
+        asyncio.run(databases.drop_all())
+
+
+@pytest.fixture(params=BACKENDS)
+def backend(request: pytest.FixtureRequest) -> str:
+    value = request.param
+    assert isinstance(value, str)
+    return value
+
+
+@pytest.fixture
+async def database_url(backend: str, tmp_path: Path, postgres_databases: PostgresDatabases) -> str:
+    """An empty but fully migrated database on the parametrised backend."""
+    if backend == "postgres":
+        return await postgres_databases.fresh()
+    url = sqlite_url(tmp_path)
+    await asyncio.to_thread(migrate.upgrade, url)
+    return url
+
+
+def make_settings(database_url: str, tmp_path: Path, **sections: dict[str, Any]) -> Settings:
+    raw: dict[str, Any] = {
+        "coop": {"name": "Test Co-op", "handle": "testcoop", "summary": "A co-op for tests."},
+        "server": {"url": TEST_BASE_URL, "data_dir": str(tmp_path / "data")},
+        "database": {"url": database_url},
+        "federation": {"allow_http": True},
+        "worker": {"in_process": False},
+    }
+    for name, values in sections.items():
+        raw.setdefault(name, {}).update(values)
+    return build_settings(raw, "test")
+
+
+@pytest.fixture
+def settings(database_url: str, tmp_path: Path) -> Settings:
+    return make_settings(database_url, tmp_path)
+
+
+@pytest.fixture
+async def node(settings: Settings) -> AsyncIterator[Node]:
+    """A node with its co-op and instance actors, not serving HTTP."""
+    node = Node.from_settings(settings)
+    async with node.engine.begin() as conn:
+        await create_node_actors(
+            conn,
+            handle=settings.coop.handle,
+            name=settings.coop.name,
+            summary=settings.coop.summary,
+            now=node.now(),
+        )
+    yield node
+    await node.close()
+
+
+@pytest.fixture
+async def client(node: Node) -> AsyncIterator[httpx.AsyncClient]:
+    """The ASGI app in-process (no worker); requests never leave the test process."""
+    app = create_app(node.settings, run_worker=False, node=node)
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url=TEST_BASE_URL) as http:
+        yield http

@@ -1,0 +1,86 @@
+"""Fresh databases for tests: a SQLite file per test, and a PostgreSQL database per test cloned
+from a template migrated once per session (CREATE DATABASE … TEMPLATE is fast).
+
+PostgreSQL is used when COOPFED_TEST_DATABASE_URL names a database the tests may create others
+beside (CI sets it); otherwise the PostgreSQL variants are skipped with that reason.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import uuid
+from pathlib import Path
+
+import asyncpg
+import pytest
+from sqlalchemy.engine import make_url
+
+from coopfed.store import migrate
+
+PG_ENV = "COOPFED_TEST_DATABASE_URL"
+PG_URL = os.environ.get(PG_ENV, "")
+PG_SKIP_REASON = f"PostgreSQL tests need {PG_ENV} (CI sets it; see .ci/run)"
+
+BACKENDS = [
+    "sqlite",
+    pytest.param(
+        "postgres",
+        marks=[pytest.mark.postgres, pytest.mark.skipif(not PG_URL, reason=PG_SKIP_REASON)],
+    ),
+]
+
+
+def _asyncpg_dsn(url: str, database: str | None = None) -> str:
+    parsed = make_url(url.replace("postgresql+asyncpg://", "postgresql://"))
+    if database is not None:
+        parsed = parsed.set(database=database)
+    return parsed.render_as_string(hide_password=False)
+
+
+def sqlalchemy_pg_url(database: str) -> str:
+    return _asyncpg_dsn(PG_URL, database).replace("postgresql://", "postgresql+asyncpg://", 1)
+
+
+async def _admin_execute(statement: str) -> None:
+    connection = await asyncpg.connect(_asyncpg_dsn(PG_URL))
+    try:
+        await connection.execute(statement)
+    finally:
+        await connection.close()
+
+
+class PostgresDatabases:
+    """Creates the session template lazily; hands out clones; drops everything at the end."""
+
+    def __init__(self) -> None:
+        self.template: str | None = None
+        self.created: list[str] = []
+
+    async def _ensure_template(self) -> str:
+        if self.template is None:
+            name = f"coopfed_tpl_{uuid.uuid4().hex[:10]}"
+            await _admin_execute(f'CREATE DATABASE "{name}"')
+            self.created.append(name)
+            await asyncio.to_thread(migrate.upgrade, sqlalchemy_pg_url(name))
+            self.template = name
+        return self.template
+
+    async def fresh(self, *, migrated: bool = True) -> str:
+        name = f"coopfed_t_{uuid.uuid4().hex[:12]}"
+        if migrated:
+            template = await self._ensure_template()
+            await _admin_execute(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
+        else:
+            await _admin_execute(f'CREATE DATABASE "{name}"')
+        self.created.append(name)
+        return sqlalchemy_pg_url(name)
+
+    async def drop_all(self) -> None:
+        for name in reversed(self.created):
+            await _admin_execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        self.created.clear()
+
+
+def sqlite_url(directory: Path) -> str:
+    return f"sqlite+aiosqlite:///{(directory / 'coopfed.db').as_posix()}"
