@@ -145,15 +145,27 @@ def signing_string(
 
 
 def signature_header(
-    key_id: str, private_key: PrivateKey, view: RequestView, covered: tuple[str, ...]
+    key_id: str,
+    private_key: PrivateKey,
+    view: RequestView,
+    covered: tuple[str, ...],
+    created: int | None = None,
+    expires: int | None = None,
 ) -> str:
     """`Signature` header value for an outgoing request (rsa-sha256, or hs2019 for Ed25519)."""
     algorithm = crypto.default_algorithm(private_key)
     name = "rsa-sha256" if algorithm == crypto.RSA_V1_5_SHA256 else "hs2019"
-    signature = crypto.sign_bytes(algorithm, private_key, signing_string(view, covered))
-    encoded = base64.b64encode(signature).decode("ascii")
+    created_text = None if created is None else str(created)
+    expires_text = None if expires is None else str(expires)
+    base = signing_string(view, covered, created_text, expires_text)
+    encoded = base64.b64encode(crypto.sign_bytes(algorithm, private_key, base)).decode("ascii")
     quoted_key_id = key_id.replace("\\", "\\\\").replace('"', '\\"')
+    times = "".join(
+        f"{param}={value},"
+        for param, value in (("created", created_text), ("expires", expires_text))
+        if value is not None
+    )
     return (
-        f'keyId="{quoted_key_id}",algorithm="{name}",'
+        f'keyId="{quoted_key_id}",algorithm="{name}",{times}'
         f'headers="{" ".join(covered)}",signature="{encoded}"'
     )
