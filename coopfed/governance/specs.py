@@ -7,6 +7,9 @@ from typing import Any
 
 from coopfed.governance.errors import GovernanceError
 
+# Counts put abstentions and invalid ballots next to the options under these names.
+RESERVED_LABELS = frozenset({"abstain", "invalid"})
+
 
 class SpecError(GovernanceError):
     """A method spec that cannot be used (unknown key, bad option list, bad number)."""
@@ -28,6 +31,9 @@ def option_list(value: object, method: str, *, minimum: int = 1) -> tuple[str, .
         raise SpecError(f"{method}: option names must not be empty")
     if len(set(value)) != len(value):
         raise SpecError(f"{method}: option names must be unique")
+    reserved = RESERVED_LABELS.intersection(value)
+    if reserved:
+        raise SpecError(f"{method}: {sorted(reserved)} cannot be option names (used for counts)")
     if len(value) < minimum:
         raise SpecError(f"{method}: at least {minimum} options needed")
     return tuple(value)
