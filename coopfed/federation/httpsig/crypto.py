@@ -29,6 +29,17 @@ def default_algorithm(key: PublicKey | PrivateKey) -> str:
     return RSA_V1_5_SHA256
 
 
+def inferred_algorithms(key: PublicKey) -> tuple[str, ...]:
+    """What to try, in order, when a signature names no algorithm (or cavage hs2019).
+
+    RSA: PKCS#1 v1.5 SHA-256 is what the fediverse uses; RSASSA-PSS SHA-512 is what hs2019 and
+    RFC 9421 examples mean, so it is tried second.
+    """
+    if isinstance(key, ed25519.Ed25519PublicKey):
+        return (ED25519,)
+    return (RSA_V1_5_SHA256, RSA_PSS_SHA512)
+
+
 def _key_mismatch(algorithm: str, key: object) -> SignatureError:
     return SignatureError(
         SignatureFailure.unsupported_algorithm,

@@ -160,12 +160,15 @@ async def _resolve(keys: KeyResolver, key_id: str, *, refresh: bool) -> PublicKe
 
 
 def _check(candidate: _Candidate, record: PublicKeyRecord) -> VerifiedSignature | None:
-    algorithm = candidate.algorithm or crypto.default_algorithm(record.public_key)
-    if not crypto.verify_bytes(
-        algorithm, record.public_key, candidate.signature, candidate.message
-    ):
-        return None
-    return VerifiedSignature(record.key_id, record.owner, candidate.scheme, algorithm)
+    key = record.public_key
+    if candidate.algorithm is not None:
+        algorithms: tuple[str, ...] = (candidate.algorithm,)
+    else:
+        algorithms = crypto.inferred_algorithms(key)
+    for algorithm in algorithms:
+        if crypto.verify_bytes(algorithm, key, candidate.signature, candidate.message):
+            return VerifiedSignature(record.key_id, record.owner, candidate.scheme, algorithm)
+    return None
 
 
 async def verify_request(
