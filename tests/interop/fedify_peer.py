@@ -360,8 +360,20 @@ class FedifyPeer:
     def reset(self, *, everything: bool = False) -> None:
         self._call("POST", "reset", json={"all": everything})
 
-    def configure(self, *, auto_accept: bool) -> None:
-        self._call("POST", "config", json={"autoAccept": auto_accept})
+    def configure(
+        self,
+        *,
+        auto_accept: bool | None = None,
+        reject_signature_schemes: list[str] | None = None,
+    ) -> JsonDict:
+        """Change behaviour: auto-accept Follows; answer 401 to inbox POSTs signed with
+        the given schemes ("rfc9421", "draft-cavage-http-signatures-12", "none")."""
+        body: JsonDict = {}
+        if auto_accept is not None:
+            body["autoAccept"] = auto_accept
+        if reject_signature_schemes is not None:
+            body["rejectSignatureSchemes"] = reject_signature_schemes
+        return self._call("POST", "config", json=body)
 
     def wait_for(
         self,

@@ -110,3 +110,18 @@ def test_raw_send_is_verified_or_rejected_by_the_receiving_peer(
     received = second.wait_for("bob", of_type("Like"))
     assert _verified_by(received, first, "alice")
     assert received["raw"] == like
+
+
+def test_sender_falls_back_to_cavage_when_rfc9421_is_refused(fedify_peer: PeerFactory) -> None:
+    first = fedify_peer()
+    second = fedify_peer(host="127.0.0.2")  # another loopback address is another host
+    second.configure(reject_signature_schemes=["rfc9421"])
+
+    first.follow("alice", second.actor_url("bob"))
+    follow = second.wait_for("bob", of_type("Follow"))
+
+    attempts = [(d["status"], d["httpSignature"]["scheme"]) for d in second.deliveries()]
+    assert attempts == [(401, "rfc9421"), (202, "draft-cavage-http-signatures-12")]
+    assert follow["httpSignature"]["scheme"] == "draft-cavage-http-signatures-12"
+    assert _verified_by(follow, first, "alice")
+    assert second.base_url.startswith("http://127.0.0.2:")

@@ -68,7 +68,11 @@ async function handleInboxPost(request, { federation, state, origin }) {
     rawText: raw == null ? text : null,
     httpSignature,
   };
-  const response = await federation.fetch(copy(), { contextData: delivery });
+  const response = state.rejectSignatureSchemes.includes(httpSignature.scheme)
+    ? new Response(`Signature scheme ${httpSignature.scheme} refused by test config.`, {
+        status: 401,
+      })
+    : await federation.fetch(copy(), { contextData: delivery });
   const answer = await response.clone().text();
   state.deliveries.push({ ...delivery, status: response.status, response: answer.slice(0, 500) });
   return response;

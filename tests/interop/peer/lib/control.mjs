@@ -231,7 +231,8 @@ function describeState(state, actor) {
   const questions = [...state.questions.values()]
     .filter((q) => names.includes(q.actor))
     .map((q) => ({ ...q, voters: [...q.voters] }));
-  return { autoAccept: state.autoAccept, actors, questions };
+  const { autoAccept, rejectSignatureSchemes } = state;
+  return { autoAccept, rejectSignatureSchemes, actors, questions };
 }
 
 function reset(state, body) {
@@ -242,5 +243,8 @@ function reset(state, body) {
 
 function configure(state, body) {
   if (typeof body.autoAccept === "boolean") state.autoAccept = body.autoAccept;
-  return { autoAccept: state.autoAccept };
+  if (Array.isArray(body.rejectSignatureSchemes)) {
+    state.rejectSignatureSchemes = body.rejectSignatureSchemes.map(String);
+  }
+  return { autoAccept: state.autoAccept, rejectSignatureSchemes: state.rejectSignatureSchemes };
 }

@@ -6,6 +6,9 @@ export const ACTOR_NAMES = ["alice", "bob", "carol"];
 export function createState() {
   const state = {
     autoAccept: true,
+    // Inbox POSTs signed with these schemes get a 401 before Fedify sees them, so a
+    // sender's fallback to the other scheme ("double-knocking") can be exercised.
+    rejectSignatureSchemes: [],
     keyPairs: new Map(), // actor name -> [{ privateKey, publicKey }] (RSA first, then Ed25519)
     followers: new Map(), // actor name -> Map(follower id -> { id, inboxId, sharedInbox })
     following: new Map(), // actor name -> Map(target id -> { followId, accepted, acceptId })
