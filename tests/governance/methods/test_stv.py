@@ -1,0 +1,227 @@
+"""STV, Scottish rules (method 10)."""
+
+from __future__ import annotations
+
+import json
+import random
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from coopfed.governance.methods.errors import InvalidBallot
+from coopfed.governance.methods.stv import SCALE, tally_stv, validate_stv_ballot, value_text
+
+ABC = ("A", "B", "C")
+
+
+def ballots(*groups: tuple[int, str]) -> list[tuple[str, ...]]:
+    return [tuple(ranking) for count, ranking in groups for _ in range(count)]
+
+
+def totals_text(stage_totals: dict[str, int]) -> dict[str, str]:
+    return {candidate: value_text(value) for candidate, value in stage_totals.items()}
+
+
+def test_worked_example_surplus_transfer() -> None:
+    result = tally_stv(ABC, ballots((6, "AB"), (3, "B"), (2, "CB")), seats=2)
+    assert (result.ballots, result.quota) == (11, 4)
+    first, second = result.stages
+    assert first.action == "first_count"
+    assert first.elected == ("A",)
+    assert second.action == "surplus"
+    assert second.candidate == "A"
+    assert second.transfer_value is not None
+    assert value_text(second.transfer_value) == "0.33333"
+    assert totals_text(dict(second.totals)) == {"A": "4.00000", "B": "4.99998", "C": "2.00000"}
+    assert second.elected == ("B",)
+    assert value_text(second.lost_to_rounding) == "0.00002"
+    assert result.winners == ("A", "B")
+    assert result.status == "decided"
+    assert result.note is None
+
+
+def test_worked_example_exclusion() -> None:
+    result = tally_stv(ABC, ballots((5, "AC"), (4, "B"), (3, "CB")), seats=2)
+    assert result.quota == 5
+    assert [s.action for s in result.stages] == ["first_count", "exclusion"]
+    assert result.stages[0].elected == ("A",)
+    exclusion = result.stages[1]
+    assert exclusion.candidate == "C"
+    assert exclusion.totals["B"] == 7 * SCALE
+    assert exclusion.elected == ("B",)
+    assert result.winners == ("A", "B")
+    assert result.ranking == ("A", "B", "C")
+
+
+def test_second_surplus_moves_papers_at_their_received_values() -> None:
+    cast = ballots((7, "ABC"), (2, "BC"), (2, "C"), (1, "D"))
+    result = tally_stv(("A", "B", "C", "D"), cast, seats=3)
+    assert result.quota == 4
+    stages = [stage.to_dict() for stage in result.stages]
+    assert [s["action"] for s in stages] == [
+        "first_count",
+        "surplus",
+        "surplus",
+        "exclusion",
+        "fill_remaining",
+    ]
+    assert stages[1]["transfer_value"] == "0.42857"
+    assert stages[1]["totals"] == {"A": "4.00000", "B": "4.99999", "C": "2.00000", "D": "1.00000"}
+    # B's 2 own papers go at trunc5(0.99999 * 1 / 4.99999) = 0.19999 and the 7 from A at
+    # trunc5(0.99999 * 0.42857 / 4.99999) = 0.08571: C gains 0.39998 + 0.59997.
+    assert stages[2]["transfer_value"] == "0.19999"
+    assert stages[2]["totals"]["C"] == "2.99995"
+    assert stages[2]["lost_to_rounding"] == "0.00005"
+    assert stages[3]["excluded"] == "D"
+    assert stages[3]["non_transferable"] == "1.00000"
+    assert stages[4]["elected"] == ["C"]
+    assert result.winners == ("A", "B", "C")
+
+
+def test_exclusion_tie_broken_by_earliest_stage() -> None:
+    cast = ballots((5, "A"), (3, "B"), (2, "CB"), (1, "DCB"))
+    result = tally_stv(("A", "B", "C", "D"), cast, seats=1)
+    assert result.quota == 6
+    tie_stage = result.stages[2]
+    assert tie_stage.candidate == "C"
+    assert tie_stage.tie_broken_by == "earlier_stages"
+    assert result.winners == ("B",)
+
+
+def test_zero_vote_tie_that_cannot_matter_is_excluded_in_order() -> None:
+    cast = ballots((2, "A"), (2, "B"), (1, "CA"))
+    result = tally_stv(("A", "B", "C", "D", "E"), cast, seats=1)
+    excluded = [(s.candidate, s.tie_broken_by) for s in result.stages if s.action == "exclusion"]
+    assert excluded == [("D", "order_irrelevant"), ("E", None), ("C", None)]
+    assert result.winners == ("A",)
+
+
+def test_zero_vote_tie_that_decides_a_seat_is_a_tie() -> None:
+    result = tally_stv(("A", "B", "C", "D"), ballots((1, "A"), (1, "B")), seats=3)
+    assert result.status == "tie"
+    assert result.tied == ("C", "D")
+    assert result.winners == ("A", "B")
+    assert result.note is not None and "tie between C, D" in result.note
+
+
+def test_the_same_tie_is_drawn_by_lot_when_allowed() -> None:
+    result = tally_stv(("A", "B", "C", "D"), ballots((1, "A"), (1, "B")), 3, tie_break="lot")
+    assert result.status == "decided"
+    assert len(result.winners) == 3
+    (lot,) = result.lots
+    assert lot.among == ("C", "D")
+    assert result.stages[1].candidate == lot.order[-1]
+    assert result.winners[2] == lot.order[0]
+
+
+def test_equal_surpluses_without_lot_is_a_tie() -> None:
+    cast = ballots((6, "AC"), (6, "BD"), (1, "C"), (1, "D"))
+    result = tally_stv(("A", "B", "C", "D"), cast, seats=3)
+    assert result.stages[0].elected == ("A", "B")
+    assert result.status == "tie"
+    assert result.tied == ("A", "B")
+
+
+def test_equal_surpluses_with_lot() -> None:
+    cast = ballots((6, "AC"), (6, "BD"), (1, "C"), (1, "D"))
+    result = tally_stv(("A", "B", "C", "D"), cast, 3, tie_break="lot", seed=b"z")
+    surplus = result.stages[1]
+    assert surplus.tie_broken_by == "lot"
+    assert surplus.lot is not None
+    assert surplus.candidate == surplus.lot.order[0]
+    assert len(result.winners) == 3
+
+
+def test_fewer_candidates_than_seats_says_why() -> None:
+    result = tally_stv(ABC, ballots((1, "A")), seats=5)
+    assert set(result.winners) == set(ABC)
+    assert result.note == "5 seats but only 3 candidates: 2 seats stay empty"
+    assert result.stages[-1].action == "fill_remaining"
+
+
+def test_as_many_candidates_as_seats_elects_all() -> None:
+    result = tally_stv(ABC, ballots((2, "B"), (1, "C")), seats=3)
+    assert result.winners[0] == "B"
+    assert set(result.winners) == set(ABC)
+    assert result.note is None
+
+
+def test_no_seats_is_refused() -> None:
+    with pytest.raises(ValueError, match="at least one seat"):
+        tally_stv(ABC, [], seats=0)
+
+
+def test_to_dict_uses_five_decimal_strings() -> None:
+    data = tally_stv(ABC, ballots((6, "AB"), (3, "B"), (2, "CB")), seats=2).to_dict()
+    assert json.loads(json.dumps(data)) == data
+    assert data["method"] == "stv@1"
+    assert data["totals"] == {"A": 6, "B": 3, "C": 2}
+    stages = data["stages"]
+    assert isinstance(stages, list)
+    assert stages[1]["totals"]["B"] == "4.99998"
+    assert stages[1]["transfer_value"] == "0.33333"
+
+
+def test_value_text() -> None:
+    assert value_text(0) == "0.00000"
+    assert value_text(499998) == "4.99998"
+    assert value_text(1200005) == "12.00005"
+
+
+def test_invalid_stv_ballots() -> None:
+    with pytest.raises(InvalidBallot, match="more than once"):
+        validate_stv_ballot(("A", "A"), ABC)
+    validate_stv_ballot(("C",), ABC)
+
+
+CANDIDATES = ("A", "B", "C", "D", "E")
+rankings = st.lists(
+    st.lists(st.sampled_from(CANDIDATES), min_size=1, max_size=5, unique=True).map(tuple),
+    max_size=30,
+)
+seat_counts = st.integers(min_value=1, max_value=6)
+
+
+@given(rankings, seat_counts, st.randoms())
+def test_invariant_under_ballot_order(
+    cast: list[tuple[str, ...]], seats: int, rnd: random.Random
+) -> None:
+    shuffled = list(cast)
+    rnd.shuffle(shuffled)
+    first = tally_stv(CANDIDATES, cast, seats, tie_break="lot", seed=b"s")
+    second = tally_stv(CANDIDATES, shuffled, seats, tie_break="lot", seed=b"s")
+    assert first == second
+    assert json.dumps(first.to_dict()) == json.dumps(second.to_dict())
+
+
+@given(rankings, seat_counts)
+def test_with_lot_exactly_the_seats_are_filled(cast: list[tuple[str, ...]], seats: int) -> None:
+    result = tally_stv(CANDIDATES, cast, seats, tie_break="lot", seed=b"s")
+    assert result.status == "decided"
+    assert len(result.winners) == min(seats, len(CANDIDATES))
+    assert len(set(result.winners)) == len(result.winners)
+    assert (result.note is not None) == (seats > len(CANDIDATES))
+
+
+@given(rankings, seat_counts)
+def test_without_lot_seats_are_filled_or_a_tie_is_reported(
+    cast: list[tuple[str, ...]], seats: int
+) -> None:
+    result = tally_stv(CANDIDATES, cast, seats)
+    if result.status == "decided":
+        assert len(result.winners) == min(seats, len(CANDIDATES))
+    else:
+        assert len(result.tied) >= 2
+        assert len(result.winners) < seats
+        assert result.note is not None
+
+
+@given(rankings, seat_counts)
+def test_every_stage_accounts_for_all_votes(cast: list[tuple[str, ...]], seats: int) -> None:
+    result = tally_stv(CANDIDATES, cast, seats, tie_break="lot", seed=b"s")
+    for stage in result.stages:
+        accounted = sum(stage.totals.values()) + stage.non_transferable + stage.lost_to_rounding
+        assert accounted == len(cast) * SCALE
+    for winner in result.winners:
+        assert winner in CANDIDATES
