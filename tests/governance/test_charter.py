@@ -1,0 +1,109 @@
+"""Charter parsing, round trip and hash."""
+
+from __future__ import annotations
+
+from fractions import Fraction
+
+import pytest
+
+from coopfed.governance.charter import (
+    Charter,
+    CharterError,
+    ClassMode,
+    ClassRules,
+    Comparison,
+    ThresholdBase,
+    TieBreak,
+    charter_from_dict,
+    charter_hash,
+    charter_to_dict,
+    parse_comparison,
+    parse_fraction,
+)
+
+
+def test_parse_fraction_forms() -> None:
+    assert parse_fraction("1/2") == Fraction(1, 2)
+    assert parse_fraction("60%") == Fraction(3, 5)
+    assert parse_fraction("1") == 1
+    assert parse_fraction(" 2/3 ") == Fraction(2, 3)
+
+
+@pytest.mark.parametrize("text", ["", "abc", "1/0", "3/2", "-1/2", "0.5", "1e-1", "150%"])
+def test_parse_fraction_errors_are_typed_and_clear(text: str) -> None:
+    with pytest.raises(CharterError, match="quorum"):
+        parse_fraction(text, what="quorum")
+
+
+def test_parse_comparison() -> None:
+    assert parse_comparison("majority") == Comparison.majority()
+    assert parse_comparison("at_least:2/3") == Comparison.at_least(Fraction(2, 3))
+    assert parse_comparison("more_than:2/3") == Comparison.more_than(Fraction(2, 3))
+    for bad in ["most", "at_least", "at_least:", "at_most:1/2", "more_than:5/3"]:
+        with pytest.raises(CharterError):
+            parse_comparison(bad)
+
+
+def test_comparison_formulas() -> None:
+    majority = Comparison.majority()
+    assert majority.holds(Fraction(3), Fraction(5))  # 2*3 > 5
+    assert not majority.holds(Fraction(3), Fraction(6))  # tie fails
+    assert majority.is_tie(Fraction(3), Fraction(6))
+    at_least = Comparison.at_least(Fraction(2, 3))
+    assert at_least.holds(Fraction(6), Fraction(9))  # 18 >= 18
+    assert not at_least.is_tie(Fraction(6), Fraction(9))
+    assert not Comparison.more_than(Fraction(2, 3)).holds(Fraction(6), Fraction(9))
+    assert not at_least.holds(Fraction(0), Fraction(0))  # an empty base passes nothing
+
+
+def test_round_trip_and_hash_are_stable() -> None:
+    charter = Charter(
+        eligible_classes=frozenset({"worker", "consumer"}),
+        quorum=Fraction(1, 2),
+        threshold_base=ThresholdBase.ELIGIBLE,
+        comparison=Comparison.at_least(Fraction(2, 3)),
+        class_rules=ClassRules(
+            ClassMode.CLASS_WEIGHTED,
+            shares=(("consumer", Fraction(1, 2)), ("worker", Fraction(1, 2))),
+            caps=(("worker", Fraction(2, 5)),),
+        ),
+        author_may_vote=False,
+        tie_break=TieBreak.LOT,
+    )
+    data = charter_to_dict(charter)
+    assert data["comparison"] == "at_least:2/3"
+    assert data["eligible_classes"] == ["consumer", "worker"]
+    assert charter_from_dict(data) == charter
+    assert charter_hash(charter_from_dict(data)) == charter_hash(charter)
+    assert charter_hash(charter) != charter_hash(Charter())
+
+
+def test_defaults_from_empty_dict() -> None:
+    charter = charter_from_dict({})
+    assert charter == Charter()
+    assert charter.threshold_base is ThresholdBase.CAST_EXCL_ABSTAIN
+    assert charter.ballots_may_change and charter.author_may_vote
+    assert not charter.revoke_ballot_on_leave
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        ({"quorum": "two thirds"}, "quorum"),
+        ({"threshold_base": "everyone"}, "threshold_base"),
+        ({"tie_break": "coin"}, "tie_break"),
+        ({"colour": "red"}, "unknown keys"),
+        ({"ballots_may_change": "yes"}, "ballots_may_change"),
+        ({"class_mode": {"mode": "class_weighted", "shares": {"w": "1/3"}}}, "sum to exactly 1"),
+        ({"class_mode": {"mode": "concurrent"}}, "concurrent"),
+        ({"class_mode": {"mode": "pooled", "caps": {"w": "1/2"}}}, "class_weighted"),
+        (
+            {"class_mode": {"mode": "class_weighted", "shares": {"w": "1"}, "caps": {"x": "1/2"}}},
+            "caps name classes",
+        ),
+        ({"eligible_classes": []}, "eligible_classes"),
+    ],
+)
+def test_charter_errors(data: dict[str, object], message: str) -> None:
+    with pytest.raises(CharterError, match=message):
+        charter_from_dict(data)
