@@ -36,6 +36,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     settings = settings_from(args)
     configure_logging(args)
     migrate.upgrade(settings.database_url)  # once, here, before any web process starts
+    run(_ensure_actors(settings))
     host = args.host or settings.server.host
     port = args.port or settings.server.port
     workers = args.workers or settings.server.workers
@@ -54,6 +55,20 @@ def cmd_serve(args: argparse.Namespace) -> int:
         proxy_headers=False,
     )
     return 0
+
+
+async def _ensure_actors(settings: Settings) -> None:
+    from coopfed.services.setup import ensure_node_actors
+
+    node = Node.from_settings(settings)
+    try:
+        async with node.engine.begin() as conn:
+            coop = settings.coop
+            await ensure_node_actors(
+                conn, handle=coop.handle, name=coop.name, summary=coop.summary, now=node.now()
+            )
+    finally:
+        await node.close()
 
 
 async def _run_worker(settings: Settings) -> int:

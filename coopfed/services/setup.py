@@ -60,3 +60,13 @@ async def create_node_actors(
 
 async def node_is_initialised(conn: AsyncConnection) -> bool:
     return await actor_store.get_actor_of_kind(conn, "coop") is not None
+
+
+async def ensure_node_actors(
+    conn: AsyncConnection, *, handle: str, name: str, summary: str, now: datetime
+) -> LocalActor:
+    """The co-op actor, created on first start when the node was configured by environment."""
+    existing = await actor_store.get_actor_of_kind(conn, "coop")
+    if existing is not None:
+        return existing
+    return await create_node_actors(conn, handle=handle, name=name, summary=summary, now=now)

@@ -1,0 +1,31 @@
+# coopfed: multi-stage image. Build: docker build -t coopfed .
+# Run:   docker run -p 8000:8000 -v coopfed-data:/data \
+#          -e COOPFED_COOP__NAME="My Co-op" -e COOPFED_COOP__HANDLE=mycoop \
+#          -e COOPFED_SERVER__URL=https://coop.example coopfed
+# On first start `coopfed serve` creates the schema, the co-op actor and its keys from the
+# environment; later starts apply any new migrations. An admin: docker exec -i … coopfed admin create NAME
+
+FROM python:3.11-slim AS build
+WORKDIR /src
+COPY pyproject.toml README.md LICENSE ./
+COPY coopfed ./coopfed
+RUN python -m venv /opt/coopfed && /opt/coopfed/bin/pip install --no-cache-dir .
+
+FROM python:3.11-slim AS runtime
+RUN useradd --system --uid 10001 --home-dir /data --shell /usr/sbin/nologin coopfed \
+    && mkdir -p /data && chown coopfed /data
+COPY --from=build /opt/coopfed /opt/coopfed
+COPY migrations /opt/coopfed/migrations
+ENV PATH="/opt/coopfed/bin:$PATH" \
+    COOPFED_MIGRATIONS_DIR=/opt/coopfed/migrations \
+    COOPFED_SERVER__DATA_DIR=/data \
+    COOPFED_SERVER__HOST=0.0.0.0 \
+    COOPFED_SERVER__PORT=8000 \
+    PYTHONUNBUFFERED=1
+USER coopfed
+WORKDIR /data
+VOLUME ["/data"]
+EXPOSE 8000
+HEALTHCHECK --interval=30s --timeout=5s CMD python -c "import urllib.request,sys; urllib.request.urlopen('http://127.0.0.1:8000/healthz'); sys.exit(0)"
+ENTRYPOINT ["coopfed"]
+CMD ["serve"]

@@ -1,0 +1,63 @@
+"""`coopfed init` + `coopfed serve` as real processes, reached over real HTTP on 127.0.0.1."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests.support.databases import PG_URL, PostgresDatabases
+from tests.support.processes import coopfed, free_port, running
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture
+def served_node(tmp_path: Path) -> Iterator[str]:
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    init = coopfed("init", "--url", base, "--name", "Demo Co-op", "--handle", "demo", cwd=tmp_path)
+    assert init.returncode == 0, init.stderr
+    with running("serve", cwd=tmp_path, log=tmp_path / "serve.log", health_url=f"{base}/healthz"):
+        yield base
+
+
+def test_a_served_node_is_discoverable(served_node: str) -> None:
+    domain = served_node.removeprefix("http://")
+    jrd = httpx.get(
+        f"{served_node}/.well-known/webfinger", params={"resource": f"acct:demo@{domain}"}
+    ).json()
+    actor_url = next(link["href"] for link in jrd["links"] if link["rel"] == "self")
+    actor = httpx.get(actor_url, headers={"Accept": "application/activity+json"}).json()
+    assert actor["type"] == "Group"
+    assert actor["publicKey"]["publicKeyPem"].startswith("-----BEGIN PUBLIC KEY-----")
+    index = httpx.get(f"{served_node}/.well-known/nodeinfo").json()
+    nodeinfo = httpx.get(index["links"][0]["href"]).json()
+    assert nodeinfo["version"] == "2.1" and nodeinfo["software"]["name"] == "coopfed"
+
+
+@pytest.mark.postgres
+@pytest.mark.skipif(not PG_URL, reason="needs COOPFED_TEST_DATABASE_URL")
+def test_serve_on_postgres_from_environment_alone(
+    tmp_path: Path, postgres_databases: PostgresDatabases
+) -> None:
+    database_url = asyncio.run(postgres_databases.fresh(migrated=False))
+    port = free_port()
+    env = {
+        "COOPFED_CONFIG": str(tmp_path / "none.toml"),
+        "COOPFED_COOP__NAME": "Env Co-op",
+        "COOPFED_COOP__HANDLE": "envcoop",
+        "COOPFED_SERVER__URL": f"http://127.0.0.1:{port}",
+        "COOPFED_SERVER__PORT": str(port),
+        "COOPFED_DATABASE__URL": database_url,
+    }
+    health = f"http://127.0.0.1:{port}/healthz"
+    with running("serve", cwd=tmp_path, env=env, log=tmp_path / "serve.log", health_url=health):
+        actor = httpx.get(
+            f"http://127.0.0.1:{port}/actors/envcoop",
+            headers={"Accept": "application/activity+json"},
+        ).json()
+    assert actor["name"] == "Env Co-op"
