@@ -45,6 +45,7 @@ class RawServer:
         self.port = 0
         self._server: asyncio.Server | None = None
         self._writers: set[asyncio.StreamWriter] = set()
+        self._tasks: set[asyncio.Task[Any]] = set()
 
     async def start(self) -> None:
         self._server = await asyncio.start_server(self._serve, "127.0.0.1", 0)
@@ -55,6 +56,9 @@ class RawServer:
         self._server.close()
         for writer in self._writers:
             writer.close()
+        for task in self._tasks:  # handlers still trickling or stalling
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
         await self._server.wait_closed()
 
     def url(self, path: str, host: str = "peer.test") -> str:
@@ -62,6 +66,9 @@ class RawServer:
 
     async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         self._writers.add(writer)
+        task = asyncio.current_task()
+        assert task is not None
+        self._tasks.add(task)
         try:
             while not writer.is_closing():
                 head = await reader.readuntil(b"\r\n\r\n")
