@@ -9,6 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from coopfed.governance.methods.approval import TieBreak
 from coopfed.governance.methods.errors import InvalidBallot
 from coopfed.governance.methods.irv import tally_irv, validate_irv_ballot
 
@@ -151,15 +152,17 @@ rankings = st.lists(
 )
 
 
-@given(rankings, st.randoms(), st.sampled_from(["none", "lot"]))
+TIE_BREAKS: tuple[TieBreak, ...] = ("none", "lot")
+
+
+@given(rankings, st.randoms(), st.sampled_from(TIE_BREAKS))
 def test_invariant_under_ballot_order(
-    cast: list[tuple[str, ...]], rnd: random.Random, tie_break: str
+    cast: list[tuple[str, ...]], rnd: random.Random, tie_break: TieBreak
 ) -> None:
     shuffled = list(cast)
     rnd.shuffle(shuffled)
-    mode = "lot" if tie_break == "lot" else "none"
-    first = tally_irv(ABCD, cast, tie_break=mode, seed=b"k")
-    second = tally_irv(ABCD, shuffled, tie_break=mode, seed=b"k")
+    first = tally_irv(ABCD, cast, tie_break=tie_break, seed=b"k")
+    second = tally_irv(ABCD, shuffled, tie_break=tie_break, seed=b"k")
     assert first == second
     assert json.dumps(first.to_dict()) == json.dumps(second.to_dict())
 
