@@ -169,7 +169,9 @@ class FedifyPeer:
         self.log_level = log_level
         self.startup_timeout = startup_timeout
         self.startup_seconds = 0.0
-        self.log_path = Path(tempfile.mkstemp(prefix="fedify-peer-", suffix=".log")[1])
+        log_fd, log_name = tempfile.mkstemp(prefix="fedify-peer-", suffix=".log")
+        os.close(log_fd)
+        self.log_path = Path(log_name)
         self._process: subprocess.Popen[bytes] | None = None
         self._client: httpx.Client | None = None
 

@@ -125,3 +125,24 @@ def test_sender_falls_back_to_cavage_when_rfc9421_is_refused(fedify_peer: PeerFa
     assert follow["httpSignature"]["scheme"] == "draft-cavage-http-signatures-12"
     assert _verified_by(follow, first, "alice")
     assert second.base_url.startswith("http://127.0.0.2:")
+
+
+def test_multiple_choice_closed_question_parses_as_fedify_sees_it(
+    fedify_peer: PeerFactory,
+) -> None:
+    peer = fedify_peer()
+    published = peer.question(
+        "carol",
+        ["Red", "Green", "Blue"],
+        multiple=True,
+        end_time="2030-06-01T12:00:00Z",
+        content="<p>Colours?</p>",
+    )
+
+    seen = peer.lookup(published["questionId"])
+
+    assert seen["type"] == "Question"
+    assert seen["question"]["exclusiveOptions"] == []
+    assert [o["name"] for o in seen["question"]["inclusiveOptions"]] == ["Red", "Green", "Blue"]
+    assert seen["question"]["attributedTo"] == peer.actor_url("carol")
+    assert seen["json"]["anyOf"][0]["replies"]["totalItems"] == 0

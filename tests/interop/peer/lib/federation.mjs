@@ -138,7 +138,12 @@ async function react(ctx, state, activity, record) {
 async function onFollow(ctx, state, follow, record) {
   const name = localTarget(ctx, follow.objectId);
   if (name == null || follow.actorId == null) return;
-  const follower = await follow.getActor(ctx);
+  // Fetch the follower signed by the followed actor, as servers in authorized-fetch
+  // mode require.
+  const follower = await follow.getActor({
+    documentLoader: await ctx.getDocumentLoader({ identifier: name }),
+    contextLoader: ctx.contextLoader,
+  });
   if (follower == null) return;
   state.followers.get(name).set(follower.id.href, {
     id: follower.id.href,
