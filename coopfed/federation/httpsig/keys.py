@@ -109,7 +109,10 @@ def multibase_to_public_key(text: str) -> PublicKey:
         raw = data[len(_ED25519_PREFIX) :]
         if len(raw) != 32:
             raise KeyFormatError("Ed25519 Multikey must hold 32 bytes")
-        return ed25519.Ed25519PublicKey.from_public_bytes(raw)
+        try:
+            return ed25519.Ed25519PublicKey.from_public_bytes(raw)
+        except ValueError as exc:
+            raise KeyFormatError(f"bad Ed25519 Multikey: {exc}") from exc
     if data.startswith(_RSA_PREFIX):
         try:
             key = serialization.load_der_public_key(data[len(_RSA_PREFIX) :])

@@ -30,7 +30,7 @@ _BODYLESS_METHODS = frozenset({"GET", "HEAD"})
 def parse_http_date(value: str) -> datetime:
     try:
         parsed = parsedate_to_datetime(value)
-    except (TypeError, ValueError, IndexError) as exc:
+    except (TypeError, ValueError, IndexError, OverflowError) as exc:
         raise SignatureError(SignatureFailure.date_invalid, f"bad Date {value!r}") from exc
     return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=UTC)
 

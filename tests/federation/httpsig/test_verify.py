@@ -533,3 +533,23 @@ async def test_owner_comes_from_the_key_record(rsa_key: rsa.RSAPrivateKey) -> No
     resolver = FakeResolver(rsa_key, owner="https://remote.example/users/bob")
     verified = await verify(cavage_headers(rsa_key, POST_COVERED), resolver)
     assert verified.owner == "https://remote.example/users/bob"
+
+
+@pytest.mark.parametrize(
+    ("created", "reason"),
+    [
+        (253402300000, "clock_skew_future"),  # year 9999: must not overflow
+        (-99999999999999, "date_invalid"),
+    ],
+)
+async def test_extreme_created_values(
+    ed_key: ed25519.Ed25519PrivateKey, created: int, reason: str
+) -> None:
+    components = ("@method", "@target-uri", "content-digest")
+    headers = rfc9421_headers(ed_key, components, {"created": created, "keyid": KEY_ID})
+    assert await failure(headers, FakeResolver(ed_key)) == reason
+
+
+async def test_date_at_the_end_of_time(rsa_key: rsa.RSAPrivateKey) -> None:
+    headers = cavage_headers(rsa_key, POST_COVERED, extra={"Date": "Fri, 31 Dec 9999 23:59:59 GMT"})
+    assert await failure(headers, FakeResolver(rsa_key)) == "clock_skew_future"
