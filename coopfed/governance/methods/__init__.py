@@ -19,6 +19,7 @@ from coopfed.governance.ballots import (
     check_choice,
     effective_ballots,
 )
+from coopfed.governance.canonical import to_jsonable
 from coopfed.governance.charter import Charter, TieBreak, charter_hash
 from coopfed.governance.counting import quorum_met
 from coopfed.governance.electorate import Electorate
@@ -148,10 +149,10 @@ def tally(
         turnout=heads,
         quorum_met=met,
         status=status,
-        counts=outcome.counts,
-        detail=outcome.detail,
+        counts=_plain(outcome.counts),
+        detail=_plain(outcome.detail),
         inputs_hash=digest,
-        tie=outcome.tie,
+        tie=None if outcome.tie is None else _plain(outcome.tie),
         lot_seed=lot.hex() if charter.tie_break is TieBreak.LOT else None,
         log_head=log_head,
         set_aside={
@@ -160,6 +161,13 @@ def tally(
             "author_refused": counted.author_refused,
         },
     )
+
+
+def _plain(value: Mapping[str, Any]) -> dict[str, Any]:
+    """The record keeps JSON values (fractions as "p/q"), exactly what its bytes say."""
+    plain = to_jsonable(value)
+    assert isinstance(plain, dict)
+    return plain
 
 
 __all__ = [

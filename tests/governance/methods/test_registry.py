@@ -1,0 +1,100 @@
+"""The method registry and its uniform tally entry point."""
+
+from __future__ import annotations
+
+from fractions import Fraction
+
+import pytest
+
+from coopfed.governance.ballots import cast
+from coopfed.governance.charter import Charter, TieBreak
+from coopfed.governance.methods import REGISTRY, UnknownMethod, parse_spec, tally, validator
+from coopfed.governance.result import DecisionStatus, inputs_hash, lot_seed
+from coopfed.governance.specs import SpecError
+
+from ..support import T0, ballots_from_counts, electorate
+
+ABC = {"options": ["A", "B", "C"]}
+
+
+def test_every_method_is_versioned() -> None:
+    assert {"proposal@1", "consent@1", "consensus@1", "advice@1"} <= set(REGISTRY)
+    assert {"approval@1", "score@1", "dots@1", "borda@1", "irv@1"} <= set(REGISTRY)
+    assert all(name.endswith("@1") for name in REGISTRY)
+
+
+def test_unknown_method_and_bad_spec() -> None:
+    with pytest.raises(UnknownMethod, match="proposal@1"):
+        tally("proposal@2", {}, electorate(1), [], Charter())
+    with pytest.raises(SpecError, match="unknown spec keys"):
+        parse_spec("proposal@1", {"colour": "red"})
+    with pytest.raises(SpecError, match="unique"):
+        parse_spec("approval@1", {"options": ["A", "A"]})
+    with pytest.raises(SpecError, match="dots"):
+        parse_spec("dots@1", ABC)
+
+
+def test_approval_worked_example_is_a_tie() -> None:
+    ballots = [cast("m0000", ["A"], T0), cast("m0001", ["A"], T0), cast("m0002", ["B"], T0)]
+    ballots.append(cast("m0003", ["C", "B"], T0))
+    result = tally("approval@1", ABC, electorate(4), ballots, Charter())
+    assert result.status is DecisionStatus.TIE
+    assert result.tie == {"tied": ["A", "B"]}
+    assert result.counts == {"A": 2, "B": 2, "C": 1, "abstain": 0, "invalid": 0}
+    assert result.lot_seed is None
+
+
+def test_lot_is_seeded_by_proposal_id_and_inputs_hash() -> None:
+    ballots = [cast("m0000", ["A"], T0), cast("m0001", ["B"], T0)]
+    charter = Charter(tie_break=TieBreak.LOT)
+    result = tally("approval@1", ABC, electorate(2), ballots, charter, proposal_id="p7")
+    assert result.status is DecisionStatus.DECIDED
+    expected = lot_seed("p7", result.inputs_hash)
+    assert result.lot_seed == expected.hex()
+    assert result.detail["lot"]["seed"] == expected.hex()
+    again = tally("approval@1", ABC, electorate(2), ballots, charter, proposal_id="p7")
+    assert again.canonical_bytes() == result.canonical_bytes()
+
+
+def test_dots_over_budget_is_invalid() -> None:
+    spec = {"options": ["A", "B"], "dots": 8}
+    check = validator("dots@1", spec)
+    with pytest.raises(Exception, match="at most 8"):
+        check(cast("m0000", {"A": 5, "B": 4}, T0))
+    result = tally("dots@1", spec, electorate(2), [cast("m0000", {"A": 5, "B": 4}, T0)], Charter())
+    assert result.counts["invalid"] == 1 and result.turnout == 0
+
+
+def test_borda_and_irv_worked_examples() -> None:
+    rankings = [["A", "B", "C"], ["B", "A", "C"], ["B", "C", "A"]]
+    ballots = [cast(f"m{i:04d}", r, T0) for i, r in enumerate(rankings)]
+    borda = tally("borda@1", ABC, electorate(3), ballots, Charter())
+    assert borda.counts == {"A": 6, "B": 8, "C": 4, "abstain": 0, "invalid": 0}
+    assert borda.detail["ranking"] == ["B", "A", "C"]
+    irv_rankings = [["A", "B", "C"]] * 4 + [["B", "C", "A"]] * 3 + [["C", "B", "A"]] * 2
+    irv_ballots = [cast(f"m{i:04d}", r, T0) for i, r in enumerate(irv_rankings)]
+    irv = tally("irv@1", ABC, electorate(9), irv_ballots, Charter())
+    assert irv.status is DecisionStatus.DECIDED
+    assert irv.detail["winners"] == ["B"]
+    assert len(irv.detail["rounds"]) == 2
+
+
+def test_choice_methods_apply_the_quorum() -> None:
+    ballots = [cast("m0000", ["A"], T0)]
+    result = tally("approval@1", ABC, electorate(4), ballots, Charter(quorum=Fraction(1, 2)))
+    assert result.status is DecisionStatus.NO_QUORUM and not result.quorum_met
+
+
+def test_inputs_hash_covers_spec_charter_electorate_and_ballots() -> None:
+    ballots = ballots_from_counts([("yes", 2)])
+    base = tally("proposal@1", {}, electorate(3), ballots, Charter())
+    assert base.inputs_hash == inputs_hash(
+        "proposal@1", {}, base.charter_hash, base.electorate_hash, ballots
+    )
+    others = [
+        tally("proposal@1", {"allow_block": False}, electorate(3), ballots, Charter()),
+        tally("proposal@1", {}, electorate(4), ballots, Charter()),
+        tally("proposal@1", {}, electorate(3), ballots, Charter(quorum=Fraction(1, 2))),
+        tally("proposal@1", {}, electorate(3), ballots[:1], Charter()),
+    ]
+    assert len({base.inputs_hash, *(other.inputs_hash for other in others)}) == 5
