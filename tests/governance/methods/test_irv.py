@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import json
+import os
 import random
+import subprocess
+import sys
 
 import pytest
 from hypothesis import given
@@ -187,3 +190,25 @@ def test_order_irrelevant_ties_give_the_lot_winner(cast: list[tuple[str, ...]]) 
     if plain.status == "decided":
         for seed in (b"1", b"2", b"3"):
             assert tally_irv(ABCD, cast, tie_break="lot", seed=seed).winners == plain.winners
+
+
+SCRIPT = """
+import json, random
+from coopfed.governance.methods.irv import tally_irv
+rnd = random.Random(3)
+names = ["Ana", "Bo", "Cy", "Dee", "Eli", "Fay"]
+cast = [tuple(rnd.sample(names, rnd.randint(1, 6))) for _ in range(300)]
+print(json.dumps(tally_irv(names, cast, tie_break="lot", seed=b"s").to_dict()))
+"""
+
+
+def test_to_dict_is_identical_across_processes_and_hash_seeds() -> None:
+    outputs = set()
+    for hash_seed in ("0", "1", "12345"):
+        env = {**os.environ, "PYTHONHASHSEED": hash_seed}
+        done = subprocess.run(
+            [sys.executable, "-c", SCRIPT], env=env, capture_output=True, text=True, check=True
+        )
+        outputs.add(done.stdout)
+    assert len(outputs) == 1
+    assert json.loads(outputs.pop())["method"] == "irv@1"

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import json
+import os
 import random
+import subprocess
+import sys
 
 import pytest
 from hypothesis import given
@@ -225,3 +228,25 @@ def test_every_stage_accounts_for_all_votes(cast: list[tuple[str, ...]], seats: 
         assert accounted == len(cast) * SCALE
     for winner in result.winners:
         assert winner in CANDIDATES
+
+
+SCRIPT = """
+import json, random
+from coopfed.governance.methods.stv import tally_stv
+rnd = random.Random(7)
+names = ["Ana", "Bo", "Cy", "Dee", "Eli", "Fay"]
+cast = [tuple(rnd.sample(names, rnd.randint(1, 6))) for _ in range(300)]
+print(json.dumps(tally_stv(names, cast, 3, tie_break="lot", seed=b"s").to_dict()))
+"""
+
+
+def test_to_dict_is_identical_across_processes_and_hash_seeds() -> None:
+    outputs = set()
+    for hash_seed in ("0", "1", "12345"):
+        env = {**os.environ, "PYTHONHASHSEED": hash_seed}
+        done = subprocess.run(
+            [sys.executable, "-c", SCRIPT], env=env, capture_output=True, text=True, check=True
+        )
+        outputs.add(done.stdout)
+    assert len(outputs) == 1
+    assert json.loads(outputs.pop())["method"] == "stv@1"
