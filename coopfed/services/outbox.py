@@ -1,0 +1,62 @@
+"""Publishing: store an activity in a local actor's outbox and queue its deliveries.
+
+Always called inside the caller's transaction (the transactional outbox): the state change that
+the activity announces and the deliveries commit together. The delivery worker sends them.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from coopfed.store import outbox as outbox_store
+from coopfed.store.actors import LocalActor
+from coopfed.uris import Uris
+
+
+@dataclass(frozen=True)
+class Audience:
+    """Who receives an activity: explicit remote actors and/or the sender's followers."""
+
+    actors: tuple[str, ...] = ()
+    followers: bool = False
+    public: bool = False
+
+
+def new_activity_id(uris: Uris) -> str:
+    return uris.activity(str(uuid.uuid4()))
+
+
+async def publish(
+    conn: AsyncConnection,
+    *,
+    sender: LocalActor,
+    activity: dict[str, Any],
+    audience: Audience,
+    now: datetime,
+    governance: bool = False,
+    extra_inboxes: Iterable[str] = (),
+) -> int:
+    """Queue `activity` (which must carry its `id`) for delivery; returns the outbox row id.
+
+    `governance` marks traffic that must never be dropped silently (allied co-ops, results).
+    """
+    row_id = await outbox_store.insert_activity(
+        conn,
+        local_actor_id=sender.id,
+        activity=activity,
+        public=audience.public,
+        governance=governance,
+        now=now,
+    )
+    inboxes = await outbox_store.inboxes_of_actors(conn, audience.actors)
+    if audience.followers:
+        inboxes += await outbox_store.follower_inboxes(conn, sender.id)
+    inboxes += list(extra_inboxes)
+    await outbox_store.insert_deliveries(conn, activity_row_id=row_id, inboxes=inboxes, now=now)
+    return row_id
