@@ -15,7 +15,7 @@ from typing import Any, Literal
 from coopfed.governance.ballots import Ballot, BallotKind, invalid_choice
 from coopfed.governance.charter import Charter, TieBreak
 from coopfed.governance.electorate import Electorate
-from coopfed.governance.methods import approval, borda, dots, irv, score
+from coopfed.governance.methods import approval, borda, dots, irv, schulze, score, stv
 from coopfed.governance.methods.errors import InvalidBallot
 from coopfed.governance.result import DecisionStatus, Outcome
 from coopfed.governance.specs import (
@@ -52,6 +52,8 @@ _KNOBS: dict[str, set[str]] = {
     "dots@1": {"winners", "dots", "exact"},
     "borda@1": {"winners", "min_ranked", "require_complete"},
     "irv@1": {"min_ranked"},
+    "stv@1": {"seats", "min_ranked"},
+    "schulze@1": {"min_ranked"},
 }
 
 
@@ -62,7 +64,8 @@ def parse_choice_spec(method: str, data: Mapping[str, Any]) -> ChoiceSpec:
     spec = ChoiceSpec(
         method,
         options,
-        winners=_count(data, "winners", 1, method),
+        # STV calls its number of winners "seats".
+        winners=_count(data, "seats" if method == "stv@1" else "winners", 1, method),
         min_choices=_count(data, "min_choices", 1, method),
         max_choices=spec_int(data, "max_choices", None, method),
         require_majority=spec_bool(data, "require_majority", False, method),
@@ -137,8 +140,14 @@ def _check(spec: ChoiceSpec, ballot: Ballot) -> None:
             min_ranked=spec.min_ranked,
             require_complete=spec.require_complete,
         )
-    else:
+    elif method == "irv@1":
         irv.validate_irv_ballot(_as_ranking(choice), spec.options, min_ranked=spec.min_ranked)
+    elif method == "stv@1":
+        stv.validate_stv_ballot(_as_ranking(choice), spec.options, min_ranked=spec.min_ranked)
+    else:
+        schulze.validate_schulze_ballot(
+            _as_ranking(choice), spec.options, min_ranked=spec.min_ranked
+        )
 
 
 def validate(spec: ChoiceSpec, ballot: Ballot) -> None:
@@ -172,7 +181,11 @@ def _run(
     rankings = [tuple(choice) for choice in choices]
     if method == "borda@1":
         return borda.tally_borda(options, rankings, k, tie_break=tie_break, seed=seed)
-    return irv.tally_irv(options, rankings, tie_break=tie_break, seed=seed)
+    if method == "irv@1":
+        return irv.tally_irv(options, rankings, tie_break=tie_break, seed=seed)
+    if method == "stv@1":
+        return stv.tally_stv(options, rankings, k, tie_break=tie_break, seed=seed)
+    return schulze.tally_schulze(options, rankings, tie_break=tie_break, seed=seed)
 
 
 def tally(

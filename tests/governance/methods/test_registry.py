@@ -6,7 +6,7 @@ from fractions import Fraction
 
 import pytest
 
-from coopfed.governance.ballots import cast
+from coopfed.governance.ballots import Ballot, cast
 from coopfed.governance.charter import Charter, TieBreak
 from coopfed.governance.methods import REGISTRY, UnknownMethod, parse_spec, tally, validator
 from coopfed.governance.result import DecisionStatus, inputs_hash, lot_seed
@@ -98,3 +98,24 @@ def test_inputs_hash_covers_spec_charter_electorate_and_ballots() -> None:
         tally("proposal@1", {}, electorate(3), ballots[:1], Charter()),
     ]
     assert len({base.inputs_hash, *(other.inputs_hash for other in others)}) == 5
+
+
+def ranked(rankings: list[list[str]]) -> list[Ballot]:
+    return [cast(f"m{i:04d}", ranking, T0) for i, ranking in enumerate(rankings)]
+
+
+def test_stv_worked_example_through_the_registry() -> None:
+    ballots = ranked([["A", "B"]] * 6 + [["B"]] * 3 + [["C", "B"]] * 2)
+    result = tally("stv@1", {**ABC, "seats": 2}, electorate(11), ballots, Charter())
+    assert result.status is DecisionStatus.DECIDED
+    assert result.detail["quota"] == 4
+    assert result.detail["winners"] == ["A", "B"]
+    assert result.detail["stages"][1]["transfer_value"] == "0.33333"
+
+
+def test_schulze_through_the_registry() -> None:
+    ballots = ranked([["A", "B", "C"]] * 3 + [["B", "C", "A"]] * 2 + [["C", "A", "B"]])
+    result = tally("schulze@1", ABC, electorate(6), ballots, Charter())
+    assert result.detail["winners"] == ["A"]
+    tie = tally("schulze@1", ABC, electorate(2), ranked([["A"], ["B"]]), Charter())
+    assert tie.status is DecisionStatus.TIE
