@@ -229,9 +229,12 @@ def _break_tie(
     if tie_break == "lot":
         lot = draw_lot(remaining, seed)
         return (lot.order[0] if prefer_high else lot.order[-1]), "lot", lot, remaining
-    seats_left_after = len(state.continuing) - len(remaining)
+    # Candidates with no votes receive nothing while they wait, so excluding them one by one in
+    # any order ends the same, as long as enough candidates remain that none is elected by
+    # default (rule 52) in between.
+    continuing_after = len(state.continuing) - len(remaining)
     empty = all(state.totals[candidate] == 0 for candidate in remaining)
-    if not prefer_high and empty and seats_left_after >= _seats_left(state):
+    if not prefer_high and empty and continuing_after >= _seats_left(state):
         return remaining[0], "order_irrelevant", None, remaining
     return None, None, None, remaining
 
