@@ -205,9 +205,12 @@ def combine(
     *,
     weighting: Weighting = Weighting.EQUAL,
     closes_at: datetime,
-    grace: timedelta = timedelta(0),
+    grace: timedelta,
 ) -> JointResult:
-    """Combine the member co-ops' certificates by the project's rule."""
+    """Combine the member co-ops' certificates by the project's rule.
+
+    A certificate received after `closes_at + grace` (by the hosting node's clock) is late.
+    """
     if not coops:
         raise JointError("a shared project needs at least one member co-op")
     weights = coop_weights(coops, weighting)
