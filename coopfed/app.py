@@ -11,7 +11,7 @@ from starlette.exceptions import HTTPException
 
 from coopfed.node import Node
 from coopfed.settings import Settings, load_settings
-from coopfed.web import actors, discovery, home
+from coopfed.web import actors, collections, discovery, home, inbox
 from coopfed.web.errors import http_exception, server_error
 from coopfed.worker import Worker
 
@@ -35,7 +35,13 @@ def create_app(
             await node.close()
 
     app = Starlette(
-        routes=[*home.routes, *discovery.routes, *actors.routes],
+        routes=[
+            *home.routes,
+            *discovery.routes,
+            *actors.routes,
+            *inbox.routes,
+            *collections.routes,
+        ],
         exception_handlers={HTTPException: http_exception, Exception: server_error},
         lifespan=lifespan,
     )

@@ -28,8 +28,14 @@ class NamedJob:
 
 
 def default_jobs() -> list[NamedJob]:
-    """The jobs every node runs. Later layers register theirs here."""
-    return []
+    """The jobs every node runs, in the order one round runs them."""
+    from coopfed.federation.delivery import deliver_batch
+    from coopfed.federation.inbox_worker import process_inbox_batch
+
+    return [
+        NamedJob("inbox", process_inbox_batch),
+        NamedJob("delivery", deliver_batch),
+    ]
 
 
 class Worker:
