@@ -28,10 +28,16 @@ class SignatureFailure(StrEnum):
     bad_signature = "bad_signature"
 
 
+# `detail` may quote attacker-controlled header text and ends up in a 401 body: keep it short.
+_MAX_DETAIL = 200
+
+
 class SignatureError(Exception):
     """A request's signature (or digest) cannot be accepted."""
 
     def __init__(self, reason: SignatureFailure, detail: str) -> None:
+        if len(detail) > _MAX_DETAIL:
+            detail = detail[: _MAX_DETAIL - 1] + "…"
         super().__init__(f"{reason.value}: {detail}")
         self.reason = reason
         self.detail = detail

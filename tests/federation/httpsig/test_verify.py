@@ -553,3 +553,12 @@ async def test_extreme_created_values(
 async def test_date_at_the_end_of_time(rsa_key: rsa.RSAPrivateKey) -> None:
     headers = cavage_headers(rsa_key, POST_COVERED, extra={"Date": "Fri, 31 Dec 9999 23:59:59 GMT"})
     assert await failure(headers, FakeResolver(rsa_key)) == "clock_skew_future"
+
+
+async def test_failure_detail_is_bounded(rsa_key: rsa.RSAPrivateKey) -> None:
+    headers = cavage_headers(rsa_key, POST_COVERED)
+    headers["Signature"] = headers["Signature"].replace("rsa-sha256", "x" * 5000)
+    with pytest.raises(SignatureError) as caught:
+        await verify(headers, FakeResolver(rsa_key))
+    assert caught.value.reason is SignatureFailure.unsupported_algorithm
+    assert len(caught.value.detail) <= 200
