@@ -18,6 +18,7 @@ from coopfed.federation.safefetch import (
     FetchPolicy,
     FetchRefused,
     SafeFetcher,
+    SystemResolver,
     is_activitystreams_type,
 )
 from coopfed.federation.safefetch.backend import PrivateAllowList
@@ -201,6 +202,25 @@ async def test_ip_literal_url_is_vetted_without_resolving(
                 await fetcher.fetch_object(url)
     assert resolver.calls == []
     assert backend.connects == []
+
+
+@pytest.mark.parametrize("host", ["2130706433", "0177.0.0.1", "0x7f000001", "127.1"])
+async def test_odd_numeric_spellings_of_loopback_are_refused_after_resolving(
+    server: RawServer, backend: RecordingBackend, host: str
+) -> None:
+    # The system resolver parses these locally (no DNS query); the vetting sees 127.0.0.1.
+    policy = FetchPolicy(allow_http=True)
+    async with SafeFetcher(policy, SystemResolver(), network_backend=backend) as fetcher:
+        with pytest.raises(FetchRefused, match="address"):
+            await fetcher.fetch_object(f"http://{host}:{server.port}/x")
+    assert backend.connects == []
+
+
+async def test_default_fetcher_refuses_loopback_literal(server: RawServer) -> None:
+    async with SafeFetcher(FetchPolicy(allow_http=True)) as fetcher:
+        with pytest.raises(FetchRefused, match="address"):
+            await fetcher.fetch_object(server.url("/x", "127.0.0.1"))
+    assert server.requests == []
 
 
 async def test_allow_entry_for_another_port_does_not_allow_this_one(
