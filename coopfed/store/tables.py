@@ -204,3 +204,25 @@ hosts = Table(
     Column("last_success_at", UTCDateTime, nullable=True),
     Column("unavailable", Boolean, nullable=False, default=False),
 )
+
+
+# --- web ----------------------------------------------------------------------------------------
+
+# Secrets the node generates once and every web process shares (e.g. the session signing key).
+node_secrets = Table(
+    "node_secrets",
+    metadata,
+    Column("name", String(64), primary_key=True),
+    Column("value", Text, nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+)
+
+# Failed sign-ins, keyed by "addr:…" or "user:…", for the login rate limit across processes.
+login_failures = Table(
+    "login_failures",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("key", String(300), nullable=False),
+    Column("failed_at", UTCDateTime, nullable=False),
+    Index("ix_login_failures_key_failed_at", "key", "failed_at"),
+)
