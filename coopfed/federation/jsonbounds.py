@@ -35,8 +35,6 @@ DEFAULT_MAX_ARRAY = 1000
 # 18 digits always fit in a signed 64-bit integer (SQL BIGINT), which is where counts end up.
 DEFAULT_MAX_INT_DIGITS = 18
 
-# A JSON string literal (valid JSON only ever has `"` at string boundaries or escaped inside).
-_STRING_LITERAL = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"', re.DOTALL)
 # An escape (odd number of backslashes) producing NUL or a UTF-16 surrogate code unit.
 _SUSPECT_ESCAPE = re.compile(r"(?<!\\)(?:\\\\)*\\u(?:0000|[dD][89a-fA-F][0-9a-fA-F]{2})")
 _NOT_BRACES = bytes(c for c in range(256) if c not in b"{}")
@@ -109,10 +107,12 @@ def _check_depth(text: str, max_depth: int) -> None:
     # Fast path: the number of openers anywhere (even inside strings) bounds the depth.
     if text.count("[") + text.count("{") <= max_depth:
         return
-    # Strings are removed first: a `]` inside a string must not hide a real `[`. If a string is
-    # unterminated the remainder is counted as structure, which can only over-estimate depth
-    # after the point where json would stop anyway.
-    structure = _STRING_LITERAL.sub("", text).translate(_OPEN_TO_PLUS)
+    # Strings are removed first: a `]` inside a string must not hide a real `[`. Dropping escaped
+    # backslashes, then escaped quotes, leaves quotes only at string boundaries (left-to-right
+    # pairing is how JSON reads them). If a string is unterminated, everything after its quote is
+    # dropped, which json never parses either.
+    unescaped = text.replace("\\\\", "").replace('\\"', "")
+    structure = "".join(unescaped.split('"')[::2]).translate(_OPEN_TO_PLUS)
     braces = structure.encode("utf-8").translate(None, _NOT_BRACES)
     # "{" is 123 and "}" is 125, so 124 - c is +1 on open and -1 on close.
     deepest = max(itertools.accumulate(map((124).__sub__, braces)), default=0)

@@ -271,3 +271,30 @@ def test_arbitrary_bytes_parse_or_reject_cleanly(body: bytes) -> None:
         parse_json(body)
     except JsonRejected as rejected:
         assert rejected.reason
+
+
+def depth_of(value: Any) -> int:
+    if isinstance(value, dict):
+        return 1 + max(map(depth_of, value.values()), default=0)
+    if isinstance(value, list):
+        return 1 + max(map(depth_of, value), default=0)
+    return 0
+
+
+tricky_text = st.text(alphabet='[]{}"\\,:x\u00e9', max_size=8)
+tricky_values = st.recursive(
+    st.integers(0, 9) | tricky_text,
+    lambda children: (
+        st.lists(children, max_size=3) | st.dictionaries(tricky_text, children, max_size=3)
+    ),
+    max_leaves=40,
+)
+
+
+@given(tricky_values)
+def test_depth_limit_is_exact_whatever_the_strings_contain(value: Any) -> None:
+    body = json.dumps(value, ensure_ascii=False).encode()
+    depth = depth_of(value)
+    assert parse_json(body, max_depth=depth) == value
+    if depth > 0:
+        assert reason_of(body, max_depth=depth - 1) == "too_deep"
