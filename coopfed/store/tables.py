@@ -226,3 +226,124 @@ login_failures = Table(
     Column("failed_at", UTCDateTime, nullable=False),
     Index("ix_login_failures_key_failed_at", "key", "failed_at"),
 )
+
+
+# --- governance ---------------------------------------------------------------------------------
+
+# The member classes a co-op defines (worker, consumer, producer, community, investor, ...).
+member_classes = Table(
+    "member_classes",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("coop_id", Integer, ForeignKey("local_actors.id", ondelete="CASCADE"), nullable=False),
+    Column("name", String(64), nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    UniqueConstraint("coop_id", "name", name="uq_member_classes_coop_name"),
+)
+
+# The member register: one row per member, bound to exactly one actor (local or remote) at a time.
+members = Table(
+    "members",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("coop_id", Integer, ForeignKey("local_actors.id", ondelete="CASCADE"), nullable=False),
+    Column("member_id", String(32), nullable=False, unique=True),  # public, goes into hashes
+    Column("actor_uri", String(2048), nullable=False, unique=True),
+    Column("handle", String(320), nullable=False, default=""),  # username or acct:user@host
+    Column("member_class", String(64), nullable=False),
+    Column("shares", Integer, nullable=False, default=1),
+    Column("status", String(16), nullable=False),  # applicant|active|suspended|left|expelled
+    Column("joined_at", UTCDateTime, nullable=False),
+    Column("left_at", UTCDateTime, nullable=True),
+)
+
+# Append-only history of the register: admitted, class or shares changed, left, rebound...
+member_events = Table(
+    "member_events",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("member_row_id", Integer, ForeignKey("members.id"), nullable=False, index=True),
+    Column("kind", String(32), nullable=False),
+    Column("detail", Text, nullable=False),  # canonical JSON
+    Column("at", UTCDateTime, nullable=False),
+)
+
+# Versioned charters; the current one of a co-op is its highest version.
+charters = Table(
+    "charters",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("coop_id", Integer, ForeignKey("local_actors.id", ondelete="CASCADE"), nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("body", Text, nullable=False),  # canonical JSON of the charter
+    Column("hash", String(64), nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    UniqueConstraint("coop_id", "version", name="uq_charters_coop_version"),
+)
+
+proposals = Table(
+    "proposals",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("coop_id", Integer, ForeignKey("local_actors.id", ondelete="CASCADE"), nullable=False),
+    Column("slug", String(32), nullable=False, unique=True),
+    Column("uri", String(2048), nullable=False, unique=True),  # uris.proposal(slug)
+    Column("title", String(300), nullable=False),
+    Column("body", Text, nullable=False, default=""),
+    Column("method", String(32), nullable=False),  # name@version
+    Column("options", Text, nullable=False),  # JSON list, resolved from the spec
+    Column("spec", Text, nullable=False),  # JSON: the method's spec
+    Column("params", Text, nullable=False),  # JSON: charter overrides (quorum, comparison)
+    Column("state", String(16), nullable=False, index=True),  # draft|open|closed|decided|withdrawn
+    Column("visibility", String(16), nullable=False),  # public | members | allies
+    Column("author_member_row_id", Integer, ForeignKey("members.id"), nullable=True),
+    Column("duration_seconds", Integer, nullable=True),  # closes_at = opened_at + duration
+    Column("opened_at", UTCDateTime, nullable=True),
+    Column("closes_at", UTCDateTime, nullable=True, index=True),
+    Column("closed_at", UTCDateTime, nullable=True),
+    Column("closed_early_by", String(2048), nullable=True),
+    Column("charter_id", Integer, ForeignKey("charters.id"), nullable=False),
+    Column("charter", Text, nullable=False),  # canonical JSON of the effective charter
+    Column("electorate", Text, nullable=True),  # canonical JSON, frozen when opened
+    Column("electorate_hash", String(64), nullable=True),
+    Column("electorate_size", Integer, nullable=True),
+    Column("decision", String(16), nullable=True),  # passed | rejected | no_quorum | tie | ...
+    Column("result", Text, nullable=True),  # canonical JSON of the result record
+    Column("result_hash", String(64), nullable=True),
+    Column("joint_proposal_uri", String(2048), nullable=True),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+)
+
+# Life-cycle events of proposals (opened, closed early by whom, decided, withdrawn).
+proposal_events = Table(
+    "proposal_events",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("proposal_row_id", Integer, ForeignKey("proposals.id"), nullable=False, index=True),
+    Column("kind", String(32), nullable=False),
+    Column("actor", String(2048), nullable=True),
+    Column("detail", Text, nullable=False),  # canonical JSON
+    Column("at", UTCDateTime, nullable=False),
+)
+
+# The append-only, hash-chained ballot log; (proposal, position) unique keeps the chain linear.
+ballots = Table(
+    "ballots",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("proposal_row_id", Integer, ForeignKey("proposals.id"), nullable=False),
+    Column("position", Integer, nullable=False),
+    Column("member_row_id", Integer, ForeignKey("members.id"), nullable=False, index=True),
+    Column("member_id", String(32), nullable=False),
+    Column("kind", String(16), nullable=False),  # cast | abstain | invalid
+    Column("choice", Text, nullable=False),  # canonical JSON
+    Column("reason", Text, nullable=False, default=""),
+    Column("invalid_reason", Text, nullable=False, default=""),
+    Column("cast_at", UTCDateTime, nullable=False),
+    Column("prev_hash", String(64), nullable=False),
+    Column("entry_hash", String(64), nullable=False),
+    Column("source_actor_uri", String(2048), nullable=False),
+    Column("activity_id", String(2048), nullable=True, unique=True),  # remote votes dedupe here
+    UniqueConstraint("proposal_row_id", "position", name="uq_ballots_proposal_position"),
+)
