@@ -68,9 +68,14 @@ class Ballot:
             "invalid_reason": self.invalid_reason,
         }
 
-    def counted_form(self) -> dict[str, Any]:
-        """What a tally depends on (no times, no free text): goes into the inputs hash."""
-        return {"member_id": self.member_id, "kind": self.kind.value, "choice": self.choice}
+    def counted_form(self) -> list[Any]:
+        """[member id, kind, choice]: what a tally depends on (no times, no free text).
+
+        An invalid ballot's payload is left out (null): the tally does not depend on it, and
+        it may hold anything a remote server sent, even values canonical JSON refuses.
+        """
+        choice = self.choice if self.kind is BallotKind.CAST else None
+        return [self.member_id, self.kind.value, choice]
 
 
 def cast(member_id: str, choice: Any, at: datetime, reason: str = "") -> Ballot:

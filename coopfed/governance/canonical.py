@@ -37,12 +37,34 @@ def rfc3339(moment: datetime) -> str:
 
 def to_jsonable(value: Any) -> JSONValue:
     """Convert governance values to plain JSON values, refusing anything ambiguous."""
+    # Exact-type fast paths first: a tally hashes 100,000 ballots through here.
+    kind = type(value)
+    if kind is str or kind is int or value is None or kind is bool:
+        return value  # type: ignore[no-any-return]
+    if kind is dict:
+        return {_key(key): to_jsonable(item) for key, item in value.items()}
+    if kind is list or kind is tuple:
+        return [to_jsonable(item) for item in value]
+    return _slow_to_jsonable(value)
+
+
+def _key(key: Any) -> str:
+    if type(key) is str:
+        return key
+    if isinstance(key, enum.Enum):
+        key = key.value
+    if not isinstance(key, str):
+        raise TypeError(f"canonical JSON keys must be strings, got {key!r}")
+    return str(key)
+
+
+def _slow_to_jsonable(value: Any) -> JSONValue:
     if isinstance(value, enum.Enum):
         return to_jsonable(value.value)
-    if value is None or isinstance(value, bool | str):
-        return value
+    if isinstance(value, bool | str):
+        return str(value) if isinstance(value, str) else bool(value)
     if isinstance(value, int):
-        return value
+        return int(value)
     if isinstance(value, Fraction):
         return fraction_str(value)
     if isinstance(value, datetime):
@@ -50,7 +72,7 @@ def to_jsonable(value: Any) -> JSONValue:
     if isinstance(value, float):
         raise TypeError("floats are not allowed in canonical JSON; use Fraction")
     if isinstance(value, Mapping):
-        return _mapping_to_jsonable(value)
+        return {_key(key): to_jsonable(item) for key, item in value.items()}
     if isinstance(value, list | tuple):
         return [to_jsonable(item) for item in value]
     if isinstance(value, set | frozenset):
@@ -59,17 +81,6 @@ def to_jsonable(value: Any) -> JSONValue:
     if callable(to_dict):
         return to_jsonable(to_dict())
     raise TypeError(f"cannot encode {type(value).__name__} as canonical JSON")
-
-
-def _mapping_to_jsonable(value: Mapping[Any, Any]) -> dict[str, JSONValue]:
-    out: dict[str, JSONValue] = {}
-    for key, item in value.items():
-        if isinstance(key, enum.Enum):
-            key = key.value
-        if not isinstance(key, str):
-            raise TypeError(f"canonical JSON keys must be strings, got {key!r}")
-        out[key] = to_jsonable(item)
-    return out
 
 
 def canonical_text(value: Any) -> str:
@@ -85,6 +96,14 @@ def canonical_text(value: Any) -> str:
 def canonical_json(value: Any) -> bytes:
     """The canonical UTF-8 bytes of `value`."""
     return canonical_text(value).encode("utf-8")
+
+
+def plain_canonical_json(value: Any) -> bytes:
+    """Canonical bytes of a value already made of plain JSON types (str, int, bool, None,
+    list, dict with str keys), without the checking walk of `to_jsonable`: for large inputs
+    such as 100,000 validated ballots. Same output as `canonical_json` for such values."""
+    text = json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return text.encode("utf-8")
 
 
 def sha256_hex(data: bytes) -> str:

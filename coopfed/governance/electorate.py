@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from coopfed.governance.canonical import canonical_hash, rfc3339
+from coopfed.governance.canonical import plain_canonical_json, rfc3339, sha256_hex
 from coopfed.governance.charter import Charter
 from coopfed.governance.members import Member, check_one_actor_per_member
 
@@ -26,6 +26,8 @@ class Electorate:
     _classes: Mapping[str, str] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
+        if not all(type(m) is str and type(c) is str for m, c in self.voters):
+            raise TypeError("electorate member ids and classes must be strings")
         if list(self.voters) != sorted(self.voters):
             object.__setattr__(self, "voters", tuple(sorted(self.voters)))
         classes = dict(self.voters)
@@ -84,4 +86,6 @@ class Electorate:
 
 
 def electorate_hash(electorate: Electorate) -> str:
-    return canonical_hash([[member_id, klass] for member_id, klass in electorate.voters])
+    # Member ids and classes are checked to be strings, so the plain encoder is exact.
+    pairs = [[member_id, klass] for member_id, klass in electorate.voters]
+    return sha256_hex(plain_canonical_json(pairs))

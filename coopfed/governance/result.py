@@ -9,7 +9,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from coopfed.governance.ballots import Ballot
-from coopfed.governance.canonical import canonical_hash, canonical_json, to_jsonable
+from coopfed.governance.canonical import (
+    canonical_json,
+    plain_canonical_json,
+    sha256_hex,
+    to_jsonable,
+)
 
 
 class DecisionStatus(enum.StrEnum):
@@ -43,17 +48,24 @@ def inputs_hash(
     ballots: Sequence[Ballot],
 ) -> str:
     """Hash of everything a tally depends on: rules version, spec, charter, electorate,
-    and the counted ballots (member id, kind, choice; sorted by member id)."""
-    counted = sorted((ballot.counted_form() for ballot in ballots), key=lambda b: b["member_id"])
-    return canonical_hash(
+    and the counted ballots ([member id, kind, choice], sorted by member id).
+
+    = sha256 of the canonical JSON of {"ballots": [...], "charter_hash", "electorate_hash",
+    "method", "spec"}. Counted choices have passed their method's validation, so they are
+    plain JSON (strings, integers, lists, objects) and go to the encoder directly.
+    """
+    counted = sorted((ballot.counted_form() for ballot in ballots), key=lambda b: b[0])
+    header = canonical_json(
         {
             "method": method,
             "spec": spec,
             "charter_hash": charter_hash,
             "electorate_hash": electorate_hash,
-            "ballots": counted,
         }
     )
+    # Same bytes as canonical_json of the whole object: "ballots" sorts before every other key.
+    body = plain_canonical_json(counted)
+    return sha256_hex(b'{"ballots":' + body + b"," + header[1:])
 
 
 def lot_seed(proposal_id: str, inputs_digest: str) -> bytes:

@@ -6,7 +6,8 @@ from fractions import Fraction
 
 import pytest
 
-from coopfed.governance.ballots import Ballot, cast
+from coopfed.governance.ballots import Ballot, abstain, cast
+from coopfed.governance.canonical import canonical_hash
 from coopfed.governance.charter import Charter, TieBreak
 from coopfed.governance.methods import REGISTRY, UnknownMethod, parse_spec, tally, validator
 from coopfed.governance.result import DecisionStatus, inputs_hash, lot_seed
@@ -119,3 +120,44 @@ def test_schulze_through_the_registry() -> None:
     assert result.detail["winners"] == ["A"]
     tie = tally("schulze@1", ABC, electorate(2), ranked([["A"], ["B"]]), Charter())
     assert tie.status is DecisionStatus.TIE
+
+
+def test_inputs_hash_fast_path_equals_the_canonical_hash_of_the_whole_object() -> None:
+    ballots = [cast("m0001", {"A": 2, "B": 1}, T0), cast("m0000", ["é", "B"], T0)]
+    ballots.append(abstain("m0002", T0))
+    expected = canonical_hash(
+        {
+            "method": "score@1",
+            "spec": ABC,
+            "charter_hash": "c" * 64,
+            "electorate_hash": "e" * 64,
+            "ballots": sorted(b.counted_form() for b in ballots),
+        }
+    )
+    assert inputs_hash("score@1", ABC, "c" * 64, "e" * 64, ballots) == expected
+
+
+def test_validation_memo_keeps_value_types_apart() -> None:
+    spec = {"options": ["A", "B"], "min_score": 0, "max_score": 5}
+    ballots = [
+        cast("m0000", {"A": 1}, T0),
+        cast("m0001", {"A": True}, T0),
+        cast("m0002", {"A": 1.0}, T0),
+        cast("m0003", {"A": 1}, T0),
+    ]
+    result = tally("score@1", spec, electorate(4), ballots, Charter())
+    assert result.counts["invalid"] == 2
+    assert result.counts["A"] == 2
+
+
+def test_invalid_payloads_never_break_the_hash() -> None:
+    # A float or a nested object from a remote server: invalid, and left out of the hash.
+    ballots = [cast("m0000", 0.5, T0), cast("m0001", {"x": [1.5]}, T0), cast("m0002", "yes", T0)]
+    result = tally("proposal@1", {}, electorate(3), ballots, Charter())
+    assert result.counts["invalid"] == 2 and result.status is DecisionStatus.PASSED
+
+
+def test_memo_does_not_mix_reasons_for_consent() -> None:
+    ballots = [cast("m0000", "objection", T0, "too costly"), cast("m0001", "objection", T0)]
+    result = tally("consent@1", {}, electorate(2), ballots, Charter())
+    assert result.counts["objection"] == 1 and result.counts["invalid"] == 1
