@@ -45,7 +45,8 @@ def proposal_ballots(choices: list[str]) -> list[Ballot]:
 
 choice_lists = st.lists(PROPOSAL_CHOICES, max_size=SIZE)
 rankings = st.lists(st.permutations(ABC).map(lambda r: r[:3]), max_size=SIZE)
-methods_and_ballots = st.one_of(
+Case = tuple[str, dict[str, Any], list[Ballot]]
+methods_and_ballots: st.SearchStrategy[Case] = st.one_of(
     choice_lists.map(lambda cs: ("proposal@1", {}, proposal_ballots(cs))),
     rankings.map(
         lambda rs: ("irv@1", {"options": ABC}, [ballot(i, list(r)) for i, r in enumerate(rs)])
@@ -61,7 +62,7 @@ methods_and_ballots = st.one_of(
 
 @given(methods_and_ballots, charters, st.randoms(use_true_random=False))
 def test_tally_is_invariant_under_ballot_order(
-    case: tuple[str, dict[str, Any], list[Ballot]], charter: Charter, rng: random.Random
+    case: Case, charter: Charter, rng: random.Random
 ) -> None:
     method, spec, ballots = case
     shuffled = list(ballots)
