@@ -191,6 +191,8 @@ deliveries = Table(
     Column("delivered_at", UTCDateTime, nullable=True),
     UniqueConstraint("activity_id", "inbox", name="uq_deliveries_activity_inbox"),
     Index("ix_deliveries_due", "state", "next_attempt_at"),
+    Index("ix_deliveries_inbox_id", "inbox", "id"),  # per-inbox order (migration 0005)
+    Index("ix_deliveries_host_state", "host", "state"),
 )
 
 # Per-host delivery health: circuit breaker and "unavailable after failures on distinct days".
