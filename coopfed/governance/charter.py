@@ -137,9 +137,8 @@ def _parse_enum(kind: type[_E], text: object, what: str) -> _E:
     for item in kind:
         if item.value == text:
             return item
-    else:
-        allowed = ", ".join(repr(item.value) for item in kind)
-        raise CharterError(f"{what}: {text!r} is not one of {allowed}") from None
+    allowed = ", ".join(repr(item.value) for item in kind)
+    raise CharterError(f"{what}: {text!r} is not one of {allowed}")
 
 
 @dataclass(frozen=True, slots=True)
