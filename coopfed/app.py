@@ -7,12 +7,16 @@ import contextlib
 from collections.abc import AsyncIterator
 
 from starlette.applications import Starlette
-from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
+from starlette.routing import Mount
+from starlette.staticfiles import StaticFiles
 
 from coopfed.node import Node
 from coopfed.settings import Settings, load_settings
-from coopfed.web import actors, collections, discovery, home, inbox
-from coopfed.web.errors import http_exception, server_error
+from coopfed.web import actors, admin, auth, collections, discovery, home, inbox, me
+from coopfed.web.errors import exception_handlers
+from coopfed.web.headers import SecurityHeaders
+from coopfed.web.templating import STATIC_DIR
 from coopfed.worker import Worker
 
 
@@ -41,8 +45,13 @@ def create_app(
             *actors.routes,
             *inbox.routes,
             *collections.routes,
+            *auth.routes,
+            *me.routes,
+            *admin.routes,
+            Mount("/static", StaticFiles(directory=STATIC_DIR), name="static"),
         ],
-        exception_handlers={HTTPException: http_exception, Exception: server_error},
+        middleware=[Middleware(SecurityHeaders, https=settings.base_url.startswith("https://"))],
+        exception_handlers=exception_handlers,
         lifespan=lifespan,
     )
     app.state.node = node

@@ -63,12 +63,20 @@ class WorkerSettings:
 
 
 @dataclass(frozen=True)
+class WebSettings:
+    session_days: int = 14
+    login_max_failures: int = 5
+    login_window_minutes: int = 15
+
+
+@dataclass(frozen=True)
 class Settings:
     coop: CoopSettings
     server: ServerSettings
     database: DatabaseSettings = field(default_factory=DatabaseSettings)
     federation: FederationSettings = field(default_factory=FederationSettings)
     worker: WorkerSettings = field(default_factory=WorkerSettings)
+    web: WebSettings = field(default_factory=WebSettings)
     source: str = "<defaults>"
 
     @property
@@ -215,6 +223,11 @@ SCHEMA: dict[str, dict[str, tuple[Parser, bool]]] = {
         "delivery_concurrency": (_positive_int, False),
         "per_host_concurrency": (_positive_int, False),
     },
+    "web": {
+        "session_days": (_positive_int, False),
+        "login_max_failures": (_positive_int, False),
+        "login_window_minutes": (_positive_int, False),
+    },
 }
 
 SECTION_TYPES: dict[str, type] = {
@@ -223,6 +236,7 @@ SECTION_TYPES: dict[str, type] = {
     "database": DatabaseSettings,
     "federation": FederationSettings,
     "worker": WorkerSettings,
+    "web": WebSettings,
 }
 
 

@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 from starlette.requests import Request
-from starlette.responses import JSONResponse, RedirectResponse, Response
+from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from coopfed.services import node_info
 from coopfed.web.state import node_of
+from coopfed.web.templating import render
 
 
 async def home(request: Request) -> Response:
     node = node_of(request)
-    return RedirectResponse(node.uris.profile_page(node.settings.coop.handle), status_code=303)
+    context = {"profile_url": node.uris.profile_page(node.settings.coop.handle)}
+    return await render(request, "home.html", context)
 
 
 async def healthz(request: Request) -> Response:

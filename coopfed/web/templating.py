@@ -1,9 +1,72 @@
-"""Jinja2 templates, autoescaped; every page extends base.html."""
+"""Jinja2 templates, autoescaped; every page extends base.html and is rendered by `render`.
+
+`render` gives every page the co-op's settings, its `handle`, the signed-in `viewer` (or None)
+and `csrf_token()` for its forms (a page that never calls it sets no CSRF cookie). Filters:
+`clean_html` (remote HTML through the allow-list) and `remote_actor` (`name (@user@host)`).
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
+from markupsafe import Markup
+from starlette.requests import Request
+from starlette.responses import Response
 from starlette.templating import Jinja2Templates
 
-templates = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
+from coopfed.web.csrf import csrf_token, set_csrf_cookie
+from coopfed.web.keys import web_keys
+from coopfed.web.sanitize import remote_actor_label, sanitize_html
+from coopfed.web.sessions import current_viewer
+from coopfed.web.state import node_of
+
+TEMPLATE_DIR = Path(__file__).parent / "templates"
+STATIC_DIR = Path(__file__).parent / "static"
+
+templates = Jinja2Templates(directory=str(TEMPLATE_DIR))
+
+
+def clean_html(html: str | None) -> Markup:
+    return Markup(sanitize_html(html or ""))
+
+
+def remote_actor(name: str | None, username: str, host: str) -> str:
+    return remote_actor_label(name or "", username, host)
+
+
+templates.env.filters["clean_html"] = clean_html
+templates.env.filters["remote_actor"] = remote_actor
+
+
+async def render(
+    request: Request,
+    name: str,
+    context: dict[str, Any] | None = None,
+    *,
+    status: int = 200,
+    headers: dict[str, str] | None = None,
+) -> Response:
+    """A page for a browser. Its forms get a CSRF token; a new one comes with its cookie."""
+    node = node_of(request)
+    keys = await web_keys(request)
+    page: dict[str, Any] = {
+        "coop": node.settings.coop,
+        "handle": f"@{node.settings.coop.handle}@{node.settings.domain}",
+        "viewer": await current_viewer(request),
+        "csrf_token": lambda: csrf_token(request, keys),
+        **(context or {}),
+    }
+    response = templates.TemplateResponse(request, name, page, status_code=status, headers=headers)
+    set_csrf_cookie(request, response)
+    if page["viewer"] is not None:
+        response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
+def render_plain(request: Request, name: str, context: dict[str, Any], *, status: int) -> Response:
+    """A page without database look-ups (no viewer, no forms): for error pages, which must
+    render even when the database is what failed."""
+    coop = getattr(getattr(request.app.state, "node", None), "settings", None)
+    page = {"coop": coop.coop if coop else None, "viewer": None, "csrf_token": str, **context}
+    return templates.TemplateResponse(request, name, page, status_code=status)

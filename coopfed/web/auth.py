@@ -1,0 +1,112 @@
+"""Sign in and sign out (argon2 passwords, signed session cookies, rate-limited)."""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+
+from starlette.datastructures import FormData
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+from starlette.routing import Route
+
+from coopfed.services.accounts import hash_password, password_matches
+from coopfed.store import actors as actor_store
+from coopfed.web import login_limit
+from coopfed.web.clientaddr import client_address
+from coopfed.web.csrf import csrf_protected, csrf_token, set_csrf_cookie
+from coopfed.web.keys import web_keys
+from coopfed.web.sessions import current_viewer, end_session, start_session
+from coopfed.web.state import node_of
+from coopfed.web.templating import render
+
+WRONG_CREDENTIALS = "The username or password is not right."
+TOO_MANY_TRIES = (
+    "Too many failed sign-ins from here or for this username. "
+    "Wait {minutes} minutes, then try again."
+)
+
+
+def safe_next(value: object) -> str:
+    """Only a path on this site: `//evil.example` or `https://…` would be an open redirect."""
+    if isinstance(value, str) and value.startswith("/") and not value.startswith(("//", "/\\")):
+        return value
+    return "/me"
+
+
+@functools.cache
+def _decoy_hash() -> str:
+    return hash_password("decoy password, never anyone's")
+
+
+def _password_ok(account: actor_store.Account | None, password: str) -> bool:
+    # Unknown usernames cost an argon2 check too, so timing does not reveal who has an account.
+    if account is None:
+        password_matches(_decoy_hash(), password)
+        return False
+    return password_matches(account.password_hash, password)
+
+
+async def sign_in_page(request: Request) -> Response:
+    next_path = safe_next(request.query_params.get("next"))
+    if await current_viewer(request) is not None:
+        return RedirectResponse(next_path, status_code=303)
+    context = {"next_path": next_path, "username": "", "errors": {}, "notice": ""}
+    return await render(request, "sign_in.html", context)
+
+
+async def _form_again(
+    request: Request, username: str, next_path: str, errors: dict[str, str], status: int, **kw: str
+) -> Response:
+    context = {"next_path": next_path, "username": username, "errors": errors, "notice": ""}
+    context.update(kw)
+    return await render(request, "sign_in.html", context, status=status)
+
+
+async def sign_in(request: Request, form: FormData) -> Response:
+    node = node_of(request)
+    username = str(form.get("username", "")).strip().lower()[:64]
+    password = str(form.get("password", ""))
+    next_path = safe_next(form.get("next"))
+    errors = {}
+    if not username:
+        errors["username"] = "Enter your username."
+    if not password:
+        errors["password"] = "Enter your password."
+    if errors:
+        return await _form_again(request, username, next_path, errors, 400)
+    address = client_address(request, node.settings.server.trusted_proxies)
+    keys = login_limit.LoginKeys(address=address, username=username)
+    if await login_limit.is_blocked(node, keys):
+        notice = TOO_MANY_TRIES.format(minutes=node.settings.web.login_window_minutes)
+        retry = str(login_limit.retry_after_seconds(node))
+        response = await _form_again(request, username, next_path, {}, 429, notice=notice)
+        response.headers["Retry-After"] = retry
+        return response
+    async with node.engine.connect() as conn:
+        account = await actor_store.get_account(conn, username)
+    if not await asyncio.to_thread(_password_ok, account, password):
+        await login_limit.note_failure(node, keys)
+        errors = {"password": WRONG_CREDENTIALS}
+        return await _form_again(request, username, next_path, errors, 400)
+    await login_limit.note_success(node, keys)
+    response = RedirectResponse(next_path, status_code=303)
+    web = await web_keys(request)
+    assert account is not None  # _password_ok is False without an account
+    start_session(request, response, web, account)
+    csrf_token(request, web, renew=True)  # a new browser id: tokens seen before sign-in die
+    set_csrf_cookie(request, response)
+    return response
+
+
+async def sign_out(request: Request, form: FormData) -> Response:
+    response = RedirectResponse("/", status_code=303)
+    end_session(request, response)
+    return response
+
+
+routes = [
+    Route("/sign-in", sign_in_page, methods=["GET"]),
+    Route("/sign-in", csrf_protected(sign_in), methods=["POST"]),
+    Route("/sign-out", csrf_protected(sign_out), methods=["POST"]),
+]
