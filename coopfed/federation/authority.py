@@ -1,0 +1,144 @@
+"""Who may say what (FEP-fe34 origin rules), checked in the inbox before anything is stored.
+
+- the activity's id and its actor share an origin (the signature already bound the key to the
+  actor);
+- `Create` of an object attributed to someone else is refused;
+- `Update`, `Delete` and `Undo` act only on objects of the actor's own origin; an `Undo` of a
+  `Follow` only by that follower; an actor `Update` only of the actor itself, without moving
+  its inbox, shared inbox or key to another host;
+- embedded objects from a third origin are not trusted: replaced by their id before storing;
+- deleted objects stay deleted: a `Create` reusing the id is refused, a second `Delete` is a
+  no-op.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from coopfed.federation.mapping.remote_actors import (
+    ActorRefused,
+    ap_to_remote_actor,
+    is_actor_document,
+)
+from coopfed.federation.origin import InvalidURL, origin_of
+from coopfed.store import inbox as inbox_store
+
+_OWNER_ONLY = frozenset({"Update", "Delete", "Undo"})
+_TOMBSTONE_CHECKED = frozenset({"Create", "Update", "Delete"})
+
+
+@dataclass(frozen=True)
+class Shape:
+    id: str
+    type: str
+    actor: str
+    actor_origin: str
+    object_id: str | None
+
+
+@dataclass(frozen=True)
+class Refusal:
+    reason: str
+    detail: str = ""
+    status: int = 403
+
+
+def _id_of(value: Any) -> str | None:
+    if isinstance(value, str) and value:
+        return value
+    if isinstance(value, dict):
+        inner = value.get("id")
+        return inner if isinstance(inner, str) and inner else None
+    return None
+
+
+def _origin(url: str) -> str | None:
+    try:
+        return origin_of(url)
+    except InvalidURL:
+        return None
+
+
+def activity_shape(activity: dict[str, Any]) -> Shape | Refusal:
+    """The fields every activity needs: id, type, actor (a URL or an object with one)."""
+    activity_id = activity.get("id")
+    kind = activity.get("type")
+    actor = _id_of(activity.get("actor"))
+    if not isinstance(activity_id, str) or not activity_id:
+        return Refusal("no_id", "an activity needs an id", 400)
+    if not isinstance(kind, str) or not kind:
+        return Refusal("no_type", "an activity needs a type (one string)", 400)
+    if actor is None:
+        return Refusal("no_actor", "an activity needs an actor", 400)
+    actor_origin = _origin(actor)
+    if actor_origin is None:
+        return Refusal("bad_actor", "the actor must be an http(s) URL", 400)
+    if _origin(activity_id) != actor_origin:
+        return Refusal("id_origin", "the activity id is not on the actor's origin", 400)
+    object_id = _id_of(activity.get("object"))
+    return Shape(activity_id, kind, actor, actor_origin, object_id)
+
+
+def _attributed_to(obj: dict[str, Any]) -> list[str]:
+    raw = obj.get("attributedTo")
+    values = raw if isinstance(raw, list) else [raw]
+    return [found for found in (_id_of(value) for value in values) if found is not None]
+
+
+def check(activity: dict[str, Any], shape: Shape, *, our_origin: str) -> Refusal | None:
+    """A refusal when the actor may not do this; None when it may."""
+    obj = activity.get("object")
+    if shape.type == "Create" and isinstance(obj, dict):
+        authors = _attributed_to(obj)
+        if authors and any(author != shape.actor for author in authors):
+            return Refusal("attributed_to", "Create of an object attributed to someone else")
+    if shape.type in _OWNER_ONLY:
+        if shape.object_id is None:
+            return Refusal("no_object", f"{shape.type} needs an object", 400)
+        if _origin(shape.object_id) != shape.actor_origin:
+            return Refusal("not_owner", f"{shape.type} of an object of another origin")
+    if shape.type == "Undo" and isinstance(obj, dict):
+        undone_actor = _id_of(obj.get("actor"))
+        if undone_actor is not None and undone_actor != shape.actor:
+            return Refusal("not_owner", "Undo of someone else's activity")
+    if shape.type == "Update" and isinstance(obj, dict) and is_actor_document(obj):
+        return _check_actor_update(obj, shape)
+    return None
+
+
+def _check_actor_update(obj: dict[str, Any], shape: Shape) -> Refusal | None:
+    if obj.get("id") != shape.actor:
+        return Refusal("not_owner", "an actor may only update itself")
+    try:
+        ap_to_remote_actor(obj)
+    except ActorRefused as exc:
+        return Refusal(f"actor_{exc.reason}", exc.detail)
+    return None
+
+
+def strip_foreign_embeds(activity: dict[str, Any], shape: Shape) -> bool:
+    """Replace an embedded object of a third origin by its id; True if the activity changed."""
+    obj = activity.get("object")
+    if not isinstance(obj, dict):
+        return False
+    object_id = _id_of(obj)
+    if object_id is not None and _origin(object_id) == shape.actor_origin:
+        return False
+    if object_id is None:  # an anonymous embedded object cannot be checked: drop it
+        activity.pop("object")
+    else:
+        activity["object"] = object_id
+    return True
+
+
+async def tombstone_verdict(
+    engine: AsyncEngine, activity: dict[str, Any], shape: Shape
+) -> Literal["ok", "noop", "refuse"]:
+    if shape.type not in _TOMBSTONE_CHECKED or shape.object_id is None:
+        return "ok"
+    if not await inbox_store.is_tombstoned(engine, shape.object_id):
+        return "ok"
+    return "noop" if shape.type == "Delete" else "refuse"

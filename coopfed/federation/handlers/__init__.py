@@ -1,0 +1,1 @@
+"""Inbox handlers, one module per activity (GoToSocial style); each registers with dispatch."""

@@ -1,0 +1,143 @@
+"""Keys of remote actors for signature checks: memory, then database, then a safe fetch.
+
+Binding rules (PROTOCOL.md "HTTP signatures"): the document at the key id must have exactly
+that id (a redirect to another id is refused); the key's owner must be an actor on the key's
+origin AND that actor's document must list the key. Fetches of keys we do not know are rate
+limited per remote host and per client address, so random key ids cannot turn the inbox into a
+request amplifier. `refresh=True` (after a failed check) bypasses memory and database once.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import httpx
+
+from coopfed.federation.httpsig import KeyUnavailable, PublicKeyRecord
+from coopfed.federation.httpsig.keys import load_public_key_pem
+from coopfed.federation.mapping.remote_actors import (
+    ActorRefused,
+    ap_to_remote_actor,
+    find_key,
+    is_actor_document,
+    parse_public_key,
+)
+from coopfed.federation.origin import InvalidURL, origin_of
+from coopfed.federation.runtime import FederationRuntime
+from coopfed.federation.safefetch import FetchError, SafeFetcher
+from coopfed.store import remote_actors as actor_store
+from coopfed.store.remote_actors import RemoteActor
+
+log = logging.getLogger(__name__)
+
+
+def without_fragment(url: str) -> str:
+    return url.split("#", 1)[0]
+
+
+def _same_resource(a: str, b: str) -> bool:
+    try:
+        first, second = httpx.URL(a), httpx.URL(b)
+        return origin_of(first) == origin_of(second) and first.raw_path == second.raw_path
+    except (httpx.InvalidURL, InvalidURL):
+        return False
+
+
+def _origin(url: str) -> str:
+    try:
+        return origin_of(url)
+    except InvalidURL:
+        raise KeyUnavailable(f"not an http(s) URL: {url[:200]!r}") from None
+
+
+class NodeKeyResolver:
+    """A `KeyResolver` for one request (or one worker item): `client` names who is asking."""
+
+    def __init__(self, runtime: FederationRuntime, client: str = "") -> None:
+        self._runtime = runtime
+        self._client = client
+
+    async def resolve(self, key_id: str, *, refresh: bool) -> PublicKeyRecord:
+        if not refresh:
+            cached = self._runtime.keys.get(key_id)
+            if cached is not None:
+                return cached
+            stored = await self._from_store(key_id)
+            if stored is not None:
+                return stored
+        key_origin = _origin(key_id)
+        if not self._runtime.fetch_limits.allow(f"host:{key_origin}", f"addr:{self._client}"):
+            raise KeyUnavailable("rate_limited: too many key fetches, try later")
+        return await self._fetch(key_id)
+
+    async def _from_store(self, key_id: str) -> PublicKeyRecord | None:
+        async with self._runtime.node.engine.connect() as conn:
+            actor = await actor_store.get_by_key_id(conn, key_id)
+        if actor is None or actor.deleted_at is not None or actor.public_key_pem is None:
+            return None
+        record = _record(actor, key_id)
+        self._runtime.keys.put(record)
+        return record
+
+    async def _fetch(self, key_id: str) -> PublicKeyRecord:
+        url = without_fragment(key_id)
+        try:
+            async with self._runtime.fetcher() as fetcher:
+                document = await _fetch_exact(fetcher, url)
+                if not is_actor_document(document):
+                    document = await _owner_document(fetcher, document, key_id)
+        except FetchError as exc:
+            raise KeyUnavailable(f"fetch_failed: {exc}") from None
+        actor = _bound_actor(document, key_id)
+        async with self._runtime.node.engine.begin() as conn:
+            await actor_store.upsert(conn, actor, now=self._runtime.node.now())
+        key = find_key(document, key_id)
+        assert key is not None  # checked by _bound_actor
+        record = PublicKeyRecord(key_id, actor.uri, parse_public_key(key))
+        self._runtime.keys.put(record)
+        return record
+
+
+def _record(actor: RemoteActor, key_id: str) -> PublicKeyRecord:
+    assert actor.public_key_pem is not None
+    return PublicKeyRecord(key_id, actor.uri, load_public_key_pem(actor.public_key_pem))
+
+
+async def _fetch_exact(fetcher: SafeFetcher, url: str) -> dict[str, Any]:
+    """The document at `url`, which must carry that very id (even after redirects)."""
+    document = await fetcher.fetch_object(url)
+    document_id = document.get("id")
+    if not isinstance(document_id, str) or not _same_resource(document_id, url):
+        raise KeyUnavailable(f"id_mismatch: {url[:200]} serves {str(document_id)[:200]}")
+    return document
+
+
+async def _owner_document(
+    fetcher: SafeFetcher, key_document: dict[str, Any], key_id: str
+) -> dict[str, Any]:
+    """A key served as its own document (`{id, owner, publicKeyPem}`): fetch its owner."""
+    key = key_document.get("publicKey", key_document)
+    owner = key.get("owner") if isinstance(key, dict) else None
+    if not isinstance(owner, str):
+        raise KeyUnavailable("key document names no owner")
+    if _origin(owner) != _origin(key_id):
+        raise KeyUnavailable("key owner is on another origin")
+    return await _fetch_exact(fetcher, owner)
+
+
+def _bound_actor(document: dict[str, Any], key_id: str) -> RemoteActor:
+    try:
+        actor = ap_to_remote_actor(document)
+    except ActorRefused as exc:
+        raise KeyUnavailable(f"actor_refused: {exc}") from None
+    key = find_key(document, key_id)
+    if key is None:
+        raise KeyUnavailable(f"actor {actor.uri[:200]} does not list key {key_id[:200]}")
+    if key.owner != actor.uri or _origin(key_id) != _origin(actor.uri):
+        raise KeyUnavailable(f"key {key_id[:200]} is not owned by {actor.uri[:200]}")
+    try:
+        parse_public_key(key)
+    except ActorRefused as exc:
+        raise KeyUnavailable(str(exc)) from None
+    return actor

@@ -1,0 +1,133 @@
+"""Remote actor documents (Person, Group, Service, …) into `RemoteActor`, or a typed refusal.
+
+Origin rules (PROTOCOL.md): the inbox, the shared inbox and the key must live on the actor's own
+origin; a document that points them elsewhere could redirect our deliveries or lend another
+host's key to this actor.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from coopfed.federation.httpsig.errors import KeyFormatError
+from coopfed.federation.httpsig.keys import PublicKey, load_public_key_pem
+from coopfed.federation.origin import InvalidURL, origin_of
+from coopfed.store.remote_actors import RemoteActor
+
+ACTOR_TYPES = frozenset({"Person", "Group", "Service", "Application", "Organization"})
+
+
+class ActorRefused(ValueError):
+    """An actor document we will not use. `reason` is a short machine code."""
+
+    def __init__(self, reason: str, detail: str = "") -> None:
+        super().__init__(f"{reason}: {detail}" if detail else reason)
+        self.reason = reason
+        self.detail = detail
+
+
+@dataclass(frozen=True)
+class ActorKey:
+    key_id: str
+    owner: str
+    public_key_pem: str
+
+
+def _str(document: dict[str, Any], name: str) -> str | None:
+    value = document.get(name)
+    return value if isinstance(value, str) and value else None
+
+
+def _origin(url: str, what: str) -> str:
+    try:
+        return origin_of(url)
+    except InvalidURL:
+        raise ActorRefused("invalid_url", f"{what} {url[:200]!r}") from None
+
+
+def _same_origin(url: str, actor_origin: str, what: str) -> None:
+    if _origin(url, what) != actor_origin:
+        raise ActorRefused("cross_origin", f"{what} {url[:200]!r} is not on {actor_origin}")
+
+
+def is_actor_document(document: dict[str, Any]) -> bool:
+    kind = document.get("type")
+    return isinstance(kind, str) and kind in ACTOR_TYPES
+
+
+def actor_keys(document: dict[str, Any]) -> list[ActorKey]:
+    """Every `publicKey` entry (one object or a list) with an id, owner and PEM."""
+    raw = document.get("publicKey")
+    entries = raw if isinstance(raw, list) else [raw]
+    keys: list[ActorKey] = []
+    for entry in entries:
+        if not isinstance(entry, dict):
+            continue
+        key_id, owner, pem = _str(entry, "id"), _str(entry, "owner"), _str(entry, "publicKeyPem")
+        if key_id and owner and pem:
+            keys.append(ActorKey(key_id, owner, pem))
+    return keys
+
+
+def find_key(document: dict[str, Any], key_id: str) -> ActorKey | None:
+    return next((key for key in actor_keys(document) if key.key_id == key_id), None)
+
+
+def parse_public_key(key: ActorKey) -> PublicKey:
+    try:
+        return load_public_key_pem(key.public_key_pem)
+    except KeyFormatError as exc:
+        raise ActorRefused("bad_key", str(exc)) from None
+
+
+def _main_key(document: dict[str, Any], actor_id: str, actor_origin: str) -> ActorKey:
+    keys = actor_keys(document)
+    if not keys:
+        raise ActorRefused("no_key", "publicKey with id, owner and publicKeyPem is required")
+    owned = [key for key in keys if key.owner == actor_id]
+    if not owned:
+        raise ActorRefused("key_owner", f"no key owned by {actor_id[:200]}")
+    key = owned[0]
+    _same_origin(key.key_id, actor_origin, "key id")
+    parse_public_key(key)
+    return key
+
+
+def _shared_inbox(document: dict[str, Any]) -> str | None:
+    endpoints = document.get("endpoints")
+    if isinstance(endpoints, dict):
+        return _str(endpoints, "sharedInbox")
+    return None
+
+
+def ap_to_remote_actor(document: dict[str, Any]) -> RemoteActor:
+    """Read an actor document; raise ActorRefused when it is unusable or breaks origin rules."""
+    actor_id = _str(document, "id")
+    if actor_id is None:
+        raise ActorRefused("no_id", "an actor needs an id")
+    kind = document.get("type")
+    if not isinstance(kind, str) or kind not in ACTOR_TYPES:
+        raise ActorRefused("not_actor", f"type {str(kind)[:40]!r} is not an actor type")
+    actor_origin = _origin(actor_id, "actor id")
+    inbox = _str(document, "inbox")
+    if inbox is None:
+        raise ActorRefused("no_inbox", "an actor needs an inbox")
+    _same_origin(inbox, actor_origin, "inbox")
+    shared_inbox = _shared_inbox(document)
+    if shared_inbox is not None:
+        _same_origin(shared_inbox, actor_origin, "sharedInbox")
+    key = _main_key(document, actor_id, actor_origin)
+    return RemoteActor(
+        uri=actor_id,
+        host=actor_origin.split("://", 1)[1],
+        type=kind,
+        preferred_username=(_str(document, "preferredUsername") or "")[:255],
+        display_name=(_str(document, "name") or "")[:500],
+        inbox=inbox,
+        shared_inbox=shared_inbox,
+        key_id=key.key_id,
+        public_key_pem=key.public_key_pem,
+        document=json.dumps(document, ensure_ascii=False, separators=(",", ":")),
+    )

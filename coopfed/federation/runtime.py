@@ -1,0 +1,143 @@
+"""Per-process federation state of a node: parsed-key cache, fetch rate limits, the fetcher.
+
+Kept beside the `Node` (looked up by identity) rather than in it, so web handlers and worker
+jobs of one process share one key cache. Nothing here holds a connection: each remote fetch
+opens a short-lived SafeFetcher, because fetches of unknown keys are rare and an idle pooled
+client would outlive the event loop of whoever created it.
+"""
+
+from __future__ import annotations
+
+import time
+import weakref
+from collections import OrderedDict
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+
+from cryptography.hazmat.primitives.asymmetric import rsa
+
+from coopfed.federation.httpsig import CavageSigner, PublicKeyRecord
+from coopfed.federation.httpsig.keys import load_private_key_pem
+from coopfed.federation.safefetch import FetchPolicy, SafeFetcher
+from coopfed.node import Node
+from coopfed.settings import Settings
+from coopfed.store import actors as actor_store
+
+KEY_CACHE_SIZE = 10_000
+# Unknown-key fetches: a burst of 20, then one every 3 s, per remote host and per client address.
+FETCH_BURST = 20.0
+FETCH_REFILL_PER_SECOND = 1 / 3
+
+
+def fetch_policy(settings: Settings) -> FetchPolicy:
+    return FetchPolicy(
+        allow_private=frozenset(settings.federation.allow_private_addresses),
+        allow_http=settings.federation.allow_http,
+        our_origins=frozenset({settings.base_url}),
+        user_agent=f"coopfed/0.1 (+{settings.base_url})",
+    )
+
+
+class KeyCache:
+    """LRU of parsed public keys by key id (parsing a PEM costs more than verifying)."""
+
+    def __init__(self, size: int = KEY_CACHE_SIZE) -> None:
+        self._size = size
+        self._records: OrderedDict[str, PublicKeyRecord] = OrderedDict()
+
+    def get(self, key_id: str) -> PublicKeyRecord | None:
+        record = self._records.get(key_id)
+        if record is not None:
+            self._records.move_to_end(key_id)
+        return record
+
+    def put(self, record: PublicKeyRecord) -> None:
+        self._records[record.key_id] = record
+        self._records.move_to_end(record.key_id)
+        while len(self._records) > self._size:
+            self._records.popitem(last=False)
+
+    def forget(self, key_id: str) -> None:
+        self._records.pop(key_id, None)
+
+
+@dataclass
+class RateLimiter:
+    """Token buckets by name ("host:x", "addr:y"); `allow` takes one token from each."""
+
+    burst: float = FETCH_BURST
+    per_second: float = FETCH_REFILL_PER_SECOND
+    clock: Callable[[], float] = time.monotonic
+    _buckets: dict[str, tuple[float, float]] = field(default_factory=dict)
+
+    def _level(self, name: str, now: float) -> float:
+        tokens, since = self._buckets.get(name, (self.burst, now))
+        return min(self.burst, tokens + (now - since) * self.per_second)
+
+    def allow(self, *names: str) -> bool:
+        now = self.clock()
+        levels = {name: self._level(name, now) for name in names}
+        if any(level < 1 for level in levels.values()):
+            return False
+        for name, level in levels.items():
+            self._buckets[name] = (level - 1, now)
+        if len(self._buckets) > 100_000:  # forget idle buckets (they would be full anyway)
+            self._buckets = {n: v for n, v in self._buckets.items() if v[0] < self.burst - 1}
+        return True
+
+
+FetcherFactory = Callable[[], SafeFetcher]
+
+
+class FederationRuntime:
+    def __init__(self, node: Node, fetcher_factory: FetcherFactory | None = None) -> None:
+        self.node = node
+        self.keys = KeyCache()
+        self.fetch_limits = RateLimiter()
+        self._fetcher_factory = fetcher_factory
+        self._signer: CavageSigner | None = None
+        self.known_usernames: set[str] = set()  # local actors seen to exist (never deleted)
+
+    async def instance_signer(self) -> CavageSigner | None:
+        """Signs our GETs as the instance actor (servers in "authorized fetch" mode need it)."""
+        if self._signer is None:
+            async with self.node.engine.connect() as conn:
+                actor = await actor_store.get_actor_of_kind(conn, "instance")
+            if actor is None:
+                return None
+            key = load_private_key_pem(actor.rsa_private_pem)
+            assert isinstance(key, rsa.RSAPrivateKey)
+            self._signer = CavageSigner(self.node.uris.actor_key(actor.username), key)
+        return self._signer
+
+    @asynccontextmanager
+    async def fetcher(self) -> AsyncIterator[SafeFetcher]:
+        if self._fetcher_factory is not None:
+            fetcher = self._fetcher_factory()
+        else:
+            policy = fetch_policy(self.node.settings)
+            fetcher = SafeFetcher(policy, auth=await self.instance_signer())
+        async with fetcher:
+            yield fetcher
+
+
+_runtimes: dict[int, tuple[weakref.ref[Node], FederationRuntime]] = {}
+
+
+def runtime_of(node: Node) -> FederationRuntime:
+    """The runtime of this node object (created on first use)."""
+    entry = _runtimes.get(id(node))
+    if entry is not None and entry[0]() is node:
+        return entry[1]
+    for key, (ref, _) in list(_runtimes.items()):
+        if ref() is None:
+            del _runtimes[key]
+    runtime = FederationRuntime(node)
+    _runtimes[id(node)] = (weakref.ref(node), runtime)
+    return runtime
+
+
+def set_runtime(node: Node, runtime: FederationRuntime) -> None:
+    """Replace a node's runtime (tests inject a fetcher factory)."""
+    _runtimes[id(node)] = (weakref.ref(node), runtime)

@@ -1,0 +1,156 @@
+"""The inbox queue: verified activities committed before the 202, leased by the worker.
+
+`insert_item` is the inbox's hot path (one INSERT per accepted POST), kept apart so it can move
+to a raw-driver path later without touching the pipeline.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from enum import StrEnum
+
+from sqlalchemy import and_, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import RowMapping
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from coopfed.store.tables import inbox_items, tombstones
+
+
+class InsertResult(StrEnum):
+    stored = "stored"
+    duplicate = "duplicate"  # same id, same body: a retry, nothing to do
+    conflict = "conflict"  # same id, different body: refused
+
+
+@dataclass(frozen=True)
+class NewInboxItem:
+    activity_id: str
+    body_sha256: str
+    body: str
+    actor_uri: str
+    recipient: str | None
+
+
+@dataclass(frozen=True)
+class InboxItem:
+    id: int
+    activity_id: str
+    body: str
+    actor_uri: str
+    recipient: str | None
+    state: str
+    attempts: int
+    received_at: datetime
+    last_error: str | None
+    outcome: str | None
+
+
+_ITEM_FIELDS = tuple(InboxItem.__dataclass_fields__)
+
+
+def _item(row: RowMapping) -> InboxItem:
+    return InboxItem(**{name: row[name] for name in _ITEM_FIELDS})
+
+
+def _insert_ignoring_duplicates(dialect: str) -> sqlite.Insert | postgresql.Insert:
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    return insert(inbox_items).on_conflict_do_nothing(index_elements=["activity_id"])
+
+
+async def insert_item(engine: AsyncEngine, item: NewInboxItem, *, now: datetime) -> InsertResult:
+    """Commit one item (its own transaction); a known activity id is compared by body hash."""
+    statement = _insert_ignoring_duplicates(engine.dialect.name).values(
+        activity_id=item.activity_id,
+        body_sha256=item.body_sha256,
+        body=item.body,
+        actor_uri=item.actor_uri,
+        recipient=item.recipient,
+        received_at=now,
+        state="pending",
+        attempts=0,
+        next_attempt_at=now,
+    )
+    async with engine.begin() as conn:
+        result = await conn.execute(statement)
+        if result.rowcount == 1:
+            return InsertResult.stored
+        query = select(inbox_items.c.body_sha256).where(
+            inbox_items.c.activity_id == item.activity_id
+        )
+        known = (await conn.execute(query)).scalar_one()
+    return InsertResult.duplicate if known == item.body_sha256 else InsertResult.conflict
+
+
+async def is_tombstoned(engine: AsyncEngine, object_uri: str) -> bool:
+    async with engine.connect() as conn:
+        query = select(tombstones.c.id).where(tombstones.c.object_uri == object_uri)
+        return (await conn.execute(query)).first() is not None
+
+
+async def add_tombstone(conn: AsyncConnection, object_uri: str, *, now: datetime) -> None:
+    query = select(tombstones.c.id).where(tombstones.c.object_uri == object_uri)
+    if (await conn.execute(query)).first() is None:
+        await conn.execute(tombstones.insert().values(object_uri=object_uri, deleted_at=now))
+
+
+async def lease_due(
+    conn: AsyncConnection, *, now: datetime, limit: int, lease: timedelta
+) -> list[InboxItem]:
+    """Claim up to `limit` due items for `lease`; counts the attempt. Commit to publish the claim.
+
+    PostgreSQL: `FOR UPDATE SKIP LOCKED`, so concurrent workers take disjoint rows. SQLite has one
+    writer at a time; the conditional UPDATE still refuses a row another worker claimed.
+    """
+    due = and_(
+        inbox_items.c.state == "pending",
+        inbox_items.c.next_attempt_at <= now,
+        or_(inbox_items.c.lease_until.is_(None), inbox_items.c.lease_until < now),
+    )
+    query = select(inbox_items.c.id).where(due).order_by(inbox_items.c.id).limit(limit)
+    if conn.dialect.name == "postgresql":
+        query = query.with_for_update(skip_locked=True)
+    ids = list((await conn.execute(query)).scalars())
+    if not ids:
+        return []
+    claimed = await conn.execute(
+        update(inbox_items)
+        .where(inbox_items.c.id.in_(ids), due)
+        .values(lease_until=now + lease, attempts=inbox_items.c.attempts + 1)
+        .returning(*inbox_items.c)
+    )
+    return sorted((_item(row) for row in claimed.mappings()), key=lambda item: item.id)
+
+
+async def finish(
+    conn: AsyncConnection, item_id: int, *, state: str, outcome: str | None = None
+) -> None:
+    """done | ignored, with why (for operators)."""
+    await conn.execute(
+        update(inbox_items)
+        .where(inbox_items.c.id == item_id)
+        .values(state=state, outcome=outcome, lease_until=None)
+    )
+
+
+async def fail(
+    conn: AsyncConnection,
+    item_id: int,
+    *,
+    error: str,
+    retry_at: datetime | None,
+) -> None:
+    """Retry at `retry_at`, or quarantine (None) with the error kept."""
+    values: dict[str, object] = {"last_error": error[:4000], "lease_until": None}
+    if retry_at is None:
+        values["state"] = "quarantined"
+    else:
+        values["next_attempt_at"] = retry_at
+    await conn.execute(update(inbox_items).where(inbox_items.c.id == item_id).values(**values))
+
+
+async def get_item(conn: AsyncConnection, activity_id: str) -> InboxItem | None:
+    query = select(inbox_items).where(inbox_items.c.activity_id == activity_id)
+    row = (await conn.execute(query)).mappings().first()
+    return _item(row) if row else None
