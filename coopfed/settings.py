@@ -60,6 +60,8 @@ class WorkerSettings:
     poll_interval: float = 0.5
     delivery_concurrency: int = 32
     per_host_concurrency: int = 8
+    retry_time_scale: float = 1.0
+    delivery_lease_seconds: float = 90.0
 
 
 @dataclass(frozen=True)
@@ -222,6 +224,8 @@ SCHEMA: dict[str, dict[str, tuple[Parser, bool]]] = {
         "poll_interval": (_float, False),
         "delivery_concurrency": (_positive_int, False),
         "per_host_concurrency": (_positive_int, False),
+        "retry_time_scale": (_float, False),
+        "delivery_lease_seconds": (_float, False),
     },
     "web": {
         "session_days": (_positive_int, False),
