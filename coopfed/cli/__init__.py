@@ -14,11 +14,11 @@ import sys
 from collections.abc import Sequence
 
 from coopfed import __version__
-from coopfed.cli import node_commands
+from coopfed.cli import deliveries, node_commands
 from coopfed.cli.support import CliError, Handler
 from coopfed.settings import SettingsError
 
-COMMAND_GROUPS = [node_commands]
+COMMAND_GROUPS = [node_commands, deliveries]
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -1,0 +1,158 @@
+"""`coopfed deliveries`: what the delivery queue holds, and un-parking.
+
+Shown states (`--state`, and `state` in `--json`):
+- pending: queued, not tried yet;
+- failing: tried, will be tried again at `next_attempt_at`;
+- parked: not tried again until an operator runs `coopfed deliveries retry` (or, when the host
+  was unavailable, until it is heard from). Governance deliveries past the retry horizon are
+  shown as parked too, with `"retrying": true`: they keep being retried every 12 h;
+- done: delivered.
+"""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Awaitable, Callable
+from datetime import datetime
+from typing import Any, TypeVar
+
+from coopfed.cli.support import CliError, print_json, run, settings_from
+from coopfed.federation.backoff import RetryPolicy, is_overdue
+from coopfed.node import Node
+from coopfed.store import deliveries as store
+from coopfed.store.deliveries import DeliveryRow
+
+SHOWN_STATES = ("pending", "failing", "parked", "done")
+T = TypeVar("T")
+STORED_STATES = {
+    "pending": ("pending",),
+    "failing": ("pending",),
+    "parked": ("parked", "pending"),
+    "done": ("done",),
+}
+
+
+def register(sub: Any, common: argparse.ArgumentParser) -> None:
+    parser = sub.add_parser(
+        "deliveries",
+        parents=[common],
+        help="show queued, failing and parked deliveries",
+        description="Without a subcommand: list deliveries that are not done (newest first).",
+    )
+    parser.add_argument("--json", action="store_true", help="machine-readable output")
+    parser.add_argument("--state", choices=SHOWN_STATES, help="only deliveries in this state")
+    parser.add_argument("--limit", type=int, default=200, help="at most this many (default 200)")
+    parser.set_defaults(handler=cmd_list)
+    actions = parser.add_subparsers(dest="action", metavar="ACTION")
+    retry = actions.add_parser(
+        "retry", parents=[common], help="un-park a delivery, or every parked one to a host"
+    )
+    retry.add_argument("id", nargs="?", type=int, help="the delivery's id")
+    retry.add_argument("--host", help="every parked delivery to this host[:port]")
+    retry.add_argument("--json", action="store_true", help="machine-readable output")
+    retry.set_defaults(handler=cmd_retry)
+
+
+def shown_state(row: DeliveryRow, policy: RetryPolicy, now: datetime) -> tuple[str, bool]:
+    """(state as shown, still retried?)"""
+    if row.state != "pending":
+        return row.state, False
+    if is_overdue(policy, row.attempts, row.created_at, now, row.governance):
+        return "parked", True
+    return ("failing" if row.attempts else "pending"), True
+
+
+def as_json(row: DeliveryRow, policy: RetryPolicy, now: datetime) -> dict[str, Any]:
+    state, retrying = shown_state(row, policy, now)
+    return {
+        "id": row.id,
+        "activity_id": row.activity_id,
+        "type": row.type,
+        "inbox": row.inbox,
+        "host": row.host,
+        "state": state,
+        "retrying": retrying,
+        "governance": row.governance,
+        "attempts": row.attempts,
+        "next_attempt_at": row.next_attempt_at.isoformat() if retrying else None,
+        "last_status": row.last_status,
+        "last_error": row.last_error,
+        "created_at": row.created_at.isoformat(),
+        "delivered_at": row.delivered_at.isoformat() if row.delivered_at else None,
+    }
+
+
+async def _listing(node: Node, wanted: str | None, limit: int) -> list[dict[str, Any]]:
+    stored = STORED_STATES[wanted] if wanted else ("pending", "parked")
+    policy = RetryPolicy(time_scale=node.settings.worker.retry_time_scale)
+    now = node.now()
+    async with node.engine.connect() as conn:
+        rows = await store.list_deliveries(
+            conn, states=stored, limit=limit * 4 if wanted else limit
+        )
+    items = [as_json(row, policy, now) for row in rows]
+    if wanted:
+        items = [item for item in items if item["state"] == wanted]
+    return items[:limit]
+
+
+def _print_table(items: list[dict[str, Any]]) -> None:
+    if not items:
+        print("no deliveries")
+        return
+    print(f"{'id':>7}  {'state':<8} {'tries':>5}  {'next attempt':<20} {'status':>6}  host / error")
+    for item in items:
+        next_at = (item["next_attempt_at"] or "-")[:19]
+        status = item["last_status"] if item["last_status"] is not None else "-"
+        state = item["state"] + ("*" if item["state"] == "parked" and item["retrying"] else "")
+        print(
+            f"{item['id']:>7}  {state:<8} {item['attempts']:>5}  {next_at:<20} {status:>6}  "
+            f"{item['host']}  {item['type']} {item['inbox']}"
+        )
+        if item["last_error"]:
+            print(f"{'':>9}{item['last_error'][:200]}")
+    if any(item["retrying"] and item["state"] == "parked" for item in items):
+        print("* governance traffic past the retry horizon: still retried every 12 h")
+
+
+def cmd_list(args: argparse.Namespace) -> int:
+    if args.limit < 1:
+        raise CliError("--limit must be at least 1")
+
+    async def body(node: Node) -> list[dict[str, Any]]:
+        return await _listing(node, args.state, args.limit)
+
+    items = run(_with_node(args, body))
+    if args.json:
+        print_json(items)
+    else:
+        _print_table(items)
+    return 0
+
+
+def cmd_retry(args: argparse.Namespace) -> int:
+    if (args.id is None) == (args.host is None):
+        raise CliError("give either a delivery ID or --host HOST")
+
+    async def body(node: Node) -> int:
+        async with node.engine.begin() as conn:
+            return await store.retry_parked(
+                conn, node.now(), row_id=args.id, host=args.host.lower() if args.host else None
+            )
+
+    count = run(_with_node(args, body))
+    if args.id is not None and count == 0:
+        raise CliError(f"delivery {args.id} does not exist or is not parked")
+    if args.json:
+        print_json({"requeued": count})
+    else:
+        print(f"{count} deliver{'y' if count == 1 else 'ies'} queued again")
+    return 0
+
+
+async def _with_node(args: argparse.Namespace, body: Callable[[Node], Awaitable[T]]) -> T:
+    node = Node.from_settings(settings_from(args))
+    try:
+        return await body(node)
+    finally:
+        await node.close()
