@@ -1,7 +1,99 @@
-"""Outbox, followers, following and members collections. Being built (issue 3)."""
+"""Followers, following, outbox and members collections of local actors (public, unsigned GET).
+
+`/actors/{username}/{collection}` answers the `OrderedCollection` summary; `?page=N` a page.
+Members are empty until membership exists (issue 6); they are listed only for group actors.
+"""
 
 from __future__ import annotations
 
-from starlette.routing import BaseRoute
+from collections.abc import Awaitable, Callable
+from typing import Any
 
-routes: list[BaseRoute] = []
+from sqlalchemy.ext.asyncio import AsyncConnection
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from coopfed.federation.mapping.collections import (
+    PAGE_SIZE,
+    collection_page_to_ap,
+    collection_to_ap,
+)
+from coopfed.store import actors as actor_store
+from coopfed.store import follows as follow_store
+from coopfed.store import published
+from coopfed.web.errors import error_response
+from coopfed.web.negotiation import activity_response
+from coopfed.web.state import node_of
+
+Counter = Callable[[AsyncConnection, int], Awaitable[int]]
+Pager = Callable[[AsyncConnection, int, int, int], Awaitable[list[Any]]]
+
+
+async def _followers(conn: AsyncConnection, actor_id: int, offset: int, limit: int) -> list[Any]:
+    return list(await follow_store.follower_uris(conn, actor_id, offset=offset, limit=limit))
+
+
+async def _following(conn: AsyncConnection, actor_id: int, offset: int, limit: int) -> list[Any]:
+    return list(await follow_store.following_uris(conn, actor_id, offset=offset, limit=limit))
+
+
+async def _outbox(conn: AsyncConnection, actor_id: int, offset: int, limit: int) -> list[Any]:
+    return list(await published.public_activities(conn, actor_id, offset=offset, limit=limit))
+
+
+async def _no_members(conn: AsyncConnection, actor_id: int) -> int:
+    return 0
+
+
+async def _no_member_page(
+    conn: AsyncConnection, actor_id: int, offset: int, limit: int
+) -> list[Any]:
+    return []
+
+
+KINDS: dict[str, tuple[Counter, Pager]] = {
+    "followers": (follow_store.count_followers, _followers),
+    "following": (follow_store.count_following, _following),
+    "outbox": (published.count_public, _outbox),
+    "members": (_no_members, _no_member_page),
+}
+
+
+def _page_number(request: Request) -> int | str | None:
+    """None for the summary, the page number, or an error text."""
+    raw = request.query_params.get("page")
+    if raw is None:
+        return None
+    if raw.lower() == "true":  # Mastodon-style `?page=true` means the first page
+        return 1
+    if not raw.isdigit() or not 1 <= int(raw) <= 1_000_000:
+        return "page must be a positive integer"
+    return int(raw)
+
+
+async def collection(request: Request) -> Response:
+    node = node_of(request)
+    username = request.path_params["username"]
+    kind = request.url.path.rsplit("/", 1)[1]
+    page = _page_number(request)
+    if isinstance(page, str):
+        return error_response(400, "bad_page", page)
+    count, pager = KINDS[kind]
+    async with node.engine.connect() as conn:
+        actor = await actor_store.get_local_actor(conn, username)
+        if actor is None or (kind == "members" and actor.kind not in {"coop", "project"}):
+            return error_response(404, "not_found", "no such collection")
+        total = await count(conn, actor.id)
+        offset = 0 if page is None else (page - 1) * PAGE_SIZE
+        items = [] if page is None else await pager(conn, actor.id, offset, PAGE_SIZE)
+    collection_id = f"{node.uris.actor(username)}/{kind}"
+    if page is None:
+        return activity_response(collection_to_ap(collection_id, total))
+    return activity_response(collection_page_to_ap(collection_id, page, items, total))
+
+
+routes = [
+    Route(f"/actors/{{username}}/{kind}", collection, methods=["GET"], name=f"collection_{kind}")
+    for kind in KINDS
+]
