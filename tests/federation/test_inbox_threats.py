@@ -9,8 +9,8 @@ resolution, where an inbox would meet them.
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime, timedelta
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
@@ -309,7 +309,7 @@ async def test_update_or_delete_of_someone_elses_object_is_refused(
         remote_fresh.actor("bob"),
         other_remote.actor("eve"),
     )
-    cases = [
+    cases: list[dict[str, Any]] = [
         {
             "id": new_id(alice),
             "type": "Delete",
