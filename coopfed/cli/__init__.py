@@ -14,11 +14,17 @@ import sys
 from collections.abc import Sequence
 
 from coopfed import __version__
-from coopfed.cli import deliveries, node_commands
+from coopfed.cli import (
+    deliveries,
+    member_commands,
+    node_commands,
+    proposal_commands,
+    vote_commands,
+)
 from coopfed.cli.support import CliError, Handler
 from coopfed.settings import SettingsError
 
-COMMAND_GROUPS = [node_commands, deliveries]
+COMMAND_GROUPS = [node_commands, deliveries, member_commands, proposal_commands, vote_commands]
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -1,0 +1,105 @@
+"""Running governance services from the CLI, and the `--json` shapes scripts depend on.
+
+The shapes are a contract: add fields, never rename or remove them.
+"""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Awaitable, Callable, Mapping
+from datetime import datetime
+from typing import Any, TypeVar
+
+from coopfed.cli.support import CliError, run, settings_from
+from coopfed.governance.canonical import rfc3339
+from coopfed.governance.errors import GovernanceError
+from coopfed.node import Node
+from coopfed.services.errors import ServiceError
+from coopfed.services.proposals import Tally
+from coopfed.store.members import MemberEvent, MemberRecord
+from coopfed.store.proposals import ProposalRecord
+
+T = TypeVar("T")
+
+
+def run_service(args: argparse.Namespace, work: Callable[[Node], Awaitable[T]]) -> T:
+    """Build the node from the config, run `work`, turn refusals into one-line errors."""
+    settings = settings_from(args)
+
+    async def go() -> T:
+        node = Node.from_settings(settings)
+        try:
+            return await work(node)
+        except (ServiceError, GovernanceError) as error:
+            raise CliError(str(error)) from None
+        finally:
+            await node.close()
+
+    return run(go())
+
+
+def when(moment: datetime | None) -> str | None:
+    return None if moment is None else rfc3339(moment)
+
+
+def member_json(record: MemberRecord) -> dict[str, Any]:
+    member = record.member
+    return {
+        "id": record.member_id,
+        "actor": record.actor_uri,
+        "handle": record.handle,
+        "class": member.member_class,
+        "shares": member.shares,
+        "status": member.status.value,
+        "joined_at": when(record.joined_at),
+        "left_at": when(record.left_at),
+    }
+
+
+def member_events_json(events: list[MemberEvent]) -> list[dict[str, Any]]:
+    return [{"kind": e.kind, "at": when(e.at), "detail": dict(e.detail)} for e in events]
+
+
+def proposal_json(record: ProposalRecord, tally: Tally | None = None) -> dict[str, Any]:
+    proposal = record.proposal
+    electorate = proposal.electorate
+    result: Mapping[str, Any] | None = record.result
+    return {
+        "id": record.uri,
+        "slug": record.slug,
+        "title": proposal.title,
+        "body": record.body,
+        "status": proposal.state.value,
+        "decision": None if proposal.status is None else proposal.status.value,
+        "method": proposal.method,
+        "options": list(record.options),
+        "visibility": record.visibility,
+        "author": proposal.author_member_id or None,
+        "charter_version": record.charter_version,
+        "opened_at": when(proposal.opened_at),
+        "closes_at": when(proposal.closes_at),
+        "closed_at": when(proposal.closed_at),
+        "closed_early_by": proposal.closed_early_by,
+        "electorate_size": None if electorate is None else electorate.size,
+        "electorate_hash": None if electorate is None else electorate.electorate_hash(),
+        "counts": None if tally is None else dict(tally.counts),
+        "turnout": None if tally is None else tally.turnout,
+        "log_head": None if tally is None else tally.log_head,
+        "result": None if result is None else dict(result),
+    }
+
+
+def proposal_lines(view: Mapping[str, Any]) -> list[str]:
+    """The human form of `proposal_json`: one `key: value` per line, counts inline."""
+    lines = [f"{view['id']}", f"  title: {view['title']}", f"  status: {view['status']}"]
+    if view["decision"]:
+        lines.append(f"  decision: {view['decision']}")
+    lines.append(f"  method: {view['method']}  options: {', '.join(view['options'])}")
+    if view["closes_at"]:
+        lines.append(f"  closes at: {view['closes_at']}")
+    if view["electorate_size"] is not None:
+        lines.append(f"  electorate: {view['electorate_size']} members")
+    if view["counts"] is not None:
+        counts = ", ".join(f"{key} {value}" for key, value in view["counts"].items())
+        lines.append(f"  counts: {counts}  (turnout {view['turnout']})")
+    return lines

@@ -1,0 +1,97 @@
+"""`coopfed member add|list|show`: the co-op's member register."""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+from coopfed.cli.governance_views import member_events_json, member_json, run_service
+from coopfed.cli.support import CliError, print_json
+from coopfed.node import Node
+from coopfed.services import members
+from coopfed.services.actor_lookup import webfinger_resolver
+from coopfed.services.members import ActorResolver
+from coopfed.settings import Settings
+
+
+def make_resolver(settings: Settings) -> ActorResolver:
+    """WebFinger through the safe fetcher; tests replace this function."""
+    return webfinger_resolver(settings)
+
+
+def cmd_member_add(args: argparse.Namespace) -> int:
+    if (args.actor is None) == (args.local is None):
+        raise CliError("give ACTOR_URL or acct:user@host, or --local USERNAME (one of them)")
+
+    async def work(node: Node) -> dict[str, Any]:
+        record = await members.add_member(
+            node,
+            args.actor,
+            local_username=args.local,
+            member_class=args.member_class,
+            shares=args.shares,
+            resolver=make_resolver(node.settings),
+        )
+        return member_json(record)
+
+    view = run_service(args, work)
+    if args.json:
+        print_json(view)
+    else:
+        print(f"member {view['id']} added: {view['actor']} ({view['class']})")
+    return 0
+
+
+def cmd_member_list(args: argparse.Namespace) -> int:
+    async def work(node: Node) -> list[dict[str, Any]]:
+        return [member_json(record) for record in await members.list_members(node)]
+
+    views = run_service(args, work)
+    if args.json:
+        print_json(views)
+        return 0
+    for view in views:
+        print(f"{view['id']}  {view['status']:<9} {view['class']:<10} {view['actor']}")
+    if not views:
+        print("no members yet: `coopfed member add --local USERNAME` adds one")
+    return 0
+
+
+def cmd_member_show(args: argparse.Namespace) -> int:
+    async def work(node: Node) -> dict[str, Any]:
+        record, events = await members.find_member(node, args.member)
+        return {**member_json(record), "history": member_events_json(events)}
+
+    view = run_service(args, work)
+    if args.json:
+        print_json(view)
+        return 0
+    for key in ("id", "actor", "handle", "class", "shares", "status", "joined_at", "left_at"):
+        print(f"{key}: {view[key]}")
+    for event in view["history"]:
+        print(f"  {event['at']} {event['kind']} {event['detail']}")
+    return 0
+
+
+def register(sub: Any, common: argparse.ArgumentParser) -> None:
+    member = sub.add_parser("member", help="the co-op's members")
+    member_sub = member.add_subparsers(dest="member_command", required=True, metavar="COMMAND")
+
+    add = member_sub.add_parser(
+        "add", parents=[common], help="admit a remote fediverse account or a new local member"
+    )
+    add.add_argument("actor", nargs="?", help="actor URL or acct:user@host (WebFinger)")
+    add.add_argument("--local", metavar="USERNAME", help="a local member (Person actor here)")
+    add.add_argument("--class", dest="member_class", default=members.DEFAULT_CLASS)
+    add.add_argument("--shares", type=int, default=1, help="shares held (default 1)")
+    add.add_argument("--json", action="store_true", help="machine-readable output")
+    add.set_defaults(handler=cmd_member_add)
+
+    listing = member_sub.add_parser("list", parents=[common], help="list members")
+    listing.add_argument("--json", action="store_true", help="machine-readable output")
+    listing.set_defaults(handler=cmd_member_list)
+
+    show = member_sub.add_parser("show", parents=[common], help="one member and their history")
+    show.add_argument("member", metavar="ID_OR_ACTOR", help="member id, actor, username or acct:")
+    show.add_argument("--json", action="store_true", help="machine-readable output")
+    show.set_defaults(handler=cmd_member_show)

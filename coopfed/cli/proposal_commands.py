@@ -1,0 +1,188 @@
+"""`coopfed proposal create|open|close|withdraw|show|list|tally`: decisions end to end."""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import json
+from datetime import datetime
+from typing import Any
+
+from coopfed.cli.governance_views import proposal_json, proposal_lines, run_service
+from coopfed.cli.support import CliError, print_json
+from coopfed.governance.proposal import ProposalState
+from coopfed.node import Node
+from coopfed.services import proposals
+from coopfed.services.proposals import ProposalDraft
+
+
+def admin_name() -> str:
+    """Who closes or withdraws from the CLI, as recorded in the proposal's events."""
+    return f"cli:{getpass.getuser()}"
+
+
+def _closes_at(text: str) -> datetime:
+    try:
+        moment = datetime.fromisoformat(text.strip())
+    except ValueError:
+        raise CliError(f"--closes {text!r}: expected ISO 8601, e.g. 2030-01-31T18:00Z") from None
+    if moment.tzinfo is None:
+        raise CliError(f"--closes {text!r}: give a time zone, e.g. 2030-01-31T18:00Z")
+    return moment
+
+
+def _spec(text: str | None) -> dict[str, Any] | None:
+    if text is None:
+        return None
+    try:
+        spec = json.loads(text)
+    except json.JSONDecodeError as error:
+        raise CliError(f"--spec: not JSON ({error.msg})") from None
+    if not isinstance(spec, dict):
+        raise CliError("--spec: expected a JSON object, e.g. '{\"winners\": 2}'")
+    return spec
+
+
+def draft_from(args: argparse.Namespace) -> ProposalDraft:
+    options = [o.strip() for o in args.options.split(",")] if args.options else []
+    return ProposalDraft(
+        title=args.title,
+        method=args.method,
+        body=args.body,
+        options=options,
+        spec=_spec(args.spec),
+        closes_at=None if args.closes is None else _closes_at(args.closes),
+        duration=None if args.duration is None else proposals.parse_duration(args.duration),
+        quorum=args.quorum,
+        threshold=args.threshold,
+        visibility=args.visibility,
+        author=args.author,
+    )
+
+
+def _print(args: argparse.Namespace, view: dict[str, Any]) -> None:
+    if args.json:
+        print_json(view)
+    else:
+        print("\n".join(proposal_lines(view)))
+
+
+def cmd_create(args: argparse.Namespace) -> int:
+    async def work(node: Node) -> dict[str, Any]:
+        draft = draft_from(args)  # inside: a bad duration is a ServiceError → one line
+        return proposal_json(await proposals.create_proposal(node, draft, open_now=args.open))
+
+    view = run_service(args, work)
+    if args.json:
+        print_json({"id": view["id"], "status": view["status"], "slug": view["slug"]})
+    else:
+        print(view["id"])
+    return 0
+
+
+def cmd_open(args: argparse.Namespace) -> int:
+    async def work(node: Node) -> dict[str, Any]:
+        return proposal_json(await proposals.open_proposal(node, args.proposal))
+
+    _print(args, run_service(args, work))
+    return 0
+
+
+def cmd_close(args: argparse.Namespace) -> int:
+    async def work(node: Node) -> dict[str, Any]:
+        await proposals.close_proposal(node, args.proposal, closed_by=admin_name())
+        tally = await proposals.tally_proposal(node, args.proposal)
+        return proposal_json(tally.record, tally)
+
+    _print(args, run_service(args, work))
+    return 0
+
+
+def cmd_withdraw(args: argparse.Namespace) -> int:
+    async def work(node: Node) -> dict[str, Any]:
+        return proposal_json(
+            await proposals.withdraw_proposal(node, args.proposal, by=admin_name())
+        )
+
+    _print(args, run_service(args, work))
+    return 0
+
+
+def cmd_show(args: argparse.Namespace) -> int:
+    async def work(node: Node) -> dict[str, Any]:
+        tally = await proposals.tally_proposal(node, args.proposal)
+        return proposal_json(tally.record, tally)
+
+    _print(args, run_service(args, work))
+    return 0
+
+
+def cmd_tally(args: argparse.Namespace) -> int:
+    async def work(node: Node) -> dict[str, Any]:
+        tally = await proposals.tally_proposal(node, args.proposal)
+        view = proposal_json(tally.record, tally)
+        keys = ("id", "status", "decision", "method", "options", "counts", "turnout")
+        return {key: view[key] for key in (*keys, "electorate_size", "log_head", "result")}
+
+    view = run_service(args, work)
+    if args.json:
+        print_json(view)
+    else:
+        counts = view["counts"] or {}
+        print(f"{view['id']} ({view['status']}, turnout {view['turnout']})")
+        for option, count in counts.items():
+            print(f"  {option}: {count}")
+    return 0
+
+
+def cmd_list(args: argparse.Namespace) -> int:
+    state = None if args.state is None else ProposalState(args.state)
+
+    async def work(node: Node) -> list[dict[str, Any]]:
+        return [proposal_json(record) for record in await proposals.list_proposals(node, state)]
+
+    views = run_service(args, work)
+    if args.json:
+        print_json(views)
+        return 0
+    for view in views:
+        print(f"{view['slug']}  {view['status']:<9} {view['method']:<12} {view['title']}")
+    return 0
+
+
+def register(sub: Any, common: argparse.ArgumentParser) -> None:
+    proposal = sub.add_parser("proposal", help="proposals and their decisions")
+    verbs = proposal.add_subparsers(dest="proposal_command", required=True, metavar="COMMAND")
+    json_flag = argparse.ArgumentParser(add_help=False)
+    json_flag.add_argument("--json", action="store_true", help="machine-readable output")
+
+    create = verbs.add_parser("create", parents=[common, json_flag], help="create a proposal")
+    create.add_argument("--title", required=True)
+    create.add_argument("--body", default="", help="the text members read")
+    create.add_argument("--method", required=True, help="proposal, consent, irv, stv@1, ...")
+    create.add_argument("--options", help='comma-separated options, e.g. "A,B,C"')
+    closing = create.add_mutually_exclusive_group(required=True)
+    closing.add_argument("--closes", help="closing time, ISO 8601 with a time zone")
+    closing.add_argument("--duration", help="open this long once opened: 90m, 36h, 3d, 2w")
+    create.add_argument("--quorum", help="fraction of the electorate, e.g. 1/2 or 60%%")
+    create.add_argument("--threshold", help="majority | at_least:2/3 | more_than:2/3")
+    create.add_argument("--visibility", default="public", choices=proposals.VISIBILITIES)
+    create.add_argument("--author", help="the proposing member (id, username or actor)")
+    create.add_argument("--spec", help="more method settings as JSON, e.g. '{\"seats\": 2}'")
+    create.add_argument("--open", action="store_true", help="open for voting right away")
+    create.set_defaults(handler=cmd_create)
+
+    for name, handler, text in (
+        ("open", cmd_open, "open for voting (freezes the electorate)"),
+        ("close", cmd_close, "close now (early, recorded) and decide"),
+        ("withdraw", cmd_withdraw, "withdraw a draft or open proposal"),
+        ("show", cmd_show, "a proposal, its counts and its result"),
+        ("tally", cmd_tally, "current counts (final once decided)"),
+    ):
+        verb = verbs.add_parser(name, parents=[common, json_flag], help=text)
+        verb.add_argument("proposal", metavar="ID", help="the proposal's id or IRI")
+        verb.set_defaults(handler=handler)
+
+    listing = verbs.add_parser("list", parents=[common, json_flag], help="list proposals")
+    listing.add_argument("--state", choices=[state.value for state in ProposalState])
+    listing.set_defaults(handler=cmd_list)

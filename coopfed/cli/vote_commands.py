@@ -1,0 +1,87 @@
+"""`coopfed vote ID --member M --choice ...`: an admin casts a member's ballot.
+
+Choices: one option for yes/no-style methods; several for approval; in order of preference
+for ranked methods (borda, irv, stv, schulze); `A=3,B=5` for score and dots. `--choice
+abstain` abstains. Repeat `--choice` or separate with commas.
+"""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+from coopfed.cli.governance_views import run_service
+from coopfed.cli.support import CliError, print_json
+from coopfed.node import Node
+from coopfed.services import members, proposals
+from coopfed.services.votes import ABSTAIN, VoteStatus, cast_vote
+
+LIST_METHODS = frozenset({"approval", "borda", "irv", "stv", "schulze"})
+POINT_METHODS = frozenset({"score", "dots"})
+
+
+def choice_from(method: str, raw: list[str]) -> Any:
+    """The method's JSON ballot from what the admin typed."""
+    values = [part.strip() for item in raw for part in item.split(",") if part.strip()]
+    family = method.partition("@")[0]
+    if values == [ABSTAIN]:
+        return ABSTAIN
+    if not values:
+        raise CliError("give at least one --choice")
+    if family in LIST_METHODS:
+        return values
+    if family in POINT_METHODS:
+        return dict(_points(value) for value in values)
+    if len(values) != 1:
+        raise CliError(f"{method} takes one choice, got {len(values)}")
+    return values[0]
+
+
+def _points(text: str) -> tuple[str, int]:
+    option, sep, number = text.partition("=")
+    try:
+        if not sep:
+            raise ValueError(text)
+        return option.strip(), int(number)
+    except ValueError:
+        raise CliError(f"--choice {text!r}: write OPTION=NUMBER, e.g. A=3") from None
+
+
+def cmd_vote(args: argparse.Namespace) -> int:
+    async def work(node: Node) -> dict[str, Any]:
+        record = await proposals.find_proposal(node, args.proposal)
+        member, _ = await members.find_member(node, args.member)
+        choice = choice_from(record.proposal.method, args.choice)
+        outcome = await cast_vote(
+            node, record.slug, member.actor_uri, choice, reason=args.reason, keep_invalid=False
+        )
+        if outcome.status is VoteStatus.REFUSED:
+            reason = outcome.reason.value if outcome.reason else "refused"
+            raise CliError(f"vote refused ({reason}): {outcome.message}")
+        return {
+            "proposal": record.uri,
+            "member": member.member_id,
+            "status": outcome.status.value,
+            "kind": None if outcome.kind is None else outcome.kind.value,
+            "choice": choice,
+            "receipt": outcome.receipt,
+        }
+
+    view = run_service(args, work)
+    if args.json:
+        print_json(view)
+    else:
+        print(f"{view['status']}: receipt {view['receipt']}")
+    return 0
+
+
+def register(sub: Any, common: argparse.ArgumentParser) -> None:
+    vote = sub.add_parser("vote", parents=[common], help="cast a member's ballot")
+    vote.add_argument("proposal", metavar="ID", help="the proposal's id or IRI")
+    vote.add_argument("--member", required=True, help="member id, username or actor")
+    vote.add_argument(
+        "--choice", action="append", required=True, help="an option (repeat, in order if ranked)"
+    )
+    vote.add_argument("--reason", default="", help="why (required with a consent objection)")
+    vote.add_argument("--json", action="store_true", help="machine-readable output")
+    vote.set_defaults(handler=cmd_vote)

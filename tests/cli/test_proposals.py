@@ -1,0 +1,89 @@
+"""`coopfed proposal ...` and an end-to-end decision run from the command line."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.cli.governance_support import Cli, write_config
+
+
+@pytest.fixture
+def cli(database_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> Cli:
+    return Cli(write_config(database_url, tmp_path), capsys)
+
+
+def _members(cli: Cli, *names: str) -> None:
+    for name in names:
+        code, _, err = cli("member", "add", "--local", name)
+        assert code == 0, err
+
+
+def test_a_decision_end_to_end(cli: Cli) -> None:
+    _members(cli, "alice", "bob", "carol")
+    created = cli.json(
+        "proposal", "create", "--title", "Buy a cargo bike", "--body", "For deliveries.",
+        "--method", "proposal", "--duration", "3d", "--quorum", "1/2", "--threshold", "majority",
+    )  # fmt: skip
+    assert isinstance(created, dict) and created["status"] == "draft"
+    proposal_id = created["id"]
+    assert proposal_id.startswith("http://coop.test/proposals/")
+    opened = cli.json("proposal", "open", proposal_id)
+    assert isinstance(opened, dict)
+    assert opened["status"] == "open" and opened["electorate_size"] == 3
+    for name, choice in (("alice", "yes"), ("bob", "yes"), ("carol", "no")):
+        code, out, err = cli("vote", proposal_id, "--member", name, "--choice", choice)
+        assert code == 0 and out.startswith("counted: receipt "), err
+    running = cli.json("proposal", "tally", proposal_id)
+    assert isinstance(running, dict) and running["counts"]["yes"] == 2
+    assert running["result"] is None
+    closed = cli.json("proposal", "close", proposal_id)
+    assert isinstance(closed, dict) and closed["status"] == "decided"
+    assert closed["closed_early_by"].startswith("cli:")
+    shown = cli.json("proposal", "show", proposal_id)
+    assert isinstance(shown, dict)
+    assert shown["id"] == proposal_id and shown["status"] == "decided"
+    assert shown["method"] == "proposal@1" and shown["options"] == ["yes", "no", "block"]
+    assert shown["counts"] == {"yes": 2, "no": 1, "block": 0, "abstain": 0, "invalid": 0}
+    assert shown["result"]["status"] == "passed" and shown["decision"] == "passed"
+    assert shown["result"]["electorate_size"] == 3 and shown["title"] == "Buy a cargo bike"
+    assert shown["result"]["log_head"] == shown["log_head"]
+
+
+def test_create_open_prints_the_id_and_list_filters_by_state(cli: Cli) -> None:
+    code, out, _ = cli(
+        "proposal", "create", "--title", "Pick a name", "--method", "irv",
+        "--options", "Spoke,Pedal,Chain", "--closes", "2099-01-01T00:00Z", "--open",
+    )  # fmt: skip
+    assert code == 0
+    proposal_id = out.strip()
+    slug = proposal_id.rsplit("/", 1)[1]
+    cli("proposal", "create", "--title", "Draft", "--method", "consent", "--duration", "1w")
+    listed = cli.json("proposal", "list", "--state", "open")
+    assert isinstance(listed, list) and [p["slug"] for p in listed] == [slug]
+    assert listed[0]["options"] == ["Spoke", "Pedal", "Chain"]
+    assert listed[0]["closes_at"] == "2099-01-01T00:00:00Z"
+    assert len(cli.json("proposal", "list")) == 2  # type: ignore[arg-type]
+    code, out, _ = cli("proposal", "show", slug)
+    assert code == 0 and "status: open" in out and "Spoke, Pedal, Chain" in out
+    withdrawn = cli.json("proposal", "withdraw", slug)
+    assert isinstance(withdrawn, dict) and withdrawn["status"] == "withdrawn"
+
+
+def test_errors_exit_2_with_one_line(cli: Cli) -> None:
+    base = ["proposal", "create", "--title", "T", "--duration", "3d"]
+    assert "no proposal 'nope'" in cli.refused("proposal", "show", "nope")
+    assert "unknown method" in cli.refused(*base, "--method", "dictator")
+    assert "quorum" in cli.refused(*base, "--method", "proposal", "--quorum", "half")
+    assert "comparison" in cli.refused(*base, "--method", "proposal", "--threshold", "most")
+    assert "duration" in cli.refused("proposal", "create", "--title", "T", "--method",
+                                     "proposal", "--duration", "soon")  # fmt: skip
+    assert "time zone" in cli.refused("proposal", "create", "--title", "T", "--method",
+                                      "proposal", "--closes", "2099-01-01T00:00")  # fmt: skip
+    assert "--spec" in cli.refused(*base, "--method", "stv", "--spec", "[1]")
+    created = cli.json(*base, "--method", "proposal")
+    assert isinstance(created, dict)
+    assert "cannot close" in cli.refused("proposal", "close", created["id"])
+    listed = cli.json("proposal", "list")
+    assert isinstance(listed, list) and [p["status"] for p in listed] == ["draft"]
