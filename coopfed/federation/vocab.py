@@ -24,6 +24,24 @@ INLINE_TERMS: Final[dict[str, Any]] = {
     "votersCount": "toot:votersCount",
     "discoverable": "toot:discoverable",
     "members": {"@id": "coopfed:members", "@type": "@id"},
+    # Proposals published as Questions (FEDERATION.md "Proposals and votes").
+    "proposalState": "coopfed:proposalState",
+    "visibility": "coopfed:visibility",
+    "votingMethod": "coopfed:votingMethod",
+    "quorum": "coopfed:quorum",
+    "threshold": "coopfed:threshold",
+    "thresholdBase": "coopfed:thresholdBase",
+    "hiddenResults": "coopfed:hiddenResults",
+    "charterHash": "coopfed:charterHash",
+    "electorateSize": "coopfed:electorateSize",
+    "electorateHash": "coopfed:electorateHash",
+    "ballotLogHead": "coopfed:ballotLogHead",
+    "ballotLogLength": "coopfed:ballotLogLength",
+    "resultStatus": "coopfed:resultStatus",
+    "resultHash": "coopfed:resultHash",
+    # The result record as its canonical JSON text: sha256 of these exact bytes = resultHash.
+    "resultRecord": "coopfed:resultRecord",
+    "jointProposal": {"@id": "coopfed:jointProposal", "@type": "@id"},
 }
 
 CONTEXT: Final[list[Any]] = [AS_NS, SECURITY_V1, MULTIKEY_V1, INLINE_TERMS]
