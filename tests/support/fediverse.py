@@ -262,6 +262,7 @@ class FediverseServer:
             ws="none",
             loop="asyncio",
             http="h11",
+            timeout_graceful_shutdown=1,
         )
         self._server = uvicorn.Server(config)
         self._thread = threading.Thread(target=self._server.run, daemon=True)
