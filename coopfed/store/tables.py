@@ -349,3 +349,14 @@ ballots = Table(
     Column("activity_id", String(2048), nullable=True, unique=True),  # remote votes dedupe here
     UniqueConstraint("proposal_row_id", "position", name="uq_ballots_proposal_position"),
 )
+
+# Coalesced tally updates of published proposals: at most one Update(Question) per proposal per
+# interval. A vote marks the row pending; the worker publishes when `due_at` has passed.
+question_updates = Table(
+    "question_updates",
+    metadata,
+    Column("proposal_row_id", Integer, ForeignKey("proposals.id"), primary_key=True),
+    Column("pending", Boolean, nullable=False, default=False),
+    Column("due_at", UTCDateTime, nullable=False, index=True),
+    Column("last_published_at", UTCDateTime, nullable=True),
+)
