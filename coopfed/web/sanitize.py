@@ -46,7 +46,8 @@ def sanitize_html(html: str) -> str:
     return nh3.clean(
         html,
         tags=set(ALLOWED_TAGS),
-        attributes={tag: set(names) for tag, names in ALLOWED_ATTRIBUTES.items()},
+        # "*": no attribute on every tag (nh3 would otherwise allow lang and title everywhere).
+        attributes={"*": set(), **{tag: set(names) for tag, names in ALLOWED_ATTRIBUTES.items()}},
         url_schemes=set(LINK_SCHEMES),
         link_rel=LINK_REL,
         strip_comments=True,
@@ -70,7 +71,8 @@ def _limit_combining_marks(text: str) -> str:
 
 def clean_text(text: str, max_length: int) -> str:
     """One line of plain text without invisible or reordering characters, at most max_length."""
-    normal = unicodedata.normalize("NFC", text)
+    # Line breaks and tabs (controls too) become spaces first, so words stay apart.
+    normal = "".join(" " if c.isspace() else c for c in unicodedata.normalize("NFC", text))
     visible = "".join(c for c in normal if unicodedata.category(c) not in DROPPED_CATEGORIES)
     limited = _SPACES.sub(" ", _limit_combining_marks(visible)).strip()
     if len(limited) > max_length:
