@@ -1,7 +1,7 @@
 """Worker job: deliver queued outbox rows, signed, with retries and per-host limits.
 
 One run (`deliver_batch`) keeps a pipeline full for up to `RUN_SECONDS`: a feeder leases due
-rows, and `delivery_concurrency` slot tasks (one HTTP client each) send them, at most
+rows, and `delivery_concurrency` slot tasks send them (one HTTP client per host), at most
 `per_host_concurrency` at once to any host. All database work happens in the feeder, one short
 transaction at a time (outcomes are written in batches between leases), so SQLite keeps one
 writer and PostgreSQL one connection per worker.
@@ -47,8 +47,7 @@ def policy_from(node: Node) -> RetryPolicy:
 
 async def deliver_batch(node: Node) -> int:
     """Send what is due (for up to RUN_SECONDS); returns how many rows were handled."""
-    slots = node.settings.worker.delivery_concurrency
-    async with DeliveryClients(node.settings, slots) as clients:
+    async with DeliveryClients(node.settings) as clients:
         return await DeliveryRun(node, clients).run()
 
 
@@ -148,7 +147,7 @@ class DeliveryRun:
         self.handled = 0
 
     async def run(self) -> int:
-        tasks = [asyncio.create_task(self._slot(index)) for index in range(self.slots)]
+        tasks = [asyncio.create_task(self._slot()) for _ in range(self.slots)]
         try:
             await self._feed()
         finally:
@@ -234,11 +233,10 @@ class DeliveryRun:
 
     # --- slots: HTTP only, results go to self.outcomes ------------------------------------------
 
-    async def _slot(self, index: int) -> None:
-        client = self.clients.client(index)
+    async def _slot(self) -> None:
         while (chain := await self.scheduler.next()) is not None:
             try:
-                await self._send_chain(client, chain)
+                await self._send_chain(self.clients.for_host(chain.host), chain)
             except Exception:  # never lose the slot; the rows' leases expire and they are retried
                 log.exception("delivery to %s failed unexpectedly", chain.inbox)
             finally:

@@ -1,9 +1,12 @@
 """Outbound activity POSTs: a small pool of vetted HTTP clients, signing, and typed results.
 
 Every connection goes through the safe fetcher's vetting backend (the SSRF guard at connect
-time, with the operator's `federation.allow_private_addresses`). One httpx client per
-concurrent slot, not one shared client: measured here, httpx slows down as more requests share
-one client (~1,070 deliveries/s with a client per task vs ~420/s with one at 64 in flight).
+time, with the operator's `federation.allow_private_addresses`). One httpx client per host, not
+one shared client: httpx slows down as more requests share one client (measured here: ~1,070
+deliveries/s with a client per task vs ~420/s with one at 64 in flight), and per-slot clients
+that each talk to every host keep reopening connections (fan-out bench: 284/s with per-slot
+clients vs 446/s with per-host clients, same load). A host's client holds at most
+`per_host_concurrency` connections, which is also how many requests it gets at once.
 """
 
 from __future__ import annotations
@@ -54,38 +57,43 @@ def rsa_signer(key_id: str, private_pem: str, clock: Callable[[], datetime]) -> 
 
 
 class DeliveryClients:
-    """`slots` httpx clients sharing one vetting backend; use as an async context manager."""
+    """One httpx client per host, made on first use, sharing one vetting backend; use as an
+    async context manager."""
 
     def __init__(
         self,
         settings: Settings,
-        slots: int,
         *,
         resolver: Resolver | None = None,
         network_backend: httpcore.AsyncNetworkBackend | None = None,
     ) -> None:
         federation = settings.federation
         self.allow_http = federation.allow_http
-        backend = VettingBackend(
+        self._backend = VettingBackend(
             resolver if resolver is not None else SystemResolver(),
             PrivateAllowList(federation.allow_private_addresses),
             inner=network_backend,
         )
-        ssl_context = httpx.create_ssl_context()
-        per_client = max(settings.worker.per_host_concurrency, 8) * 4
-        self._clients = [
-            httpx.AsyncClient(
-                transport=VettedTransport(backend, ssl_context, max_connections=per_client),
+        self._ssl_context = httpx.create_ssl_context()
+        self._connections = settings.worker.per_host_concurrency
+        self._user_agent = f"coopfed/{__version__} (+{settings.base_url})"
+        self._clients: dict[str, httpx.AsyncClient] = {}
+
+    def for_host(self, host: str) -> httpx.AsyncClient:
+        client = self._clients.get(host)
+        if client is None:
+            transport = VettedTransport(
+                self._backend, self._ssl_context, max_connections=self._connections
+            )
+            client = httpx.AsyncClient(
+                transport=transport,
                 trust_env=False,  # environment proxies would bypass the vetting backend
                 follow_redirects=False,
                 timeout=httpx.Timeout(TOTAL_TIMEOUT, connect=CONNECT_TIMEOUT),
-                headers={"User-Agent": f"coopfed/{__version__} (+{settings.base_url})"},
+                headers={"User-Agent": self._user_agent},
             )
-            for _ in range(max(slots, 1))
-        ]
-
-    def client(self, slot: int) -> httpx.AsyncClient:
-        return self._clients[slot % len(self._clients)]
+            self._clients[host] = client
+        return client
 
     async def __aenter__(self) -> DeliveryClients:
         return self
@@ -96,7 +104,8 @@ class DeliveryClients:
         exc_value: BaseException | None,
         traceback: TracebackType | None,
     ) -> None:
-        await asyncio.gather(*(client.aclose() for client in self._clients))
+        await asyncio.gather(*(client.aclose() for client in self._clients.values()))
+        self._clients.clear()
 
 
 def _refused_scheme(url: str, allow_http: bool) -> PostResult | None:

@@ -65,8 +65,7 @@ class DeliveryNode:
         return activity
 
     async def run(self, run_seconds: float = 5.0) -> int:
-        slots = self.node.settings.worker.delivery_concurrency
-        async with DeliveryClients(self.node.settings, slots) as clients:
+        async with DeliveryClients(self.node.settings) as clients:
             return await DeliveryRun(self.node, clients, run_seconds=run_seconds).run()
 
     async def rows(self) -> list[dict[str, Any]]:
