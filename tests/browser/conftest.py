@@ -55,7 +55,9 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             item.add_marker(pytest.mark.slow)
 
 
-@pytest.fixture(scope="session")
+# Module scope, not session: while Playwright's sync API is open it holds an asyncio loop as the
+# running loop of the main thread, and every later test calling asyncio.run() would fail.
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
     if not CHROMIUM.exists():
         pytest.skip(f"no Chromium at {CHROMIUM}: apt-get install chromium chromium-driver")
@@ -67,7 +69,7 @@ def browser() -> Iterator[Browser]:
         launched.close()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def served_node(browser: Browser, tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServedNode]:
     """`coopfed init`, `coopfed admin create` (password on stdin), then `coopfed serve`."""
     home = tmp_path_factory.mktemp("browser-node")
