@@ -20,9 +20,7 @@ TEST_HOSTS = [f"127.0.0.{n}" for n in range(2, 10)]
 
 @pytest.fixture
 def settings(database_url: str, tmp_path: Path) -> Settings:
-    return make_settings(
-        database_url, tmp_path, federation={"allow_private_addresses": TEST_HOSTS}
-    )
+    return make_settings(database_url, tmp_path, federation={"allow_private_addresses": TEST_HOSTS})
 
 
 @pytest.fixture(scope="module")
