@@ -31,12 +31,14 @@ def default_jobs() -> list[NamedJob]:
     """The jobs every node runs, in the order one round runs them."""
     from coopfed.federation.delivery import deliver_batch
     from coopfed.federation.inbox_worker import process_inbox_batch
+    from coopfed.services.proposal_publishing import publish_due_updates
     from coopfed.services.proposals import close_due_proposals
 
     return [
         NamedJob("inbox", process_inbox_batch),
         NamedJob("delivery", deliver_batch),
         NamedJob("scheduler", close_due_proposals),
+        NamedJob("question_updates", publish_due_updates),
     ]
 
 

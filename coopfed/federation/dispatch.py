@@ -92,7 +92,7 @@ def find_handler(activity: dict[str, Any]) -> Handler | None:
 
 def load_handlers() -> None:
     """Import the handler modules (each registers itself)."""
-    from coopfed.federation.handlers import actor_update, delete, follow, undo  # noqa: F401
+    from coopfed.federation.handlers import actor_update, delete, follow, undo, vote  # noqa: F401
 
 
 async def dispatch(node: Node, conn: AsyncConnection, item: InboxItem) -> Outcome:

@@ -29,6 +29,7 @@ from coopfed.governance.errors import GovernanceError
 from coopfed.governance.proposal import ProposalEvent, ProposalState
 from coopfed.governance.result import ResultRecord
 from coopfed.node import Node
+from coopfed.services import proposal_publishing as publishing
 from coopfed.services.errors import NotFound, ServiceError
 from coopfed.services.members import GONE, coop_actor, find_member_in, new_public_id
 from coopfed.store import ballots as ballot_store
@@ -187,7 +188,7 @@ async def create_proposal(
         created = ProposalEvent("created", record.uri, now, None, {"method": method})
         await proposal_store.append_events(conn, record.row_id, [created])
         if open_now:
-            return await _open(conn, record, now)
+            return await _open(conn, node.uris, record, now)
         return record
 
 
@@ -229,10 +230,12 @@ async def list_proposals(node: Node, state: ProposalState | None = None) -> list
 async def open_proposal(node: Node, reference: str) -> ProposalRecord:
     now = node.now()
     async with node.engine.begin() as conn:
-        return await _open(conn, await _locked(conn, node.uris, reference, now), now)
+        return await _open(conn, node.uris, await _locked(conn, node.uris, reference, now), now)
 
 
-async def _open(conn: AsyncConnection, record: ProposalRecord, now: datetime) -> ProposalRecord:
+async def _open(
+    conn: AsyncConnection, uris: Uris, record: ProposalRecord, now: datetime
+) -> ProposalRecord:
     # The electorate is the register now (record date = opening time), under today's charter.
     charter = await current_charter(conn, record.coop_id, now)
     effective = effective_charter(charter.charter, record.params)
@@ -244,7 +247,9 @@ async def _open(conn: AsyncConnection, record: ProposalRecord, now: datetime) ->
     opened, events = _guard(lambda: lifecycle.open_proposal(proposal, register, now, closes_at))
     await proposal_store.save_state(conn, record, opened, now, charter=charter)
     await proposal_store.append_events(conn, record.row_id, events)
-    return await _reload(conn, record)
+    fresh = await _reload(conn, record)
+    await publishing.publish_opened(conn, uris, fresh, now)  # same transaction: outbox
+    return fresh
 
 
 async def _reload(conn: AsyncConnection, record: ProposalRecord) -> ProposalRecord:
@@ -258,11 +263,15 @@ async def close_proposal(node: Node, reference: str, *, closed_by: str | None) -
     now = node.now()
     async with node.engine.begin() as conn:
         record = await _locked(conn, node.uris, reference, now)
-        return await _close(conn, record, now, closed_by)
+        return await _close(conn, node.uris, record, now, closed_by)
 
 
 async def _close(
-    conn: AsyncConnection, record: ProposalRecord, now: datetime, closed_by: str | None
+    conn: AsyncConnection,
+    uris: Uris,
+    record: ProposalRecord,
+    now: datetime,
+    closed_by: str | None,
 ) -> ProposalRecord:
     closed, events = _guard(
         lambda: lifecycle.close_proposal(record.proposal, now, closed_by=closed_by)
@@ -271,7 +280,9 @@ async def _close(
     decided, decided_events = _guard(lambda: lifecycle.decide(closed, result, now))
     await proposal_store.save_state(conn, record, decided, now, result=result.to_dict())
     await proposal_store.append_events(conn, record.row_id, [*events, *decided_events])
-    return await _reload(conn, record)
+    fresh = await _reload(conn, record)
+    await publishing.publish_changed(conn, uris, fresh, now)  # `closed` and the result
+    return fresh
 
 
 async def withdraw_proposal(node: Node, reference: str, *, by: str) -> ProposalRecord:
@@ -281,7 +292,9 @@ async def withdraw_proposal(node: Node, reference: str, *, by: str) -> ProposalR
         withdrawn, events = _guard(lambda: lifecycle.withdraw(record.proposal, now, by=by))
         await proposal_store.save_state(conn, record, withdrawn, now)
         await proposal_store.append_events(conn, record.row_id, events)
-        return await _reload(conn, record)
+        fresh = await _reload(conn, record)
+        await publishing.publish_changed(conn, node.uris, fresh, now)
+        return fresh
 
 
 async def compute_result(conn: AsyncConnection, record: ProposalRecord) -> ResultRecord:
@@ -345,6 +358,6 @@ async def close_due_proposals(node: Node) -> int:
         async with node.engine.begin() as conn:
             record = await _locked(conn, node.uris, slug, now)
             if record.proposal.is_due(now):
-                await _close(conn, record, now, None)
+                await _close(conn, node.uris, record, now, None)
                 closed += 1
     return closed

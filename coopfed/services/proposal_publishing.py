@@ -1,0 +1,158 @@
+"""Publishing proposals to the fediverse: Create(Question) at opening, Update(Question) for
+tallies (coalesced), at close and at withdrawal — always in the caller's transaction, so the
+state change and its deliveries commit together (transactional outbox).
+
+Audiences: public proposals go to the co-op's followers; members-only proposals to the actors
+of the electorate's members; allies-only ones to allied co-ops (none yet: the hook is
+`ally_actors`). Tally and closing Updates also go to everyone who voted.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from coopfed.federation.mapping.polls import poll_kind, poll_tally
+from coopfed.federation.mapping.proposals import (
+    ProposalView,
+    Visibility,
+    counts_visible,
+    proposal_to_question,
+    question_create_activity,
+    question_update_activity,
+)
+from coopfed.governance.proposal import ProposalState
+from coopfed.node import Node
+from coopfed.services.members import GONE, coop_actor
+from coopfed.services.outbox import Audience, publish
+from coopfed.store import ballots as ballot_store
+from coopfed.store import members as member_store
+from coopfed.store import proposals as proposal_store
+from coopfed.store import question_updates as update_store
+from coopfed.store.actors import LocalActor
+from coopfed.store.proposals import ProposalRecord
+from coopfed.uris import Uris
+
+# At most one tally Update per proposal per interval (Mastodon debounces its own by ~3 min).
+UPDATE_INTERVAL = timedelta(seconds=30)
+UPDATE_BATCH = 20
+
+
+async def proposal_view(conn: AsyncConnection, uris: Uris, record: ProposalRecord) -> ProposalView:
+    """Everything the Question shows, read in the caller's transaction."""
+    coop = await coop_actor(conn)
+    proposal = record.proposal
+    log = await ballot_store.load_log(conn, record.row_id, record.uri)
+    tally = poll_tally(proposal, log.ballots()) if proposal.electorate is not None else None
+    return ProposalView(
+        proposal=proposal,
+        body=record.body,
+        visibility=Visibility(record.visibility),
+        coop_actor=uris.actor(coop.username),
+        coop_followers=uris.followers(coop.username),
+        tally=tally,
+        member_actors=await electorate_actors(conn, record),
+        log_head=log.head_hash if len(log) else None,
+        log_length=len(log),
+        result=record.result,
+        joint_proposal=record.joint_proposal_uri,
+    )
+
+
+async def electorate_actors(conn: AsyncConnection, record: ProposalRecord) -> tuple[str, ...]:
+    """The actors of the electorate's members (who members-only proposals are addressed to)."""
+    electorate = record.proposal.electorate
+    if electorate is None or record.visibility != Visibility.MEMBERS.value:
+        return ()
+    register = await member_store.list_members(conn, record.coop_id)
+    return tuple(sorted(r.member.actor_id for r in register if r.member_id in electorate))
+
+
+async def may_see(conn: AsyncConnection, record: ProposalRecord, actor: str | None) -> bool:
+    """Public proposals: anyone. Members-only: a current member's actor. Allies: not yet."""
+    if record.visibility == Visibility.PUBLIC.value:
+        return True
+    if actor is None or record.visibility != Visibility.MEMBERS.value:
+        return False
+    member = await member_store.get_by_actor(conn, actor)
+    return member is not None and member.member.status not in GONE
+
+
+def _audience(view: ProposalView, voters: Sequence[str] = ()) -> Audience:
+    public = view.visibility is Visibility.PUBLIC
+    targets = {*view.member_actors, *view.ally_actors, *voters}
+    return Audience(actors=tuple(sorted(targets)), followers=public, public=public)
+
+
+def _sequence(now: datetime) -> int:
+    """Update ids must differ: microseconds of the publishing time, then of the wall clock."""
+    return int(now.timestamp() * 1_000_000) or time.time_ns() // 1000
+
+
+async def publish_opened(
+    conn: AsyncConnection, uris: Uris, record: ProposalRecord, now: datetime
+) -> None:
+    """Create(Question) by the co-op, for a proposal that just opened."""
+    view = await proposal_view(conn, uris, record)
+    activity = question_create_activity(proposal_to_question(view))
+    sender = await coop_actor(conn)
+    await publish(conn, sender=sender, activity=activity, audience=_audience(view), now=now)
+
+
+async def publish_changed(
+    conn: AsyncConnection, uris: Uris, record: ProposalRecord, now: datetime
+) -> None:
+    """Update(Question) now: at close (with `closed` and the result) or at withdrawal."""
+    if record.proposal.opened_at is None:
+        return  # a withdrawn draft was never published
+    await _publish_update(conn, uris, record, now, await coop_actor(conn))
+    await update_store.mark_published(conn, record.row_id, now)
+
+
+async def _publish_update(
+    conn: AsyncConnection,
+    uris: Uris,
+    record: ProposalRecord,
+    now: datetime,
+    sender: LocalActor,
+) -> None:
+    view = await proposal_view(conn, uris, record)
+    voters = await update_store.voter_actors(conn, record.row_id)
+    question = proposal_to_question(view)
+    activity = question_update_activity(question, sequence=_sequence(now))
+    audience = _audience(view, voters)
+    await publish(conn, sender=sender, activity=activity, audience=audience, now=now)
+
+
+async def tally_changed(
+    conn: AsyncConnection,
+    record: ProposalRecord,
+    now: datetime,
+    interval: timedelta = UPDATE_INTERVAL,
+) -> None:
+    """A ballot was stored: schedule one coalesced Update (none while results are hidden)."""
+    proposal = record.proposal
+    if poll_kind(proposal.method, proposal.spec) is None or not counts_visible(proposal):
+        return
+    await update_store.mark_changed(conn, record.row_id, now=now, interval=interval)
+
+
+async def publish_due_updates(node: Node) -> int:
+    """Worker job: publish the pending tally Update of each due proposal, once."""
+    now = node.now()
+    async with node.engine.connect() as conn:
+        due = await update_store.due(conn, now, UPDATE_BATCH)
+    published = 0
+    for row_id, slug in due:
+        async with node.engine.begin() as conn:
+            if not await update_store.claim(conn, row_id, now):
+                continue
+            record = await proposal_store.get_by_slug(conn, slug)
+            if record is None or record.proposal.state is not ProposalState.OPEN:
+                continue  # the closing Update carries the final counts
+            await _publish_update(conn, node.uris, record, now, await coop_actor(conn))
+            published += 1
+    return published

@@ -1,0 +1,146 @@
+"""Votes tapped in Mastodon-compatible polls: turned into ballots by the same `cast_vote`
+service as local votes, inside the inbox worker's transaction.
+
+- The option must be one of the poll's; methods a poll cannot show are voted on the web page.
+- Multiple choice: Mastodon sends one Create per chosen option. Mastodon never changes a vote,
+  so every option an actor taps on one poll belongs to one ballot: each Create replaces that
+  actor's earlier poll ballot with the union of the options (one ballot per member counts).
+- The home clock decides lateness: the time the inbox committed the activity, never a date the
+  sender wrote.
+- A refused vote (not a member, not in the electorate, late...) earns the voter one private
+  note saying why (Mastodon ignores a Reject of a vote); a counted one schedules a coalesced
+  Update(Question).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from coopfed.federation.mapping.polls import PollKind, poll_kind, poll_options
+from coopfed.federation.mapping.votes import RemoteVote, VoteNotice, vote_notice_to_ap
+from coopfed.governance.canonical import rfc3339
+from coopfed.services import proposal_publishing
+from coopfed.services.members import coop_actor
+from coopfed.services.outbox import Audience, publish
+from coopfed.services.proposals import slug_of
+from coopfed.services.votes import VoteOutcome, VoteRefusal, VoteStatus, cast_vote_in
+from coopfed.store import proposals as proposal_store
+from coopfed.store import question_updates as update_store
+from coopfed.store.proposals import ProposalRecord
+from coopfed.uris import Uris
+
+
+@dataclass(frozen=True)
+class RemoteVoteResult:
+    """What happened to one vote activity; `notice_sent` when the voter was told why."""
+
+    status: str  # a VoteStatus value, or "ignored" (not a proposal of ours)
+    message: str
+    notice_sent: bool = False
+
+
+def _not_a_member_text(record: ProposalRecord) -> str:
+    return (
+        "only members of the co-op vote, and this account is not bound to a member."
+        " Following the co-op does not make you a member."
+    )
+
+
+async def record_remote_vote(
+    conn: AsyncConnection, uris: Uris, vote: RemoteVote, received_at: datetime
+) -> RemoteVoteResult:
+    record = await proposal_store.get_by_slug(conn, slug_of(uris, vote.question))
+    if record is None or record.uri != vote.question:
+        return RemoteVoteResult("ignored", "not one of our proposals")
+    proposal = record.proposal
+    kind = poll_kind(proposal.method, proposal.spec)
+    options = poll_options(proposal.method, proposal.spec)
+    page = record.uri
+    if kind is None:
+        reason = f"this proposal is decided by {proposal.method}; vote on its page, {page}"
+        return await _refuse(conn, uris, record, vote, "web_only", reason, received_at)
+    if vote.option not in options:
+        reason = f"“{vote.option[:100]}” is not one of the options ({', '.join(options)})"
+        return await _refuse(conn, uris, record, vote, "unknown_option", reason, received_at)
+    if proposal.method == "consent@1" and vote.option == "objection":
+        reason = f"an objection needs a reason: object on the proposal's page, {page}"
+        return await _refuse(conn, uris, record, vote, "objection", reason, received_at)
+    choice = await _choice(conn, record, vote, kind, options)
+    outcome = await cast_vote_in(
+        conn, uris, record.slug, vote.voter, choice, received_at, activity_id=vote.activity_id
+    )
+    return await _after(conn, uris, record, vote, outcome, received_at)
+
+
+async def _choice(
+    conn: AsyncConnection,
+    record: ProposalRecord,
+    vote: RemoteVote,
+    kind: PollKind,
+    options: tuple[str, ...],
+) -> Any:
+    if kind is PollKind.ONE_OF:
+        # approval@1 with max_choices 1 still takes a list; motions take the option itself.
+        return [vote.option] if record.proposal.method == "approval@1" else vote.option
+    previous = await update_store.latest_remote_choice(conn, record.row_id, vote.voter)
+    chosen = {vote.option}
+    if isinstance(previous, list):
+        chosen.update(option for option in previous if isinstance(option, str))
+    return [option for option in options if option in chosen]
+
+
+async def _after(
+    conn: AsyncConnection,
+    uris: Uris,
+    record: ProposalRecord,
+    vote: RemoteVote,
+    outcome: VoteOutcome,
+    now: datetime,
+) -> RemoteVoteResult:
+    if outcome.status is VoteStatus.REFUSED:
+        assert outcome.reason is not None
+        reason = outcome.message
+        if outcome.reason is VoteRefusal.NOT_A_MEMBER:
+            reason = _not_a_member_text(record)
+        return await _refuse(conn, uris, record, vote, outcome.reason.value, reason, now)
+    if outcome.stored:
+        fresh = await proposal_store.get_by_slug(conn, record.slug)
+        assert fresh is not None
+        await proposal_publishing.tally_changed(conn, fresh, now)
+    return RemoteVoteResult(outcome.status.value, outcome.message)
+
+
+async def _refuse(
+    conn: AsyncConnection,
+    uris: Uris,
+    record: ProposalRecord,
+    vote: RemoteVote,
+    code: str,
+    reason: str,
+    now: datetime,
+) -> RemoteVoteResult:
+    """Tell the voter why, once per (proposal, voter, reason)."""
+    digest = hashlib.sha256(f"{vote.voter}\n{code}".encode()).hexdigest()[:24]
+    note_id = f"{record.uri}/notices/{digest}"
+    activity_id = f"{note_id}/activity"
+    if await update_store.outbox_has(conn, activity_id):
+        return RemoteVoteResult(VoteStatus.REFUSED.value, reason)
+    coop = await coop_actor(conn)
+    notice = VoteNotice(
+        note_id=note_id,
+        activity_id=activity_id,
+        coop_actor=uris.actor(coop.username),
+        voter=vote.voter,
+        question=record.uri,
+        title=record.proposal.title,
+        reason=reason,
+        published=rfc3339(now),
+    )
+    audience = Audience(actors=(vote.voter,))
+    await publish(conn, sender=coop, activity=vote_notice_to_ap(notice), audience=audience, now=now)
+    return RemoteVoteResult(VoteStatus.REFUSED.value, reason, notice_sent=True)
