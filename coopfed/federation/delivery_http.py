@@ -12,6 +12,7 @@ clients vs 446/s with per-host clients, same load). A host's client holds at mos
 from __future__ import annotations
 
 import asyncio
+import ssl
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -74,7 +75,7 @@ class DeliveryClients:
             PrivateAllowList(federation.allow_private_addresses),
             inner=network_backend,
         )
-        self._ssl_context = httpx.create_ssl_context()
+        self._ssl_context: ssl.SSLContext | None = None  # made on first use: costs ~60 ms
         self._connections = settings.worker.per_host_concurrency
         self._user_agent = f"coopfed/{__version__} (+{settings.base_url})"
         self._clients: dict[str, httpx.AsyncClient] = {}
@@ -82,6 +83,8 @@ class DeliveryClients:
     def for_host(self, host: str) -> httpx.AsyncClient:
         client = self._clients.get(host)
         if client is None:
+            if self._ssl_context is None:
+                self._ssl_context = httpx.create_ssl_context()
             transport = VettedTransport(
                 self._backend, self._ssl_context, max_connections=self._connections
             )
