@@ -78,6 +78,12 @@ def _refuse(status: int, error: str, reason: str, detail: str = "") -> InboxAnsw
 ACCEPTED = InboxAnswer(202)
 
 
+def _unavailable(activity_id: str, exc: Exception) -> InboxAnswer:
+    log.warning("inbox cannot store %s: %s", activity_id, exc)
+    answer = _refuse(503, "unavailable", "storage", "cannot store the activity now")
+    return InboxAnswer(answer.status, answer.body, {"Retry-After": RETRY_AFTER_SECONDS})
+
+
 async def receive(node: Node, request: InboxRequest) -> InboxAnswer:
     """Run the pipeline on a body that already passed the size cap."""
     cap = node.settings.federation.max_body_bytes
@@ -101,6 +107,8 @@ async def receive(node: Node, request: InboxRequest) -> InboxAnswer:
     except SignatureError as exc:
         log.info("inbox signature refused (%s): %s", exc.reason.value, exc.detail)
         return _refuse(401, "signature", exc.reason.value, exc.detail)
+    except (SQLAlchemyError, OSError) as exc:  # storing a fetched key failed
+        return _unavailable(shape.id, exc)
     if verified.owner != shape.actor:
         detail = f"key {verified.key_id} belongs to {verified.owner}, not {shape.actor}"
         return _refuse(401, "signature", "key_not_actor", detail)
@@ -130,9 +138,7 @@ async def _commit(
         )
         result = await inbox_store.insert_item(node.engine, item, now=node.now())
     except (SQLAlchemyError, OSError) as exc:
-        log.warning("inbox cannot store %s: %s", shape.id, exc)
-        answer = _refuse(503, "unavailable", "storage", "cannot store the activity now")
-        return InboxAnswer(answer.status, answer.body, {"Retry-After": RETRY_AFTER_SECONDS})
+        return _unavailable(shape.id, exc)
     if result is InsertResult.conflict:
         log.warning("inbox: %s re-sent by %s with a different body", shape.id, shape.actor)
         return _refuse(409, "duplicate", "id_reused", "this id was received with another body")

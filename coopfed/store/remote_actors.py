@@ -6,6 +6,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 
 from sqlalchemy import select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -60,26 +61,19 @@ async def get_by_key_id(conn: AsyncConnection, key_id: str) -> RemoteActor | Non
 
 
 async def upsert(conn: AsyncConnection, actor: RemoteActor, *, now: datetime) -> RemoteActor:
-    """Insert or refresh by uri; a re-fetched actor is no longer deleted. Returns the stored row.
-
-    Select-then-write rather than a dialect upsert: two writers racing on the same new actor is
-    rare and the unique uri makes the loser fail loudly (its caller retries or refetches).
-    """
+    """Insert or refresh by uri (one statement, so concurrent first sightings of one actor do
+    not collide); a re-fetched actor is no longer deleted. Returns the stored row."""
     values = {name: getattr(actor, name) for name in _WRITTEN}
-    existing = await get_by_uri(conn, actor.uri)
-    if existing is None:
-        result = await conn.execute(
-            remote_actors.insert()
-            .values(uri=actor.uri, fetched_at=now, deleted_at=None, **values)
-            .returning(remote_actors.c.id)
-        )
-        return replace(actor, id=int(result.scalar_one()), fetched_at=now, deleted_at=None)
-    await conn.execute(
-        update(remote_actors)
-        .where(remote_actors.c.id == existing.id)
-        .values(fetched_at=now, deleted_at=None, **values)
+    values.update(fetched_at=now, deleted_at=None)
+    insert = postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
+    statement = (
+        insert(remote_actors)
+        .values(uri=actor.uri, **values)
+        .on_conflict_do_update(index_elements=["uri"], set_=values)
+        .returning(remote_actors.c.id)
     )
-    return replace(actor, id=existing.id, fetched_at=now, deleted_at=None)
+    row_id = int((await conn.execute(statement)).scalar_one())
+    return replace(actor, id=row_id, fetched_at=now, deleted_at=None)
 
 
 async def mark_deleted(conn: AsyncConnection, uri: str, *, now: datetime) -> RemoteActor | None:

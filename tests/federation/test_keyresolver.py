@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
+
+import httpx
 import pytest
 
 from coopfed.federation.httpsig import KeyUnavailable
@@ -10,6 +13,8 @@ from coopfed.federation.keyresolver import NodeKeyResolver
 from coopfed.federation.runtime import FederationRuntime, runtime_of
 from coopfed.node import Node
 from coopfed.store import remote_actors as remote_store
+from tests.federation.conftest import count_rows
+from tests.federation.inbox_support import COOP_INBOX, follow
 from tests.support.fediverse import FediverseServer
 
 
@@ -71,3 +76,16 @@ async def test_unreachable_keys_are_unavailable(node: Node, remote_fresh: Fedive
         )
     with pytest.raises(KeyUnavailable, match="not an http"):
         await NodeKeyResolver(runtime_of(node)).resolve("urn:uuid:1", refresh=False)
+
+
+async def test_concurrent_first_posts_of_an_unknown_actor_are_all_accepted(
+    node: Node, client: httpx.AsyncClient, remote_fresh: FediverseServer
+) -> None:
+    """Regression: each request fetched the key and inserted the actor; the losers got a 500."""
+    mallory = remote_fresh.actor("mallory")
+    activities = [follow(mallory) for _ in range(8)]
+    answers = await asyncio.gather(
+        *(mallory.apost(client, COOP_INBOX, activity) for activity in activities)
+    )
+    assert [answer.status_code for answer in answers] == [202] * 8
+    assert await count_rows(node, "remote_actors") == 1
