@@ -13,7 +13,18 @@ from starlette.staticfiles import StaticFiles
 
 from coopfed.node import Node
 from coopfed.settings import Settings, load_settings
-from coopfed.web import actors, admin, auth, collections, discovery, home, inbox, me, proposals
+from coopfed.web import (
+    actors,
+    admin,
+    auth,
+    collections,
+    discovery,
+    home,
+    inbox,
+    me,
+    members,
+    proposals,
+)
 from coopfed.web.errors import exception_handlers
 from coopfed.web.headers import SecurityHeaders
 from coopfed.web.templating import STATIC_DIR
@@ -49,6 +60,7 @@ def create_app(
             *me.routes,
             *admin.routes,
             *proposals.routes,
+            *members.routes,
             Mount("/static", StaticFiles(directory=STATIC_DIR), name="static"),
         ],
         middleware=[Middleware(SecurityHeaders, https=settings.base_url.startswith("https://"))],

@@ -44,6 +44,9 @@ class Uris:
     def profile_page(self, username: str) -> str:
         return f"{self.base}/@{quote(username)}"
 
+    def member_record(self, member_id: str) -> str:
+        return f"{self.base}/members/{quote(member_id)}"
+
     def proposal(self, proposal_id: str) -> str:
         return f"{self.base}/proposals/{quote(proposal_id)}"
 

@@ -31,6 +31,7 @@ def default_jobs() -> list[NamedJob]:
     """The jobs every node runs, in the order one round runs them."""
     from coopfed.federation.delivery import deliver_batch
     from coopfed.federation.inbox_worker import process_inbox_batch
+    from coopfed.services.admission_votes import process_admissions
     from coopfed.services.proposal_publishing import publish_due_updates
     from coopfed.services.proposals import close_due_proposals
 
@@ -39,6 +40,7 @@ def default_jobs() -> list[NamedJob]:
         NamedJob("delivery", deliver_batch),
         NamedJob("scheduler", close_due_proposals),
         NamedJob("question_updates", publish_due_updates),
+        NamedJob("admissions", process_admissions),
     ]
 
 

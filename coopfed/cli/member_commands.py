@@ -6,6 +6,7 @@ import argparse
 from typing import Any
 
 from coopfed.cli.governance_views import member_events_json, member_json, run_service
+from coopfed.cli.membership_commands import register_member_commands
 from coopfed.cli.support import CliError, print_json
 from coopfed.node import Node
 from coopfed.services import members
@@ -95,3 +96,4 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
     show.add_argument("member", metavar="ID_OR_ACTOR", help="member id, actor, username or acct:")
     show.add_argument("--json", action="store_true", help="machine-readable output")
     show.set_defaults(handler=cmd_member_show)
+    register_member_commands(member_sub, common)

@@ -92,7 +92,17 @@ def find_handler(activity: dict[str, Any]) -> Handler | None:
 
 def load_handlers() -> None:
     """Import the handler modules (each registers itself)."""
-    from coopfed.federation.handlers import actor_update, delete, follow, undo, vote  # noqa: F401
+    from coopfed.federation.handlers import (  # noqa: F401
+        actor_update,
+        delete,
+        follow,
+        join,
+        leave,
+        membership_claims,
+        move,
+        undo,
+        vote,
+    )
 
 
 async def dispatch(node: Node, conn: AsyncConnection, item: InboxItem) -> Outcome:

@@ -14,4 +14,8 @@ Finding your way around:
   every method, versioned `name@1`.
 - result.py: result records, inputs hash, lot seed.
 - joint.py: result certificates and decisions across co-ops.
+- membership.py: the membership principle (classes open to applications, admission by admin or
+  vote, shares required, which classes vote, who sees the roll).
+- shares.py: the share ledger's rules (issue, transfer where allowed, redeem; never negative).
+- history.py: the register at any date, replayed from the member history.
 """

@@ -360,3 +360,56 @@ question_updates = Table(
     Column("due_at", UTCDateTime, nullable=False, index=True),
     Column("last_published_at", UTCDateTime, nullable=True),
 )
+
+
+# --- membership ---------------------------------------------------------------------------------
+
+# Versioned membership principles (classes open to applications, admission, shares, who votes);
+# the current one of a co-op is its highest version.
+membership_principles = Table(
+    "membership_principles",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("coop_id", Integer, ForeignKey("local_actors.id", ondelete="CASCADE"), nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("body", Text, nullable=False),  # canonical JSON of the principle
+    Column("hash", String(64), nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    UniqueConstraint("coop_id", "version", name="uq_membership_principles_coop_version"),
+)
+
+# Applications for membership: a remote actor's Join, or the web form (local accounts).
+applications = Table(
+    "applications",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("coop_id", Integer, ForeignKey("local_actors.id", ondelete="CASCADE"), nullable=False),
+    Column("actor_uri", String(2048), nullable=False, index=True),
+    Column("handle", String(320), nullable=False, default=""),
+    Column("requested_class", String(64), nullable=False),
+    Column("message", Text, nullable=False, default=""),
+    Column("source", String(16), nullable=False),  # fediverse | web | admin
+    Column("join_activity_id", String(2048), nullable=True, unique=True),
+    Column("state", String(16), nullable=False, index=True),  # pending|voting|admitted|rejected
+    Column("reason", Text, nullable=False, default=""),  # why rejected, as told to the applicant
+    Column("proposal_row_id", Integer, ForeignKey("proposals.id"), nullable=True),
+    Column("member_row_id", Integer, ForeignKey("members.id"), nullable=True),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("decided_at", UTCDateTime, nullable=True),
+    Column("decided_by", String(2048), nullable=True),  # admin, or the admission proposal's IRI
+)
+
+# The share register: append-only movements (issue, transfer, redeem); balances are derived.
+share_movements = Table(
+    "share_movements",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("coop_id", Integer, ForeignKey("local_actors.id", ondelete="CASCADE"), nullable=False),
+    Column("kind", String(16), nullable=False),  # issue | transfer | redeem
+    Column("count", Integer, nullable=False),
+    Column("source_member_row_id", Integer, ForeignKey("members.id"), nullable=True, index=True),
+    Column("target_member_row_id", Integer, ForeignKey("members.id"), nullable=True, index=True),
+    Column("nominal_value", String(32), nullable=False),  # per share, decimal text
+    Column("reason", Text, nullable=False, default=""),
+    Column("at", UTCDateTime, nullable=False),
+)

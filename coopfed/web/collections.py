@@ -1,7 +1,8 @@
 """Followers, following, outbox and members collections of local actors (public, unsigned GET).
 
 `/actors/{username}/{collection}` answers the `OrderedCollection` summary; `?page=N` a page.
-Members are empty until membership exists (issue 6); they are listed only for group actors.
+Members (actors of active members) are listed only for group actors, and only to whom the
+membership principle allows (`services.member_roll`): others get 404, as if there were none.
 """
 
 from __future__ import annotations
@@ -19,11 +20,17 @@ from coopfed.federation.mapping.collections import (
     collection_page_to_ap,
     collection_to_ap,
 )
+from coopfed.governance.membership import RollVisibility
+from coopfed.node import Node
+from coopfed.services import member_roll
 from coopfed.store import actors as actor_store
 from coopfed.store import follows as follow_store
+from coopfed.store import membership as membership_store
 from coopfed.store import published
+from coopfed.store.actors import LocalActor
 from coopfed.web.errors import error_response
 from coopfed.web.negotiation import activity_response
+from coopfed.web.proposals import signing_actor
 from coopfed.web.state import node_of
 
 Counter = Callable[[AsyncConnection, int], Awaitable[int]]
@@ -42,22 +49,26 @@ async def _outbox(conn: AsyncConnection, actor_id: int, offset: int, limit: int)
     return list(await published.public_activities(conn, actor_id, offset=offset, limit=limit))
 
 
-async def _no_members(conn: AsyncConnection, actor_id: int) -> int:
-    return 0
-
-
-async def _no_member_page(
-    conn: AsyncConnection, actor_id: int, offset: int, limit: int
-) -> list[Any]:
-    return []
+async def _members(conn: AsyncConnection, actor_id: int, offset: int, limit: int) -> list[Any]:
+    return list(
+        await membership_store.active_actor_uris(conn, actor_id, offset=offset, limit=limit)
+    )
 
 
 KINDS: dict[str, tuple[Counter, Pager]] = {
     "followers": (follow_store.count_followers, _followers),
     "following": (follow_store.count_following, _following),
     "outbox": (published.count_public, _outbox),
-    "members": (_no_members, _no_member_page),
+    "members": (membership_store.count_active, _members),
 }
+
+
+async def _may_see_members(
+    node: Node, conn: AsyncConnection, actor: LocalActor, request: Request
+) -> bool:
+    if await member_roll.roll_visibility(conn, actor.id) is RollVisibility.PUBLIC:
+        return True  # no signature to verify
+    return await member_roll.may_see_roll(conn, actor, await signing_actor(node, request))
 
 
 def _page_number(request: Request) -> int | str | None:
@@ -83,6 +94,8 @@ async def collection(request: Request) -> Response:
     async with node.engine.connect() as conn:
         actor = await actor_store.get_local_actor(conn, username)
         if actor is None or (kind == "members" and actor.kind not in {"coop", "project"}):
+            return error_response(404, "not_found", "no such collection")
+        if kind == "members" and not await _may_see_members(node, conn, actor, request):
             return error_response(404, "not_found", "no such collection")
         total = await count(conn, actor.id)
         offset = 0 if page is None else (page - 1) * PAGE_SIZE

@@ -1,0 +1,232 @@
+"""Membership over ActivityPub inside one node: Join → application → admit → Accept + Add;
+the members collection; Leave only by the member; Remove/Add from others ignored; Move only
+with alsoKnownAs; a removed member's later votes do not count (THREATS.md)."""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+from typing import Any
+
+import httpx
+from sqlalchemy import select
+
+from coopfed.federation.inbox_worker import process_inbox_batch
+from coopfed.governance.members import MemberStatus
+from coopfed.node import Node
+from coopfed.services import member_lifecycle, membership, proposals, votes
+from coopfed.services.proposals import ProposalDraft
+from coopfed.store import members as member_store
+from coopfed.store.tables import deliveries, inbox_items, outbox_activities
+from tests.federation.inbox_support import COOP, SHARED_INBOX, new_id
+from tests.support.fediverse import FediverseServer, TestActor
+
+MEMBERS = f"{COOP}/members"
+
+
+def join(actor: TestActor, **extra: Any) -> dict[str, Any]:
+    activity = {
+        "@context": "https://www.w3.org/ns/activitystreams",
+        "id": new_id(actor),
+        "type": "Join",
+        "actor": actor.uri,
+        "object": COOP,
+        "content": "<p>I drive for the co-op &amp; want a say.</p>",
+    }
+    activity.update(extra)
+    return activity
+
+
+async def _send(client: httpx.AsyncClient, node: Node, actor: TestActor, activity: Any) -> str:
+    assert (await actor.apost(client, SHARED_INBOX, activity)).status_code == 202
+    await process_inbox_batch(node)
+    async with node.engine.connect() as conn:
+        query = select(inbox_items.c.state, inbox_items.c.outcome).where(
+            inbox_items.c.activity_id == activity["id"]
+        )
+        state, outcome = (await conn.execute(query)).one()
+    return f"{state}: {outcome}"
+
+
+async def _published(node: Node, kind: str) -> list[tuple[dict[str, Any], list[str]]]:
+    async with node.engine.connect() as conn:
+        query = select(outbox_activities).where(outbox_activities.c.type == kind)
+        rows = (await conn.execute(query.order_by(outbox_activities.c.id))).mappings().all()
+        found = []
+        for row in rows:
+            inboxes = select(deliveries.c.inbox).where(deliveries.c.activity_id == row["id"])
+            found.append((json.loads(row["body"]), list((await conn.execute(inboxes)).scalars())))
+        return found
+
+
+async def _member_of(node: Node, actor: TestActor, client: httpx.AsyncClient) -> None:
+    await _send(client, node, actor, join(actor))
+    await membership.admit_applicant(node, actor.uri)
+
+
+async def test_join_becomes_an_application_and_admission_answers_and_publishes(
+    node: Node, client: httpx.AsyncClient, remote_fresh: FediverseServer
+) -> None:
+    alice = remote_fresh.actor("alice")
+    activity = join(alice, memberClass="worker")
+    outcome = await _send(client, node, alice, activity)
+    assert outcome.startswith("done: application received")
+    (application,) = await membership.list_applications(node)
+    assert application.actor_uri == alice.uri and application.requested_class == "worker"
+    assert application.message == "I drive for the co-op & want a say."
+    assert application.handle == f"acct:alice@{remote_fresh.netloc}"
+    assert (await client.get(MEMBERS)).json()["totalItems"] == 0
+
+    record = await membership.admit_applicant(node, f"alice@{remote_fresh.netloc}")
+    assert record.member.member_class == "worker" and record.member.shares == 1
+    assert await membership.list_applications(node) == []
+
+    ((accept, accept_inboxes),) = await _published(node, "Accept")
+    assert accept["actor"] == COOP and accept["to"] == [alice.uri]
+    assert accept["object"] == {"id": activity["id"], "type": "Join", "actor": alice.uri,
+                                "object": COOP}  # fmt: skip
+    assert accept_inboxes == [f"{remote_fresh.origin}/inbox"]
+    ((add, add_inboxes),) = await _published(node, "Add")
+    assert (add["object"], add["target"]) == (alice.uri, MEMBERS)
+    assert add["instrument"]["memberClass"] == "worker"
+    assert add_inboxes == [f"{remote_fresh.origin}/inbox"]
+
+    summary = (await client.get(MEMBERS)).json()
+    assert summary["totalItems"] == 1
+    assert (await client.get(f"{MEMBERS}?page=1")).json()["orderedItems"] == [alice.uri]
+    record_doc = (await client.get(add["instrument"]["id"])).json()
+    assert [event["kind"] for event in record_doc["history"]] == ["admitted", "shares_changed"]
+
+
+async def test_a_closed_class_is_refused_with_a_reject_that_says_why(
+    node: Node, client: httpx.AsyncClient, remote_fresh: FediverseServer
+) -> None:
+    from coopfed.governance.membership import ClassPolicy, MembershipPrinciple
+    from coopfed.services.membership_principle import set_principle
+
+    principle = MembershipPrinciple(
+        (ClassPolicy("member"), ClassPolicy("investor", open_to_applications=False)), "member"
+    )
+    await set_principle(node, principle)
+    bob = remote_fresh.actor("bob")
+    outcome = await _send(client, node, bob, join(bob, memberClass="investor"))
+    assert "refused" in outcome
+    ((reject, _),) = await _published(node, "Reject")
+    assert "not open to applications" in reject["content"]
+    assert await membership.list_applications(node) == []
+
+
+async def test_reject_by_an_admin_sends_the_reason(
+    node: Node, client: httpx.AsyncClient, remote_fresh: FediverseServer
+) -> None:
+    bob = remote_fresh.actor("bob")
+    await _send(client, node, bob, join(bob))
+    await membership.reject_applicant(node, bob.uri, reason="We only admit drivers <yet>.")
+    ((reject, inboxes),) = await _published(node, "Reject")
+    assert reject["content"] == "<p>We only admit drivers &lt;yet&gt;.</p>"
+    assert inboxes == [f"{remote_fresh.origin}/inbox"]
+    assert await member_store_count(node) == 0
+
+
+async def member_store_count(node: Node) -> int:
+    async with node.engine.connect() as conn:
+        return len(await member_store.list_members(conn, 1))
+
+
+async def test_only_the_member_can_leave_and_leaving_redeems_and_removes(
+    node: Node, client: httpx.AsyncClient, remote_fresh: FediverseServer
+) -> None:
+    alice, mallory = remote_fresh.actor("alice"), remote_fresh.actor("mallory")
+    await _member_of(node, alice, client)
+    # Mallory's Leave (signed by Mallory) cannot end Alice's membership.
+    forged = {"id": new_id(mallory), "type": "Leave", "actor": mallory.uri, "object": COOP}
+    assert (await _send(client, node, mallory, forged)).startswith("ignored")
+    record, _ = await _find(node, alice.uri)
+    assert record.member.status is MemberStatus.ACTIVE
+    leave = {"id": new_id(alice), "type": "Leave", "actor": alice.uri, "object": COOP}
+    assert (await _send(client, node, alice, leave)).startswith("done")
+    record, events = await _find(node, alice.uri)
+    assert record.member.status is MemberStatus.LEFT and record.member.shares == 0
+    assert [e.kind for e in events][-2:] == ["status_changed", "shares_changed"]
+    ((remove, _),) = await _published(node, "Remove")
+    assert (remove["object"], remove["origin"]) == (alice.uri, MEMBERS)
+    assert remove["decision"]["to"] == "left"
+    assert (await client.get(MEMBERS)).json()["totalItems"] == 0
+
+
+async def _find(node: Node, actor: str) -> Any:
+    from coopfed.services.members import find_member
+
+    return await find_member(node, actor)
+
+
+async def test_add_and_remove_from_others_change_nothing(
+    node: Node, client: httpx.AsyncClient, remote_fresh: FediverseServer
+) -> None:
+    alice, mallory = remote_fresh.actor("alice"), remote_fresh.actor("mallory")
+    await _member_of(node, alice, client)
+    remove = {"id": new_id(mallory), "type": "Remove", "actor": mallory.uri,
+              "object": alice.uri, "target": MEMBERS}  # fmt: skip
+    add = {"id": new_id(mallory), "type": "Add", "actor": mallory.uri,
+           "object": mallory.uri, "target": MEMBERS}  # fmt: skip
+    assert (await _send(client, node, mallory, remove)).startswith("ignored: only the co-op")
+    assert (await _send(client, node, mallory, add)).startswith("ignored: only the co-op")
+    assert (await client.get(f"{MEMBERS}?page=1")).json()["orderedItems"] == [alice.uri]
+
+
+async def test_move_needs_also_known_as_and_keeps_one_vote(
+    node: Node, client: httpx.AsyncClient, remote_fresh: FediverseServer
+) -> None:
+    alice, bob = remote_fresh.actor("alice"), remote_fresh.actor("bob")
+    await _member_of(node, alice, client)
+    new_uri = f"{remote_fresh.origin}/users/alice2"
+    moved = remote_fresh.add_actor("alice2")
+    try:
+        move = {"id": new_id(alice), "type": "Move", "actor": alice.uri,
+                "object": alice.uri, "target": new_uri}  # fmt: skip
+        # Without alsoKnownAs on the new actor: refused, still bound to the old one.
+        assert "alsoKnownAs" in await _send(client, node, alice, move)
+        assert (await _find(node, alice.uri))[0].actor_uri == alice.uri
+        document = {**moved.document(), "alsoKnownAs": [alice.uri]}
+        remote_fresh.serve_json("/users/alice2", document)
+        move = {**move, "id": new_id(alice)}
+        assert (await _send(client, node, alice, move)).startswith("done")
+        record, events = await _find(node, new_uri)
+        assert events[-1].kind == "rebound" and events[-1].detail["via"] == "Move"
+        ((update, _),) = await _published(node, "Update")
+        assert update["object"]["actor"] == new_uri
+        # Bob cannot move Alice's membership to himself.
+        forged = {"id": new_id(bob), "type": "Move", "actor": bob.uri,
+                  "object": new_uri, "target": bob.uri}  # fmt: skip
+        assert (await _send(client, node, bob, forged)).startswith("ignored")
+        # One vote: the old actor no longer votes, the new one does.
+        proposal = await proposals.create_proposal(
+            node,
+            ProposalDraft(title="T", method="proposal", duration=timedelta(days=1)),
+            open_now=True,
+        )
+        old_vote = await votes.cast_vote(node, proposal.slug, alice.uri, "yes")
+        new_vote = await votes.cast_vote(node, proposal.slug, new_uri, "yes")
+        assert old_vote.reason is votes.VoteRefusal.NOT_A_MEMBER
+        assert new_vote.status is votes.VoteStatus.COUNTED
+        assert record.member_id == new_vote.member_id
+    finally:
+        remote_fresh.actors.pop("alice2", None)
+
+
+async def test_an_expelled_members_later_votes_do_not_count(
+    node: Node, client: httpx.AsyncClient, remote_fresh: FediverseServer
+) -> None:
+    alice = remote_fresh.actor("alice")
+    await _member_of(node, alice, client)
+    proposal = await proposals.create_proposal(
+        node, ProposalDraft(title="T", method="proposal", duration=timedelta(days=1)),
+        open_now=True,
+    )  # fmt: skip
+    await member_lifecycle.end_membership(
+        node, alice.uri, MemberStatus.EXPELLED, reason="fraud", decided_by="assembly"
+    )
+    outcome = await votes.cast_vote(node, proposal.slug, alice.uri, "yes")
+    assert outcome.reason is votes.VoteRefusal.NO_LONGER_MEMBER
+    ((remove, _),) = await _published(node, "Remove")
+    assert remove["decision"]["reason"] == "fraud" and remove["decision"]["to"] == "expelled"
