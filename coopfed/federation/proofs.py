@@ -21,8 +21,8 @@ from typing import Any
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric import ed25519
 
+from coopfed.federation.httpsig.errors import KeyFormatError
 from coopfed.federation.httpsig.keys import (
-    KeyFormatError,
     base58btc_decode,
     base58btc_encode,
     multibase_to_ed25519,
