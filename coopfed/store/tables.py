@@ -413,3 +413,108 @@ share_movements = Table(
     Column("reason", Text, nullable=False, default=""),
     Column("at", UTCDateTime, nullable=False),
 )
+
+
+# --- alliances and shared projects --------------------------------------------------------------
+
+# Alliances of this co-op with other co-ops (offered by us, or offered to us and pending).
+alliances = Table(
+    "alliances",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("coop_id", Integer, ForeignKey("local_actors.id", ondelete="CASCADE"), nullable=False),
+    Column("remote_actor_uri", String(2048), nullable=False),
+    Column("direction", String(16), nullable=False),  # outgoing | incoming
+    Column("state", String(16), nullable=False),  # offered | active | declined | ended
+    Column("offer_activity_id", String(2048), nullable=False, unique=True),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+    UniqueConstraint("coop_id", "remote_actor_uri", name="uq_alliances_pair"),
+)
+
+# Shared projects hosted on this node (each a local actor of kind "project") and their charter.
+projects = Table(
+    "projects",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column(
+        "actor_id",
+        Integer,
+        ForeignKey("local_actors.id", ondelete="CASCADE"),
+        nullable=False,
+        unique=True,
+    ),
+    Column("host_coop_id", Integer, ForeignKey("local_actors.id"), nullable=False),
+    Column("charter", Text, nullable=False),  # canonical JSON: rule, weighting, grace
+    Column("created_at", UTCDateTime, nullable=False),
+)
+
+# Member co-ops of a hosted project: invited, active, or left (a co-op that left is not counted).
+project_members = Table(
+    "project_members",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("project_row_id", Integer, ForeignKey("projects.id"), nullable=False),
+    Column("coop_uri", String(2048), nullable=False),
+    Column("state", String(16), nullable=False),  # invited | active | left
+    Column("invite_activity_id", String(2048), nullable=True, unique=True),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+    UniqueConstraint("project_row_id", "coop_uri", name="uq_project_members_pair"),
+)
+
+# Projects this co-op was invited to or takes part in (hosted here or elsewhere).
+project_memberships = Table(
+    "project_memberships",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("coop_id", Integer, ForeignKey("local_actors.id", ondelete="CASCADE"), nullable=False),
+    Column("project_uri", String(2048), nullable=False),
+    Column("name", String(200), nullable=False, default=""),
+    Column("charter", Text, nullable=False),  # as the project sent it (canonical JSON)
+    Column("state", String(16), nullable=False),  # invited | joined | left
+    Column("invite_activity_id", String(2048), nullable=True),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+    UniqueConstraint("coop_id", "project_uri", name="uq_project_memberships_pair"),
+)
+
+# Joint proposals: hosted here (the project decides them) or received from a project we are in.
+joint_proposals = Table(
+    "joint_proposals",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("uri", String(2048), nullable=False, unique=True),
+    Column("project_uri", String(2048), nullable=False, index=True),
+    Column("hosted", Boolean, nullable=False),
+    Column("title", String(300), nullable=False),
+    Column("body", Text, nullable=False, default=""),
+    Column("method", String(32), nullable=False),
+    Column("spec", Text, nullable=False),  # canonical JSON
+    Column("charter", Text, nullable=False),  # canonical JSON: rule, weighting, grace, coops
+    Column("opened_at", UTCDateTime, nullable=False),
+    Column("closes_at", UTCDateTime, nullable=False, index=True),
+    Column("state", String(16), nullable=False, index=True),  # open | decided
+    Column("status", String(16), nullable=True),  # the joint decision
+    Column("result", Text, nullable=True),  # the signed joint result document (JSON)
+    Column("decided_at", UTCDateTime, nullable=True),
+    Column("created_at", UTCDateTime, nullable=False),
+)
+
+# Result certificates of member co-ops for joint proposals: signed documents as received (host)
+# or as sent (a member co-op's own); `verified` records whether the proof checked out.
+joint_certificates = Table(
+    "joint_certificates",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("joint_row_id", Integer, ForeignKey("joint_proposals.id"), nullable=False, index=True),
+    Column("coop_uri", String(2048), nullable=False),
+    Column("proposal_uri", String(2048), nullable=False),
+    Column("document", Text, nullable=False),
+    Column("certificate_hash", String(64), nullable=False),
+    Column("verified", Boolean, nullable=False),
+    Column("received_at", UTCDateTime, nullable=False),
+    UniqueConstraint(
+        "joint_row_id", "coop_uri", "certificate_hash", name="uq_joint_certificates_once"
+    ),
+)
