@@ -1,5 +1,9 @@
 """`GET /proposals/{slug}`: the Question for servers, a page for browsers.
 
+Browsers get the site's page (web/proposal_pages.py); this module also gathers the routes of
+the proposal pages, voting, the create form and admin actions, and the deliveries page (and
+importing `me_ballots` adds "Your ballots" to /me).
+
 Members-only proposals are served only to signed GETs whose signing actor is a member (the
 signature is verified with the inbox's key resolver); everyone else gets 404, as if the
 proposal did not exist. Mastodon refetches a Question after its `endTime` for the final counts.
@@ -13,21 +17,18 @@ from starlette.routing import Route
 
 from coopfed.federation.httpsig import SignatureError, verify_request
 from coopfed.federation.keyresolver import NodeKeyResolver
-from coopfed.federation.mapping.proposals import (
-    Visibility,
-    counts_visible,
-    proposal_to_question,
-)
+from coopfed.federation.mapping.proposals import Visibility, proposal_to_question
 from coopfed.federation.runtime import runtime_of
-from coopfed.governance.canonical import rfc3339
 from coopfed.node import Node
 from coopfed.services import proposal_publishing
 from coopfed.store import proposals as proposal_store
+from coopfed.web import delivery_status, proposal_admin, proposal_pages, voting
+from coopfed.web import me_ballots as me_ballots  # registers "Your ballots" on /me
 from coopfed.web.clientaddr import client_address
 from coopfed.web.errors import error_response
 from coopfed.web.negotiation import activity_response, wants_activity_json
+from coopfed.web.proposal_pages import proposal_page
 from coopfed.web.state import node_of
-from coopfed.web.templating import render
 
 
 def _public_url(node: Node, request: Request) -> str:
@@ -54,28 +55,28 @@ async def signing_actor(node: Node, request: Request) -> str | None:
 async def proposal(request: Request) -> Response:
     node = node_of(request)
     slug = request.path_params["slug"]
+    if not wants_activity_json(request):
+        return await proposal_page(request, slug)  # the browser's rules: sessions, not signatures
     async with node.engine.connect() as conn:
         record = await proposal_store.get_by_slug(conn, slug)
         if record is None or record.proposal.opened_at is None:
             return error_response(404, "not_found", "no such proposal")  # drafts are private
         if record.visibility != Visibility.PUBLIC.value:
-            actor = await signing_actor(node, request) if wants_activity_json(request) else None
+            actor = await signing_actor(node, request)
             if not await proposal_publishing.may_see(conn, record, actor):
                 return error_response(404, "not_found", "no such proposal")
         view = await proposal_publishing.proposal_view(conn, node.uris, record)
-    if wants_activity_json(request):
-        response = activity_response(proposal_to_question(view))
-        if record.visibility != Visibility.PUBLIC.value:
-            response.headers["Cache-Control"] = "private, no-store"
-        return response
-    context = {
-        "proposal": view.proposal,
-        "paragraphs": [p.strip() for p in view.body.split("\n\n") if p.strip()],
-        "tally": view.tally if counts_visible(view.proposal) else None,
-        "closes_at": rfc3339(view.proposal.closes_at) if view.proposal.closes_at else "",
-        "status": view.proposal.status.value if view.proposal.status else None,
-    }
-    return await render(request, "proposal.html", context)
+    response = activity_response(proposal_to_question(view))
+    if record.visibility != Visibility.PUBLIC.value:
+        response.headers["Cache-Control"] = "private, no-store"
+    return response
 
 
-routes = [Route("/proposals/{slug}", proposal)]
+# The site's own proposal routes come first: `/proposals/new` before `/proposals/{slug}`.
+routes = [
+    *proposal_admin.routes,
+    *voting.routes,
+    *proposal_pages.routes,
+    *delivery_status.routes,
+    Route("/proposals/{slug}", proposal),
+]

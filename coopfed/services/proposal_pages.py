@@ -1,0 +1,247 @@
+"""What the proposal pages show, read in one unit of work: who may see what, live counts or
+the stored result, the viewer's own ballots and receipts, who wrote the proposal.
+
+Visibility: public proposals to everyone; members-only ones to current members (and admins);
+allies-only ones to admins until alliances exist; drafts to admins only. Hidden-results
+charters show no counts until the proposal closes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from coopfed.federation.mapping.proposals import counts_visible
+from coopfed.governance import proposal as lifecycle
+from coopfed.governance.errors import GovernanceError
+from coopfed.governance.log import BallotLog
+from coopfed.governance.proposal import ProposalState
+from coopfed.node import Node
+from coopfed.services import proposal_publishing
+from coopfed.services.errors import ServiceError
+from coopfed.services.members import GONE, coop_actor
+from coopfed.services.proposals import (
+    ProposalDraft,
+    compute_result,
+    create_proposal,
+    current_charter,
+)
+from coopfed.store import ballots as ballot_store
+from coopfed.store import members as member_store
+from coopfed.store import proposal_pages as page_store
+from coopfed.store import proposals as proposal_store
+from coopfed.store import remote_actors as remote_store
+from coopfed.store.members import MemberRecord
+from coopfed.store.proposal_pages import MemberBallot, ProposalSummary
+from coopfed.store.proposals import ProposalRecord
+from coopfed.uris import Uris
+
+LIST_LIMIT = 50
+
+
+@dataclass(frozen=True)
+class Reader:
+    """Who is reading: a signed-in person's actor IRI (None for strangers) and admin flag."""
+
+    actor: str | None = None
+    is_admin: bool = False
+
+
+@dataclass(frozen=True)
+class ActorLabel:
+    """How to show an actor: local ones by username, remote ones by name and host."""
+
+    name: str
+    username: str
+    host: str
+    local: bool
+
+
+@dataclass(frozen=True)
+class VoterState:
+    """The reader as a voter on this proposal."""
+
+    member_id: str
+    in_electorate: bool
+    receipts: tuple[str, ...]  # entry hashes of their ballots, oldest first
+    latest_kind: str | None
+    latest_choice: Any
+    may_change: bool
+
+
+@dataclass(frozen=True)
+class ProposalPage:
+    record: ProposalRecord
+    counts: Mapping[str, Any] | None  # None: not opened, or hidden until close
+    turnout: int | None
+    ballots_logged: int
+    log_head: str | None
+    result: Mapping[str, Any] | None  # the stored result once decided
+    electorate_size: int | None
+    author: ActorLabel | None
+    voter: VoterState | None
+
+    @property
+    def accepting(self) -> bool:
+        return self.record.proposal.state is ProposalState.OPEN
+
+
+def _visibilities(reader: Reader, is_member: bool) -> tuple[str, ...]:
+    if reader.is_admin:
+        return ("public", "members", "allies")
+    return ("public", "members") if is_member else ("public",)
+
+
+async def _reader_member(conn: AsyncConnection, reader: Reader) -> MemberRecord | None:
+    if reader.actor is None:
+        return None
+    member = await member_store.get_by_actor(conn, reader.actor)
+    return None if member is None or member.member.status in GONE else member
+
+
+async def _may_see(conn: AsyncConnection, record: ProposalRecord, reader: Reader) -> bool:
+    if record.proposal.opened_at is None:
+        return reader.is_admin  # drafts (and withdrawn drafts) are the admins' business
+    if reader.is_admin:
+        return True
+    return await proposal_publishing.may_see(conn, record, reader.actor)
+
+
+async def load_page(node: Node, slug: str, reader: Reader) -> ProposalPage | None:
+    """The page of one proposal, or None when it does not exist for this reader."""
+    async with node.engine.connect() as conn:
+        record = await proposal_store.get_by_slug(conn, slug)
+        if record is None or not await _may_see(conn, record, reader):
+            return None
+        log = await ballot_store.load_log(conn, record.row_id, record.uri)
+        counts, turnout = await _counts(conn, record)
+        member = await _reader_member(conn, reader)
+        electorate = record.proposal.electorate
+        return ProposalPage(
+            record=record,
+            counts=counts,
+            turnout=turnout,
+            ballots_logged=len(log),
+            log_head=log.head_hash if len(log) else None,
+            result=record.result,
+            electorate_size=None if electorate is None else electorate.size,
+            author=await _author(conn, node.uris, record),
+            voter=None if member is None else _voter(record, log, member),
+        )
+
+
+async def _counts(
+    conn: AsyncConnection, record: ProposalRecord
+) -> tuple[Mapping[str, Any] | None, int | None]:
+    proposal = record.proposal
+    if proposal.electorate is None or not counts_visible(proposal):
+        return None, None
+    if record.result is not None:
+        return record.result["counts"], int(record.result["turnout"])
+    if proposal.state is ProposalState.WITHDRAWN:
+        return None, None
+    current = await compute_result(conn, record)
+    return current.to_dict()["counts"], current.turnout
+
+
+def _voter(record: ProposalRecord, log: BallotLog, member: MemberRecord) -> VoterState:
+    member_id = member.member_id
+    electorate = record.proposal.electorate
+    mine = [entry for entry in log if entry.ballot.member_id == member_id]
+    latest = mine[-1].ballot if mine else None
+    return VoterState(
+        member_id=member_id,
+        in_electorate=electorate is not None and member_id in electorate,
+        receipts=tuple(entry.entry_hash for entry in mine),
+        latest_kind=None if latest is None else latest.kind.value,
+        latest_choice=None if latest is None else latest.choice,
+        may_change=not mine or record.proposal.charter.ballots_may_change,
+    )
+
+
+async def _author(conn: AsyncConnection, uris: Uris, record: ProposalRecord) -> ActorLabel | None:
+    if record.author_row_id is None:
+        return None
+    member = await member_store.get_by_row_id(conn, record.author_row_id)
+    if member is None:
+        return None
+    return await actor_label(conn, uris, member.actor_uri, member.handle)
+
+
+async def actor_label(conn: AsyncConnection, uris: Uris, actor: str, handle: str) -> ActorLabel:
+    local_prefix = uris.actor("")
+    if actor.startswith(local_prefix):
+        username = actor[len(local_prefix) :]
+        return ActorLabel(username, username, "", True)
+    remote = await remote_store.get_by_uri(conn, actor)
+    if remote is not None:
+        return ActorLabel(remote.display_name, remote.preferred_username, remote.host, False)
+    user, _, host = handle.removeprefix("acct:").lstrip("@").partition("@")
+    return ActorLabel("", user or actor, host or actor, False)
+
+
+@dataclass(frozen=True)
+class Listing:
+    open: list[ProposalSummary]
+    past: list[ProposalSummary]
+    drafts: list[ProposalSummary]
+    more_past: bool
+
+
+async def list_for(node: Node, reader: Reader, *, past_offset: int = 0) -> Listing:
+    """Open proposals first (soonest closing), then decided ones; drafts for admins."""
+    async with node.engine.connect() as conn:
+        coop = await coop_actor(conn)
+        member = await _reader_member(conn, reader)
+        shown = _visibilities(reader, member is not None)
+
+        async def summaries(states: tuple[str, ...], limit: int, offset: int = 0) -> Any:
+            return await page_store.list_summaries(
+                conn, coop.id, states=states, visibilities=shown, limit=limit, offset=offset
+            )
+
+        opened = await summaries(page_store.OPEN_STATES, LIST_LIMIT)
+        past = await summaries(page_store.PAST_STATES, LIST_LIMIT + 1, past_offset)
+        drafts = await summaries(("draft",), LIST_LIMIT) if reader.is_admin else []
+    return Listing(opened, past[:LIST_LIMIT], drafts, len(past) > LIST_LIMIT)
+
+
+async def ballots_of(node: Node, actor: str) -> list[MemberBallot] | None:
+    """The ballots the member bound to `actor` cast (None when the actor is no member)."""
+    async with node.engine.connect() as conn:
+        member = await member_store.get_by_actor(conn, actor)
+        if member is None:
+            return None
+        return await page_store.member_ballots(conn, member.row_id)
+
+
+async def why_not_propose(node: Node, reader: Reader) -> str | None:
+    """None when the reader may open a proposal; otherwise the reason, for people."""
+    if reader.is_admin:
+        return None
+    async with node.engine.begin() as conn:
+        member = await _reader_member(conn, reader)
+        if member is None:
+            return "Only members of the co-op open proposals."
+        coop = await coop_actor(conn)
+        charter = await current_charter(conn, coop.id, node.now())
+        try:
+            lifecycle.check_may_propose(charter.charter, member.member, is_admin=False)
+        except GovernanceError as error:
+            return str(error).capitalize() + "."
+    return None
+
+
+async def propose(node: Node, reader: Reader, draft: ProposalDraft, *, open_now: bool) -> Any:
+    """Create a proposal from the web: admins may keep it a draft; members' proposals open
+    at once, written by their member record, where the charter lets members propose."""
+    refusal = await why_not_propose(node, reader)
+    if refusal is not None:
+        raise ServiceError(refusal)
+    if reader.is_admin:
+        return await create_proposal(node, draft, open_now=open_now)
+    assert reader.actor is not None
+    return await create_proposal(node, replace(draft, author=reader.actor), open_now=True)

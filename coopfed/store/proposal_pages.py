@@ -1,0 +1,103 @@
+"""Read-only queries behind the proposal pages: short listings and a member's own ballots.
+
+Listings select only the columns a list shows (never the electorate or charter JSON), so a
+co-op with thousands of proposals lists a page of them cheaply.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from coopfed.store.tables import ballots, proposals
+
+OPEN_STATES = ("open",)
+PAST_STATES = ("closed", "decided", "withdrawn")
+
+
+@dataclass(frozen=True)
+class ProposalSummary:
+    slug: str
+    title: str
+    method: str
+    state: str
+    visibility: str
+    decision: str | None
+    closes_at: datetime | None
+    closed_at: datetime | None
+    electorate_size: int | None
+
+
+@dataclass(frozen=True)
+class MemberBallot:
+    """One entry a member cast, with the proposal it belongs to; `receipt` is its entry hash."""
+
+    slug: str
+    title: str
+    state: str
+    kind: str
+    cast_at: datetime
+    receipt: str
+    position: int
+
+
+def _summary_columns() -> list[Any]:
+    p = proposals.c
+    return [
+        p.slug, p.title, p.method, p.state, p.visibility, p.decision, p.closes_at, p.closed_at,
+        p.electorate_size,
+    ]  # fmt: skip
+
+
+async def list_summaries(
+    conn: AsyncConnection,
+    coop_id: int,
+    *,
+    states: Sequence[str],
+    visibilities: Sequence[str],
+    limit: int,
+    offset: int = 0,
+) -> list[ProposalSummary]:
+    """Open ones soonest-closing first; past ones most recently closed first."""
+    p = proposals.c
+    query = select(*_summary_columns()).where(
+        p.coop_id == coop_id, p.state.in_(list(states)), p.visibility.in_(list(visibilities))
+    )
+    if set(states) <= set(OPEN_STATES):
+        query = query.order_by(p.closes_at, p.id)
+    else:
+        query = query.order_by(p.closed_at.desc(), p.id.desc())
+    rows = (await conn.execute(query.limit(limit).offset(offset))).mappings()
+    return [ProposalSummary(**row) for row in rows]
+
+
+async def member_ballots(
+    conn: AsyncConnection, member_row_id: int, *, limit: int = 100
+) -> list[MemberBallot]:
+    """The member's log entries, newest first (replaced ones too: each is a receipt)."""
+    b, p = ballots.c, proposals.c
+    query = (
+        select(p.slug, p.title, p.state, b.kind, b.cast_at, b.entry_hash, b.position)
+        .join(proposals, p.id == b.proposal_row_id)
+        .where(b.member_row_id == member_row_id)
+        .order_by(b.id.desc())
+        .limit(limit)
+    )
+    rows = (await conn.execute(query)).mappings()
+    return [
+        MemberBallot(
+            slug=row["slug"],
+            title=row["title"],
+            state=row["state"],
+            kind=row["kind"],
+            cast_at=row["cast_at"],
+            receipt=row["entry_hash"],
+            position=row["position"],
+        )
+        for row in rows
+    ]

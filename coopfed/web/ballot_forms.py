@@ -1,0 +1,194 @@
+"""Ballot forms for every method, without JavaScript, and reading them back into choices.
+
+Kinds of form:
+- `single`: one radio per option (yes/no/block, consent/objection, consensus, advice);
+- `multi`: a checkbox per option (approval), with its min/max;
+- `points`: a number input per option (score within [min, max], dots summing to ≤ D);
+- `ranked`: one select per rank position ("1st choice", "2nd choice", …) for Borda, IRV, STV
+  and Schulze.
+Field names carry option indexes, never option names, so any option text is safe in a form.
+An "Abstain" button comes with every form. The engine's own validation (`cast_vote` with
+`keep_invalid=False`) has the last word; this module only turns fields into a choice payload.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from starlette.datastructures import FormData
+
+from coopfed.governance import methods
+from coopfed.governance.methods.choice import ChoiceSpec
+
+ABSTAIN = "abstain"
+RANKED = frozenset({"borda@1", "irv@1", "stv@1", "schulze@1"})
+MAX_REASON = 2000
+ORDINALS = ("1st", "2nd", "3rd")
+
+
+@dataclass(frozen=True)
+class BallotForm:
+    kind: str  # single | multi | points | ranked
+    options: tuple[str, ...]
+    hint: str
+    reason_field: bool = False  # consent: an objection needs a reason
+    min_points: int = 0
+    max_points: int | None = None
+
+    @property
+    def rank_labels(self) -> list[str]:
+        return [ordinal(n) + " choice" for n in range(1, len(self.options) + 1)]
+
+
+class BallotFormError(Exception):
+    """Fields that cannot be read; `errors` maps field names to messages for people."""
+
+    def __init__(self, errors: Mapping[str, str]) -> None:
+        super().__init__("; ".join(errors.values()))
+        self.errors = dict(errors)
+
+
+@dataclass(frozen=True)
+class ReadBallot:
+    choice: Any  # the method's payload, or ABSTAIN
+    reason: str = ""
+
+
+def ordinal(n: int) -> str:
+    return ORDINALS[n - 1] if n <= len(ORDINALS) else f"{n}th"
+
+
+def _options(method: str, spec: Mapping[str, Any]) -> tuple[str, ...]:
+    return tuple(str(option) for option in getattr(methods.parse_spec(method, spec), "options", ()))
+
+
+def ballot_form(method: str, spec: Mapping[str, Any]) -> BallotForm:
+    """The form for a proposal's method and spec (raises GovernanceError on a bad spec)."""
+    options = _options(method, spec)
+    parsed = methods.parse_spec(method, spec)
+    if not isinstance(parsed, ChoiceSpec):
+        consent = method == "consent@1"
+        hint = "An objection needs a reason." if consent else "Choose one."
+        return BallotForm("single", options, hint, reason_field=consent)
+    if method == "approval@1":
+        most = parsed.max_choices if parsed.max_choices is not None else len(options)
+        hint = f"Choose between {parsed.min_choices} and {most} options."
+        return BallotForm("multi", options, hint)
+    if method == "score@1":
+        hint = f"Give each option a score from {parsed.min_score} to {parsed.max_score}."
+        if not parsed.require_all:
+            hint += " Leave an option empty to not score it."
+        return BallotForm("points", options, hint, False, parsed.min_score, parsed.max_score)
+    if method == "dots@1":
+        total = "exactly" if parsed.exact else "at most"
+        hint = f"Share out {total} {parsed.dots} dots between the options."
+        return BallotForm("points", options, hint, False, 0, parsed.dots)
+    least = max(parsed.min_ranked, 1)
+    hint = f"Rank at least {least} option{'s' if least > 1 else ''}, most preferred first."
+    if parsed.require_complete:
+        hint = "Rank every option, most preferred first."
+    return BallotForm("ranked", options, hint)
+
+
+def read_ballot(form: BallotForm, data: FormData) -> ReadBallot:
+    """The choice the submitted form expresses; raises BallotFormError for unreadable fields."""
+    reason = _text(data, "reason")[:MAX_REASON].strip()
+    if _text(data, "action") == ABSTAIN:
+        return ReadBallot(ABSTAIN, reason)
+    if form.kind == "single":
+        return ReadBallot(_single(form, data), reason)
+    if form.kind == "multi":
+        return ReadBallot(_multi(form, data), reason)
+    if form.kind == "points":
+        return ReadBallot(_points(form, data), reason)
+    return ReadBallot(_ranked(form, data), reason)
+
+
+def _text(data: FormData, name: str) -> str:
+    value = data.get(name)
+    return value if isinstance(value, str) else ""
+
+
+def _index(form: BallotForm, raw: str) -> int | None:
+    if not raw.isdigit() or int(raw) >= len(form.options):
+        return None
+    return int(raw)
+
+
+def _single(form: BallotForm, data: FormData) -> str:
+    index = _index(form, _text(data, "choice"))
+    if index is None:
+        raise BallotFormError({"choice": "Choose one of the options (or abstain)."})
+    if form.reason_field and form.options[index] == "objection" and not _text(data, "reason"):
+        raise BallotFormError({"reason": "An objection needs a reason: say what would change it."})
+    return form.options[index]
+
+
+def _multi(form: BallotForm, data: FormData) -> list[str]:
+    picked: list[str] = []
+    for raw in data.getlist("option"):
+        index = _index(form, raw if isinstance(raw, str) else "")
+        if index is None:
+            raise BallotFormError({"choice": "An option that is not on this ballot was sent."})
+        if form.options[index] not in picked:
+            picked.append(form.options[index])
+    return [option for option in form.options if option in picked]  # ballot order
+
+
+def _points(form: BallotForm, data: FormData) -> dict[str, int]:
+    points: dict[str, int] = {}
+    errors: dict[str, str] = {}
+    for index, option in enumerate(form.options):
+        field = f"points-{index}"
+        raw = _text(data, field).strip()
+        if not raw:
+            continue
+        try:
+            value = int(raw)
+        except ValueError:
+            errors[field] = "Write a whole number."
+            continue
+        if value < form.min_points or (form.max_points is not None and value > form.max_points):
+            errors[field] = f"Between {form.min_points} and {form.max_points}."
+            continue
+        points[option] = value
+    if errors:
+        raise BallotFormError(errors)
+    return points
+
+
+def _ranked(form: BallotForm, data: FormData) -> list[str]:
+    ranking: list[str] = []
+    errors: dict[str, str] = {}
+    gap_at: str | None = None
+    for position in range(1, len(form.options) + 1):
+        field = f"rank-{position}"
+        raw = _text(data, field)
+        if not raw:
+            gap_at = gap_at or field
+            continue
+        index = _index(form, raw)
+        if index is None:
+            errors[field] = "Pick one of the options."
+        elif form.options[index] in ranking:
+            errors[field] = f"{form.options[index]} is already ranked higher."
+        elif gap_at is not None:
+            errors[gap_at] = "Fill the ranks in order: this one is empty."
+        else:
+            ranking.append(form.options[index])
+    if errors:
+        raise BallotFormError(errors)
+    return ranking
+
+
+def selected(form: BallotForm, choice: Any) -> dict[str, Any]:
+    """Values to pre-fill the form with a ballot already cast (or a refused one)."""
+    if form.kind == "single":
+        return {"choice": choice}
+    if form.kind == "multi":
+        return {"picked": list(choice) if isinstance(choice, list) else []}
+    if form.kind == "points":
+        return {"points": dict(choice) if isinstance(choice, dict) else {}}
+    return {"ranking": list(choice) if isinstance(choice, list) else []}
