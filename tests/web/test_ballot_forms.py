@@ -1,0 +1,95 @@
+"""Ballot forms: which form each method gets, and reading fields back into choice payloads."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from starlette.datastructures import FormData, UploadFile
+
+from coopfed.governance.methods import REGISTRY
+from coopfed.web.ballot_forms import (
+    ABSTAIN,
+    BallotFormError,
+    ballot_form,
+    ordinal,
+    read_ballot,
+    selected,
+)
+
+SPECS: dict[str, dict[str, Any]] = {
+    "approval@1": {"options": ["A", "B", "C"], "max_choices": 2},
+    "score@1": {"options": ["A", "B"]},
+    "dots@1": {"options": ["A", "B"], "dots": 5},
+    "borda@1": {"options": ["A", "B", "C"]},
+    "irv@1": {"options": ["A", "B", "C"]},
+    "stv@1": {"options": ["A", "B", "C"], "seats": 2},
+    "schulze@1": {"options": ["A", "B", "C"]},
+}
+
+
+def test_every_registered_method_has_a_form() -> None:
+    kinds = {name: ballot_form(name, SPECS.get(name, {})).kind for name in REGISTRY}
+    assert kinds == {
+        "proposal@1": "single", "consent@1": "single", "consensus@1": "single",
+        "advice@1": "single", "approval@1": "multi", "score@1": "points", "dots@1": "points",
+        "borda@1": "ranked", "irv@1": "ranked", "stv@1": "ranked", "schulze@1": "ranked",
+    }  # fmt: skip
+    assert ballot_form("proposal@1", {}).options == ("yes", "no", "block")
+    assert ballot_form("proposal@1", {"allow_block": False}).options == ("yes", "no")
+    assert ballot_form("dots@1", SPECS["dots@1"]).max_points == 5
+    assert "between 1 and 2" in ballot_form("approval@1", SPECS["approval@1"]).hint
+
+
+def test_ranked_labels_are_ordinals() -> None:
+    form = ballot_form("irv@1", {"options": [f"o{i}" for i in range(5)]})
+    assert form.rank_labels == [
+        "1st choice",
+        "2nd choice",
+        "3rd choice",
+        "4th choice",
+        "5th choice",
+    ]
+    assert ordinal(11) == "11th"
+
+
+def test_reading_each_kind() -> None:
+    single = ballot_form("proposal@1", {})
+    assert read_ballot(single, FormData([("choice", "2")])).choice == "block"
+    assert read_ballot(single, FormData([("action", "abstain")])).choice == ABSTAIN
+    multi = ballot_form("approval@1", SPECS["approval@1"])
+    picked = read_ballot(multi, FormData([("option", "2"), ("option", "0"), ("option", "2")]))
+    assert picked.choice == ["A", "C"]
+    points = ballot_form("score@1", SPECS["score@1"])
+    assert read_ballot(points, FormData([("points-0", "4"), ("points-1", "")])).choice == {"A": 4}
+    ranked = ballot_form("stv@1", SPECS["stv@1"])
+    assert read_ballot(ranked, FormData([("rank-1", "1"), ("rank-2", "0")])).choice == ["B", "A"]
+
+
+@pytest.mark.parametrize(
+    ("method", "fields", "field"),
+    [
+        ("proposal@1", [("choice", "7")], "choice"),
+        ("proposal@1", [], "choice"),
+        ("approval@1", [("option", "x")], "choice"),
+        ("score@1", [("points-0", "many")], "points-0"),
+        ("score@1", [("points-1", "9")], "points-1"),
+        ("dots@1", [("points-0", "-1")], "points-0"),
+        ("irv@1", [("rank-1", "0"), ("rank-2", "0")], "rank-2"),
+        ("irv@1", [("rank-2", "0")], "rank-1"),
+        ("consent@1", [("choice", "1")], "reason"),
+    ],
+)
+def test_unreadable_fields_name_the_field(
+    method: str, fields: list[tuple[str, str | UploadFile]], field: str
+) -> None:
+    with pytest.raises(BallotFormError) as raised:
+        read_ballot(ballot_form(method, SPECS.get(method, {})), FormData(fields))
+    assert field in raised.value.errors
+
+
+def test_prefill_from_a_cast_ballot() -> None:
+    ranked = ballot_form("irv@1", SPECS["irv@1"])
+    assert selected(ranked, ["C", "A"]) == {"ranking": ["C", "A"]}
+    assert selected(ranked, None) == {"ranking": []}
+    assert selected(ballot_form("dots@1", SPECS["dots@1"]), {"A": 2}) == {"points": {"A": 2}}
