@@ -16,15 +16,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from sqlalchemy.ext.asyncio import AsyncEngine
-
 from coopfed.federation.mapping.remote_actors import (
     ActorRefused,
     ap_to_remote_actor,
     is_actor_document,
 )
 from coopfed.federation.origin import InvalidURL, origin_of
-from coopfed.store import inbox as inbox_store
 
 _OWNER_ONLY = frozenset({"Update", "Delete", "Undo"})
 _TOMBSTONE_CHECKED = frozenset({"Create", "Update", "Delete"})
@@ -134,11 +131,13 @@ def strip_foreign_embeds(activity: dict[str, Any], shape: Shape) -> bool:
     return True
 
 
-async def tombstone_verdict(
-    engine: AsyncEngine, activity: dict[str, Any], shape: Shape
-) -> Literal["ok", "noop", "refuse"]:
-    if shape.type not in _TOMBSTONE_CHECKED or shape.object_id is None:
-        return "ok"
-    if not await inbox_store.is_tombstoned(engine, shape.object_id):
-        return "ok"
+def tombstone_target(shape: Shape) -> str | None:
+    """The object whose deletion decides this activity (checked as it is stored), if any."""
+    if shape.type not in _TOMBSTONE_CHECKED:
+        return None
+    return shape.object_id
+
+
+def tombstoned_verdict(shape: Shape) -> Literal["noop", "refuse"]:
+    """What to answer when the target was deleted: a second Delete is a no-op."""
     return "noop" if shape.type == "Delete" else "refuse"

@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import sqlite3
 from collections.abc import AsyncIterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -118,27 +119,36 @@ async def receive(node: Node, request: InboxRequest) -> InboxAnswer:
     return await _commit(node, request, activity, shape)
 
 
+async def _store(node: Node, item: NewInboxItem, tombstone_of: str | None) -> InsertResult:
+    """Commit the item (SQLite: grouped with concurrent requests by the writer thread)."""
+    writer = runtime_of(node).inbox_writer()
+    if writer is not None:
+        return await writer.insert(item, now=node.now(), tombstone_of=tombstone_of)
+    return await inbox_store.insert_item(
+        node.engine, item, now=node.now(), tombstone_of=tombstone_of
+    )
+
+
 async def _commit(
     node: Node, request: InboxRequest, activity: dict[str, Any], shape: authority.Shape
 ) -> InboxAnswer:
+    stripped = authority.strip_foreign_embeds(activity, shape)
+    text = json.dumps(activity, ensure_ascii=False) if stripped else request.body.decode()
+    item = NewInboxItem(
+        activity_id=shape.id,
+        body_sha256=hashlib.sha256(request.body).hexdigest(),
+        body=text,
+        actor_uri=shape.actor,
+        recipient=request.recipient,
+    )
     try:
-        verdict = await authority.tombstone_verdict(node.engine, activity, shape)
-        if verdict == "noop":  # deleting what is already deleted
-            return ACCEPTED
-        if verdict == "refuse":
-            return _refuse(409, "authority", "tombstoned", "that object was deleted")
-        stripped = authority.strip_foreign_embeds(activity, shape)
-        text = json.dumps(activity, ensure_ascii=False) if stripped else request.body.decode()
-        item = NewInboxItem(
-            activity_id=shape.id,
-            body_sha256=hashlib.sha256(request.body).hexdigest(),
-            body=text,
-            actor_uri=shape.actor,
-            recipient=request.recipient,
-        )
-        result = await inbox_store.insert_item(node.engine, item, now=node.now())
-    except (SQLAlchemyError, OSError) as exc:
+        result = await _store(node, item, authority.tombstone_target(shape))
+    except (SQLAlchemyError, sqlite3.Error, OSError) as exc:
         return _unavailable(shape.id, exc)
+    if result is InsertResult.tombstoned:
+        if authority.tombstoned_verdict(shape) == "noop":  # deleting what is already deleted
+            return ACCEPTED
+        return _refuse(409, "authority", "tombstoned", "that object was deleted")
     if result is InsertResult.conflict:
         log.warning("inbox: %s re-sent by %s with a different body", shape.id, shape.actor)
         return _refuse(409, "duplicate", "id_reused", "this id was received with another body")

@@ -1,4 +1,4 @@
-"""Per-process federation state of a node: parsed-key cache, fetch rate limits, the fetcher.
+"""Per-process federation state of a node: key cache, fetch rate limits, fetcher, inbox writer.
 
 Kept beside the `Node` (looked up by identity) rather than in it, so web handlers and worker
 jobs of one process share one key cache. Nothing here holds a connection: each remote fetch
@@ -23,6 +23,8 @@ from coopfed.federation.safefetch import FetchPolicy, SafeFetcher
 from coopfed.node import Node
 from coopfed.settings import Settings
 from coopfed.store import actors as actor_store
+from coopfed.store.db import sqlite_path
+from coopfed.store.inbox_writer import SqliteInboxWriter
 
 KEY_CACHE_SIZE = 10_000
 # Unknown-key fetches: a burst of 20, then one every 3 s, per remote host and per client address.
@@ -98,6 +100,15 @@ class FederationRuntime:
         self._fetcher_factory = fetcher_factory
         self._signer: CavageSigner | None = None
         self.known_usernames: set[str] = set()  # local actors seen to exist (never deleted)
+        self._inbox_writer: SqliteInboxWriter | None = None
+
+    def inbox_writer(self) -> SqliteInboxWriter | None:
+        """The group-commit writer on a SQLite file; None on PostgreSQL (a commit per request)."""
+        if self._inbox_writer is None:
+            path = sqlite_path(self.node.settings.database_url)
+            if path is not None:
+                self._inbox_writer = SqliteInboxWriter(path)
+        return self._inbox_writer
 
     async def instance_signer(self) -> CavageSigner | None:
         """Signs our GETs as the instance actor (servers in "authorized fetch" mode need it)."""

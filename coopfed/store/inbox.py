@@ -1,7 +1,7 @@
 """The inbox queue: verified activities committed before the 202, leased by the worker.
 
-`insert_item` is the inbox's hot path (one INSERT per accepted POST), kept apart so it can move
-to a raw-driver path later without touching the pipeline.
+`insert_item` is the inbox's hot path on PostgreSQL (one transaction per accepted POST); on
+SQLite the pipeline goes through `coopfed.store.inbox_writer` (raw driver, group commit).
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ class InsertResult(StrEnum):
     stored = "stored"
     duplicate = "duplicate"  # same id, same body: a retry, nothing to do
     conflict = "conflict"  # same id, different body: refused
+    tombstoned = "tombstoned"  # its object was deleted: nothing stored
 
 
 @dataclass(frozen=True)
@@ -59,8 +60,14 @@ def _insert_ignoring_duplicates(dialect: str) -> sqlite.Insert | postgresql.Inse
     return insert(inbox_items).on_conflict_do_nothing(index_elements=["activity_id"])
 
 
-async def insert_item(engine: AsyncEngine, item: NewInboxItem, *, now: datetime) -> InsertResult:
-    """Commit one item (its own transaction); a known activity id is compared by body hash."""
+async def insert_item(
+    engine: AsyncEngine, item: NewInboxItem, *, now: datetime, tombstone_of: str | None = None
+) -> InsertResult:
+    """Commit one item (its own transaction); a known activity id is compared by body hash.
+
+    With `tombstone_of`, nothing is stored if that object was deleted (checked in the same
+    transaction). SQLite nodes use `inbox_writer` instead, which groups commits.
+    """
     statement = _insert_ignoring_duplicates(engine.dialect.name).values(
         activity_id=item.activity_id,
         body_sha256=item.body_sha256,
@@ -73,6 +80,8 @@ async def insert_item(engine: AsyncEngine, item: NewInboxItem, *, now: datetime)
         next_attempt_at=now,
     )
     async with engine.begin() as conn:
+        if tombstone_of is not None and await _tombstoned(conn, tombstone_of):
+            return InsertResult.tombstoned
         result = await conn.execute(statement)
         if result.rowcount == 1:
             return InsertResult.stored
@@ -83,10 +92,14 @@ async def insert_item(engine: AsyncEngine, item: NewInboxItem, *, now: datetime)
     return InsertResult.duplicate if known == item.body_sha256 else InsertResult.conflict
 
 
+async def _tombstoned(conn: AsyncConnection, object_uri: str) -> bool:
+    query = select(tombstones.c.id).where(tombstones.c.object_uri == object_uri)
+    return (await conn.execute(query)).first() is not None
+
+
 async def is_tombstoned(engine: AsyncEngine, object_uri: str) -> bool:
     async with engine.connect() as conn:
-        query = select(tombstones.c.id).where(tombstones.c.object_uri == object_uri)
-        return (await conn.execute(query)).first() is not None
+        return await _tombstoned(conn, object_uri)
 
 
 async def add_tombstone(conn: AsyncConnection, object_uri: str, *, now: datetime) -> None:
