@@ -1,6 +1,9 @@
 """What the proposal pages show, read in one unit of work: who may see what, live counts or
 the stored result, the viewer's own ballots and receipts, who wrote the proposal.
 
+Live counts are tallied from the verified ballot log once per new log head and kept in a small
+per-process cache keyed by that head, so a page view costs a few indexed queries.
+
 Visibility: public proposals to everyone; members-only ones to current members (and admins);
 allies-only ones to admins until alliances exist; drafts to admins only. Hidden-results
 charters show no counts until the proposal closes.
@@ -8,6 +11,7 @@ charters show no counts until the proposal closes.
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from typing import Any
@@ -17,7 +21,6 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from coopfed.federation.mapping.proposals import counts_visible
 from coopfed.governance import proposal as lifecycle
 from coopfed.governance.errors import GovernanceError
-from coopfed.governance.log import BallotLog
 from coopfed.governance.proposal import ProposalState
 from coopfed.node import Node
 from coopfed.services import proposal_publishing
@@ -29,7 +32,6 @@ from coopfed.services.proposals import (
     create_proposal,
     current_charter,
 )
-from coopfed.store import ballots as ballot_store
 from coopfed.store import members as member_store
 from coopfed.store import proposal_pages as page_store
 from coopfed.store import proposals as proposal_store
@@ -116,25 +118,35 @@ async def load_page(node: Node, slug: str, reader: Reader) -> ProposalPage | Non
         record = await proposal_store.get_by_slug(conn, slug)
         if record is None or not await _may_see(conn, record, reader):
             return None
-        log = await ballot_store.load_log(conn, record.row_id, record.uri)
-        counts, turnout = await _counts(conn, record)
+        head = await page_store.log_head(conn, record.row_id)
+        counts, turnout = await _counts(conn, node.settings.database_url, record, head)
         member = await _reader_member(conn, reader)
+        voter = None
+        if member is not None:
+            mine = await page_store.own_entries(conn, record.row_id, member.row_id)
+            voter = _voter(record, mine, member)
         electorate = record.proposal.electorate
         return ProposalPage(
             record=record,
             counts=counts,
             turnout=turnout,
-            ballots_logged=len(log),
-            log_head=log.head_hash if len(log) else None,
+            ballots_logged=head.length,
+            log_head=head.head,
             result=record.result,
             electorate_size=None if electorate is None else electorate.size,
             author=await _author(conn, node.uris, record),
-            voter=None if member is None else _voter(record, log, member),
+            voter=voter,
         )
 
 
+# Live tallies by (database, proposal, log length, head hash, departed members): a new ballot
+# changes the head, so an entry never goes stale; a miss loads and verifies the whole log.
+_TALLIES: OrderedDict[tuple[Any, ...], tuple[Mapping[str, Any], int]] = OrderedDict()
+TALLY_CACHE_SIZE = 256
+
+
 async def _counts(
-    conn: AsyncConnection, record: ProposalRecord
+    conn: AsyncConnection, database: str, record: ProposalRecord, head: page_store.LogHead
 ) -> tuple[Mapping[str, Any] | None, int | None]:
     proposal = record.proposal
     if proposal.electorate is None or not counts_visible(proposal):
@@ -143,20 +155,32 @@ async def _counts(
         return record.result["counts"], int(record.result["turnout"])
     if proposal.state is ProposalState.WITHDRAWN:
         return None, None
-    current = await compute_result(conn, record)
-    return current.to_dict()["counts"], current.turnout
+    departed: frozenset[str] = frozenset()
+    if proposal.charter.revoke_ballot_on_leave:
+        departed = await page_store.departed_member_ids(conn, record.coop_id)
+    key = (database, record.uri, head.length, head.head, departed)
+    cached = _TALLIES.get(key)
+    if cached is None:
+        current = await compute_result(conn, record)
+        cached = (current.to_dict()["counts"], current.turnout)
+        _TALLIES[key] = cached
+        while len(_TALLIES) > TALLY_CACHE_SIZE:
+            _TALLIES.popitem(last=False)
+    _TALLIES.move_to_end(key)
+    return cached
 
 
-def _voter(record: ProposalRecord, log: BallotLog, member: MemberRecord) -> VoterState:
+def _voter(
+    record: ProposalRecord, mine: list[page_store.OwnEntry], member: MemberRecord
+) -> VoterState:
     member_id = member.member_id
     electorate = record.proposal.electorate
-    mine = [entry for entry in log if entry.ballot.member_id == member_id]
-    latest = mine[-1].ballot if mine else None
+    latest = mine[-1] if mine else None
     return VoterState(
         member_id=member_id,
         in_electorate=electorate is not None and member_id in electorate,
-        receipts=tuple(entry.entry_hash for entry in mine),
-        latest_kind=None if latest is None else latest.kind.value,
+        receipts=tuple(entry.receipt for entry in mine),
+        latest_kind=None if latest is None else latest.kind,
         latest_choice=None if latest is None else latest.choice,
         may_change=not mine or record.proposal.charter.ballots_may_change,
     )

@@ -6,6 +6,7 @@ co-op with thousands of proposals lists a page of them cheaply.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -14,7 +15,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from coopfed.store.tables import ballots, proposals
+from coopfed.store.tables import ballots, members, proposals
 
 OPEN_STATES = ("open",)
 PAST_STATES = ("closed", "decided", "withdrawn")
@@ -70,8 +71,11 @@ async def list_summaries(
     )
     if set(states) <= set(OPEN_STATES):
         query = query.order_by(p.closes_at, p.id)
+    elif set(states) <= set(PAST_STATES):
+        # Every past state sets closed_at; the filter lets both databases walk the index.
+        query = query.where(p.closed_at.is_not(None)).order_by(p.closed_at.desc(), p.id.desc())
     else:
-        query = query.order_by(p.closed_at.desc(), p.id.desc())
+        query = query.order_by(p.created_at.desc(), p.id.desc())
     rows = (await conn.execute(query.limit(limit).offset(offset))).mappings()
     return [ProposalSummary(**row) for row in rows]
 
@@ -101,3 +105,53 @@ async def member_ballots(
         )
         for row in rows
     ]
+
+
+@dataclass(frozen=True)
+class LogHead:
+    """How long a proposal's ballot log is and its last entry hash (None when empty)."""
+
+    length: int
+    head: str | None
+
+
+async def log_head(conn: AsyncConnection, proposal_row_id: int) -> LogHead:
+    """One indexed row: positions run 0, 1, 2… so the last one gives the length."""
+    b = ballots.c
+    query = (
+        select(b.position, b.entry_hash)
+        .where(b.proposal_row_id == proposal_row_id)
+        .order_by(b.position.desc())
+        .limit(1)
+    )
+    row = (await conn.execute(query)).first()
+    return LogHead(0, None) if row is None else LogHead(int(row[0]) + 1, str(row[1]))
+
+
+@dataclass(frozen=True)
+class OwnEntry:
+    receipt: str
+    kind: str
+    choice: Any
+
+
+async def own_entries(
+    conn: AsyncConnection, proposal_row_id: int, member_row_id: int
+) -> list[OwnEntry]:
+    """A member's entries in one proposal's log, oldest first."""
+    b = ballots.c
+    query = (
+        select(b.entry_hash, b.kind, b.choice)
+        .where(b.member_row_id == member_row_id, b.proposal_row_id == proposal_row_id)
+        .order_by(b.position)
+    )
+    rows = (await conn.execute(query)).all()
+    return [OwnEntry(str(row[0]), str(row[1]), json.loads(row[2])) for row in rows]
+
+
+async def departed_member_ids(conn: AsyncConnection, coop_id: int) -> frozenset[str]:
+    """Members who left or were expelled (their ballots may be revoked by the charter)."""
+    query = select(members.c.member_id).where(
+        members.c.coop_id == coop_id, members.c.status.in_(["left", "expelled"])
+    )
+    return frozenset(str(value) for value in (await conn.execute(query)).scalars())

@@ -315,6 +315,9 @@ proposals = Table(
     Column("joint_proposal_uri", String(2048), nullable=True),
     Column("created_at", UTCDateTime, nullable=False),
     Column("updated_at", UTCDateTime, nullable=False),
+    # The proposal list: open ones by closing time, past ones newest first (migration 0009).
+    Index("ix_proposals_coop_state_closes_at", "coop_id", "state", "closes_at"),
+    Index("ix_proposals_coop_closed_at", "coop_id", "closed_at"),
 )
 
 # Life-cycle events of proposals (opened, closed early by whom, decided, withdrawn).
