@@ -32,6 +32,8 @@ def default_jobs() -> list[NamedJob]:
     from coopfed.federation.delivery import deliver_batch
     from coopfed.federation.inbox_worker import process_inbox_batch
     from coopfed.services.admission_votes import process_admissions
+    from coopfed.services.joint_certificates import send_due_certificates
+    from coopfed.services.joint_proposals import decide_due_joint_proposals
     from coopfed.services.proposal_publishing import publish_due_updates
     from coopfed.services.proposals import close_due_proposals
 
@@ -41,6 +43,8 @@ def default_jobs() -> list[NamedJob]:
         NamedJob("scheduler", close_due_proposals),
         NamedJob("question_updates", publish_due_updates),
         NamedJob("admissions", process_admissions),
+        NamedJob("joint_certificates", send_due_certificates),
+        NamedJob("joint_decisions", decide_due_joint_proposals),
     ]
 
 

@@ -15,16 +15,26 @@ from collections.abc import Sequence
 
 from coopfed import __version__
 from coopfed.cli import (
+    alliance_commands,
     deliveries,
     member_commands,
     node_commands,
+    project_commands,
     proposal_commands,
     vote_commands,
 )
 from coopfed.cli.support import CliError, Handler
 from coopfed.settings import SettingsError
 
-COMMAND_GROUPS = [node_commands, deliveries, member_commands, proposal_commands, vote_commands]
+COMMAND_GROUPS = [
+    node_commands,
+    deliveries,
+    member_commands,
+    proposal_commands,
+    vote_commands,
+    alliance_commands,
+    project_commands,
+]
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -16,6 +16,7 @@ from coopfed.governance.errors import GovernanceError
 from coopfed.node import Node
 from coopfed.services.errors import ServiceError
 from coopfed.services.proposals import Tally
+from coopfed.store.joint import JointProposal
 from coopfed.store.members import MemberEvent, MemberRecord
 from coopfed.store.proposals import ProposalRecord
 
@@ -86,6 +87,29 @@ def proposal_json(record: ProposalRecord, tally: Tally | None = None) -> dict[st
         "turnout": None if tally is None else tally.turnout,
         "log_head": None if tally is None else tally.log_head,
         "result": None if result is None else dict(result),
+        "joint_proposal": record.joint_proposal_uri,
+    }
+
+
+def joint_json(joint: JointProposal, linked: str | None) -> dict[str, Any]:
+    """A joint proposal of a shared project, as every member co-op's node shows it."""
+    result = joint.result or {}
+    return {
+        "id": joint.uri,
+        "joint": True,
+        "project": joint.project_uri,
+        "title": joint.title,
+        "method": joint.method,
+        "opened_at": when(joint.opened_at),
+        "closes_at": when(joint.closes_at),
+        "state": joint.state,
+        "status": joint.status or joint.state,
+        "decision": joint.status,
+        "rule": dict(joint.charter),
+        "linked_proposal": linked,
+        "took_part": result.get("jointResult", {}).get("took_part"),
+        "did_not_take_part": result.get("jointResult", {}).get("did_not_take_part"),
+        "result": result.get("jointResult"),
     }
 
 

@@ -8,11 +8,12 @@ import json
 from datetime import datetime
 from typing import Any
 
-from coopfed.cli.governance_views import proposal_json, proposal_lines, run_service
+from coopfed.cli.governance_views import joint_json, proposal_json, proposal_lines, run_service
 from coopfed.cli.support import CliError, print_json
 from coopfed.governance.proposal import ProposalState
 from coopfed.node import Node
-from coopfed.services import proposals
+from coopfed.services import joint_members, proposals
+from coopfed.services.errors import NotFound
 from coopfed.services.proposals import ProposalDraft
 
 
@@ -63,6 +64,8 @@ def draft_from(args: argparse.Namespace) -> ProposalDraft:
 def _print(args: argparse.Namespace, view: dict[str, Any]) -> None:
     if args.json:
         print_json(view)
+    elif view.get("joint"):
+        print(f"{view['id']}\n  joint proposal of {view['project']}\n  status: {view['status']}")
     else:
         print("\n".join(proposal_lines(view)))
 
@@ -110,7 +113,13 @@ def cmd_withdraw(args: argparse.Namespace) -> int:
 
 def cmd_show(args: argparse.Namespace) -> int:
     async def work(node: Node) -> dict[str, Any]:
-        tally = await proposals.tally_proposal(node, args.proposal)
+        try:
+            tally = await proposals.tally_proposal(node, args.proposal)
+        except NotFound:
+            joint = await joint_members.find_joint(node, args.proposal)
+            if joint is None:
+                raise
+            return joint_json(*joint)
         return proposal_json(tally.record, tally)
 
     _print(args, run_service(args, work))

@@ -94,9 +94,11 @@ def load_handlers() -> None:
     """Import the handler modules (each registers itself)."""
     from coopfed.federation.handlers import (  # noqa: F401
         actor_update,
+        alliances,
         delete,
         follow,
         join,
+        joint,
         leave,
         membership_claims,
         move,

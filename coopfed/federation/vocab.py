@@ -42,6 +42,17 @@ INLINE_TERMS: Final[dict[str, Any]] = {
     # The result record as its canonical JSON text: sha256 of these exact bytes = resultHash.
     "resultRecord": "coopfed:resultRecord",
     "jointProposal": {"@id": "coopfed:jointProposal", "@type": "@id"},
+    # Alliances and shared projects (FEDERATION.md "Alliances and shared projects").
+    "Alliance": "coopfed:Alliance",
+    "JointProposal": "coopfed:JointProposal",
+    "ResultCertificate": "coopfed:ResultCertificate",
+    "projectCharter": "coopfed:projectCharter",
+    "proposalSpec": "coopfed:proposalSpec",
+    "certificate": "coopfed:certificate",
+    "jointResult": "coopfed:jointResult",
 }
 
 CONTEXT: Final[list[Any]] = [AS_NS, SECURITY_V1, MULTIKEY_V1, INLINE_TERMS]
+# Objects carrying an integrity proof (FEP-8b32) add the Data Integrity terms.
+DATA_INTEGRITY_V1: Final = "https://w3id.org/security/data-integrity/v1"
+PROOF_CONTEXT: Final[list[Any]] = [AS_NS, SECURITY_V1, MULTIKEY_V1, DATA_INTEGRITY_V1, INLINE_TERMS]

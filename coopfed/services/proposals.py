@@ -165,31 +165,45 @@ async def create_proposal(
         raise ServiceError("a proposal needs a title")
     if draft.visibility not in VISIBILITIES:
         raise ServiceError(f"visibility must be one of {', '.join(VISIBILITIES)}")
+    async with node.engine.begin() as conn:
+        return await create_in(conn, node.uris, draft, now, open_now=open_now)
+
+
+async def create_in(
+    conn: AsyncConnection,
+    uris: Uris,
+    draft: ProposalDraft,
+    now: datetime,
+    *,
+    open_now: bool = False,
+    joint_proposal_uri: str | None = None,
+) -> ProposalRecord:
+    """`create_proposal` in the caller's transaction; `joint_proposal_uri` links a proposal
+    opened for a shared project's joint proposal (services/joint_members.py)."""
     method = method_name(draft.method)
     spec, options = _spec_and_options(draft, method)
     params = _overrides(draft)
     closes_at, duration = _closing(draft, now)
-    async with node.engine.begin() as conn:
-        coop = await coop_actor(conn)
-        charter = await current_charter(conn, coop.id, now)
-        effective = effective_charter(charter.charter, params)
-        author_row_id = None
-        if draft.author is not None:
-            author = await find_member_in(conn, node.uris, draft.author)
-            _guard(lambda: lifecycle.check_may_propose(effective, author.member, is_admin=True))
-            author_row_id = author.row_id
-        slug = new_public_id()
-        new = NewProposal(
-            coop.id, slug, node.uris.proposal(slug), draft.title.strip(), draft.body, method,
-            options, spec, params, draft.visibility, author_row_id, duration, closes_at,
-            charter.row_id, effective,
-        )  # fmt: skip
-        record = await proposal_store.insert_proposal(conn, new, now)
-        created = ProposalEvent("created", record.uri, now, None, {"method": method})
-        await proposal_store.append_events(conn, record.row_id, [created])
-        if open_now:
-            return await _open(conn, node.uris, record, now)
-        return record
+    coop = await coop_actor(conn)
+    charter = await current_charter(conn, coop.id, now)
+    effective = effective_charter(charter.charter, params)
+    author_row_id = None
+    if draft.author is not None:
+        author = await find_member_in(conn, uris, draft.author)
+        _guard(lambda: lifecycle.check_may_propose(effective, author.member, is_admin=True))
+        author_row_id = author.row_id
+    slug = new_public_id()
+    new = NewProposal(
+        coop.id, slug, uris.proposal(slug), draft.title.strip(), draft.body, method,
+        options, spec, params, draft.visibility, author_row_id, duration, closes_at,
+        charter.row_id, effective, joint_proposal_uri,
+    )  # fmt: skip
+    record = await proposal_store.insert_proposal(conn, new, now)
+    created = ProposalEvent("created", record.uri, now, None, {"method": method})
+    await proposal_store.append_events(conn, record.row_id, [created])
+    if open_now:
+        return await _open(conn, uris, record, now)
+    return record
 
 
 def _guard(step: Callable[[], T]) -> T:

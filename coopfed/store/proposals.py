@@ -76,6 +76,7 @@ class NewProposal:
     closes_at: datetime | None
     charter_id: int
     charter: Charter
+    joint_proposal_uri: str | None = None  # set on a linked proposal of a shared project
 
 
 # --- charters
@@ -200,6 +201,7 @@ async def insert_proposal(conn: AsyncConnection, new: NewProposal, now: datetime
             closes_at=new.closes_at,
             charter_id=new.charter_id,
             charter=canonical_text(charter_to_dict(new.charter)),
+            joint_proposal_uri=new.joint_proposal_uri,
             created_at=now,
             updated_at=now,
         )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from coopfed.federation.dispatch import HandlerContext, Outcome, done, ignored, register
+from coopfed.federation.handlers.alliances import answer_of_ours
 from coopfed.federation.handlers.common import local_actor_of, sender
 from coopfed.services import follows
 from coopfed.store import follows as follow_store
@@ -35,7 +36,11 @@ async def _answer_to_our_follow(ctx: HandlerContext, state: str) -> Outcome:
     changed = await follow_store.set_following_state(
         ctx.conn, follow_activity_id=follow_id, remote_actor_id=follower.id, state=state
     )
-    return done(f"following {state}") if changed else ignored("not an answer to our Follow")
+    if changed:
+        return done(f"following {state}")
+    # Not a Follow of ours: maybe an alliance Offer or a project Invite we sent.
+    other = await answer_of_ours(ctx, accepted=state == "accepted")
+    return other if other is not None else ignored("not an answer to our Follow")
 
 
 @register("Accept")

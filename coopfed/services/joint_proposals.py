@@ -1,0 +1,258 @@
+"""The hosting node's side of joint proposals: open one, take in certificates, decide.
+
+Only the project (the CLI on its host) opens and decides (`joint_authority`). Certificates count
+only from an active member co-op, sent by that co-op's own actor, with a FEP-8b32 proof by its
+own key; anything else is refused and stored nowhere. At `closes_at + grace` the worker job
+`joint_decisions` combines what arrived with `governance.joint.combine` (missing or late →
+"did not take part"; two different certificates of one co-op → "conflicting"), signs the joint
+result with the project's key and sends it to every member co-op. Certificates arriving later
+are kept but change nothing.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Mapping
+from datetime import datetime, timedelta
+from fractions import Fraction
+from typing import Any
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from coopfed.federation.httpsig.keys import load_private_key_pem
+from coopfed.federation.mapping.alliances import ShapeRefused
+from coopfed.federation.mapping.joint import (
+    ap_to_certificate,
+    joint_proposal_to_ap,
+    joint_result_to_ap,
+    wrap,
+)
+from coopfed.federation.proofs import ProofError, create_proof, verify_by_actor
+from coopfed.governance import methods
+from coopfed.governance.canonical import to_jsonable
+from coopfed.governance.errors import GovernanceError
+from coopfed.governance.joint import (
+    JointRule,
+    MemberCoop,
+    ReceivedCertificate,
+    ResultCertificate,
+    RuleKind,
+    Weighting,
+    combine,
+)
+from coopfed.node import Node
+from coopfed.services import joint_members
+from coopfed.services.errors import ServiceError
+from coopfed.services.joint_authority import Action, refusal
+from coopfed.services.members import new_public_id
+from coopfed.services.outbox import Audience, new_activity_id, publish
+from coopfed.services.projects import hosted_project
+from coopfed.services.proposals import ProposalDraft, method_name
+from coopfed.services.remote_coops import actor_document, local_username
+from coopfed.store import actors as actor_store
+from coopfed.store import joint as joint_store
+from coopfed.store import projects as project_store
+from coopfed.store.actors import LocalActor
+from coopfed.store.joint import JointProposal
+
+DUE_BATCH = 20
+
+
+def _spec(draft: ProposalDraft, method: str) -> dict[str, Any]:
+    spec = dict(draft.spec or {})
+    if draft.options:
+        spec["options"] = [option.strip() for option in draft.options]
+    try:
+        methods.parse_spec(method, spec)
+    except GovernanceError as error:
+        raise ServiceError(str(error)) from None
+    return spec
+
+
+def _closes_at(draft: ProposalDraft, now: datetime) -> datetime:
+    if draft.closes_at is not None:
+        if draft.closes_at.tzinfo is None or draft.closes_at <= now:
+            raise ServiceError("the closing time must be in the future, with a time zone")
+        return draft.closes_at
+    if draft.duration is None:
+        raise ServiceError("give either a closing time or a duration")
+    return now + draft.duration
+
+
+async def _signer(conn: AsyncConnection, username: str) -> LocalActor:
+    actor = await actor_store.get_local_actor(conn, username)
+    assert actor is not None
+    return actor
+
+
+async def active_members(conn: AsyncConnection, node: Node, project_uri: str) -> set[str]:
+    username = local_username(node, project_uri)
+    project = None if username is None else await project_store.hosted_by_username(conn, username)
+    if project is None:
+        return set()
+    members = await project_store.members_of(conn, project.row_id)
+    return {member.coop_uri for member in members if member.state == "active"}
+
+
+async def propose(node: Node, project_ref: str, draft: ProposalDraft) -> JointProposal:
+    """Open a joint proposal: every active member co-op is told (governance deliveries)."""
+    now = node.now()
+    method = method_name(draft.method)
+    spec = _spec(draft, method)
+    closes_at = _closes_at(draft, now)
+    if not draft.title.strip():
+        raise ServiceError("a proposal needs a title")
+    async with node.engine.begin() as conn:
+        project = await hosted_project(conn, node, project_ref)
+        project_uri = node.uris.actor(project.username)
+        why = refusal(Action.OPEN, actor=project_uri, project_uri=project_uri)
+        if why is not None:
+            raise ServiceError(why)
+        coops = sorted(await active_members(conn, node, project_uri))
+        charter = {**project.charter, "coops": coops}
+        uri = node.uris.proposal(new_public_id())
+        joint = await joint_store.insert_joint(
+            conn, uri=uri, project_uri=project_uri, hosted=True, title=draft.title.strip(),
+            body=draft.body, method=method, spec=spec, charter=charter, opened_at=now,
+            closes_at=closes_at, now=now,
+        )  # fmt: skip
+        obj = joint_proposal_to_ap(
+            uri=uri, project_uri=project_uri, title=joint.title, body=joint.body, method=method,
+            spec=spec, charter=charter, opened_at=now, closes_at=closes_at, to=coops,
+        )  # fmt: skip
+        remote = tuple(c for c in coops if local_username(node, c) is None)
+        await publish(
+            conn, sender=await _signer(conn, project.username),
+            activity=wrap("Create", new_activity_id(node.uris), obj),
+            audience=Audience(actors=remote), now=now, governance=True,
+        )  # fmt: skip
+        await joint_members.open_linked(conn, node, joint, now)  # our own co-op is a member
+        return joint
+
+
+def certificate_hash(certificate: ResultCertificate) -> str:
+    return hashlib.sha256(certificate.canonical_bytes()).hexdigest()
+
+
+async def receive_certificate(
+    conn: AsyncConnection, node: Node, sender: str, obj: Mapping[str, Any], now: datetime
+) -> str:
+    """A member co-op's signed certificate (from the inbox, or from our own co-op)."""
+    try:
+        certificate, joint_uri = ap_to_certificate(obj)
+    except ShapeRefused as error:
+        return f"certificate refused: {error}"
+    joint = await joint_store.get_by_uri(conn, joint_uri)
+    if joint is None or not joint.hosted:
+        return "certificate refused: no such joint proposal hosted here"
+    members = set(joint.charter.get("coops", [])) & await active_members(
+        conn, node, joint.project_uri
+    )
+    why = refusal(
+        Action.CERTIFY, actor=sender, project_uri=joint.project_uri,
+        coop_uri=certificate.coop_actor_id, active_members=members,
+    )  # fmt: skip
+    if why is not None:
+        return f"certificate refused: {why}"
+    try:
+        verify_by_actor(obj, await actor_document(conn, node, sender) or {})
+    except ProofError as error:
+        return f"certificate refused: {error}"
+    await joint_store.add_certificate(
+        conn, joint_row_id=joint.row_id, coop_uri=certificate.coop_actor_id,
+        proposal_uri=certificate.proposal_id, document=obj,
+        certificate_hash=certificate_hash(certificate), verified=True, now=now,
+    )  # fmt: skip
+    if joint.state == "decided":
+        return "certificate kept; the joint proposal was already decided"
+    return "certificate recorded"
+
+
+def rule_of(charter: Mapping[str, Any]) -> tuple[JointRule, Weighting, timedelta]:
+    quorum = charter.get("coop_quorum")
+    rule = JointRule(
+        kind=RuleKind(charter["rule"]),
+        threshold=Fraction(charter.get("threshold") or "1/2"),
+        coop_quorum=None if quorum is None else Fraction(quorum),
+    )
+    grace = timedelta(seconds=int(charter.get("grace_seconds", 0)))
+    return rule, Weighting(charter.get("weighting", "equal")), grace
+
+
+async def _combined(
+    conn: AsyncConnection, node: Node, joint: JointProposal
+) -> tuple[str, dict[str, Any]]:
+    rule, weighting, grace = rule_of(joint.charter)
+    active = await active_members(conn, node, joint.project_uri)
+    coops = [coop for coop in joint.charter.get("coops", []) if coop in active]  # left: out
+    stored = [s for s in await joint_store.certificates_of(conn, joint.row_id) if s.verified]
+    parsed = [(ap_to_certificate(s.document)[0], s) for s in stored]
+    first: dict[str, ResultCertificate] = {}
+    for certificate, _ in parsed:
+        first.setdefault(certificate.coop_actor_id, certificate)
+    member_coops = [
+        MemberCoop(
+            coop,
+            first[coop].proposal_id if coop in first else "",
+            first[coop].electorate_size if coop in first else 0,
+        )
+        for coop in coops
+    ]
+    received = [ReceivedCertificate(c, s.received_at, True) for c, s in parsed]
+    if not member_coops:
+        return "no_quorum", {"did_not_take_part": {}, "took_part": {}, "detail": {"coops": 0}}
+    result = combine(
+        member_coops, received, rule, weighting=weighting, closes_at=joint.closes_at, grace=grace
+    )
+    counted = {coop: certificate_hash(first[coop]) for coop in result.took_part}
+    plain = to_jsonable({**result.to_dict(), "certificates": counted})  # Fractions → "p/q"
+    assert isinstance(plain, dict)
+    return result.status.value, plain
+
+
+async def decide(conn: AsyncConnection, node: Node, joint: JointProposal, now: datetime) -> str:
+    """Combine, sign with the project's key, store and send the joint result."""
+    status, result = await _combined(conn, node, joint)
+    username = local_username(node, joint.project_uri)
+    assert username is not None
+    project_actor = await _signer(conn, username)
+    obj = joint_proposal_to_ap(
+        uri=joint.uri, project_uri=joint.project_uri, title=joint.title, body=joint.body,
+        method=joint.method, spec=joint.spec, charter=joint.charter, opened_at=joint.opened_at,
+        closes_at=joint.closes_at, to=list(joint.charter.get("coops", [])),
+    )  # fmt: skip
+    key = load_private_key_pem(project_actor.ed25519_private_pem)
+    assert isinstance(key, Ed25519PrivateKey)
+    signed = create_proof(
+        joint_result_to_ap(obj, status=status, result=result), key,
+        verification_method=node.uris.actor_ed25519_key(username), created=now,
+    )  # fmt: skip
+    await joint_store.decide(conn, joint.row_id, status, signed, now)
+    remote = tuple(c for c in obj["to"] if local_username(node, c) is None)
+    await publish(
+        conn, sender=project_actor, activity=wrap("Update", new_activity_id(node.uris), signed),
+        audience=Audience(actors=remote), now=now, governance=True,
+    )  # fmt: skip
+    return status
+
+
+async def decide_due_joint_proposals(node: Node) -> int:
+    """Worker job `joint_decisions`: decide hosted joint proposals past closes_at + grace."""
+    now = node.now()
+    async with node.engine.connect() as conn:
+        due = await joint_store.due_hosted(conn, now, DUE_BATCH)
+    decided = 0
+    for uri in due:
+        async with node.engine.begin() as conn:
+            joint = await joint_store.get_by_uri(conn, uri)
+            assert joint is not None
+            await joint_store.lock(conn, joint.row_id)
+            joint = await joint_store.get_by_uri(conn, uri)
+            assert joint is not None
+            _, _, grace = rule_of(joint.charter)
+            if joint.state != "open" or now < joint.closes_at + grace:
+                continue
+            await decide(conn, node, joint, now)
+            decided += 1
+    return decided

@@ -1,0 +1,212 @@
+"""Shared projects: create one (a `Group` actor hosted here, with a charter), invite allied co-ops,
+and, on an invited co-op's node, see and accept invitations.
+
+The charter: `rule` (unanimity | coop_majority with threshold | proportional), `coop_quorum`,
+`weighting` (equal | members) and `grace_seconds` for late certificates. The hosting co-op is a
+member from the start. Authority goes through `joint_authority.refusal`, like the inbox.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from coopfed.federation.mapping.alliances import answer_to_ap, invite_to_ap
+from coopfed.governance.charter import parse_fraction
+from coopfed.governance.errors import GovernanceError
+from coopfed.governance.joint import RuleKind, Weighting
+from coopfed.node import Node
+from coopfed.services.accounts import AccountError, validate_username
+from coopfed.services.alliances import is_ally
+from coopfed.services.errors import NotFound, ServiceError
+from coopfed.services.joint_authority import Action, refusal
+from coopfed.services.members import coop_actor
+from coopfed.services.outbox import Audience, new_activity_id, publish
+from coopfed.services.remote_coops import fetch_and_store, local_username, resolve_uri
+from coopfed.services.setup import create_actor_with_keys
+from coopfed.store import actors as actor_store
+from coopfed.store import projects as project_store
+from coopfed.store.actors import LocalActor
+from coopfed.store.projects import HostedProject, Membership, ProjectMember
+from coopfed.store.remote_actors import RemoteActor
+
+
+def parse_rule(
+    rule: str, coop_quorum: str | None, weights: str, grace: timedelta
+) -> dict[str, Any]:
+    """CLI words → the charter stored and sent with invitations (canonical fractions)."""
+    kind_text, _, threshold = rule.strip().partition(":")
+    try:
+        kind = RuleKind(kind_text)
+        weighting = Weighting(weights)
+        charter: dict[str, Any] = {
+            "rule": kind.value,
+            "threshold": None,
+            "coop_quorum": None,
+            "weighting": weighting.value,
+            "grace_seconds": int(grace.total_seconds()),
+        }
+        if kind is RuleKind.COOP_MAJORITY:
+            value = parse_fraction(threshold or "1/2", what="threshold")
+            charter["threshold"] = f"{value.numerator}/{value.denominator}"
+        elif threshold:
+            raise ServiceError(f"{kind.value} takes no threshold")
+        if coop_quorum is not None:
+            value = parse_fraction(coop_quorum, what="co-op quorum")
+            charter["coop_quorum"] = f"{value.numerator}/{value.denominator}"
+    except (ValueError, GovernanceError) as error:
+        raise ServiceError(f"project rule: {error}") from None
+    if weighting is Weighting.FIXED:
+        raise ServiceError("weights: equal or members")
+    return charter
+
+
+async def create_project(
+    node: Node, handle: str, *, name: str, charter: dict[str, Any]
+) -> HostedProject:
+    try:
+        username = validate_username(handle)
+    except AccountError as error:
+        raise ServiceError(str(error)) from None
+    now = node.now()
+    async with node.engine.begin() as conn:
+        if await actor_store.get_local_actor(conn, username) is not None:
+            raise ServiceError(f"the handle {username!r} is taken on this node")
+        coop = await coop_actor(conn)
+        actor = await create_actor_with_keys(
+            conn, username=username, kind="project", display_name=name,
+            summary=f"A project shared by co-ops, hosted by {coop.display_name}.", now=now,
+        )  # fmt: skip
+        row_id = await project_store.insert_project(
+            conn, actor_id=actor.id, host_coop_id=coop.id, charter=charter, now=now
+        )
+        coop_uri = node.uris.actor(coop.username)
+        await project_store.save_member(
+            conn, project_row_id=row_id, coop_uri=coop_uri, state="active", invite_id=None, now=now
+        )
+        await project_store.save_membership(
+            conn, coop_id=coop.id, project_uri=node.uris.actor(username), name=name,
+            charter=charter, state="joined", invite_id=None, now=now,
+        )  # fmt: skip
+        found = await project_store.hosted_by_username(conn, username)
+        assert found is not None
+        return found
+
+
+async def hosted_project(conn: AsyncConnection, node: Node, reference: str) -> HostedProject:
+    username = local_username(node, reference.strip()) or reference.strip()
+    found = await project_store.hosted_by_username(conn, username)
+    if found is None:
+        raise NotFound(f"no project {reference!r} hosted on this node")
+    return found
+
+
+async def invite(node: Node, project_ref: str, coop_ref: str) -> str:
+    """The project invites an allied co-op; returns the Invite's id."""
+    coop_uri = await resolve_uri(node, coop_ref)
+    if local_username(node, coop_uri) is not None:
+        raise ServiceError("the hosting co-op is a member of its projects from the start")
+    other = await fetch_and_store(node, coop_uri)
+    now = node.now()
+    async with node.engine.begin() as conn:
+        project = await hosted_project(conn, node, project_ref)
+        project_uri = node.uris.actor(project.username)
+        why = refusal(Action.INVITE, actor=project_uri, project_uri=project_uri)
+        if why is not None:
+            raise ServiceError(why)
+        if not await is_ally(conn, other.uri):
+            raise ServiceError(f"{other.uri} is not an allied co-op: offer an alliance first")
+        invite_id = new_activity_id(node.uris)
+        await project_store.save_member(
+            conn, project_row_id=project.row_id, coop_uri=other.uri, state="invited",
+            invite_id=invite_id, now=now,
+        )  # fmt: skip
+        activity = invite_to_ap(
+            activity_id=invite_id, project_uri=project_uri, coop_uri=other.uri,
+            name=project.name, charter=project.charter,
+        )  # fmt: skip
+        sender = await _project_actor(conn, project)
+        await publish(
+            conn, sender=sender, activity=activity, audience=Audience(actors=(other.uri,)),
+            now=now, governance=True,
+        )  # fmt: skip
+        return invite_id
+
+
+async def _project_actor(conn: AsyncConnection, project: HostedProject) -> LocalActor:
+    actor = await actor_store.get_local_actor(conn, project.username)
+    assert actor is not None
+    return actor
+
+
+async def receive_invite(
+    conn: AsyncConnection, coop: LocalActor, invite: Any, now: datetime
+) -> str:
+    """An Invite to a project (on the invited co-op's node): kept for the admin."""
+    existing = await project_store.membership(conn, coop.id, invite.project_uri)
+    if existing is not None and existing.state == "joined":
+        return "already in that project"
+    await project_store.save_membership(
+        conn, coop_id=coop.id, project_uri=invite.project_uri, name=invite.name,
+        charter=invite.charter, state="invited", invite_id=invite.activity_id, now=now,
+    )  # fmt: skip
+    return "invitation waiting for the admin"
+
+
+async def invitations(node: Node) -> list[Membership]:
+    async with node.engine.connect() as conn:
+        coop = await coop_actor(conn)
+        return await project_store.list_memberships(conn, coop.id)
+
+
+async def accept_invitation(node: Node, project_ref: str) -> Membership:
+    project_uri = await resolve_uri(node, project_ref)
+    now = node.now()
+    async with node.engine.begin() as conn:
+        coop = await coop_actor(conn)
+        found = await project_store.membership(conn, coop.id, project_uri)
+        if found is None or found.state != "invited" or found.invite_activity_id is None:
+            raise NotFound(f"no invitation to {project_uri}")
+        coop_uri = node.uris.actor(coop.username)
+        why = refusal(Action.ANSWER, actor=coop_uri, project_uri=project_uri, coop_uri=coop_uri)
+        if why is not None:
+            raise ServiceError(why)
+        accept = answer_to_ap(
+            "Accept", activity_id=new_activity_id(node.uris), actor=coop_uri,
+            answered_id=found.invite_activity_id, to=project_uri,
+        )  # fmt: skip
+        await publish(
+            conn, sender=coop, activity=accept, audience=Audience(actors=(project_uri,)),
+            now=now, governance=True,
+        )  # fmt: skip
+        await project_store.set_membership_state(conn, found.row_id, "joined", now)
+        joined = await project_store.membership(conn, coop.id, project_uri)
+        assert joined is not None
+        return joined
+
+
+async def receive_invite_answer(
+    conn: AsyncConnection, sender: RemoteActor, invite_id: str, *, accepted: bool, now: datetime
+) -> str | None:
+    """An invited co-op accepted or refused; None when `invite_id` is not one of our Invites."""
+    found = await project_store.member_by_invite(conn, invite_id)
+    if found is None:
+        return None
+    project_row_id, member = found
+    why = refusal(Action.ANSWER, actor=sender.uri, project_uri="", coop_uri=member.coop_uri)
+    if why is not None:
+        return why
+    state = "active" if accepted else "left"
+    await project_store.save_member(
+        conn, project_row_id=project_row_id, coop_uri=member.coop_uri, state=state,
+        invite_id=invite_id, now=now,
+    )  # fmt: skip
+    return f"project member {state}"
+
+
+async def show_project(node: Node, reference: str) -> tuple[HostedProject, list[ProjectMember]]:
+    async with node.engine.connect() as conn:
+        project = await hosted_project(conn, node, reference)
+        return project, await project_store.members_of(conn, project.row_id)

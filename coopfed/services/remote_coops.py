@@ -1,0 +1,74 @@
+"""Finding another co-op (or project) actor by handle or URL, and keeping its document.
+
+Used by alliances and shared projects: the actor is resolved through WebFinger or fetched by
+URL with the node's safe fetcher, then stored (inbox, keys, `assertionMethod` for proofs).
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from coopfed.federation.keyresolver import without_fragment
+from coopfed.federation.mapping.actors import local_actor_to_ap
+from coopfed.federation.mapping.remote_actors import ActorRefused, ap_to_remote_actor
+from coopfed.federation.runtime import runtime_of
+from coopfed.federation.safefetch import FetchError
+from coopfed.node import Node
+from coopfed.services.actor_lookup import resolve_actor
+from coopfed.services.errors import ServiceError
+from coopfed.store import actors as local_store
+from coopfed.store import remote_actors as remote_store
+from coopfed.store.remote_actors import RemoteActor
+
+
+def local_username(node: Node, uri: str) -> str | None:
+    """The username when `uri` is one of our actors' IRIs."""
+    prefix = node.uris.actor("")
+    if not uri.startswith(prefix):
+        return None
+    username = uri[len(prefix) :]
+    return username if node.uris.actor(username) == uri else None
+
+
+async def resolve_uri(node: Node, reference: str) -> str:
+    """The actor IRI of a handle (acct:name@host) or URL; our own actors without a request."""
+    ref = reference.strip()
+    own_host = node.uris.base.split("://", 1)[1]
+    name, _, host = ref.removeprefix("acct:").lstrip("@").partition("@")
+    if host.lower() == own_host.lower():
+        return node.uris.actor(name)
+    if local_username(node, ref) is not None:
+        return ref
+    scheme = "http" if node.settings.federation.allow_http else "https"
+    async with runtime_of(node).fetcher() as fetcher:
+        return await resolve_actor(fetcher, ref, scheme=scheme)
+
+
+async def fetch_and_store(node: Node, uri: str) -> RemoteActor:
+    """Fetch a remote actor document and store it (refreshing what we had)."""
+    try:
+        async with runtime_of(node).fetcher() as fetcher:
+            document = await fetcher.fetch_object(without_fragment(uri))
+        actor = ap_to_remote_actor(document)
+    except (FetchError, ActorRefused) as error:
+        raise ServiceError(f"cannot fetch {uri}: {error}") from None
+    if actor.uri != uri:
+        raise ServiceError(f"{uri} serves the actor {actor.uri}")
+    async with node.engine.begin() as conn:
+        return await remote_store.upsert(conn, actor, now=node.now())
+
+
+async def actor_document(conn: AsyncConnection, node: Node, uri: str) -> dict[str, Any] | None:
+    """The actor document of a local or stored remote actor (for proof keys)."""
+    username = local_username(node, uri)
+    if username is not None:
+        local = await local_store.get_local_actor(conn, username)
+        return None if local is None else local_actor_to_ap(local, node.uris)
+    remote = await remote_store.get_by_uri(conn, uri)
+    if remote is None or remote.deleted_at is not None:
+        return None
+    document = json.loads(remote.document)
+    return document if isinstance(document, dict) else None

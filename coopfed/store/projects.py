@@ -1,0 +1,221 @@
+"""Shared projects: those hosted here (charter, member co-ops) and those our co-op is in."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import insert, select, update
+from sqlalchemy.engine import RowMapping
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from coopfed.governance.canonical import canonical_text
+from coopfed.store.tables import local_actors, project_members, project_memberships, projects
+
+
+@dataclass(frozen=True)
+class HostedProject:
+    row_id: int
+    actor_id: int
+    username: str
+    name: str
+    host_coop_id: int
+    charter: Mapping[str, Any]
+
+
+@dataclass(frozen=True)
+class ProjectMember:
+    coop_uri: str
+    state: str  # invited | active | left
+    invite_activity_id: str | None
+
+
+@dataclass(frozen=True)
+class Membership:
+    """A project our co-op was invited to or is in."""
+
+    row_id: int
+    project_uri: str
+    name: str
+    charter: Mapping[str, Any]
+    state: str  # invited | joined | left
+    invite_activity_id: str | None
+
+
+def _hosted(row: RowMapping) -> HostedProject:
+    return HostedProject(
+        row["id"],
+        row["actor_id"],
+        row["username"],
+        row["display_name"],
+        row["host_coop_id"],
+        json.loads(row["charter"]),
+    )
+
+
+def _hosted_query() -> Any:
+    return select(projects, local_actors.c.username, local_actors.c.display_name).join(
+        local_actors, local_actors.c.id == projects.c.actor_id
+    )
+
+
+async def insert_project(
+    conn: AsyncConnection,
+    *,
+    actor_id: int,
+    host_coop_id: int,
+    charter: Mapping[str, Any],
+    now: datetime,
+) -> int:
+    result = await conn.execute(
+        insert(projects)
+        .values(
+            actor_id=actor_id,
+            host_coop_id=host_coop_id,
+            charter=canonical_text(dict(charter)),
+            created_at=now,
+        )
+        .returning(projects.c.id)
+    )
+    return int(result.scalar_one())
+
+
+async def hosted_by_username(conn: AsyncConnection, username: str) -> HostedProject | None:
+    query = _hosted_query().where(local_actors.c.username == username)
+    row = (await conn.execute(query)).mappings().first()
+    return _hosted(row) if row else None
+
+
+async def list_hosted(conn: AsyncConnection) -> list[HostedProject]:
+    query = _hosted_query().order_by(projects.c.id)
+    return [_hosted(row) for row in (await conn.execute(query)).mappings()]
+
+
+async def members_of(conn: AsyncConnection, project_row_id: int) -> list[ProjectMember]:
+    query = (
+        select(project_members)
+        .where(project_members.c.project_row_id == project_row_id)
+        .order_by(project_members.c.id)
+    )
+    rows = (await conn.execute(query)).mappings()
+    return [ProjectMember(r["coop_uri"], r["state"], r["invite_activity_id"]) for r in rows]
+
+
+async def save_member(
+    conn: AsyncConnection,
+    *,
+    project_row_id: int,
+    coop_uri: str,
+    state: str,
+    invite_id: str | None,
+    now: datetime,
+) -> None:
+    """Insert the member co-op, or change its state (and invitation) if it is there."""
+    changed = await conn.execute(
+        update(project_members)
+        .where(
+            project_members.c.project_row_id == project_row_id,
+            project_members.c.coop_uri == coop_uri,
+        )
+        .values(state=state, invite_activity_id=invite_id, updated_at=now)
+    )
+    if changed.rowcount:
+        return
+    await conn.execute(
+        insert(project_members).values(
+            project_row_id=project_row_id,
+            coop_uri=coop_uri,
+            state=state,
+            invite_activity_id=invite_id,
+            created_at=now,
+            updated_at=now,
+        )
+    )
+
+
+async def member_by_invite(
+    conn: AsyncConnection, invite_id: str
+) -> tuple[int, ProjectMember] | None:
+    """(project row id, member) of the invitation `invite_id`."""
+    query = select(project_members).where(project_members.c.invite_activity_id == invite_id)
+    row = (await conn.execute(query)).mappings().first()
+    if row is None:
+        return None
+    member = ProjectMember(row["coop_uri"], row["state"], row["invite_activity_id"])
+    return int(row["project_row_id"]), member
+
+
+def _membership(row: RowMapping) -> Membership:
+    return Membership(
+        row["id"],
+        row["project_uri"],
+        row["name"],
+        json.loads(row["charter"]),
+        row["state"],
+        row["invite_activity_id"],
+    )
+
+
+async def save_membership(
+    conn: AsyncConnection,
+    *,
+    coop_id: int,
+    project_uri: str,
+    name: str,
+    charter: Mapping[str, Any],
+    state: str,
+    invite_id: str | None,
+    now: datetime,
+) -> None:
+    values = {
+        "name": name[:200],
+        "charter": canonical_text(dict(charter)),
+        "state": state,
+        "invite_activity_id": invite_id,
+        "updated_at": now,
+    }
+    changed = await conn.execute(
+        update(project_memberships)
+        .where(
+            project_memberships.c.coop_id == coop_id,
+            project_memberships.c.project_uri == project_uri,
+        )
+        .values(**values)
+    )
+    if not changed.rowcount:
+        await conn.execute(
+            insert(project_memberships).values(
+                coop_id=coop_id, project_uri=project_uri, created_at=now, **values
+            )
+        )
+
+
+async def membership(conn: AsyncConnection, coop_id: int, project_uri: str) -> Membership | None:
+    query = select(project_memberships).where(
+        project_memberships.c.coop_id == coop_id,
+        project_memberships.c.project_uri == project_uri,
+    )
+    row = (await conn.execute(query)).mappings().first()
+    return _membership(row) if row else None
+
+
+async def set_membership_state(
+    conn: AsyncConnection, row_id: int, state: str, now: datetime
+) -> None:
+    await conn.execute(
+        update(project_memberships)
+        .where(project_memberships.c.id == row_id)
+        .values(state=state, updated_at=now)
+    )
+
+
+async def list_memberships(conn: AsyncConnection, coop_id: int) -> list[Membership]:
+    query = (
+        select(project_memberships)
+        .where(project_memberships.c.coop_id == coop_id)
+        .order_by(project_memberships.c.id)
+    )
+    return [_membership(row) for row in (await conn.execute(query)).mappings()]
