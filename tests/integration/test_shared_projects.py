@@ -17,6 +17,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -114,7 +115,7 @@ def ally(a: CoopNode, *others: CoopNode) -> None:
     for other in others:
         a.cli("ally", "offer", other.actor)
     for other in others:
-        wait_for(f"{other.name} sees the offer", lambda o=other: o.json("ally", "list"))
+        wait_for(f"{other.name} sees the offer", partial(other.json, "ally", "list"))
         other.cli("ally", "accept", a.actor)
     wait_for(
         "alliances active",
@@ -125,16 +126,17 @@ def ally(a: CoopNode, *others: CoopNode) -> None:
     )
 
 
+def invited(node: CoopNode, project: str) -> bool:
+    return any(p["project"] == project for p in node.json("project", "invitations"))
+
+
 def share_project(a: CoopNode, handle: str, rule: str, others: tuple[CoopNode, ...]) -> str:
     project = a.cli("project", "create", handle, "--name", handle.title(), "--rule", rule,
                     "--grace", "3s").strip()  # fmt: skip
     for other in others:
         a.cli("project", "invite", handle, other.actor)
     for other in others:
-        wait_for(
-            f"{other.name} invited",
-            lambda o=other: any(p["project"] == project for p in o.json("project", "invitations")),
-        )
+        wait_for(f"{other.name} invited", partial(invited, other, project))
         other.cli("project", "accept", project)
     wait_for(
         "members active",
