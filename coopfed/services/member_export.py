@@ -32,7 +32,7 @@ async def export_member(node: Node, reference: str) -> dict[str, Any]:
         coop = await coop_actor(conn)
         record = await find_member_in(conn, node.uris, reference)
         events = await member_store.events_of(conn, record.row_id)
-        applications = await membership_store.applications_of_actor(conn, record.actor_uri)
+        applications = await membership_store.applications_of(conn, record.actor_uri, record.row_id)
         ledger = await ledger_of(conn, coop.id, record)
         ballots = await member_history.ballots_of(conn, record.row_id)
         remote = await remote_store.get_by_uri(conn, record.actor_uri)

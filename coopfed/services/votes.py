@@ -28,6 +28,7 @@ from coopfed.governance.ballots import (
     admit_ballot,
     cast,
 )
+from coopfed.governance.members import MemberStatus
 from coopfed.governance.proposal import ProposalState
 from coopfed.node import Node
 from coopfed.services.members import GONE
@@ -170,7 +171,9 @@ async def _admit_and_log(
             now,
             validate=methods.validator(proposal.method, proposal.spec),
             already_voted=already,
-            still_member=member.member.status not in GONE,
+            # A suspended member is removed from the roll too: no new ballots until reinstated.
+            still_member=member.member.status not in GONE
+            and member.member.status is not MemberStatus.SUSPENDED,
         )
     except BallotError as error:
         return _refused(VoteRefusal(error.reason.value), str(error), uri)

@@ -7,7 +7,7 @@ import json
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import func, insert, or_, select, update
 from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -181,12 +181,15 @@ async def list_applications(
     return [_application(row) for row in (await conn.execute(query)).mappings()]
 
 
-async def applications_of_actor(conn: AsyncConnection, actor_uri: str) -> list[Application]:
-    query = select(applications).where(applications.c.actor_uri == actor_uri)
-    return [
-        _application(row)
-        for row in (await conn.execute(query.order_by(applications.c.id))).mappings()
-    ]
+async def applications_of(
+    conn: AsyncConnection, actor_uri: str, member_row_id: int | None = None
+) -> list[Application]:
+    """Applications by this actor, or that led to this member (who may have moved since)."""
+    condition = applications.c.actor_uri == actor_uri
+    if member_row_id is not None:
+        condition = or_(condition, applications.c.member_row_id == member_row_id)
+    query = select(applications).where(condition).order_by(applications.c.id)
+    return [_application(row) for row in (await conn.execute(query)).mappings()]
 
 
 async def voting_applications(conn: AsyncConnection, limit: int) -> list[Application]:

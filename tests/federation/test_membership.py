@@ -194,7 +194,7 @@ async def test_move_needs_also_known_as_and_keeps_one_vote(
         record, events = await _find(node, new_uri)
         assert events[-1].kind == "rebound" and events[-1].detail["via"] == "Move"
         ((update, _),) = await _published(node, "Update")
-        assert update["object"]["actor"] == new_uri
+        assert update["object"]["subject"] == new_uri
         # Bob cannot move Alice's membership to himself.
         forged = {"id": new_id(bob), "type": "Move", "actor": bob.uri,
                   "object": new_uri, "target": bob.uri}  # fmt: skip
@@ -230,3 +230,48 @@ async def test_an_expelled_members_later_votes_do_not_count(
     assert outcome.reason is votes.VoteRefusal.NO_LONGER_MEMBER
     ((remove, _),) = await _published(node, "Remove")
     assert remove["decision"]["reason"] == "fraud" and remove["decision"]["to"] == "expelled"
+
+
+async def test_a_members_only_roll_needs_a_members_signed_get(
+    node: Node, client: httpx.AsyncClient, remote_fresh: FediverseServer
+) -> None:
+    from coopfed.governance.membership import MembershipPrinciple, RollVisibility
+    from coopfed.services.membership_principle import principle_of, set_principle
+
+    alice, mallory = remote_fresh.actor("alice"), remote_fresh.actor("mallory")
+    await _member_of(node, alice, client)
+    current = (await principle_of(node)).principle
+    hidden = MembershipPrinciple(
+        current.classes, current.default_class, roll_visibility=RollVisibility.MEMBERS
+    )
+    await set_principle(node, hidden)
+    page = f"{MEMBERS}?page=1"
+    assert (await client.get(page)).status_code == 404
+    as_mallory = await client.get(page, headers=mallory.signed_headers("GET", page))
+    assert as_mallory.status_code == 404
+    as_alice = await client.get(page, headers=alice.signed_headers("GET", page))
+    assert as_alice.status_code == 200 and as_alice.json()["orderedItems"] == [alice.uri]
+    record, _ = await _find(node, alice.uri)
+    record_url = f"http://coop.test/members/{record.member_id}"
+    assert (await client.get(record_url)).status_code == 404
+    own = await client.get(record_url, headers=alice.signed_headers("GET", record_url))
+    assert own.status_code == 200 and own.json()["memberStatus"] == "active"
+
+
+async def test_a_suspended_members_later_votes_do_not_count_either(
+    node: Node, client: httpx.AsyncClient, remote_fresh: FediverseServer
+) -> None:
+    alice = remote_fresh.actor("alice")
+    await _member_of(node, alice, client)
+    proposal = await proposals.create_proposal(
+        node, ProposalDraft(title="T", method="proposal", duration=timedelta(days=1)),
+        open_now=True,
+    )  # fmt: skip
+    assert (await votes.cast_vote(node, proposal.slug, alice.uri, "no")).stored
+    await member_lifecycle.end_membership(
+        node, alice.uri, MemberStatus.SUSPENDED, reason="dues", decided_by="admin"
+    )
+    outcome = await votes.cast_vote(node, proposal.slug, alice.uri, "yes")
+    assert outcome.reason is votes.VoteRefusal.NO_LONGER_MEMBER
+    tally = await proposals.tally_proposal(node, proposal.slug)
+    assert tally.counts["no"] == 1 and tally.counts["yes"] == 0  # the earlier ballot stands

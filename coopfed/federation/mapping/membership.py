@@ -4,7 +4,10 @@ In: `Join` of the co-op (optional `content` message, optional `memberClass`), `L
 co-op, `Move` to an actor whose `alsoKnownAs` lists the mover. Out, always by the co-op actor:
 `Accept`/`Reject` of the Join (reason in `content` on reject), `Add`/`Remove` of the member's actor
 on the `members` collection, and `Update` of the member record (re-binding, class, shares).
-The member record is a Mobilizon-style `Member` object with coopfed's terms inlined.
+The member record is an ActivityStreams `Relationship` (subject: the member's actor, object: the
+co-op, relationship: coopfed's `member`) with coopfed's terms inlined. A custom type such as
+Mobilizon's `Member` makes Fedify refuse the whole activity (400 "Invalid type"), so the record
+uses a type every AS2 parser knows.
 """
 
 from __future__ import annotations
@@ -17,12 +20,11 @@ from typing import Any, Final
 from coopfed.federation.vocab import AS_NS, COOPFED_NS
 
 MESSAGE_LIMIT = 2000
+MEMBER_RELATIONSHIP: Final = f"{COOPFED_NS}member"
 CLASS_LIMIT = 64
 
 MEMBERSHIP_TERMS: Final[dict[str, Any]] = {
     "coopfed": COOPFED_NS,
-    "Member": "coopfed:Member",
-    "role": "coopfed:role",
     "memberClass": "coopfed:memberClass",
     "shares": "coopfed:shares",
     "memberStatus": "coopfed:memberStatus",
@@ -148,14 +150,14 @@ class MemberView:
 def member_record_to_ap(
     view: MemberView, coop_uri: str, history: Sequence[Mapping[str, Any]] | None = None
 ) -> dict[str, Any]:
-    """The member record: `Member` (Mobilizon's shape: actor, object = the group, role)."""
+    """The member record: a `Relationship` of the member's actor to the co-op."""
     record: dict[str, Any] = {
         "@context": CONTEXT,
         "id": view.record_uri,
-        "type": "Member",
-        "actor": view.actor,
+        "type": "Relationship",
+        "subject": view.actor,
         "object": coop_uri,
-        "role": "member" if view.status == "active" else view.status,
+        "relationship": MEMBER_RELATIONSHIP,
         "memberId": view.member_id,
         "memberClass": view.member_class,
         "shares": view.shares,

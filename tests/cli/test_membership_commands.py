@@ -1,0 +1,106 @@
+"""`coopfed member applications|admit|reject|leave|suspend|expel|rebind|export|principle|transfer`
+through `main()`, on both databases."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from pathlib import Path
+
+import pytest
+
+from coopfed.node import Node
+from coopfed.services.membership import ApplicationRequest, apply_for_membership
+from coopfed.settings import load_settings
+from tests.cli.governance_support import Cli, write_config
+
+ANN = "https://social.example/users/ann"
+BEN = "https://social.example/users/ben"
+
+
+@pytest.fixture
+def cli(database_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> Cli:
+    return Cli(write_config(database_url, tmp_path), capsys)
+
+
+def _apply(cli: Cli, actor: str, member_class: str | None = None) -> None:
+    async def go() -> None:
+        node = Node.from_settings(load_settings(str(cli.config)))
+        try:
+            request = ApplicationRequest(
+                actor, handle="acct:" + actor.rsplit("/", 1)[1] + "@social.example",
+                requested_class=member_class, message="hi", join_activity_id=f"{actor}#join",
+            )  # fmt: skip
+            await apply_for_membership(node, request)
+        finally:
+            await node.close()
+
+    asyncio.run(go())
+
+
+def test_applications_admit_reject_and_the_member_life_cycle(cli: Cli, tmp_path: Path) -> None:
+    _apply(cli, ANN, "worker")
+    _apply(cli, BEN)
+    waiting = cli.json("member", "applications")
+    assert isinstance(waiting, list)
+    assert [(a["actor"], a["class"], a["state"]) for a in waiting] == [
+        (ANN, "worker", "pending"), (BEN, "member", "pending")
+    ]  # fmt: skip
+    admitted = cli.json("member", "admit", "ann@social.example", "--class", "consumer")
+    assert isinstance(admitted, dict) and admitted["class"] == "consumer"
+    assert admitted["shares"] == 1
+    code, out, _ = cli("member", "reject", BEN, "--reason", "not yet")
+    assert code == 0 and "rejected" in out
+    assert cli.json("member", "applications") == []
+    every = cli.json("member", "applications", "--all")
+    assert isinstance(every, list)
+    assert {(a["actor"], a["state"], a["reason"]) for a in every} == {
+        (ANN, "admitted", ""), (BEN, "rejected", "not yet")
+    }  # fmt: skip
+
+    assert "needs the reason" in cli.refused("member", "suspend", ANN)
+    suspended = cli.json("member", "suspend", ANN, "--reason", "unpaid dues")
+    assert isinstance(suspended, dict) and suspended["status"] == "suspended"
+    assert suspended["shares"] == 1  # a suspension keeps the shares
+    moved = cli.json("member", "rebind", ANN, "https://other.example/users/ann")
+    assert isinstance(moved, dict)
+    assert "member" in cli.refused("member", "rebind", "nobody", "https://x.example/u")
+    expelled = cli.json("member", "expel", moved["id"], "--reason", "assembly decision 12")
+    assert isinstance(expelled, dict) and expelled["status"] == "expelled"
+    assert expelled["shares"] == 0
+
+    code, out, _ = cli("member", "export", moved["id"])
+    exported = json.loads(out)
+    assert exported["member"]["actor"] == "https://other.example/users/ann"
+    kinds = [event["kind"] for event in exported["history"]]
+    assert kinds == [
+        "admitted", "shares_changed", "status_changed", "rebound", "status_changed",
+        "shares_changed",
+    ]  # fmt: skip
+    assert exported["applications"][0]["message"] == "hi"
+    assert "password" not in out
+
+
+def test_principle_and_transfers(cli: Cli, tmp_path: Path) -> None:
+    shown = cli.json("member", "principle")
+    assert isinstance(shown, dict) and shown["version"] == 1
+    document = {
+        "classes": [
+            {"name": "investor", "transferable": True, "shares_required": 1, "votes": False},
+            {"name": "worker", "shares_required": 2, "nominal_value": "25.00"},
+        ],
+        "default_class": "worker",
+    }
+    path = tmp_path / "principle.json"
+    path.write_text(json.dumps(document))
+    updated = cli.json("member", "principle", "--set", str(path))
+    assert isinstance(updated, dict) and updated["version"] == 2
+    path.write_text('{"classes": []}')
+    assert "non-empty" in cli.refused("member", "principle", "--set", str(path))
+
+    _apply(cli, ANN, "investor")
+    _apply(cli, BEN, "investor")
+    cli("member", "admit", ANN)
+    cli("member", "admit", BEN)
+    assert "must keep at least 1" in cli.refused("member", "transfer", ANN, BEN, "--count", "1")
+    assert "holds 1 share" in cli.refused("member", "transfer", ANN, BEN, "--count", "3")
