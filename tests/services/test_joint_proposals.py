@@ -1,0 +1,150 @@
+"""The host's side of joint proposals, in process: certificates from the co-op's own actor
+with its own key count; forged, foreign, tampered ones are refused and change nothing; two
+different certificates from one co-op are flagged as conflicting."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from cryptography.hazmat.primitives.asymmetric import ed25519
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from coopfed.federation.httpsig.keys import ed25519_to_multibase
+from coopfed.federation.mapping.joint import certificate_to_ap
+from coopfed.federation.proofs import create_proof
+from coopfed.governance.joint import ResultCertificate
+from coopfed.governance.result import DecisionStatus
+from coopfed.node import Node
+from coopfed.services import joint_proposals, projects
+from coopfed.services.proposals import ProposalDraft
+from coopfed.store import joint as joint_store
+from coopfed.store import projects as project_store
+from coopfed.store import remote_actors as remote_store
+from coopfed.store.joint import JointProposal
+from coopfed.store.remote_actors import RemoteActor
+
+B = "https://b.example/actors/coopb"
+C = "https://c.example/actors/coopc"
+KEYS = {B: ed25519.Ed25519PrivateKey.generate(), C: ed25519.Ed25519PrivateKey.generate()}
+
+
+async def store_coop(conn: AsyncConnection, uri: str, now: datetime) -> None:
+    document = {
+        "id": uri,
+        "type": "Group",
+        "inbox": f"{uri}/inbox",
+        "assertionMethod": [
+            {
+                "id": f"{uri}#ed25519-key",
+                "type": "Multikey",
+                "controller": uri,
+                "publicKeyMultibase": ed25519_to_multibase(KEYS[uri].public_key()),
+            }
+        ],
+    }
+    actor = RemoteActor(uri, uri.split("/")[2], "Group", "", "", f"{uri}/inbox", None, None,
+                        None, json.dumps(document))  # fmt: skip
+    await remote_store.upsert(conn, actor, now=now)
+
+
+def certificate(coop: str, status: DecisionStatus = DecisionStatus.PASSED) -> ResultCertificate:
+    return ResultCertificate(
+        proposal_id=f"{coop.rsplit('/actors', 1)[0]}/proposals/linked",
+        coop_actor_id=coop,
+        method="proposal@1",
+        electorate_hash="e" * 64,
+        electorate_size=5,
+        counts={"yes": 3, "no": 1, "abstain": 0},
+        status=status,
+        log_head="f" * 64,
+        closed_at=datetime(2030, 1, 1, tzinfo=UTC),
+    )
+
+
+def signed(cert: ResultCertificate, joint: JointProposal, key_of: str | None = None) -> Any:
+    obj = certificate_to_ap(cert, joint_uri=joint.uri, project_uri=joint.project_uri)
+    signer = key_of or cert.coop_actor_id
+    return create_proof(obj, KEYS[signer], verification_method=f"{signer}#ed25519-key",
+                        created=datetime(2030, 1, 1, tzinfo=UTC))  # fmt: skip
+
+
+async def shared(node: Node) -> JointProposal:
+    charter = projects.parse_rule("coop_majority:1/2", None, "equal", timedelta(0))
+    project = await projects.create_project(node, "river", name="River", charter=charter)
+    async with node.engine.begin() as conn:
+        for coop in (B, C):
+            await store_coop(conn, coop, node.now())
+        await project_store.save_member(conn, project_row_id=project.row_id, coop_uri=B,
+                                        state="active", invite_id=None, now=node.now())  # fmt: skip
+    draft = ProposalDraft(title="Bridge", method="proposal", duration=timedelta(hours=1))
+    return await joint_proposals.propose(node, "river", draft)
+
+
+async def receive(node: Node, sender: str, obj: Any) -> str:
+    async with node.engine.begin() as conn:
+        return await joint_proposals.receive_certificate(conn, node, sender, obj, node.now())
+
+
+async def stored(node: Node, joint: JointProposal) -> int:
+    async with node.engine.connect() as conn:
+        return len(await joint_store.certificates_of(conn, joint.row_id))
+
+
+async def test_only_a_members_own_signed_certificate_counts(node: Node) -> None:
+    joint = await shared(node)
+    assert B in joint.charter["coops"] and C not in joint.charter["coops"]
+    good = signed(certificate(B), joint)
+    forged_sender = await receive(node, C, good)  # C relays or forges B's certificate
+    assert "refused" in forged_sender and "itself" in forged_sender
+    outsider = await receive(node, C, signed(certificate(C), joint))  # C is not a member
+    assert "not a member" in outsider
+    other_key = await receive(node, B, signed(certificate(B), joint, key_of=C))
+    assert "refused" in other_key
+    tampered = signed(certificate(B), joint)
+    tampered["certificate"]["counts"]["yes"] = 300
+    assert "refused" in await receive(node, B, tampered)
+    unsigned = {k: v for k, v in good.items() if k != "proof"}  # aggregate counts, no proof
+    assert "refused" in await receive(node, B, unsigned)
+    assert await stored(node, joint) == 0
+    assert await receive(node, B, good) == "certificate recorded"
+    assert await receive(node, B, good) == "certificate recorded"  # the same one again: once
+    assert await stored(node, joint) == 1
+
+
+async def test_the_joint_decision_counts_members_and_flags_equivocation(node: Node) -> None:
+    joint = await shared(node)
+    await receive(node, B, signed(certificate(B), joint))
+    async with node.engine.begin() as conn:
+        fresh = await joint_store.get_by_uri(conn, joint.uri)
+        assert fresh is not None
+        # Our own co-op never certified (its linked proposal is still open): did not take part.
+        status = await joint_proposals.decide(conn, node, fresh, node.now())
+    # B passed, A missing: 1 of 2 co-ops is not more than half → rejected.
+    assert status == "rejected"
+    async with node.engine.connect() as conn:
+        decided = await joint_store.get_by_uri(conn, joint.uri)
+    assert decided is not None and decided.result is not None
+    result = decided.result["jointResult"]
+    assert result["took_part"] == {B: "passed"}
+    assert list(result["did_not_take_part"].values()) == ["missing"]
+    # A later certificate is kept but changes nothing already decided.
+    late = await receive(node, B, signed(certificate(B, DecisionStatus.REJECTED), joint))
+    assert "already decided" in late
+    async with node.engine.connect() as conn:
+        again = await joint_store.get_by_uri(conn, joint.uri)
+    assert again is not None and again.result == decided.result
+
+
+async def test_two_different_certificates_from_one_coop_are_conflicting(node: Node) -> None:
+    joint = await shared(node)
+    await receive(node, B, signed(certificate(B), joint))
+    await receive(node, B, signed(certificate(B, DecisionStatus.REJECTED), joint))
+    async with node.engine.begin() as conn:
+        fresh = await joint_store.get_by_uri(conn, joint.uri)
+        assert fresh is not None
+        await joint_proposals.decide(conn, node, fresh, node.now())
+        decided = await joint_store.get_by_uri(conn, joint.uri)
+    assert decided is not None and decided.result is not None
+    assert decided.result["jointResult"]["did_not_take_part"][B] == "conflicting"
