@@ -24,12 +24,17 @@ from collections import deque
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-import httpx
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from coopfed.federation import backoff
 from coopfed.federation.backoff import HostHealth, RetryPolicy
-from coopfed.federation.delivery_http import DeliveryClients, PostResult, post_activity, rsa_signer
+from coopfed.federation.delivery_http import (
+    DeliveryClients,
+    HostClient,
+    PostResult,
+    post_activity,
+    rsa_signer,
+)
 from coopfed.federation.httpsig import CavageSigner
 from coopfed.node import Node
 from coopfed.store import deliveries as store
@@ -243,7 +248,7 @@ class DeliveryRun:
                 await self.scheduler.finished(chain)
                 self.progress.set()
 
-    async def _send_chain(self, client: httpx.AsyncClient, chain: _Chain) -> None:
+    async def _send_chain(self, client: HostClient, chain: _Chain) -> None:
         while chain.rows:
             row = chain.rows.popleft()
             health = self.hosts[chain.host]
@@ -265,7 +270,7 @@ class DeliveryRun:
                 assert health.circuit_open_until is not None
                 self.outcomes.release.append((row.id, health.circuit_open_until))
 
-    async def _deliver(self, client: httpx.AsyncClient, row: LeasedDelivery) -> datetime | None:
+    async def _deliver(self, client: HostClient, row: LeasedDelivery) -> datetime | None:
         """Send one row and record its outcome; returns when it will be retried, if it will."""
         activity = self.activities[row.activity_row_id]
         signer = self.signers.get(activity.sender_id)
