@@ -3,8 +3,8 @@ tallies (coalesced), at close and at withdrawal — always in the caller's trans
 state change and its deliveries commit together (transactional outbox).
 
 Audiences: public proposals go to the co-op's followers; members-only proposals to the actors
-of the electorate's members; allies-only ones to allied co-ops (none yet: the hook is
-`ally_actors`). Tally and closing Updates also go to everyone who voted.
+of the electorate's members; allies-only ones to allied co-ops (`services.alliances`).
+Tally and closing Updates also go to everyone who voted.
 """
 
 from __future__ import annotations
@@ -26,6 +26,7 @@ from coopfed.federation.mapping.proposals import (
 )
 from coopfed.governance.proposal import ProposalState
 from coopfed.node import Node
+from coopfed.services.alliances import ally_actor_uris
 from coopfed.services.members import GONE, coop_actor
 from coopfed.services.outbox import Audience, publish
 from coopfed.store import ballots as ballot_store
@@ -55,11 +56,19 @@ async def proposal_view(conn: AsyncConnection, uris: Uris, record: ProposalRecor
         coop_followers=uris.followers(coop.username),
         tally=tally,
         member_actors=await electorate_actors(conn, record),
+        ally_actors=await _allies_if(conn, record),
         log_head=log.head_hash if len(log) else None,
         log_length=len(log),
         result=record.result,
         joint_proposal=record.joint_proposal_uri,
     )
+
+
+async def _allies_if(conn: AsyncConnection, record: ProposalRecord) -> tuple[str, ...]:
+    """Allied co-ops, for allies-only proposals (services/alliances.py)."""
+    if record.visibility != Visibility.ALLIES.value:
+        return ()
+    return await ally_actor_uris(conn)
 
 
 async def electorate_actors(conn: AsyncConnection, record: ProposalRecord) -> tuple[str, ...]:
@@ -72,11 +81,14 @@ async def electorate_actors(conn: AsyncConnection, record: ProposalRecord) -> tu
 
 
 async def may_see(conn: AsyncConnection, record: ProposalRecord, actor: str | None) -> bool:
-    """Public proposals: anyone. Members-only: a current member's actor. Allies: not yet."""
+    """Public proposals: anyone. Members-only: a current member's actor. Allies-only: a member
+    or an allied co-op."""
     if record.visibility == Visibility.PUBLIC.value:
         return True
-    if actor is None or record.visibility != Visibility.MEMBERS.value:
+    if actor is None:
         return False
+    if record.visibility == Visibility.ALLIES.value and actor in await ally_actor_uris(conn):
+        return True
     member = await member_store.get_by_actor(conn, actor)
     return member is not None and member.member.status not in GONE
 
