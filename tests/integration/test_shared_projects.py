@@ -190,7 +190,7 @@ def joint_status(node: CoopNode, joint: str) -> dict[str, Any]:
     return dict(node.json("proposal", "show", joint))
 
 
-def decided(node: CoopNode, joint: str, timeout: float = 40) -> dict[str, Any]:
+def decided(node: CoopNode, joint: str, timeout: float = 90) -> dict[str, Any]:
     return dict(
         wait_for(
             f"{node.name} knows the joint result",
@@ -224,8 +224,8 @@ def run_scenario(tmp_path: Path, urls: list[str | None]) -> None:
         river = share_project(a, "river", "coop_majority:1/2", (b, c))
         lake = share_project(a, "lake", "unanimity", (b, c))
         assert river != lake
-        joints = {"river": propose(a, "river", "Build the bridge", "40s"),
-                  "lake": propose(a, "lake", "Build the dam", "40s")}  # fmt: skip
+        joints = {"river": propose(a, "river", "Build the bridge", "60s"),
+                  "lake": propose(a, "lake", "Build the dam", "60s")}  # fmt: skip
         vote_everywhere([(n, j) for n in nodes for j in joints.values()])
         expected = {"river": "passed", "lake": "rejected"}
         for name, joint in joints.items():
@@ -237,7 +237,7 @@ def run_scenario(tmp_path: Path, urls: list[str | None]) -> None:
             assert views[0]["did_not_take_part"] == {}
 
         # C stops while a joint proposal is open: after the grace period it did not take part.
-        joint = propose(a, "river", "Paint the bridge", "20s")
+        joint = propose(a, "river", "Paint the bridge", "30s")
         linked_c = linked(c, joint)
         stop(c)
         vote_everywhere([(node, joint) for node in (a, b)])
