@@ -1,0 +1,156 @@
+"""`/admin/applications` (admit with a class, reject with a reason) and `/admin/members`.
+
+Applicants and members who are remote are always shown with their host; everything that came
+from another server (names, handles, messages) is cleaned before it is shown.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+from sqlalchemy.ext.asyncio import AsyncConnection
+from starlette.datastructures import FormData
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+from starlette.routing import Route
+
+from coopfed.node import Node
+from coopfed.services.errors import NotFound, ServiceError
+from coopfed.services.members import list_members
+from coopfed.services.membership import admit_applicant, list_applications, reject_applicant
+from coopfed.services.membership_principle import principle_of
+from coopfed.store import remote_actors as remote_store
+from coopfed.store.members import MemberRecord
+from coopfed.store.membership import Application
+from coopfed.web.csrf import csrf_protected
+from coopfed.web.sanitize import clean_text, remote_actor_label
+from coopfed.web.sessions import require_admin
+from coopfed.web.state import node_of
+from coopfed.web.templating import render
+
+MAX_REASON = 500
+MAX_MESSAGE_SHOWN = 2000
+FormErrors = dict[str, dict[str, str]]  # applicant actor IRI → field → message
+
+
+@dataclass(frozen=True)
+class ShownApplication:
+    application: Application
+    who: str  # "name (@user@host)" for remote applicants, the username for local ones
+    local: bool
+    message: str
+
+
+@dataclass(frozen=True)
+class ShownMember:
+    record: MemberRecord
+    who: str
+    local: bool
+
+
+async def person_label(conn: AsyncConnection, node: Node, actor_uri: str, handle: str) -> str:
+    """How an actor is shown to admins: a local username, or a remote one with its host."""
+    local_prefix = node.uris.actor("")
+    if actor_uri.startswith(local_prefix) and "/" not in actor_uri[len(local_prefix) :]:
+        return clean_text(actor_uri[len(local_prefix) :], 64)
+    remote = await remote_store.get_by_uri(conn, actor_uri)
+    host = urlsplit(actor_uri).netloc or "?"
+    if remote is not None:
+        return remote_actor_label(remote.display_name, remote.preferred_username, remote.host)
+    user = handle.removeprefix("acct:").lstrip("@").split("@", 1)[0]
+    if not user or "/" in user:
+        user = urlsplit(actor_uri).path.rstrip("/").rsplit("/", 1)[-1] or "?"
+    return remote_actor_label("", user, host)
+
+
+def is_local(node: Node, actor_uri: str) -> bool:
+    return actor_uri.startswith(node.uris.actor(""))
+
+
+async def shown_applications(node: Node) -> list[ShownApplication]:
+    applications = await list_applications(node)
+    shown = []
+    async with node.engine.connect() as conn:
+        for application in applications:
+            who = await person_label(conn, node, application.actor_uri, application.handle)
+            message = clean_text(application.message, MAX_MESSAGE_SHOWN)
+            local = is_local(node, application.actor_uri)
+            shown.append(ShownApplication(application, who, local, message))
+    return shown
+
+
+async def _applications_page(
+    request: Request, errors: FormErrors | None = None, *, status: int = 200
+) -> Response:
+    node = node_of(request)
+    principle = (await principle_of(node)).principle
+    context = {
+        "applications": await shown_applications(node),
+        "class_names": principle.class_names,
+        "errors": errors or {},
+    }
+    return await render(request, "admin/applications.html", context, status=status)
+
+
+async def applications_page(request: Request) -> Response:
+    await require_admin(request)
+    return await _applications_page(request)
+
+
+def _text(form: FormData, name: str) -> str:
+    value = form.get(name)
+    return value.strip() if isinstance(value, str) else ""
+
+
+@csrf_protected
+async def admit(request: Request, form: FormData) -> Response:
+    viewer = await require_admin(request)
+    node = node_of(request)
+    applicant = _text(form, "applicant")
+    member_class = _text(form, "member_class") or None
+    try:
+        await admit_applicant(
+            node, applicant, member_class=member_class, by=node.uris.actor(viewer.username)
+        )
+    except (NotFound, ServiceError) as error:
+        errors = {applicant: {"member_class": str(error).capitalize() + "."}}
+        return await _applications_page(request, errors, status=409)
+    return RedirectResponse("/admin/applications", status_code=303)
+
+
+@csrf_protected
+async def reject(request: Request, form: FormData) -> Response:
+    viewer = await require_admin(request)
+    node = node_of(request)
+    applicant = _text(form, "applicant")
+    reason = _text(form, "reason")
+    if not reason or len(reason) > MAX_REASON:
+        wanted = "Give the reason the applicant will be told." if not reason else "Too long."
+        return await _applications_page(request, {applicant: {"reason": wanted}}, status=400)
+    try:
+        await reject_applicant(node, applicant, reason=reason, by=node.uris.actor(viewer.username))
+    except (NotFound, ServiceError) as error:
+        errors = {applicant: {"reason": str(error).capitalize() + "."}}
+        return await _applications_page(request, errors, status=409)
+    return RedirectResponse("/admin/applications", status_code=303)
+
+
+async def members_page(request: Request) -> Response:
+    await require_admin(request)
+    node = node_of(request)
+    records = await list_members(node)
+    shown = []
+    async with node.engine.connect() as conn:
+        for record in records:
+            who = await person_label(conn, node, record.actor_uri, record.handle)
+            shown.append(ShownMember(record, who, is_local(node, record.actor_uri)))
+    return await render(request, "admin/members.html", {"members": shown})
+
+
+routes = [
+    Route("/admin/applications", applications_page, methods=["GET"]),
+    Route("/admin/applications/admit", admit, methods=["POST"]),
+    Route("/admin/applications/reject", reject, methods=["POST"]),
+    Route("/admin/members", members_page, methods=["GET"]),
+]

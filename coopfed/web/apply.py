@@ -1,0 +1,137 @@
+"""`/apply`: a person applies for membership on the site.
+
+One unit of work: a local account (never an admin) and the application for its actor, so a
+refused application leaves no account behind. Field errors are shown next to their field.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from starlette.datastructures import FormData
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from coopfed.governance.membership import ClassPolicy
+from coopfed.services.accounts import (
+    AccountError,
+    create_local_account,
+    validate_password,
+    validate_username,
+)
+from coopfed.services.errors import ServiceError
+from coopfed.services.membership import ApplicationRequest, ApplyStatus, receive_application
+from coopfed.services.membership_principle import principle_of
+from coopfed.web.csrf import csrf_protected
+from coopfed.web.state import node_of
+from coopfed.web.templating import render
+
+MAX_MESSAGE = 2000
+
+
+@dataclass
+class ApplyForm:
+    values: dict[str, str]
+    errors: dict[str, str] = field(default_factory=dict)
+
+
+class Refused(Exception):
+    """The application was refused inside the transaction: roll the account back too."""
+
+
+async def open_classes(request: Request) -> tuple[list[ClassPolicy], str]:
+    """Classes open to applications (the default first when open) and the default's name."""
+    principle = (await principle_of(node_of(request))).principle
+    classes = [policy for policy in principle.classes if policy.open_to_applications]
+    classes.sort(key=lambda policy: policy.name != principle.default_class)
+    return classes, principle.default_class
+
+
+def _text(form: FormData, name: str) -> str:
+    value = form.get(name)
+    return value.strip() if isinstance(value, str) else ""
+
+
+def read_apply_form(form: FormData, class_names: list[str]) -> ApplyForm:
+    password = form.get("password")
+    read = ApplyForm({
+        "username": _text(form, "username").lower()[:64],
+        "message": _text(form, "message"),
+        "member_class": _text(form, "member_class"),
+    })  # fmt: skip
+    try:
+        validate_username(read.values["username"])
+    except AccountError:
+        read.errors["username"] = "1 to 30 characters: lowercase letters, digits and _."
+    try:
+        validate_password(password if isinstance(password, str) else "")
+    except AccountError as error:
+        read.errors["password"] = str(error).capitalize() + "."
+    if len(read.values["message"]) > MAX_MESSAGE:
+        read.errors["message"] = f"At most {MAX_MESSAGE} characters."
+    if not read.values["member_class"] and len(class_names) == 1:
+        read.values["member_class"] = class_names[0]
+    if read.values["member_class"] not in class_names:
+        read.errors["member_class"] = "Choose one of the classes listed."
+    return read
+
+
+async def _form_page(request: Request, read: ApplyForm, *, status: int = 200) -> Response:
+    classes, _default = await open_classes(request)
+    context = {"values": read.values, "errors": read.errors, "classes": classes}
+    return await render(request, "apply.html", context, status=status)
+
+
+async def apply_page(request: Request) -> Response:
+    classes, default = await open_classes(request)
+    chosen = default if any(policy.name == default for policy in classes) else ""
+    return await _form_page(request, ApplyForm({"member_class": chosen}))
+
+
+async def _apply(request: Request, read: ApplyForm, password: str) -> str:
+    """Account and application in one transaction; the message the applicant is shown."""
+    node = node_of(request)
+    username = read.values["username"]
+    now = node.now()
+    application = ApplicationRequest(
+        actor_uri=node.uris.actor(username),
+        handle=username,
+        requested_class=read.values["member_class"],
+        message=read.values["message"],
+        source="web",
+    )
+    async with node.engine.begin() as conn:
+        await create_local_account(
+            conn, username=username, password=password, is_admin=False, now=now
+        )
+        outcome = await receive_application(conn, node.uris, application, now)
+        if outcome.status is not ApplyStatus.RECEIVED:
+            raise Refused(outcome.message)
+    return outcome.message
+
+
+@csrf_protected
+async def apply(request: Request, form: FormData) -> Response:
+    classes, _default = await open_classes(request)
+    read = read_apply_form(form, [policy.name for policy in classes])
+    if read.errors:
+        return await _form_page(request, read, status=400)
+    password = form.get("password")
+    assert isinstance(password, str)  # read_apply_form refused anything else
+    try:
+        message = await _apply(request, read, password)
+    except AccountError as error:
+        read.errors["username"] = str(error).capitalize() + "."
+        return await _form_page(request, read, status=400)
+    except (Refused, ServiceError) as error:
+        read.errors["member_class"] = str(error).capitalize() + "."
+        return await _form_page(request, read, status=400)
+    context = {"username": read.values["username"], "message": message}
+    return await render(request, "apply_received.html", context)
+
+
+routes = [
+    Route("/apply", apply_page, methods=["GET"]),
+    Route("/apply", apply, methods=["POST"]),
+]

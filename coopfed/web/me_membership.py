@@ -1,0 +1,52 @@
+"""The "Your membership" section of /me (class, shares, status, data export) and
+`GET /me/export.json`: everything the node holds about the member, as a download.
+
+Importing this module registers the section in `me.SECTIONS`, first on the page.
+"""
+
+from __future__ import annotations
+
+import json
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from coopfed.node import Node
+from coopfed.services.errors import NotFound
+from coopfed.services.member_export import export_member
+from coopfed.services.members import find_member
+from coopfed.web import me
+from coopfed.web.errors import error_response
+from coopfed.web.sessions import Viewer, require_member
+from coopfed.web.state import node_of
+
+
+async def membership_section(node: Node, viewer: Viewer) -> me.PersonalSection | None:
+    try:
+        record, _events = await find_member(node, node.uris.actor(viewer.username))
+    except NotFound:
+        return None  # an account without membership (yet): nothing to show
+    context = {"record": record}
+    return me.PersonalSection("membership", "Your membership", "me/membership.html", context)
+
+
+async def export_download(request: Request) -> Response:
+    viewer = await require_member(request)
+    node = node_of(request)
+    try:
+        document = await export_member(node, node.uris.actor(viewer.username))
+    except NotFound:
+        return error_response(404, "not_found", "you are not a member, so there is nothing held")
+    body = json.dumps(document, ensure_ascii=False, indent=2, sort_keys=True) + "\n"
+    headers = {
+        "Content-Disposition": f'attachment; filename="{viewer.username}-membership-export.json"',
+        "Cache-Control": "private, no-store",
+    }
+    return Response(body, media_type="application/json", headers=headers)
+
+
+if membership_section not in me.SECTIONS:
+    me.SECTIONS.insert(0, membership_section)
+
+routes = [Route("/me/export.json", export_download, methods=["GET"])]

@@ -1,0 +1,110 @@
+"""`/apply`: the public application form (account + application in one unit, field errors)."""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+
+from coopfed.governance.membership import ClassPolicy, MembershipPrinciple
+from coopfed.node import Node
+from coopfed.services.membership import list_applications
+from coopfed.services.membership_principle import set_principle
+from coopfed.store import actors as actor_store
+from tests.web.conftest import HTML, PASSWORD, form_token, sign_in
+
+pytestmark = pytest.mark.usefixtures("accounts")
+
+
+async def _apply(client: httpx.AsyncClient, **fields: str) -> httpx.Response:
+    page = await client.get("/apply", headers=HTML)
+    assert page.status_code == 200
+    form = {"csrf_token": form_token(page), "password": PASSWORD, **fields}
+    return await client.post("/apply", data=form, headers=HTML)
+
+
+async def _account(node: Node, username: str) -> actor_store.Account | None:
+    async with node.engine.connect() as conn:
+        return await actor_store.get_account(conn, username)
+
+
+async def test_front_page_links_to_the_form(client: httpx.AsyncClient) -> None:
+    front = await client.get("/", headers=HTML)
+    assert 'href="/apply"' in front.text
+    page = await client.get("/apply", headers=HTML)
+    assert '<label for="field-username">' in page.text
+    assert '<label for="field-member_class">' in page.text
+    assert '<option value="member" selected>' in page.text
+    assert 'autocomplete="new-password"' in page.text
+
+
+async def test_applying_creates_an_account_and_an_application(
+    node: Node, client: httpx.AsyncClient
+) -> None:
+    answer = await _apply(client, username="Cleo", member_class="member", message="Hi <b>all</b>")
+    assert answer.status_code == 200, answer.text
+    assert "Application received" in answer.text and "an admin will decide" in answer.text
+    account = await _account(node, "cleo")  # usernames are lower case
+    assert account is not None and not account.is_admin
+    [application] = await list_applications(node)
+    assert application.actor_uri == node.uris.actor("cleo")
+    assert application.source == "web" and application.requested_class == "member"
+    assert application.message == "Hi <b>all</b>"
+    await sign_in(client, "cleo")  # the password works; /me has no membership yet
+    me = await client.get("/me", headers=HTML)
+    assert me.status_code == 200 and "Your membership" not in me.text
+
+
+async def test_field_errors_are_shown_next_to_their_fields(
+    node: Node, client: httpx.AsyncClient
+) -> None:
+    answer = await _apply(
+        client, username="no spaces!", password="short", member_class="nope", message="x" * 2001
+    )
+    assert answer.status_code == 400 and "Traceback" not in answer.text
+    assert '<p class="error" id="field-username-error">1 to 30 characters' in answer.text
+    assert 'id="field-password-error">The password must have at least 10' in answer.text
+    assert 'id="field-member_class-error">Choose one of the classes' in answer.text
+    assert 'id="field-message-error">At most 2000 characters.' in answer.text
+    assert 'value="no spaces!"' in answer.text  # what was typed stays (but not the password)
+    assert 'value="short"' not in answer.text
+    assert await list_applications(node) == []
+
+
+async def test_a_taken_username_is_refused_next_to_the_field(
+    node: Node, client: httpx.AsyncClient
+) -> None:
+    answer = await _apply(client, username="ada", member_class="member")
+    assert answer.status_code == 400
+    assert 'id="field-username-error">The username &#39;ada&#39; is already taken.' in answer.text
+    account = await _account(node, "ada")
+    assert account is not None and account.is_admin  # untouched
+    assert await list_applications(node) == []
+
+
+async def test_a_class_closed_to_applications_is_not_offered_nor_accepted(
+    node: Node, client: httpx.AsyncClient
+) -> None:
+    closed = ClassPolicy("investor", open_to_applications=False)
+    await set_principle(node, MembershipPrinciple((ClassPolicy("member"), closed), "member"))
+    page = await client.get("/apply", headers=HTML)
+    assert 'value="investor"' not in page.text
+    answer = await _apply(client, username="ivan", member_class="investor")
+    assert answer.status_code == 400 and 'id="field-member_class-error"' in answer.text
+    assert await _account(node, "ivan") is None  # no account without its application
+
+
+async def test_no_open_class_means_no_form(node: Node, client: httpx.AsyncClient) -> None:
+    closed = ClassPolicy("member", open_to_applications=False)
+    await set_principle(node, MembershipPrinciple((closed,), "member"))
+    page = await client.get("/apply", headers=HTML)
+    assert "not taking applications" in page.text and 'action="/apply"' not in page.text
+
+
+async def test_applying_without_the_csrf_token_is_refused(
+    node: Node, client: httpx.AsyncClient
+) -> None:
+    await client.get("/apply", headers=HTML)
+    form = {"username": "mallory", "password": PASSWORD, "member_class": "member"}
+    answer = await client.post("/apply", data=form, headers=HTML)
+    assert answer.status_code == 403
+    assert await _account(node, "mallory") is None
