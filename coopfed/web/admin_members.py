@@ -31,6 +31,7 @@ from coopfed.web.templating import render
 
 MAX_REASON = 500
 MAX_MESSAGE_SHOWN = 2000
+GONE = "No application from them is waiting any more: it was settled meanwhile."
 FormErrors = dict[str, dict[str, str]]  # applicant actor IRI → field → message
 
 
@@ -85,10 +86,20 @@ async def _applications_page(
 ) -> Response:
     node = node_of(request)
     principle = (await principle_of(node)).principle
+    applications = await shown_applications(node)
+    listed = {item.application.actor_uri for item in applications}
+    # An error about an application no longer listed (settled meanwhile) shows above the list.
+    notices = [
+        message
+        for applicant, fields in (errors or {}).items()
+        if applicant not in listed
+        for message in fields.values()
+    ]
     context = {
-        "applications": await shown_applications(node),
+        "applications": applications,
         "class_names": principle.class_names,
         "errors": errors or {},
+        "notices": notices,
     }
     return await render(request, "admin/applications.html", context, status=status)
 
@@ -113,7 +124,9 @@ async def admit(request: Request, form: FormData) -> Response:
         await admit_applicant(
             node, applicant, member_class=member_class, by=node.uris.actor(viewer.username)
         )
-    except (NotFound, ServiceError) as error:
+    except NotFound:
+        return await _applications_page(request, {applicant: {"form": GONE}}, status=409)
+    except ServiceError as error:
         errors = {applicant: {"member_class": str(error).capitalize() + "."}}
         return await _applications_page(request, errors, status=409)
     return RedirectResponse("/admin/applications", status_code=303)
@@ -130,7 +143,9 @@ async def reject(request: Request, form: FormData) -> Response:
         return await _applications_page(request, {applicant: {"reason": wanted}}, status=400)
     try:
         await reject_applicant(node, applicant, reason=reason, by=node.uris.actor(viewer.username))
-    except (NotFound, ServiceError) as error:
+    except NotFound:
+        return await _applications_page(request, {applicant: {"form": GONE}}, status=409)
+    except ServiceError as error:
         errors = {applicant: {"reason": str(error).capitalize() + "."}}
         return await _applications_page(request, errors, status=409)
     return RedirectResponse("/admin/applications", status_code=303)

@@ -1,0 +1,140 @@
+"""`/admin/applications` (admit, reject, field errors, CSRF, admins only) and `/admin/members`."""
+
+from __future__ import annotations
+
+import re
+
+import httpx
+import pytest
+
+from coopfed.node import Node
+from coopfed.services.members import find_member
+from coopfed.services.membership import ApplicationRequest, apply_for_membership, list_applications
+from coopfed.store import remote_actors as remote_store
+from coopfed.store.remote_actors import RemoteActor
+from tests.web.conftest import HTML, form_token, sign_in
+
+pytestmark = pytest.mark.usefixtures("accounts")
+
+REMOTE = "https://remote.example/users/mal"
+XSS_NAME = '<script>alert("x")</script><img src=x onerror=alert(1)>'
+
+
+async def _remote_applicant(node: Node) -> None:
+    actor = RemoteActor(
+        uri=REMOTE, host="remote.example", type="Person", preferred_username="mal",
+        display_name=XSS_NAME, inbox=REMOTE + "/inbox", shared_inbox=None, key_id=None,
+        public_key_pem=None, document="{}",
+    )  # fmt: skip
+    async with node.engine.begin() as conn:
+        await remote_store.upsert(conn, actor, now=node.now())
+    await apply_for_membership(
+        node,
+        ApplicationRequest(
+            REMOTE, handle="acct:mal@remote.example", message="<b>let me in</b>",
+            source="fediverse",
+        ),
+    )  # fmt: skip
+
+
+async def _post(client: httpx.AsyncClient, action: str, **fields: str) -> httpx.Response:
+    page = await client.get("/admin/applications", headers=HTML)
+    assert page.status_code == 200
+    form = {"csrf_token": form_token(page), "applicant": REMOTE, **fields}
+    return await client.post(f"/admin/applications/{action}", data=form, headers=HTML)
+
+
+async def test_applications_show_remote_people_with_their_host_escaped(
+    node: Node, client: httpx.AsyncClient
+) -> None:
+    await _remote_applicant(node)
+    await sign_in(client, "ada")
+    page = await client.get("/admin/applications", headers=HTML)
+    assert page.status_code == 200
+    assert "@mal@remote.example" in page.text
+    assert "<script>" not in page.text and "<img" not in page.text
+    assert "&lt;script&gt;" in page.text
+    assert "&lt;b&gt;let me in&lt;/b&gt;" in page.text
+    assert 'action="/admin/applications/admit"' in page.text
+    assert '<label for="reject-reason-1">' in page.text
+    admin = await client.get("/admin", headers=HTML)
+    assert 'href="/admin/applications"' in admin.text and 'href="/admin/members"' in admin.text
+
+
+async def test_admit_with_a_class_then_the_member_is_listed(
+    node: Node, client: httpx.AsyncClient
+) -> None:
+    await _remote_applicant(node)
+    await sign_in(client, "ada")
+    answer = await _post(client, "admit", member_class="member")
+    assert answer.status_code == 303 and answer.headers["location"] == "/admin/applications"
+    assert await list_applications(node) == []
+    record, _events = await find_member(node, REMOTE)
+    assert record.member.member_class == "member" and record.member.shares == 1
+    members = await client.get("/admin/members", headers=HTML)
+    assert members.status_code == 200
+    assert "@mal@remote.example" in members.text and "&lt;script&gt;" in members.text
+    assert "<script>" not in members.text
+    row = re.search(r"<tr>\s*<td>[^\n]*remote\.example.*?</tr>", members.text, re.S)
+    assert row is not None
+    assert "<td>member</td>" in row.group(0) and "<td>1</td>" in row.group(0)
+    assert "<td>active</td>" in row.group(0)
+
+
+async def test_admitting_into_an_unknown_class_is_shown_next_to_the_choice(
+    node: Node, client: httpx.AsyncClient
+) -> None:
+    await _remote_applicant(node)
+    await sign_in(client, "ada")
+    answer = await _post(client, "admit", member_class="emperor")
+    assert answer.status_code == 409 and "Traceback" not in answer.text
+    assert '<p class="error" id="admit-class-1-error">Unknown member class' in answer.text
+    assert len(await list_applications(node)) == 1
+
+
+async def test_reject_needs_a_reason(node: Node, client: httpx.AsyncClient) -> None:
+    await _remote_applicant(node)
+    await sign_in(client, "ada")
+    answer = await _post(client, "reject", reason="  ")
+    assert answer.status_code == 400
+    assert 'id="reject-reason-1-error">Give the reason the applicant will be told.' in answer.text
+    assert len(await list_applications(node)) == 1
+    rejected = await _post(client, "reject", reason="We only take bakers.")
+    assert rejected.status_code == 303
+    assert await list_applications(node) == []
+    [settled] = await list_applications(node, every=True)
+    assert settled.state.value == "rejected" and settled.reason == "We only take bakers."
+    assert settled.decided_by == node.uris.actor("ada")
+
+
+async def test_settled_applications_answer_with_the_page_not_a_trace(
+    node: Node, client: httpx.AsyncClient
+) -> None:
+    await sign_in(client, "ada")
+    answer = await _post(client, "admit", member_class="member")  # nobody applied
+    assert answer.status_code == 409 and "settled meanwhile" in answer.text
+    assert 'class="notice"' in answer.text
+
+
+async def test_admin_forms_without_csrf_are_refused(node: Node, client: httpx.AsyncClient) -> None:
+    await _remote_applicant(node)
+    await sign_in(client, "ada")
+    for action in ("admit", "reject"):
+        form = {"applicant": REMOTE, "member_class": "member", "reason": "no"}
+        answer = await client.post(f"/admin/applications/{action}", data=form, headers=HTML)
+        assert answer.status_code == 403
+    assert len(await list_applications(node)) == 1
+
+
+async def test_pages_and_forms_are_for_admins_only(node: Node, client: httpx.AsyncClient) -> None:
+    await _remote_applicant(node)
+    anonymous = await client.get("/admin/applications", headers=HTML)
+    assert anonymous.status_code == 303 and anonymous.headers["location"].startswith("/sign-in")
+    await sign_in(client, "bea")
+    for path in ("/admin/applications", "/admin/members"):
+        assert (await client.get(path, headers=HTML)).status_code == 403
+    token = form_token(await client.get("/me", headers=HTML))
+    form = {"csrf_token": token, "applicant": REMOTE, "member_class": "member"}
+    refused = await client.post("/admin/applications/admit", data=form, headers=HTML)
+    assert refused.status_code == 403
+    assert len(await list_applications(node)) == 1
