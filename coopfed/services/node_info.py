@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from sqlalchemy import text
 
 from coopfed.node import Node
+from coopfed.services.membership_principle import principle_of
 from coopfed.store import actors as actor_store
 
 
@@ -25,8 +26,10 @@ async def is_public_actor(node: Node, username: str) -> bool:
 async def usage(node: Node) -> Usage:
     async with node.engine.connect() as conn:
         people = await actor_store.count_local_actors(conn, "person")
-    # Applications open with the membership register (issue 6); until then admins add members.
-    return Usage(people=people, open_registrations=False)
+    # "Registrations" here are membership applications: open when any class accepts them.
+    record = await principle_of(node)
+    open_classes = [c for c in record.principle.classes if c.open_to_applications]
+    return Usage(people=people, open_registrations=bool(open_classes))
 
 
 async def database_ok(node: Node) -> bool:

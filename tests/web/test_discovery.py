@@ -6,6 +6,10 @@ import httpx
 from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.hazmat.primitives.serialization import load_pem_public_key
 
+from coopfed.governance.membership import ClassPolicy, MembershipPrinciple
+from coopfed.node import Node
+from coopfed.services.membership_principle import set_principle
+
 AS_JSON = {"Accept": "application/activity+json"}
 
 
@@ -129,3 +133,14 @@ async def test_healthz_checks_the_database(client: httpx.AsyncClient) -> None:
     response = await client.get("/healthz")
     assert response.status_code == 200
     assert response.json() == {"status": "ok", "database": True}
+
+
+async def test_nodeinfo_open_registrations_follow_the_membership_principle(
+    node: Node, client: httpx.AsyncClient
+) -> None:
+    document = (await client.get("/nodeinfo/2.1")).json()
+    assert document["openRegistrations"] is True  # the default principle takes applications
+    closed = MembershipPrinciple((ClassPolicy("worker", open_to_applications=False),), "worker")
+    await set_principle(node, closed)
+    document = (await client.get("/nodeinfo/2.1")).json()
+    assert document["openRegistrations"] is False
