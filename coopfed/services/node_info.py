@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import text
-
 from coopfed.node import Node
 from coopfed.services.membership_principle import principle_of
 from coopfed.store import actors as actor_store
+from coopfed.store import health
 
 
 @dataclass(frozen=True)
@@ -35,7 +34,7 @@ async def usage(node: Node) -> Usage:
 async def database_ok(node: Node) -> bool:
     try:
         async with node.engine.connect() as conn:
-            await conn.execute(text("SELECT 1"))
+            await health.ping(conn)
     except Exception:
         return False
     return True
