@@ -89,6 +89,50 @@ def select_top_k(
 
 
 @dataclass(frozen=True)
+class TotalsResult:
+    """A top-k result over integer totals (dots, Borda): the shape both methods publish."""
+
+    method: str
+    options: tuple[str, ...]
+    ballots: int
+    totals: Mapping[str, int]
+    ranking: tuple[str, ...]
+    winners: tuple[str, ...]
+    status: Status
+    tied: tuple[str, ...]
+    lot: LotDraw | None
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "method": self.method,
+            "options": list(self.options),
+            "ballots": self.ballots,
+            "totals": {option: self.totals[option] for option in self.options},
+            "ranking": list(self.ranking),
+            "winners": list(self.winners),
+            "status": self.status,
+            "tied": list(self.tied),
+            "lot": self.lot.to_dict() if self.lot else None,
+        }
+
+
+def totals_result(
+    method: str, options: Sequence[str], ballots: int, totals: Mapping[str, int], top: TopK
+) -> TotalsResult:
+    return TotalsResult(
+        method=method,
+        options=tuple(options),
+        ballots=ballots,
+        totals=totals,
+        ranking=top.ranking,
+        winners=top.winners,
+        status=top.status,
+        tied=top.tied,
+        lot=top.lot,
+    )
+
+
+@dataclass(frozen=True)
 class ApprovalResult:
     options: tuple[str, ...]
     ballots: int

@@ -9,45 +9,21 @@ get 0. This matches the worked example and means a short ballot cannot inflate i
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Sequence
 
 from coopfed.governance.methods.approval import (
-    LotDraw,
     RankKey,
-    Status,
     TieBreak,
+    TotalsResult,
     select_top_k,
+    totals_result,
 )
 from coopfed.governance.methods.errors import check_ranking
 
 METHOD = "borda@1"
 
 
-@dataclass(frozen=True)
-class BordaResult:
-    options: tuple[str, ...]
-    ballots: int
-    totals: Mapping[str, int]
-    ranking: tuple[str, ...]
-    winners: tuple[str, ...]
-    status: Status
-    tied: tuple[str, ...]
-    lot: LotDraw | None
-    method: str = METHOD
-
-    def to_dict(self) -> dict[str, object]:
-        return {
-            "method": self.method,
-            "options": list(self.options),
-            "ballots": self.ballots,
-            "totals": {option: self.totals[option] for option in self.options},
-            "ranking": list(self.ranking),
-            "winners": list(self.winners),
-            "status": self.status,
-            "tied": list(self.tied),
-            "lot": self.lot.to_dict() if self.lot else None,
-        }
+BordaResult = TotalsResult  # the name this module has always exported
 
 
 def validate_borda_ballot(
@@ -78,13 +54,4 @@ def tally_borda(
             totals[option] += (option_count - position) * count
     keys: dict[str, RankKey] = {option: (totals[option],) for option in options}
     top = select_top_k(options, keys, k, tie_break, seed)
-    return BordaResult(
-        options=tuple(options),
-        ballots=sum(kinds.values()),
-        totals=totals,
-        ranking=top.ranking,
-        winners=top.winners,
-        status=top.status,
-        tied=top.tied,
-        lot=top.lot,
-    )
+    return totals_result(METHOD, options, sum(kinds.values()), totals, top)

@@ -6,44 +6,20 @@ Options are ranked by the dots they received; equal dots at the cut are a tie.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
 
 from coopfed.governance.methods.approval import (
-    LotDraw,
     RankKey,
-    Status,
     TieBreak,
+    TotalsResult,
     select_top_k,
+    totals_result,
 )
 from coopfed.governance.methods.errors import InvalidBallot
 
 METHOD = "dots@1"
 
 
-@dataclass(frozen=True)
-class DotsResult:
-    options: tuple[str, ...]
-    ballots: int
-    totals: Mapping[str, int]
-    ranking: tuple[str, ...]
-    winners: tuple[str, ...]
-    status: Status
-    tied: tuple[str, ...]
-    lot: LotDraw | None
-    method: str = METHOD
-
-    def to_dict(self) -> dict[str, object]:
-        return {
-            "method": self.method,
-            "options": list(self.options),
-            "ballots": self.ballots,
-            "totals": {option: self.totals[option] for option in self.options},
-            "ranking": list(self.ranking),
-            "winners": list(self.winners),
-            "status": self.status,
-            "tied": list(self.tied),
-            "lot": self.lot.to_dict() if self.lot else None,
-        }
+DotsResult = TotalsResult  # the name this module has always exported
 
 
 def validate_dots_ballot(
@@ -85,13 +61,4 @@ def tally_dots(
             totals[option] += placed
     keys: dict[str, RankKey] = {option: (totals[option],) for option in options}
     top = select_top_k(options, keys, k, tie_break, seed)
-    return DotsResult(
-        options=tuple(options),
-        ballots=ballot_count,
-        totals=totals,
-        ranking=top.ranking,
-        winners=top.winners,
-        status=top.status,
-        tied=top.tied,
-        lot=top.lot,
-    )
+    return totals_result(METHOD, options, ballot_count, totals, top)
