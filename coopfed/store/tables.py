@@ -521,3 +521,39 @@ joint_certificates = Table(
         "joint_row_id", "coop_uri", "certificate_hash", name="uq_joint_certificates_once"
     ),
 )
+
+# --- fediverse accounts linked to members -------------------------------------------------------
+
+# Fediverse actors a member linked (proven by a one-time code sent from that actor): their votes
+# count as the member's. An actor links to at most one member; the services also keep it apart
+# from every member's own `members.actor_uri` (a rule across tables the schema cannot state).
+linked_actors = Table(
+    "linked_actors",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("member_row_id", Integer, ForeignKey("members.id"), nullable=False, index=True),
+    Column("actor_uri", String(2048), nullable=False, unique=True),
+    Column("linked_at", UTCDateTime, nullable=False),
+)
+
+# One-time link codes: only the SHA-256 of the code is kept; a code is used once, before expiry.
+link_codes = Table(
+    "link_codes",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("member_row_id", Integer, ForeignKey("members.id"), nullable=False, index=True),
+    Column("code_hash", String(64), nullable=False, unique=True),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("expires_at", UTCDateTime, nullable=False),
+    Column("used_at", UTCDateTime, nullable=True),
+)
+
+# Wrong link codes per key ("actor:<sha256>", "host:<host>"), to cap guessing.
+link_failures = Table(
+    "link_failures",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("key", String(300), nullable=False),
+    Column("failed_at", UTCDateTime, nullable=False),
+    Index("ix_link_failures_key_failed_at", "key", "failed_at"),
+)
