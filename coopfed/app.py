@@ -16,6 +16,7 @@ from coopfed.settings import Settings, load_settings
 from coopfed.web import (
     actors,
     admin,
+    admin_charter,
     admin_members,
     apply,
     auth,
@@ -65,6 +66,7 @@ def create_app(
             *apply.routes,
             *admin.routes,
             *admin_members.routes,
+            *admin_charter.routes,
             *proposals.routes,
             *members.routes,
             Mount("/static", StaticFiles(directory=STATIC_DIR), name="static"),

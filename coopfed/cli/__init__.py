@@ -16,6 +16,7 @@ from collections.abc import Sequence
 from coopfed import __version__
 from coopfed.cli import (
     alliance_commands,
+    charter_commands,
     deliveries,
     member_commands,
     node_commands,
@@ -34,6 +35,7 @@ COMMAND_GROUPS = [
     vote_commands,
     alliance_commands,
     project_commands,
+    charter_commands,
 ]
 
 

@@ -1,0 +1,167 @@
+"""`/admin/charter`: the current version, saving the next one, field errors, CSRF, admins only."""
+
+from __future__ import annotations
+
+import re
+
+import httpx
+import pytest
+
+from coopfed.governance.charter import Charter, charter_to_dict
+from coopfed.governance.result import DecisionStatus
+from coopfed.node import Node
+from coopfed.services import proposals
+from coopfed.services.charters import charter_state
+from coopfed.services.votes import cast_vote
+from coopfed.web.admin_charter import charter_fields
+from tests.support.governance import add_locals, open_yes_no, use_clock
+from tests.web.conftest import HTML, form_token, sign_in
+
+pytestmark = pytest.mark.usefixtures("accounts")
+
+
+def _form_of(page: httpx.Response, **changes: str) -> dict[str, str]:
+    """What a browser would send back: every field as the page shows it, plus `changes`."""
+    form: dict[str, str] = {"csrf_token": form_token(page)}
+    for field in charter_fields(Charter()):
+        if field.kind == "bool":
+            checked = re.search(
+                rf'name="{field.key}" type="checkbox" value="true" checked', page.text
+            )
+            if checked:
+                form[field.key] = "true"
+        elif field.kind == "choice":
+            chosen = re.search(
+                rf'name="{field.key}".*?<option value="([^"]+)" selected', page.text, re.S
+            )
+            assert chosen, field.key
+            form[field.key] = chosen.group(1)
+        elif field.kind == "json":
+            found = re.search(rf'name="{field.key}" rows="4"[^>]*>([^<]*)</textarea>', page.text)
+            assert found, field.key
+            form[field.key] = found.group(1).replace("&#34;", '"').replace("&quot;", '"')
+        else:
+            value = re.search(rf'name="{field.key}" type="text" value="([^"]*)"', page.text)
+            assert value, field.key
+            form[field.key] = value.group(1)
+    form.update(changes)
+    for key, sent in list(form.items()):
+        if sent == "<unchecked>":
+            del form[key]
+    return form
+
+
+async def _charter_page(client: httpx.AsyncClient) -> httpx.Response:
+    page = await client.get("/admin/charter", headers=HTML)
+    assert page.status_code == 200
+    return page
+
+
+async def test_the_page_shows_version_hash_and_a_field_for_every_setting(
+    node: Node, client: httpx.AsyncClient
+) -> None:
+    await sign_in(client, "ada")
+    page = await _charter_page(client)
+    record = (await charter_state(node)).record
+    assert "Version 1 (current)" in page.text and record.hash in page.text
+    # Built from the charter's JSON form: a setting added to the charter gets its field.
+    for key in charter_to_dict(Charter()):
+        assert f'name="{key}"' in page.text, key
+        assert f'<label for="field-{key}">' in page.text, key
+    assert '<option value="admins">admins</option>' in page.text
+    assert 'href="/admin/charter"' in (await client.get("/admin", headers=HTML)).text
+
+
+async def test_saving_stores_a_new_version_and_open_proposals_keep_theirs(
+    node: Node, client: httpx.AsyncClient
+) -> None:
+    use_clock(node)
+    alice, bob, _carl = await add_locals(node, "alice", "bob", "carl")
+    opened = await open_yes_no(node)
+    await cast_vote(node, opened.slug, alice.actor_uri, "yes")
+    await sign_in(client, "ada")
+    form = _form_of(
+        await _charter_page(client),
+        quorum="100%",
+        who_may_propose="admins",
+        ballots_may_change="<unchecked>",
+    )
+    saved = await client.post("/admin/charter", data=form, headers=HTML)
+    assert saved.status_code == 303 and saved.headers["location"] == "/admin/charter?saved=2"
+    shown = await client.get(saved.headers["location"], headers=HTML)
+    assert "the charter is now version 2" in shown.text and "Version 2 (current)" in shown.text
+    current = (await charter_state(node)).record
+    assert current.version == 2 and current.charter.quorum == 1
+    assert current.charter.ballots_may_change is False
+    assert current.charter.who_may_propose.value == "admins"
+    # The open proposal still counts under version 1 (no quorum): one yes of three passes.
+    tally = await proposals.tally_proposal(node, opened.slug)
+    assert tally.record.charter_version == 1 and tally.record.proposal.charter.quorum is None
+    await cast_vote(node, opened.slug, bob.actor_uri, "yes")
+    ada = node.uris.actor("ada")
+    closed = await proposals.close_proposal(node, opened.slug, closed_by=ada)
+    assert closed.proposal.status is DecisionStatus.PASSED  # 2 of 3 voted: 100% would fail
+    later = await open_yes_no(node, title="Paint the bike")
+    assert later.charter_version == 2 and later.proposal.charter.quorum == 1
+
+
+async def test_an_unchanged_charter_stores_no_new_version(
+    node: Node, client: httpx.AsyncClient
+) -> None:
+    await sign_in(client, "ada")
+    form = _form_of(await _charter_page(client))
+    saved = await client.post("/admin/charter", data=form, headers=HTML)
+    assert saved.status_code == 303 and saved.headers["location"] == "/admin/charter?saved=1"
+    assert (await charter_state(node)).record.version == 1
+
+
+async def test_errors_are_shown_next_to_their_field_and_nothing_is_saved(
+    node: Node, client: httpx.AsyncClient
+) -> None:
+    await sign_in(client, "ada")
+    page = await _charter_page(client)
+    form = _form_of(
+        page,
+        quorum="3/2",
+        comparison="most",
+        class_mode="{not json",
+        eligible_classes="member, emperor",
+    )
+    answer = await client.post("/admin/charter", data=form, headers=HTML)
+    assert answer.status_code == 400 and "Traceback" not in answer.text
+    errors = dict(re.findall(r'<p class="error" id="field-(\w+)-error">([^<]*)</p>', answer.text))
+    assert set(errors) == {"quorum", "comparison", "class_mode"}
+    assert "between 0 and 1" in errors["quorum"] and errors["class_mode"] == "Not valid JSON."
+    assert 'name="quorum" type="text" value="3/2" aria-invalid="true"' in answer.text
+    # Parse errors first; once they parse, unknown classes are told next to their field.
+    form = _form_of(page, eligible_classes="member, emperor")
+    answer = await client.post("/admin/charter", data=form, headers=HTML)
+    assert answer.status_code == 400
+    assert '<p class="error" id="field-eligible_classes-error">Unknown classes: emperor.' in (
+        answer.text
+    )
+    weighted = '{"mode": "class_weighted", "shares": {"member": "1/3"}}'
+    answer = await client.post("/admin/charter", data=_form_of(page, class_mode=weighted))
+    assert answer.status_code == 400
+    assert "sum to exactly 1" in answer.text
+    assert (await charter_state(node)).record.version == 1
+
+
+async def test_saving_without_csrf_is_refused(node: Node, client: httpx.AsyncClient) -> None:
+    await sign_in(client, "ada")
+    form = _form_of(await _charter_page(client), quorum="1/2")
+    del form["csrf_token"]
+    answer = await client.post("/admin/charter", data=form, headers=HTML)
+    assert answer.status_code == 403
+    assert (await charter_state(node)).record.version == 1
+
+
+async def test_the_charter_is_for_admins_only(node: Node, client: httpx.AsyncClient) -> None:
+    anonymous = await client.get("/admin/charter", headers=HTML)
+    assert anonymous.status_code == 303 and anonymous.headers["location"].startswith("/sign-in")
+    await sign_in(client, "bea")
+    assert (await client.get("/admin/charter", headers=HTML)).status_code == 403
+    token = form_token(await client.get("/me", headers=HTML))
+    form = {"csrf_token": token, "quorum": "1/2"}
+    assert (await client.post("/admin/charter", data=form, headers=HTML)).status_code == 403
+    assert (await charter_state(node)).record.version == 1
