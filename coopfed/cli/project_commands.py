@@ -1,4 +1,5 @@
-"""`coopfed project create|invite|invitations|accept|propose`: shared projects between co-ops."""
+"""`coopfed project create|invite|invitations|accept|leave|remove|show|propose`: shared projects
+between co-ops."""
 
 from __future__ import annotations
 
@@ -53,6 +54,24 @@ def cmd_accept(args: argparse.Namespace) -> int:
     async def work(node: Node) -> str:
         joined = await projects.accept_invitation(node, args.project)
         return f"{joined.project_uri}: {joined.state}"
+
+    print(run_service(args, work))
+    return 0
+
+
+def cmd_leave(args: argparse.Namespace) -> int:
+    async def work(node: Node) -> str:
+        left = await projects.leave_project(node, args.project)
+        return f"{left.project_uri}: {left.state}"
+
+    print(run_service(args, work))
+    return 0
+
+
+def cmd_remove(args: argparse.Namespace) -> int:
+    async def work(node: Node) -> str:
+        removed = await projects.remove_member(node, args.project, args.coop)
+        return f"{removed.coop_uri}: {removed.state}"
 
     print(run_service(args, work))
     return 0
@@ -134,6 +153,13 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
     accept = verbs.add_parser("accept", parents=[common], help="accept an invitation")
     accept.add_argument("project", metavar="PROJECT_HANDLE_OR_URL")
     accept.set_defaults(handler=cmd_accept)
+    leave = verbs.add_parser("leave", parents=[common], help="leave a project this co-op is in")
+    leave.add_argument("project", metavar="PROJECT_HANDLE_OR_URL")
+    leave.set_defaults(handler=cmd_leave)
+    remove = verbs.add_parser("remove", parents=[common], help="remove a co-op from a project")
+    remove.add_argument("project", metavar="PROJECT")
+    remove.add_argument("coop", metavar="COOP", help="acct:coop@host or actor URL")
+    remove.set_defaults(handler=cmd_remove)
     show = verbs.add_parser("show", parents=[common], help="a hosted project and its co-ops")
     show.add_argument("project", metavar="PROJECT")
     show.add_argument("--json", action="store_true", help="machine-readable output")

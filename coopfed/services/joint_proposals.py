@@ -184,8 +184,11 @@ async def _combined(
     conn: AsyncConnection, node: Node, joint: JointProposal
 ) -> tuple[str, dict[str, Any]]:
     rule, weighting, grace = rule_of(joint.charter)
+    # The co-ops frozen at opening all count, those that left since too (like a member who
+    # leaves after the record date): a certificate stored while the co-op was a member counts,
+    # none can arrive after it left, so it is "left" in did_not_take_part.
+    coops = list(joint.charter.get("coops", []))
     active = await active_members(conn, node, joint.project_uri)
-    coops = [coop for coop in joint.charter.get("coops", []) if coop in active]  # left: out
     stored = [s for s in await joint_store.certificates_of(conn, joint.row_id) if s.verified]
     parsed = [(ap_to_certificate(s.document)[0], s) for s in stored]
     first: dict[str, ResultCertificate] = {}
@@ -206,7 +209,11 @@ async def _combined(
         member_coops, received, rule, weighting=weighting, closes_at=joint.closes_at, grace=grace
     )
     counted = {coop: certificate_hash(first[coop]) for coop in result.took_part}
-    plain = to_jsonable({**result.to_dict(), "certificates": counted})  # Fractions → "p/q"
+    out = {c: "left" if c not in active and why == "missing" else why
+           for c, why in result.did_not_take_part.items()}  # fmt: skip
+    plain = to_jsonable(
+        {**result.to_dict(), "did_not_take_part": out, "certificates": counted}
+    )  # Fractions → "p/q"
     assert isinstance(plain, dict)
     return result.status.value, plain
 

@@ -13,7 +13,12 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from coopfed.federation.mapping.alliances import answer_to_ap, invite_to_ap
+from coopfed.federation.mapping.alliances import (
+    answer_to_ap,
+    invite_to_ap,
+    leave_to_ap,
+    remove_to_ap,
+)
 from coopfed.governance.charter import parse_fraction
 from coopfed.governance.errors import GovernanceError
 from coopfed.governance.joint import RuleKind, Weighting
@@ -198,6 +203,8 @@ async def receive_invite_answer(
     why = refusal(Action.ANSWER, actor=sender.uri, project_uri="", coop_uri=member.coop_uri)
     if why is not None:
         return why
+    if member.state != "invited":  # an answer replayed after leaving or removal: no way back in
+        return f"invitation no longer open (the co-op is {member.state})"
     state = "active" if accepted else "left"
     await project_store.save_member(
         conn, project_row_id=project_row_id, coop_uri=member.coop_uri, state=state,
@@ -210,3 +217,105 @@ async def show_project(node: Node, reference: str) -> tuple[HostedProject, list[
     async with node.engine.connect() as conn:
         project = await hosted_project(conn, node, reference)
         return project, await project_store.members_of(conn, project.row_id)
+
+
+async def leave_project(node: Node, project_ref: str) -> Membership:
+    """Our co-op leaves a project it is in (on its own node): `Leave` to the project.
+
+    Joint proposals opened after it left are not sent to it; for those still open it stays in
+    the co-op list frozen at their opening (FEDERATION.md "Leaving a project").
+    """
+    project_uri = await resolve_uri(node, project_ref)
+    if local_username(node, project_uri) is not None:
+        raise ServiceError("the hosting co-op cannot leave a project it hosts")
+    now = node.now()
+    async with node.engine.begin() as conn:
+        coop = await coop_actor(conn)
+        found = await project_store.membership(conn, coop.id, project_uri)
+        if found is None:
+            raise NotFound(f"this co-op is not in {project_uri}")
+        coop_uri = node.uris.actor(coop.username)
+        members = (coop_uri,) if found.state == "joined" else ()
+        why = refusal(
+            Action.LEAVE, actor=coop_uri, project_uri=project_uri, coop_uri=coop_uri,
+            active_members=members,
+        )  # fmt: skip
+        if why is not None:
+            raise ServiceError(f"{why} (it is {found.state})")
+        leave = leave_to_ap(
+            activity_id=new_activity_id(node.uris), coop_uri=coop_uri, project_uri=project_uri
+        )
+        await publish(
+            conn, sender=coop, activity=leave, audience=Audience(actors=(project_uri,)),
+            now=now, governance=True,
+        )  # fmt: skip
+        await project_store.set_membership_state(conn, found.row_id, "left", now)
+        left = await project_store.membership(conn, coop.id, project_uri)
+        assert left is not None
+        return left
+
+
+async def receive_leave(
+    conn: AsyncConnection, node: Node, project: LocalActor, sender_uri: str, now: datetime
+) -> str:
+    """A member co-op's `Leave` of a project hosted here (the inbox checked who signed it)."""
+    hosted = await project_store.hosted_by_username(conn, project.username)
+    if hosted is None:
+        return "a Leave of a project that is not hosted here"
+    members = await project_store.members_of(conn, hosted.row_id)
+    active = {member.coop_uri for member in members if member.state == "active"}
+    why = refusal(
+        Action.LEAVE, actor=sender_uri, project_uri=node.uris.actor(project.username),
+        coop_uri=sender_uri, active_members=active,
+    )  # fmt: skip
+    if why is not None:
+        return f"Leave refused: {why}"
+    await project_store.set_member_state(conn, hosted.row_id, sender_uri, "left", now)
+    return f"{sender_uri} left the project"
+
+
+async def remove_member(node: Node, project_ref: str, coop_ref: str) -> ProjectMember:
+    """The project (on its host) removes an invited or active member co-op: `Remove` to it."""
+    coop_uri = await resolve_uri(node, coop_ref)
+    now = node.now()
+    async with node.engine.begin() as conn:
+        project = await hosted_project(conn, node, project_ref)
+        project_uri = node.uris.actor(project.username)
+        why = refusal(Action.REMOVE, actor=project_uri, project_uri=project_uri)
+        if why is not None:
+            raise ServiceError(why)
+        coop = await coop_actor(conn)
+        if coop_uri == node.uris.actor(coop.username):
+            raise ServiceError("the hosting co-op cannot be removed from a project it hosts")
+        members = {m.coop_uri: m for m in await project_store.members_of(conn, project.row_id)}
+        member = members.get(coop_uri)
+        if member is None or member.state not in {"invited", "active"}:
+            raise NotFound(f"{coop_uri} is not a member co-op of {project_uri}")
+        await project_store.set_member_state(conn, project.row_id, coop_uri, "removed", now)
+        remove = remove_to_ap(
+            activity_id=new_activity_id(node.uris), project_uri=project_uri, coop_uri=coop_uri
+        )
+        await publish(
+            conn, sender=await _project_actor(conn, project), activity=remove,
+            audience=Audience(actors=(coop_uri,)), now=now, governance=True,
+        )  # fmt: skip
+        return ProjectMember(coop_uri, "removed", member.invite_activity_id)
+
+
+async def receive_removal(
+    conn: AsyncConnection, node: Node, sender_uri: str, removed_uri: str, now: datetime
+) -> str | None:
+    """The project removed our co-op; None when the sender is no project we know."""
+    coop = await coop_actor(conn)
+    found = await project_store.membership(conn, coop.id, sender_uri)
+    if found is None:
+        return None
+    why = refusal(Action.REMOVE, actor=sender_uri, project_uri=found.project_uri)
+    if why is not None:
+        return f"Remove refused: {why}"
+    if removed_uri != node.uris.actor(coop.username):
+        return "Remove of another co-op from a project: not ours to act on"
+    if found.state not in {"invited", "joined"}:
+        return f"already {found.state}"
+    await project_store.set_membership_state(conn, found.row_id, "removed", now)
+    return "removed from the project"

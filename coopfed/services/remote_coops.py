@@ -42,9 +42,17 @@ async def resolve_uri(node: Node, reference: str) -> str:
         return node.uris.actor(name)
     if local_username(node, ref) is not None:
         return ref
+    if ref.startswith(("https://", "http://")) and await _stored(node, ref):
+        return ref  # an actor IRI we already hold (an ally, a project): no request needed
     scheme = "http" if node.settings.federation.allow_http else "https"
     async with runtime_of(node).fetcher() as fetcher:
         return await resolve_actor(fetcher, ref, scheme=scheme)
+
+
+async def _stored(node: Node, uri: str) -> bool:
+    async with node.engine.connect() as conn:
+        found = await remote_store.get_by_uri(conn, uri)
+    return found is not None and found.deleted_at is None
 
 
 async def fetch_and_store(node: Node, uri: str) -> RemoteActor:

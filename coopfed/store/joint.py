@@ -13,7 +13,12 @@ from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from coopfed.governance.canonical import canonical_text
-from coopfed.store.tables import joint_certificates, joint_proposals, proposals
+from coopfed.store.tables import (
+    joint_certificates,
+    joint_proposals,
+    project_memberships,
+    proposals,
+)
 
 
 @dataclass(frozen=True)
@@ -210,7 +215,17 @@ async def certificates_of(conn: AsyncConnection, joint_row_id: int) -> list[Stor
 async def linked_without_certificate(
     conn: AsyncConnection, coop_id: int, coop_uri: str, limit: int
 ) -> list[str]:
-    """Slugs of our decided linked proposals whose certificate we have not made yet."""
+    """Slugs of our decided linked proposals whose certificate we have not made yet, in
+    projects our co-op is still in (one that left or was removed certifies nothing more)."""
+    still_in = (
+        select(project_memberships.c.id)
+        .where(
+            project_memberships.c.coop_id == coop_id,
+            project_memberships.c.project_uri == joint_proposals.c.project_uri,
+            project_memberships.c.state == "joined",
+        )
+        .exists()
+    )
     made = (
         select(joint_certificates.c.id)
         .where(
@@ -222,7 +237,7 @@ async def linked_without_certificate(
     query = (
         select(proposals.c.slug)
         .join(joint_proposals, joint_proposals.c.uri == proposals.c.joint_proposal_uri)
-        .where(proposals.c.coop_id == coop_id, proposals.c.state == "decided", ~made)
+        .where(proposals.c.coop_id == coop_id, proposals.c.state == "decided", ~made, still_in)
         .order_by(proposals.c.id)
         .limit(limit)
     )

@@ -29,7 +29,7 @@ class HostedProject:
 @dataclass(frozen=True)
 class ProjectMember:
     coop_uri: str
-    state: str  # invited | active | left
+    state: str  # invited | active | left | removed
     invite_activity_id: str | None
 
 
@@ -41,7 +41,7 @@ class Membership:
     project_uri: str
     name: str
     charter: Mapping[str, Any]
-    state: str  # invited | joined | left
+    state: str  # invited | joined | left | removed
     invite_activity_id: str | None
 
 
@@ -133,6 +133,20 @@ async def save_member(
             created_at=now,
             updated_at=now,
         )
+    )
+
+
+async def set_member_state(
+    conn: AsyncConnection, project_row_id: int, coop_uri: str, state: str, now: datetime
+) -> None:
+    """Change a member co-op's state, keeping its invitation."""
+    await conn.execute(
+        update(project_members)
+        .where(
+            project_members.c.project_row_id == project_row_id,
+            project_members.c.coop_uri == coop_uri,
+        )
+        .values(state=state, updated_at=now)
     )
 
 

@@ -33,3 +33,20 @@ def test_only_an_active_member_certifies_for_itself() -> None:
 def test_only_the_invited_coop_answers() -> None:
     assert refusal(Action.ANSWER, actor=B, project_uri=PROJECT, coop_uri=B) is None
     assert refusal(Action.ANSWER, actor=A, project_uri=PROJECT, coop_uri=B) is not None
+
+
+def test_only_an_active_member_leaves_and_only_for_itself() -> None:
+    members = {A, B}
+    assert (
+        refusal(Action.LEAVE, actor=B, project_uri=PROJECT, coop_uri=B, active_members=members)
+        is None
+    )
+    other = refusal(Action.LEAVE, actor=A, project_uri=PROJECT, coop_uri=B, active_members=members)
+    assert other is not None and "itself" in other
+    gone = refusal(Action.LEAVE, actor=C, project_uri=PROJECT, coop_uri=C, active_members=members)
+    assert gone is not None and "not a member" in gone
+
+
+def test_only_the_project_removes() -> None:
+    assert refusal(Action.REMOVE, actor=PROJECT, project_uri=PROJECT) is None
+    assert refusal(Action.REMOVE, actor=A, project_uri=PROJECT) is not None

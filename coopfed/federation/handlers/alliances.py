@@ -1,4 +1,5 @@
-"""`Offer{Alliance}` and `Undo{Offer}` between co-ops; `Invite` to a shared project.
+"""`Offer{Alliance}` and `Undo{Offer}` between co-ops; `Invite`, `Leave` and `Remove` of a shared
+project (`Leave`/`Remove` reach here from leave.py and membership_claims.py, which own the verbs).
 
 Answers (`Accept`/`Reject`) of our Offers and Invites arrive with the answered activity's id
 as object and reach `answer_of_ours` through the Accept/Reject handler in follow.py.
@@ -12,6 +13,7 @@ from coopfed.federation.mapping.alliances import ShapeRefused, ap_to_invite
 from coopfed.services import alliances, projects
 from coopfed.services.members import coop_actor
 from coopfed.store import alliances as alliance_store
+from coopfed.store.actors import LocalActor
 
 
 @register("Offer", "Alliance")
@@ -74,3 +76,20 @@ async def answer_of_ours(ctx: HandlerContext, *, accepted: bool) -> Outcome | No
         ctx.conn, await sender(ctx), answered, accepted=accepted, now=now
     )
     return None if answer is None else done(answer)
+
+
+async def project_leave(ctx: HandlerContext, project: LocalActor) -> Outcome:
+    """A member co-op's `Leave` of a project hosted here (only the co-op's own actor)."""
+    note = await projects.receive_leave(ctx.conn, ctx.node, project, ctx.actor, ctx.node.now())
+    return ignored(note) if "refused" in note or note.startswith("a Leave") else done(note)
+
+
+async def project_removal(ctx: HandlerContext) -> Outcome | None:
+    """`Remove` of our co-op by a project it is in; None when the sender is no such project."""
+    removed = ctx.object_id
+    if removed is None:
+        return None
+    note = await projects.receive_removal(ctx.conn, ctx.node, ctx.actor, removed, ctx.node.now())
+    if note is None:
+        return None
+    return done(note) if note == "removed from the project" else ignored(note)

@@ -4,6 +4,7 @@ the actor the member is bound to. Anyone else's Leave changes nothing."""
 from __future__ import annotations
 
 from coopfed.federation.dispatch import HandlerContext, Outcome, done, ignored, register
+from coopfed.federation.handlers.alliances import project_leave
 from coopfed.federation.handlers.common import local_actor_of
 from coopfed.governance.members import MemberStatus
 from coopfed.services.errors import ServiceError
@@ -14,6 +15,8 @@ from coopfed.store import members as member_store
 @register("Leave")
 async def handle_leave(ctx: HandlerContext) -> Outcome:
     local = await local_actor_of(ctx, ctx.object_id)
+    if local is not None and local.kind == "project":
+        return await project_leave(ctx, local)  # a member co-op leaves a shared project
     if local is None or local.kind != "coop":
         return ignored("Leave of something other than the co-op")
     record = await member_store.get_by_actor(ctx.conn, ctx.actor)

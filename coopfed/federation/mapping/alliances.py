@@ -4,6 +4,7 @@
   id as object (B may `Reject` later to end it); A ends it with `Undo{object: Offer}`.
 - `Invite{object: project, target: co-op, projectCharter}` by a project to a co-op; the co-op
   answers `Accept`/`Reject` with the Invite's id; `Leave{object: project}` to go.
+- `Remove{actor: project, object: co-op, target: project}`: the project removes a member co-op.
 """
 
 from __future__ import annotations
@@ -80,6 +81,19 @@ def invite_to_ap(
 ) -> dict[str, Any]:
     invite = _activity("Invite", activity_id, project_uri, project_uri, coop_uri)
     return {**invite, "target": coop_uri, "name": name, "projectCharter": dict(charter)}
+
+
+def leave_to_ap(*, activity_id: str, coop_uri: str, project_uri: str) -> dict[str, Any]:
+    """A member co-op leaves a shared project."""
+    return _activity("Leave", activity_id, coop_uri, project_uri, project_uri)
+
+
+def remove_to_ap(*, activity_id: str, project_uri: str, coop_uri: str) -> dict[str, Any]:
+    """The project removes a member co-op (told to that co-op)."""
+    return {
+        **_activity("Remove", activity_id, project_uri, coop_uri, coop_uri),
+        "target": project_uri,
+    }
 
 
 def ap_to_invite(activity: Mapping[str, Any]) -> InviteIn:

@@ -1,0 +1,165 @@
+"""Shared projects between two in-process nodes: invitation, leaving, removal, fixed weights."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from coopfed.node import Node
+from coopfed.services import alliances, joint_proposals, projects, remote_coops
+from coopfed.services.errors import NotFound, ServiceError
+from coopfed.services.proposals import ProposalDraft
+from coopfed.store import actors as actor_store
+from coopfed.store import joint as joint_store
+from coopfed.store import remote_actors as remote_store
+from coopfed.store.joint import JointProposal
+from coopfed.store.remote_actors import RemoteActor
+from tests.services.two_nodes import Peer, deliver, exchange, introduce, later, pair
+
+__all__ = ["pair"]
+
+
+@pytest.fixture(autouse=True)
+def stored_actors_only(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Actors come from what each node holds (two_nodes.introduce), never from the network."""
+
+    async def from_store(node: Node, uri: str) -> RemoteActor:
+        async with node.engine.connect() as conn:
+            found = await remote_store.get_by_uri(conn, uri)
+        if found is None:
+            raise ServiceError(f"cannot fetch {uri}: not introduced")
+        return found
+
+    for module in (alliances, projects, remote_coops):
+        monkeypatch.setattr(module, "fetch_and_store", from_store)
+
+
+async def allied(a: Peer, b: Peer) -> None:
+    await alliances.offer_alliance(a.node, b.coop)
+    await exchange(a, b)
+    await alliances.accept_alliance(b.node, a.coop)
+    await exchange(a, b)
+
+
+async def project_with(a: Peer, b: Peer, charter: dict[str, object] | None = None) -> str:
+    """A hosts project `river` with B in it; returns the project's IRI."""
+    await allied(a, b)
+    rule = charter or projects.parse_rule("coop_majority:1/2", None, "equal", timedelta(0))
+    await projects.create_project(a.node, "river", name="River", charter=rule)
+    await introduce(a, b, "river")
+    river = a.uri("river")
+    await projects.invite(a.node, "river", b.coop)
+    await exchange(a, b)
+    await projects.accept_invitation(b.node, river)
+    await exchange(a, b)
+    return river
+
+
+async def member_states(a: Peer) -> dict[str, str]:
+    _, members = await projects.show_project(a.node, "river")
+    return {member.coop_uri: member.state for member in members}
+
+
+async def membership_state(b: Peer, river: str) -> str:
+    found = {m.project_uri: m.state for m in await projects.invitations(b.node)}
+    return found[river]
+
+
+def draft(title: str) -> ProposalDraft:
+    return ProposalDraft(title=title, method="proposal", duration=timedelta(hours=1))
+
+
+async def known_joint(peer: Peer, joint: JointProposal) -> tuple[JointProposal | None, str | None]:
+    async with peer.node.engine.connect() as conn:
+        found = await joint_store.get_by_uri(conn, joint.uri)
+        return found, await joint_store.linked_proposal_uri(conn, joint.uri)
+
+
+async def test_a_coop_leaves_a_project(pair: tuple[Peer, Peer]) -> None:
+    a, b = pair
+    river = await project_with(a, b)
+    assert await member_states(a) == {a.coop: "active", b.coop: "active"}
+    before = await joint_proposals.propose(a.node, "river", draft("Before"))
+    await exchange(a, b)
+    assert (await known_joint(b, before))[1] is not None  # B opened its linked proposal
+
+    left = await projects.leave_project(b.node, river)
+    assert left.state == "left"
+    await exchange(a, b)
+    assert await member_states(a) == {a.coop: "active", b.coop: "left"}
+    with pytest.raises(ServiceError, match="not a member"):
+        await projects.leave_project(b.node, river)  # once is enough
+
+    after = await joint_proposals.propose(a.node, "river", draft("After"))
+    assert after.charter["coops"] == [a.coop]  # opened after B left: B is not counted
+    await exchange(a, b)
+    assert await known_joint(b, after) == (None, None)  # and B gets no linked proposal
+
+    # The joint proposal opened while B was in keeps its frozen co-op list: B is in the
+    # denominator as "left" (leaving counts like not reporting, never as an abstention).
+    later(a, timedelta(hours=2))
+    assert await joint_proposals.decide_due_joint_proposals(a.node) == 2
+    decided, _ = await known_joint(a, before)
+    assert decided is not None and decided.result is not None
+    result = decided.result["jointResult"]
+    assert result["did_not_take_part"][b.coop] == "left"
+    assert set(result["weights"]) == {a.coop, b.coop}
+
+
+async def test_an_old_acceptance_does_not_bring_a_coop_back(pair: tuple[Peer, Peer]) -> None:
+    a, b = pair
+    river = await project_with(a, b)
+    await projects.leave_project(b.node, river)
+    await exchange(a, b)
+    # Regression: an Accept of the old Invite arriving again made the co-op active again.
+    _, members = await projects.show_project(a.node, "river")
+    invite_id = next(m.invite_activity_id for m in members if m.coop_uri == b.coop)
+    assert invite_id is not None
+    async with a.node.engine.begin() as conn:
+        sender = await remote_store.get_by_uri(conn, b.coop)
+        assert sender is not None
+        note = await projects.receive_invite_answer(
+            conn, sender, invite_id, accepted=True, now=a.node.now()
+        )
+    assert note is not None and "no longer open" in note
+    assert (await member_states(a))[b.coop] == "left"
+
+
+async def test_only_the_coop_itself_can_leave(pair: tuple[Peer, Peer]) -> None:
+    a, b = pair
+    await project_with(a, b)
+    async with a.node.engine.begin() as conn:
+        river = await actor_store.get_local_actor(conn, "river")
+        assert river is not None
+        outsider = "http://c.test/actors/coopc"
+        refused = await projects.receive_leave(conn, a.node, river, outsider, a.node.now())
+    assert "refused" in refused and "not a member" in refused
+    assert (await member_states(a))[b.coop] == "active"
+
+
+async def test_the_host_removes_a_member(pair: tuple[Peer, Peer]) -> None:
+    a, b = pair
+    river = await project_with(a, b)
+    with pytest.raises(ServiceError, match="hosting co-op"):
+        await projects.remove_member(a.node, "river", a.coop)
+    with pytest.raises(ServiceError, match="hosting co-op"):
+        await projects.leave_project(a.node, river)
+    removed = await projects.remove_member(a.node, "river", b.coop)
+    assert removed.state == "removed"
+    outcomes = await deliver(a, b)
+    assert [o.note for o in outcomes] == ["removed from the project"]
+    assert await membership_state(b, river) == "removed"
+    with pytest.raises(NotFound):
+        await projects.remove_member(a.node, "river", b.coop)
+    joint = await joint_proposals.propose(a.node, "river", draft("After removal"))
+    assert joint.charter["coops"] == [a.coop]
+
+
+async def test_a_remove_from_a_stranger_changes_nothing(pair: tuple[Peer, Peer]) -> None:
+    a, b = pair
+    river = await project_with(a, b)
+    async with b.node.engine.begin() as conn:
+        note = await projects.receive_removal(conn, b.node, a.coop, b.coop, b.node.now())
+    assert note is None  # A's co-op is not the project: the Remove is not about a project
+    assert await membership_state(b, river) == "joined"
