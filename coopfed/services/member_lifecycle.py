@@ -19,6 +19,7 @@ from coopfed.governance.members import MemberStatus
 from coopfed.node import Node
 from coopfed.services import membership_publishing as publishing
 from coopfed.services import shares
+from coopfed.services.account_links import free_for_binding
 from coopfed.services.errors import ServiceError
 from coopfed.services.members import GONE, ActorResolver, coop_actor, find_member_in, is_url
 from coopfed.services.membership_principle import current_principle
@@ -100,6 +101,7 @@ async def rebind_in(
     taken = await member_store.get_by_actor(conn, new_actor)
     if taken is not None:
         raise ServiceError(f"{new_actor} is already bound to member {taken.member_id}")
+    await free_for_binding(conn, new_actor, record.row_id)
     old_actor = record.actor_uri
     await member_history.rebind(conn, record.row_id, new_actor, handle)
     detail = {"from": old_actor, "to": new_actor, "via": via}

@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from coopfed.governance.members import Member, MemberClasses, MemberError, MemberStatus
 from coopfed.node import Node
+from coopfed.services.account_links import free_for_binding
 from coopfed.services.accounts import AccountError, validate_username
 from coopfed.services.errors import NotFound, ServiceError
 from coopfed.services.setup import create_actor_with_keys
@@ -150,6 +151,7 @@ async def _admit(
             f"{member.actor_id} is already member {existing.member_id}"
             f" ({existing.member.status.value})"
         )
+    await free_for_binding(conn, member.actor_id, existing.row_id if existing else None)
     detail = {
         "actor": member.actor_id,
         "class": member.member_class,

@@ -47,7 +47,8 @@ class RemoteVoteResult:
 def _not_a_member_text(record: ProposalRecord) -> str:
     return (
         "only members of the co-op vote, and this account is not bound to a member."
-        " Following the co-op does not make you a member."
+        " Following the co-op does not make you a member; a member can link this account"
+        " from their page on the co-op's site."
     )
 
 

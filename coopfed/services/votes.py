@@ -1,7 +1,8 @@
 """Casting a vote: THE single entry for local votes and remote votes alike.
 
-The voter is named by actor IRI; the member bound to that actor votes. Governance decides
-(in the electorate frozen at opening? open? late by the home clock? author allowed? may a
+The voter is named by actor IRI; the member bound to that actor votes (or the member whose
+linked account it is: one member, one ballot, whichever account votes). Governance decides (in
+the electorate frozen at opening? open? late by the home clock? author allowed? may a
 ballot change?) and the admitted ballot is appended to the proposal's hash-chained log.
 Expected refusals come back as a `VoteOutcome` with a reason rather than an exception:
 a remote voter is told that reason in a private note.
@@ -31,10 +32,10 @@ from coopfed.governance.ballots import (
 from coopfed.governance.members import MemberStatus
 from coopfed.governance.proposal import ProposalState
 from coopfed.node import Node
+from coopfed.services.account_links import member_for_actor
 from coopfed.services.members import GONE
 from coopfed.services.proposals import slug_of
 from coopfed.store import ballots as ballot_store
-from coopfed.store import members as member_store
 from coopfed.store import proposals as proposal_store
 from coopfed.store.proposals import ProposalRecord
 from coopfed.uris import Uris
@@ -156,7 +157,8 @@ async def _admit_and_log(
     keep_invalid: bool,
 ) -> VoteOutcome:
     uri = record.uri
-    member = await member_store.get_by_actor(conn, voter)
+    # The member bound to the voter's actor, or the one it is a linked account of.
+    member = await member_for_actor(conn, voter)
     if member is None:
         return _refused(VoteRefusal.NOT_A_MEMBER, "only members' votes count", uri)
     proposal = record.proposal

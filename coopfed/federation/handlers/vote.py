@@ -1,4 +1,5 @@
-"""`Create{Note}`: a vote in one of our proposals' polls (Mastodon's shape), else ignored.
+"""`Create{Note}`: a vote in one of our proposals' polls (Mastodon's shape), a direct message
+to the co-op (a link code: see `direct_messages`), else ignored.
 
 Only an embedded Note `{name, inReplyTo: <our proposal>}` without content, attributed to the
 signing actor, is a vote. Replies, mentions and other posts are ignored with their reason (an
@@ -8,6 +9,7 @@ signing actor, is a vote. Replies, mentions and other posts are ignored with the
 from __future__ import annotations
 
 from coopfed.federation.dispatch import HandlerContext, Outcome, done, ignored, register
+from coopfed.federation.handlers.direct_messages import handle_direct_message
 from coopfed.federation.mapping.votes import RemoteVote, ap_to_vote
 from coopfed.services.remote_votes import record_remote_vote
 
@@ -16,6 +18,10 @@ from coopfed.services.remote_votes import record_remote_vote
 async def handle_create_note(ctx: HandlerContext) -> Outcome:
     vote = ap_to_vote(ctx.activity, proposals_prefix=ctx.node.uris.proposal(""))
     if not isinstance(vote, RemoteVote):
+        # A vote attempt on our poll stays a vote (and is ignored with its reason).
+        answered = None if vote.is_vote_attempt else await handle_direct_message(ctx)
+        if answered is not None:
+            return answered
         return ignored(f"not a vote: {vote.reason.value} {vote.detail}".strip())
     if vote.voter != ctx.actor:  # the inbox bound the signature to this actor
         return ignored("vote by another actor than the signer")
