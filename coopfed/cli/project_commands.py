@@ -18,6 +18,7 @@ def cmd_create(args: argparse.Namespace) -> int:
     async def work(node: Node) -> dict[str, Any]:
         grace = proposals.parse_duration(args.grace) if args.grace else timedelta(0)
         charter = projects.parse_rule(args.rule, args.coop_quorum, args.weights, grace)
+        charter = await projects.fixed_weights(node, charter, args.weight or [])
         project = await projects.create_project(node, args.handle, name=args.name, charter=charter)
         return {"id": node.uris.actor(project.username), "charter": dict(project.charter)}
 
@@ -28,7 +29,7 @@ def cmd_create(args: argparse.Namespace) -> int:
 
 def cmd_invite(args: argparse.Namespace) -> int:
     async def work(node: Node) -> str:
-        return await projects.invite(node, args.project, args.coop)
+        return await projects.invite(node, args.project, args.coop, weight=args.weight)
 
     print(run_service(args, work))
     return 0
@@ -140,12 +141,17 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
         "--rule", required=True, help="unanimity | coop_majority:P/Q | proportional"
     )
     create.add_argument("--coop-quorum", help="share of member co-ops that must report, e.g. 2/3")
-    create.add_argument("--weights", default="equal", choices=["equal", "members"])
+    create.add_argument("--weights", default="equal", choices=["equal", "members", "fixed"])
+    create.add_argument(
+        "--weight", action="append", metavar="COOP=N",
+        help="with --weights fixed: a co-op's weight (repeat; this co-op and allies)",
+    )  # fmt: skip
     create.add_argument("--grace", help="how long after closing certificates still count (90s, 1h)")
     create.set_defaults(handler=cmd_create)
     invite = verbs.add_parser("invite", parents=[common], help="invite an allied co-op")
     invite.add_argument("project", metavar="PROJECT")
     invite.add_argument("coop", metavar="COOP", help="acct:coop@host or actor URL")
+    invite.add_argument("--weight", type=int, help="its weight, when the weights are fixed")
     invite.set_defaults(handler=cmd_invite)
     listing = verbs.add_parser("invitations", parents=[common], help="projects this co-op is in")
     listing.add_argument("--json", action="store_true", help="machine-readable output")

@@ -111,6 +111,10 @@ async def propose(node: Node, project_ref: str, draft: ProposalDraft) -> JointPr
             raise ServiceError(why)
         coops = sorted(await active_members(conn, node, project_uri))
         charter = {**project.charter, "coops": coops}
+        if charter.get("weighting") == Weighting.FIXED.value:
+            unweighted = [c for c in coops if c not in charter.get("weights", {})]
+            if unweighted:
+                raise ServiceError(f"fixed weights missing for {', '.join(unweighted)}")
         uri = node.uris.proposal(new_public_id())
         joint = await joint_store.insert_joint(
             conn, uri=uri, project_uri=project_uri, hosted=True, title=draft.title.strip(),
@@ -194,11 +198,13 @@ async def _combined(
     first: dict[str, ResultCertificate] = {}
     for certificate, _ in parsed:
         first.setdefault(certificate.coop_actor_id, certificate)
+    fixed = joint.charter.get("weights", {})
     member_coops = [
         MemberCoop(
             coop,
             first[coop].proposal_id if coop in first else "",
             first[coop].electorate_size if coop in first else 0,
+            Fraction(int(fixed.get(coop, 0))),
         )
         for coop in coops
     ]

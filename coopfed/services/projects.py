@@ -2,12 +2,14 @@
 and, on an invited co-op's node, see and accept invitations.
 
 The charter: `rule` (unanimity | coop_majority with threshold | proportional), `coop_quorum`,
-`weighting` (equal | members) and `grace_seconds` for late certificates. The hosting co-op is a
+`weighting` (equal | members | fixed, then `weights`: co-op IRI → whole number above 0) and
+`grace_seconds` for late certificates. The hosting co-op is a
 member from the start. Authority goes through `joint_authority.refusal`, like the inbox.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -63,9 +65,51 @@ def parse_rule(
             charter["coop_quorum"] = f"{value.numerator}/{value.denominator}"
     except (ValueError, GovernanceError) as error:
         raise ServiceError(f"project rule: {error}") from None
-    if weighting is Weighting.FIXED:
-        raise ServiceError("weights: equal or members")
     return charter
+
+
+def parse_weight(text: str) -> tuple[str, int]:
+    """`COOP=N` (COOP a handle or actor URL, N a whole number above 0) → (COOP, N)."""
+    coop, equals, number = text.strip().rpartition("=")
+    if not equals or not coop.strip():
+        raise ServiceError(f"--weight {text!r}: write COOP=N, e.g. acct:coop@host=3")
+    try:
+        weight = int(number.strip())
+    except ValueError:
+        raise ServiceError(f"--weight {text!r}: the weight must be a whole number") from None
+    if weight <= 0:
+        raise ServiceError(f"--weight {text!r}: a weight must be above 0")
+    return coop.strip(), weight
+
+
+async def fixed_weights(node: Node, charter: dict[str, Any], given: list[str]) -> dict[str, Any]:
+    """The charter with `weights` {co-op IRI: N} when its weighting is fixed.
+
+    Every co-op named must be this co-op or an allied one (only allies can be invited), and
+    this co-op, the first member, needs a weight; co-ops invited later get theirs then.
+    """
+    if charter["weighting"] != Weighting.FIXED.value:
+        if given:
+            raise ServiceError("--weight only goes with --weights fixed")
+        return charter
+    if not given:
+        raise ServiceError("--weights fixed needs a --weight COOP=N for each member co-op")
+    weights: dict[str, int] = {}
+    async with node.engine.connect() as conn:
+        coop_uri = node.uris.actor((await coop_actor(conn)).username)
+    for text in given:
+        reference, weight = parse_weight(text)
+        uri = await resolve_uri(node, reference)
+        async with node.engine.connect() as conn:
+            allied = await is_ally(conn, uri)
+        if uri != coop_uri and not allied:
+            raise ServiceError(f"--weight: {reference} is neither this co-op nor an allied co-op")
+        if uri in weights:
+            raise ServiceError(f"--weight: {reference} is given twice")
+        weights[uri] = weight
+    if coop_uri not in weights:
+        raise ServiceError(f"--weight: this co-op ({coop_uri}) needs a weight too")
+    return {**charter, "weights": weights}
 
 
 async def create_project(
@@ -108,7 +152,26 @@ async def hosted_project(conn: AsyncConnection, node: Node, reference: str) -> H
     return found
 
 
-async def invite(node: Node, project_ref: str, coop_ref: str) -> str:
+def _with_weight(
+    charter: Mapping[str, Any], coop_uri: str, weight: int | None
+) -> Mapping[str, Any]:
+    """The charter with the invited co-op's fixed weight (fixed weighting needs one)."""
+    fixed = charter.get("weighting") == Weighting.FIXED.value
+    if not fixed:
+        if weight is not None:
+            raise ServiceError("--weight only goes with projects whose weights are fixed")
+        return charter
+    weights = dict(charter.get("weights", {}))
+    if weight is None and coop_uri not in weights:
+        raise ServiceError(f"the project's weights are fixed: give {coop_uri} a --weight N")
+    if weight is not None:
+        if weight <= 0:
+            raise ServiceError("a weight must be above 0")
+        weights[coop_uri] = weight
+    return {**charter, "weights": weights}
+
+
+async def invite(node: Node, project_ref: str, coop_ref: str, *, weight: int | None = None) -> str:
     """The project invites an allied co-op; returns the Invite's id."""
     coop_uri = await resolve_uri(node, coop_ref)
     if local_username(node, coop_uri) is not None:
@@ -123,6 +186,9 @@ async def invite(node: Node, project_ref: str, coop_ref: str) -> str:
             raise ServiceError(why)
         if not await is_ally(conn, other.uri):
             raise ServiceError(f"{other.uri} is not an allied co-op: offer an alliance first")
+        charter = _with_weight(project.charter, other.uri, weight)
+        if charter != project.charter:
+            await project_store.set_charter(conn, project.row_id, charter)
         invite_id = new_activity_id(node.uris)
         await project_store.save_member(
             conn, project_row_id=project.row_id, coop_uri=other.uri, state="invited",
@@ -130,7 +196,7 @@ async def invite(node: Node, project_ref: str, coop_ref: str) -> str:
         )  # fmt: skip
         activity = invite_to_ap(
             activity_id=invite_id, project_uri=project_uri, coop_uri=other.uri,
-            name=project.name, charter=project.charter,
+            name=project.name, charter=charter,
         )  # fmt: skip
         sender = await _project_actor(conn, project)
         await publish(
@@ -226,14 +292,14 @@ async def leave_project(node: Node, project_ref: str) -> Membership:
     the co-op list frozen at their opening (FEDERATION.md "Leaving a project").
     """
     project_uri = await resolve_uri(node, project_ref)
-    if local_username(node, project_uri) is not None:
-        raise ServiceError("the hosting co-op cannot leave a project it hosts")
     now = node.now()
     async with node.engine.begin() as conn:
         coop = await coop_actor(conn)
         found = await project_store.membership(conn, coop.id, project_uri)
         if found is None:
             raise NotFound(f"this co-op is not in {project_uri}")
+        if local_username(node, project_uri) is not None:
+            raise ServiceError("the hosting co-op cannot leave a project it hosts")
         coop_uri = node.uris.actor(coop.username)
         members = (coop_uri,) if found.state == "joined" else ()
         why = refusal(

@@ -83,6 +83,15 @@ async def insert_project(
     return int(result.scalar_one())
 
 
+async def set_charter(conn: AsyncConnection, row_id: int, charter: Mapping[str, Any]) -> None:
+    """A hosted project's charter, changed (fixed weights of co-ops invited later)."""
+    await conn.execute(
+        update(projects)
+        .where(projects.c.id == row_id)
+        .values(charter=canonical_text(dict(charter)))
+    )
+
+
 async def hosted_by_username(conn: AsyncConnection, username: str) -> HostedProject | None:
     query = _hosted_query().where(local_actors.c.username == username)
     row = (await conn.execute(query)).mappings().first()

@@ -163,3 +163,34 @@ async def test_a_remove_from_a_stranger_changes_nothing(pair: tuple[Peer, Peer])
         note = await projects.receive_removal(conn, b.node, a.coop, b.coop, b.node.now())
     assert note is None  # A's co-op is not the project: the Remove is not about a project
     assert await membership_state(b, river) == "joined"
+
+
+async def test_fixed_weights_count_in_the_joint_result(pair: tuple[Peer, Peer]) -> None:
+    a, b = pair
+    await allied(a, b)
+    rule = projects.parse_rule("coop_majority:1/2", None, "fixed", timedelta(0))
+    with pytest.raises(ServiceError, match="needs a weight too"):
+        await projects.fixed_weights(a.node, rule, [f"{b.coop}=1"])
+    charter = await projects.fixed_weights(a.node, rule, [f"{a.coop}=3"])
+    await projects.create_project(a.node, "river", name="River", charter=charter)
+    await introduce(a, b, "river")
+    with pytest.raises(ServiceError, match=r"give .* a --weight"):
+        await projects.invite(a.node, "river", b.coop)  # B has no weight yet
+    with pytest.raises(ServiceError, match="above 0"):
+        await projects.invite(a.node, "river", b.coop, weight=0)
+    await projects.invite(a.node, "river", b.coop, weight=1)
+    await exchange(a, b)
+    (invitation,) = await projects.invitations(b.node)
+    assert invitation.charter["weights"] == {a.coop: 3, b.coop: 1}  # B sees what it accepts
+    await projects.accept_invitation(b.node, a.uri("river"))
+    await exchange(a, b)
+    joint = await joint_proposals.propose(a.node, "river", draft("Weighted"))
+    assert joint.charter["weights"] == {a.coop: 3, b.coop: 1}
+    later(a, timedelta(hours=2))
+    await joint_proposals.decide_due_joint_proposals(a.node)
+    decided, _ = await known_joint(a, joint)
+    assert decided is not None and decided.result is not None
+    result = decided.result["jointResult"]
+    assert result["weighting"] == "fixed"
+    assert result["weights"] == {a.coop: "3/1", b.coop: "1/1"}  # fractions, as ever
+    assert result["detail"]["total_weight"] == "4/1"
