@@ -9,6 +9,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import insert, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -66,7 +67,14 @@ async def class_names(conn: AsyncConnection, coop_id: int) -> MemberClasses | No
 
 
 async def insert_class(conn: AsyncConnection, coop_id: int, name: str, now: datetime) -> None:
-    await conn.execute(insert(member_classes).values(coop_id=coop_id, name=name, created_at=now))
+    """Define a class; a class defined meanwhile by a concurrent transaction is kept (the
+    default classes are seeded on first use, and two first uses can race)."""
+    dialect_insert = postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
+    await conn.execute(
+        dialect_insert(member_classes)
+        .values(coop_id=coop_id, name=name, created_at=now)
+        .on_conflict_do_nothing(index_elements=["coop_id", "name"])
+    )
 
 
 async def insert_member(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 
 from coopfed.governance.members import MemberStatus
@@ -9,6 +11,7 @@ from coopfed.node import Node
 from coopfed.services import members
 from coopfed.services.errors import NotFound, ServiceError
 from coopfed.store import actors as actor_store
+from coopfed.store import members as member_store
 
 REMOTE = "https://social.example/users/bob"
 
@@ -88,3 +91,16 @@ async def test_one_actor_is_one_member_and_a_readmission_keeps_the_id(node: Node
 async def test_unknown_member_is_not_found(node: Node) -> None:
     with pytest.raises(NotFound, match="no member 'nobody'"):
         await members.find_member(node, "nobody")
+
+
+async def test_first_members_added_at_once_seed_the_default_classes_once(node: Node) -> None:
+    # Regression: two admins adding the first members of a new co-op at the same moment both
+    # seeded the default classes and the second add failed (unique member_classes name).
+    added = await asyncio.gather(
+        *(members.add_member(node, local_username=name) for name in ("ann", "ben", "cy"))
+    )
+    assert sorted(r.actor_uri.rsplit("/", 1)[1] for r in added) == ["ann", "ben", "cy"]
+    async with node.engine.connect() as conn:
+        coop = await members.coop_actor(conn)
+        classes = await member_store.class_names(conn, coop.id)
+    assert classes is not None and classes.names == members.DEFAULT_CLASSES
