@@ -32,6 +32,7 @@ from coopfed.federation.httpsig.keys import load_private_key_pem
 from coopfed.federation.httpsig.message import RequestView, authority_of
 from coopfed.federation.httpsig.signer import http_date
 from coopfed.federation.safefetch import FetchError, FetchRefused, Resolver, SystemResolver
+from coopfed.federation.safefetch.asyncio_backend import AsyncioBackend
 from coopfed.federation.safefetch.backend import PrivateAllowList, VettingBackend
 from coopfed.settings import Settings
 
@@ -93,7 +94,7 @@ class DeliveryClients:
         self._backend = VettingBackend(
             resolver if resolver is not None else SystemResolver(),
             PrivateAllowList(federation.allow_private_addresses),
-            inner=network_backend,
+            inner=network_backend if network_backend is not None else AsyncioBackend(),
         )
         self._ssl_context: ssl.SSLContext | None = None  # made on first use: costs ~60 ms
         self._connections = settings.worker.per_host_concurrency
