@@ -44,6 +44,21 @@ class TieBreak(enum.StrEnum):
     LOT = "lot"
 
 
+class AllianceDecision(enum.StrEnum):
+    """Who accepts an alliance offered to the co-op: the admin, or the members by a vote."""
+
+    ADMIN = "admin"
+    VOTE = "vote"
+
+
+class LinkedProposals(enum.StrEnum):
+    """A shared project's joint proposal opens our linked proposal at once, or as a draft an
+    admin opens (one not opened before the joint proposal closes takes no part)."""
+
+    AUTO = "auto"
+    CONFIRM = "confirm"
+
+
 def parse_fraction(text: str, *, what: str = "fraction") -> Fraction:
     """Parse "p/q", "n" or "n%" into a Fraction in [0, 1]."""
     raw = text.strip() if isinstance(text, str) else text
@@ -254,6 +269,8 @@ class Charter:
     hidden_results: bool = False
     revoke_ballot_on_leave: bool = False
     tie_break: TieBreak = TieBreak.NONE
+    alliances: AllianceDecision = AllianceDecision.ADMIN
+    joint_proposals: LinkedProposals = LinkedProposals.AUTO
 
     def __post_init__(self) -> None:
         if self.quorum is not None and not 0 <= self.quorum <= 1:
@@ -277,7 +294,13 @@ _CHARTER_KEYS = {
     "hidden_results",
     "revoke_ballot_on_leave",
     "tie_break",
+    "alliances",
+    "joint_proposals",
 }
+
+# Keys added after charters were first hashed: they enter the hash only when set away from
+# their default, so every charter (and result) hash computed before they existed stays the same.
+_LATER_KEYS = {"alliances": "admin", "joint_proposals": "auto"}
 
 
 def charter_to_dict(charter: Charter) -> dict[str, Any]:
@@ -294,6 +317,8 @@ def charter_to_dict(charter: Charter) -> dict[str, Any]:
         "hidden_results": charter.hidden_results,
         "revoke_ballot_on_leave": charter.revoke_ballot_on_leave,
         "tie_break": charter.tie_break.value,
+        "alliances": charter.alliances.value,
+        "joint_proposals": charter.joint_proposals.value,
     }
 
 
@@ -322,9 +347,17 @@ def charter_from_dict(data: Mapping[str, Any]) -> Charter:
             data.get("revoke_ballot_on_leave", False), "revoke_ballot_on_leave"
         ),
         tie_break=_parse_enum(TieBreak, data.get("tie_break", "none"), "tie_break"),
+        alliances=_parse_enum(AllianceDecision, data.get("alliances", "admin"), "alliances"),
+        joint_proposals=_parse_enum(
+            LinkedProposals, data.get("joint_proposals", "auto"), "joint_proposals"
+        ),
     )
 
 
 def charter_hash(charter: Charter) -> str:
-    """sha256 hex of the charter's canonical JSON."""
-    return canonical_hash(charter_to_dict(charter))
+    """sha256 hex of the charter's canonical JSON (later keys only when not at their default)."""
+    data = charter_to_dict(charter)
+    for key, default in _LATER_KEYS.items():
+        if data[key] == default:
+            del data[key]
+    return canonical_hash(data)

@@ -6,12 +6,15 @@ from fractions import Fraction
 
 import pytest
 
+from coopfed.governance.canonical import canonical_hash
 from coopfed.governance.charter import (
+    AllianceDecision,
     Charter,
     CharterError,
     ClassMode,
     ClassRules,
     Comparison,
+    LinkedProposals,
     ThresholdBase,
     TieBreak,
     charter_from_dict,
@@ -107,3 +110,25 @@ def test_defaults_from_empty_dict() -> None:
 def test_charter_errors(data: dict[str, object], message: str) -> None:
     with pytest.raises(CharterError, match=message):
         charter_from_dict(data)
+
+
+def test_alliance_and_linked_proposal_settings_default_and_parse() -> None:
+    charter = charter_from_dict({})
+    assert charter.alliances is AllianceDecision.ADMIN
+    assert charter.joint_proposals is LinkedProposals.AUTO
+    voting = charter_from_dict({"alliances": "vote", "joint_proposals": "confirm"})
+    assert voting.alliances is AllianceDecision.VOTE
+    assert voting.joint_proposals is LinkedProposals.CONFIRM
+    assert charter_from_dict(charter_to_dict(voting)) == voting
+    with pytest.raises(CharterError, match="alliances"):
+        charter_from_dict({"alliances": "members"})
+    with pytest.raises(CharterError, match="joint_proposals"):
+        charter_from_dict({"joint_proposals": "never"})
+
+
+def test_later_settings_leave_earlier_charter_hashes_alone() -> None:
+    # The hash of the default charter before `alliances`/`joint_proposals` existed.
+    before = canonical_hash({k: v for k, v in charter_to_dict(Charter()).items()
+                             if k not in {"alliances", "joint_proposals"}})  # fmt: skip
+    assert charter_hash(Charter()) == before
+    assert charter_hash(charter_from_dict({"alliances": "vote"})) != before
