@@ -1,8 +1,11 @@
 """A member co-op's side of joint proposals: open the linked proposal, take in the joint result.
 
 The linked proposal is an ordinary proposal of this co-op (its members, its charter, its method
-rules), opened automatically when the project's `Create{JointProposal}` arrives, visible to
-members, closing when the joint proposal closes; `joint_proposal_uri` names the joint proposal.
+rules), visible to members, closing when the joint proposal closes; `joint_proposal_uri` names
+the joint proposal. It opens when the project's `Create{JointProposal}` arrives, or, when the
+charter says `joint_proposals: confirm`, waits as a draft for an admin (`coopfed proposal open`);
+one still a draft when the joint proposal closes can no longer open, so the co-op does not
+take part (never an abstention).
 Certificates are sent by `joint_certificates.send_due_certificates`.
 """
 
@@ -17,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from coopfed.federation.mapping.alliances import ShapeRefused
 from coopfed.federation.mapping.joint import ap_to_joint_proposal, ap_to_joint_result
 from coopfed.federation.proofs import ProofError, verify_by_actor
+from coopfed.governance.charter import LinkedProposals
 from coopfed.node import Node
 from coopfed.services import proposals
 from coopfed.services.errors import ServiceError
@@ -42,12 +46,17 @@ async def open_linked(
         closes_at=joint.closes_at,
         visibility="members",
     )
+    coop = await coop_actor(conn)
+    charter = (await proposals.current_charter(conn, coop.id, now)).charter
+    confirm = charter.joint_proposals is LinkedProposals.CONFIRM
     try:
         record = await proposals.create_in(
-            conn, node.uris, draft, now, open_now=True, joint_proposal_uri=joint.uri
+            conn, node.uris, draft, now, open_now=not confirm, joint_proposal_uri=joint.uri
         )
     except ServiceError as error:
         return f"linked proposal not opened: {error}"
+    if confirm:
+        return f"linked proposal {record.uri} waits for an admin to open it"
     return f"linked proposal {record.uri} open"
 
 

@@ -1,4 +1,5 @@
-"""Shared projects between two in-process nodes: invitation, leaving, removal, fixed weights."""
+"""Shared projects between two in-process nodes: invitation, leaving, removal, fixed weights,
+linked proposals an admin confirms."""
 
 from __future__ import annotations
 
@@ -6,8 +7,19 @@ from datetime import timedelta
 
 import pytest
 
+from coopfed.governance.charter import Charter, LinkedProposals
+from coopfed.governance.proposal import ProposalState
 from coopfed.node import Node
-from coopfed.services import alliances, joint_proposals, projects, remote_coops
+from coopfed.services import (
+    alliances,
+    joint_certificates,
+    joint_proposals,
+    members,
+    projects,
+    proposals,
+    remote_coops,
+    votes,
+)
 from coopfed.services.errors import NotFound, ServiceError
 from coopfed.services.proposals import ProposalDraft
 from coopfed.store import actors as actor_store
@@ -194,3 +206,41 @@ async def test_fixed_weights_count_in_the_joint_result(pair: tuple[Peer, Peer]) 
     assert result["weighting"] == "fixed"
     assert result["weights"] == {a.coop: "3/1", b.coop: "1/1"}  # fractions, as ever
     assert result["detail"]["total_weight"] == "4/1"
+
+
+async def test_linked_proposals_wait_for_an_admin_when_the_charter_says_confirm(
+    pair: tuple[Peer, Peer],
+) -> None:
+    a, b = pair
+    await project_with(a, b)
+    await proposals.set_charter(b.node, Charter(joint_proposals=LinkedProposals.CONFIRM))
+    voter = "https://social.example/users/w0"
+    await members.add_member(b.node, voter)
+    confirmed = await joint_proposals.propose(a.node, "river", draft("Confirmed"))
+    ignored = await joint_proposals.propose(a.node, "river", draft("Never confirmed"))
+    await exchange(a, b)
+    linked = {}
+    for joint in (confirmed, ignored):
+        _, uri = await known_joint(b, joint)
+        assert uri is not None
+        linked[joint.uri] = await proposals.find_proposal(b.node, uri)
+        assert linked[joint.uri].proposal.state is ProposalState.DRAFT
+    opened = await proposals.open_proposal(b.node, linked[confirmed.uri].slug)  # the admin
+    assert opened.proposal.state is ProposalState.OPEN
+    outcome = await votes.cast_vote(b.node, opened.slug, voter, "yes")
+    assert outcome.status is votes.VoteStatus.COUNTED
+
+    later(b, timedelta(hours=2))
+    with pytest.raises(ServiceError):  # too late to confirm: the co-op takes no part
+        await proposals.open_proposal(b.node, linked[ignored.uri].slug)
+    assert await proposals.close_due_proposals(b.node) == 1
+    assert await joint_certificates.send_due_certificates(b.node) == 1
+    await deliver(b, a)
+    later(a, timedelta(hours=2))
+    await joint_proposals.decide_due_joint_proposals(a.node)
+    done, _ = await known_joint(a, confirmed)
+    missed, _ = await known_joint(a, ignored)
+    assert done is not None and done.result is not None
+    assert done.result["jointResult"]["took_part"] == {b.coop: "passed"}
+    assert missed is not None and missed.result is not None
+    assert missed.result["jointResult"]["did_not_take_part"][b.coop] == "missing"
