@@ -430,6 +430,8 @@ alliances = Table(
     Column("direction", String(16), nullable=False),  # outgoing | incoming
     Column("state", String(16), nullable=False),  # offered | active | declined | ended
     Column("offer_activity_id", String(2048), nullable=False, unique=True),
+    # The members' vote on an incoming offer, when the charter says `alliances: vote`.
+    Column("proposal_row_id", Integer, ForeignKey("proposals.id"), nullable=True),
     Column("created_at", UTCDateTime, nullable=False),
     Column("updated_at", UTCDateTime, nullable=False),
     UniqueConstraint("coop_id", "remote_actor_uri", name="uq_alliances_pair"),
