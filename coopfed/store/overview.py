@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from sqlalchemy import Table, func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from coopfed.store.tables import accounts, deliveries, inbox_items, local_actors
+from coopfed.store.tables import accounts, deliveries, inbox_items, local_actors, members
 
 
 @dataclass(frozen=True)
@@ -38,3 +38,16 @@ async def delivery_states(conn: AsyncConnection) -> dict[str, int]:
 
 async def inbox_states(conn: AsyncConnection) -> dict[str, int]:
     return await _count_by_state(conn, inbox_items)
+
+
+async def member_counts_by_class(conn: AsyncConnection, coop_id: int) -> dict[str, dict[str, int]]:
+    """Members of each class by status (classes without members are absent)."""
+    query = (
+        select(members.c.member_class, members.c.status, func.count())
+        .where(members.c.coop_id == coop_id)
+        .group_by(members.c.member_class, members.c.status)
+    )
+    counts: dict[str, dict[str, int]] = {}
+    for member_class, status, count in (await conn.execute(query)).all():
+        counts.setdefault(str(member_class), {})[str(status)] = int(count)
+    return counts

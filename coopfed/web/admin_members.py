@@ -1,4 +1,5 @@
-"""`/admin/applications` (admit with a class, reject with a reason) and `/admin/members`.
+"""`/admin/applications` (admit with a class, reject with a reason) and `/admin/members` (move a
+member to another class, reinstate a suspended member).
 
 Applicants and members who are remote are always shown with their host; everything that came
 from another server (names, handles, messages) is cleaned before it is shown.
@@ -17,6 +18,7 @@ from starlette.routing import Route
 
 from coopfed.node import Node
 from coopfed.services.errors import NotFound, ServiceError
+from coopfed.services.member_classes import change_member_class, reinstate_member
 from coopfed.services.members import list_members
 from coopfed.services.membership import admit_applicant, list_applications, reject_applicant
 from coopfed.services.membership_principle import principle_of
@@ -32,7 +34,7 @@ from coopfed.web.templating import render
 MAX_REASON = 500
 MAX_MESSAGE_SHOWN = 2000
 GONE = "No application from them is waiting any more: it was settled meanwhile."
-FormErrors = dict[str, dict[str, str]]  # applicant actor IRI → field → message
+FormErrors = dict[str, dict[str, str]]  # applicant actor IRI (or member id) → field → message
 
 
 @dataclass(frozen=True)
@@ -151,8 +153,9 @@ async def reject(request: Request, form: FormData) -> Response:
     return RedirectResponse("/admin/applications", status_code=303)
 
 
-async def members_page(request: Request) -> Response:
-    await require_admin(request)
+async def _members_page(
+    request: Request, errors: FormErrors | None = None, *, status: int = 200
+) -> Response:
     node = node_of(request)
     records = await list_members(node)
     shown = []
@@ -160,7 +163,54 @@ async def members_page(request: Request) -> Response:
         for record in records:
             who = await person_label(conn, node, record.actor_uri, record.handle)
             shown.append(ShownMember(record, who, is_local(node, record.actor_uri)))
-    return await render(request, "admin/members.html", {"members": shown})
+    principle = (await principle_of(node)).principle
+    listed = {item.record.member_id for item in shown}
+    notices = [
+        message
+        for member, fields in (errors or {}).items()
+        if member not in listed
+        for message in fields.values()
+    ]
+    context = {
+        "members": shown,
+        "class_names": principle.class_names,
+        "errors": errors or {},
+        "notices": notices,
+    }
+    return await render(request, "admin/members.html", context, status=status)
+
+
+async def members_page(request: Request) -> Response:
+    await require_admin(request)
+    return await _members_page(request)
+
+
+@csrf_protected
+async def change_class(request: Request, form: FormData) -> Response:
+    viewer = await require_admin(request)
+    node = node_of(request)
+    member = _text(form, "member")
+    try:
+        await change_member_class(
+            node, member, _text(form, "member_class"), decided_by=node.uris.actor(viewer.username)
+        )
+    except ServiceError as error:  # NotFound included: the member id came from our own page
+        errors = {member: {"member_class": str(error).capitalize() + "."}}
+        return await _members_page(request, errors, status=409)
+    return RedirectResponse("/admin/members", status_code=303)
+
+
+@csrf_protected
+async def reinstate(request: Request, form: FormData) -> Response:
+    viewer = await require_admin(request)
+    node = node_of(request)
+    member = _text(form, "member")
+    try:
+        await reinstate_member(node, member, decided_by=node.uris.actor(viewer.username))
+    except ServiceError as error:
+        errors = {member: {"reinstate": str(error).capitalize() + "."}}
+        return await _members_page(request, errors, status=409)
+    return RedirectResponse("/admin/members", status_code=303)
 
 
 routes = [
@@ -168,4 +218,6 @@ routes = [
     Route("/admin/applications/admit", admit, methods=["POST"]),
     Route("/admin/applications/reject", reject, methods=["POST"]),
     Route("/admin/members", members_page, methods=["GET"]),
+    Route("/admin/members/class", change_class, methods=["POST"]),
+    Route("/admin/members/reinstate", reinstate, methods=["POST"]),
 ]

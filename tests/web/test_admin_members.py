@@ -7,7 +7,9 @@ import re
 import httpx
 import pytest
 
+from coopfed.governance.members import MemberStatus
 from coopfed.node import Node
+from coopfed.services.member_lifecycle import end_membership
 from coopfed.services.members import find_member
 from coopfed.services.membership import ApplicationRequest, apply_for_membership, list_applications
 from coopfed.store import remote_actors as remote_store
@@ -138,3 +140,77 @@ async def test_pages_and_forms_are_for_admins_only(node: Node, client: httpx.Asy
     refused = await client.post("/admin/applications/admit", data=form, headers=HTML)
     assert refused.status_code == 403
     assert len(await list_applications(node)) == 1
+
+
+async def _members_form(client: httpx.AsyncClient, action: str, **fields: str) -> httpx.Response:
+    page = await client.get("/admin/members", headers=HTML)
+    assert page.status_code == 200
+    form = {"csrf_token": form_token(page), **fields}
+    return await client.post(f"/admin/members/{action}", data=form, headers=HTML)
+
+
+async def test_an_admin_moves_a_member_to_another_class(
+    node: Node, client: httpx.AsyncClient
+) -> None:
+    await _remote_applicant(node)
+    await sign_in(client, "ada")
+    assert (await _post(client, "admit", member_class="member")).status_code == 303
+    record, _events = await find_member(node, REMOTE)
+    page = await client.get("/admin/members", headers=HTML)
+    assert '<label for="member-class-1">Class of ' in page.text and "&lt;script&gt;" in page.text
+    moved = await _members_form(client, "class", member=record.member_id, member_class="worker")
+    assert moved.status_code == 303 and moved.headers["location"] == "/admin/members"
+    record, events = await find_member(node, REMOTE)
+    assert record.member.member_class == "worker" and events[-1].kind == "class_changed"
+    unknown = await _members_form(client, "class", member=record.member_id, member_class="emperor")
+    assert unknown.status_code == 409 and "Traceback" not in unknown.text
+    assert '<p class="error" id="member-class-1-error">Unknown member class' in unknown.text
+    gone = await _members_form(client, "class", member="nobody", member_class="worker")
+    assert gone.status_code == 409 and 'class="notice"' in gone.text
+
+
+async def test_an_admin_reinstates_a_suspended_member(
+    node: Node, client: httpx.AsyncClient
+) -> None:
+    await _remote_applicant(node)
+    await sign_in(client, "ada")
+    assert (await _post(client, "admit", member_class="member")).status_code == 303
+    record, _events = await find_member(node, REMOTE)
+    refused = await _members_form(client, "reinstate", member=record.member_id)
+    assert refused.status_code == 409
+    assert 'id="reinstate-1-error">Member ' in refused.text and "not suspended" in refused.text
+    await end_membership(
+        node, REMOTE, MemberStatus.SUSPENDED, reason="unpaid", decided_by=node.uris.actor("ada")
+    )
+    page = await client.get("/admin/members", headers=HTML)
+    assert 'action="/admin/members/reinstate"' in page.text
+    back = await _members_form(client, "reinstate", member=record.member_id)
+    assert back.status_code == 303
+    record, _events = await find_member(node, REMOTE)
+    assert record.member.status is MemberStatus.ACTIVE
+
+
+async def test_member_changes_need_csrf_and_an_admin(node: Node, client: httpx.AsyncClient) -> None:
+    await _remote_applicant(node)
+    await sign_in(client, "ada")
+    assert (await _post(client, "admit", member_class="member")).status_code == 303
+    record, _events = await find_member(node, REMOTE)
+    form = {"member": record.member_id, "member_class": "worker"}
+    for action in ("class", "reinstate"):
+        answer = await client.post(f"/admin/members/{action}", data=form, headers=HTML)
+        assert answer.status_code == 403
+    await _sign_out(client)
+    await sign_in(client, "bea")
+    token = form_token(await client.get("/me", headers=HTML))
+    answer = await client.post(
+        "/admin/members/class", data={**form, "csrf_token": token}, headers=HTML
+    )
+    assert answer.status_code == 403
+    record, _events = await find_member(node, REMOTE)
+    assert record.member.member_class == "member"
+
+
+async def _sign_out(client: httpx.AsyncClient) -> None:
+    token = form_token(await client.get("/me", headers=HTML))
+    answer = await client.post("/sign-out", data={"csrf_token": token}, headers=HTML)
+    assert answer.status_code == 303
