@@ -56,6 +56,15 @@ LABELS: dict[str, tuple[str, str]] = {
     "hidden_results": ("Counts stay hidden until voting closes", ""),
     "revoke_ballot_on_leave": ("A member who leaves loses their ballots on open proposals", ""),
     "tie_break": ("Breaking a tie", ""),
+    "alliances": (
+        "Who accepts an alliance offered to the co-op",
+        "admin: an admin decides; vote: the members vote on the offer.",
+    ),
+    "joint_proposals": (
+        "Linked proposals of shared projects",
+        "auto: opened at once; confirm: a draft an admin opens (one not opened before the joint "
+        "proposal closes takes no part).",
+    ),
 }
 
 

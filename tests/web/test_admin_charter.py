@@ -69,6 +69,9 @@ async def test_the_page_shows_version_hash_and_a_field_for_every_setting(
         assert f'name="{key}"' in page.text, key
         assert f'<label for="field-{key}">' in page.text, key
     assert '<option value="admins">admins</option>' in page.text
+    # The settings for alliances and linked joint proposals are choices of their values.
+    assert '<option value="vote">vote</option>' in page.text
+    assert '<option value="confirm">confirm</option>' in page.text
     assert 'href="/admin/charter"' in (await client.get("/admin", headers=HTML)).text
 
 
@@ -85,6 +88,8 @@ async def test_saving_stores_a_new_version_and_open_proposals_keep_theirs(
         quorum="100%",
         who_may_propose="admins",
         ballots_may_change="<unchecked>",
+        alliances="vote",
+        joint_proposals="confirm",
     )
     saved = await client.post("/admin/charter", data=form, headers=HTML)
     assert saved.status_code == 303 and saved.headers["location"] == "/admin/charter?saved=2"
@@ -94,6 +99,8 @@ async def test_saving_stores_a_new_version_and_open_proposals_keep_theirs(
     assert current.version == 2 and current.charter.quorum == 1
     assert current.charter.ballots_may_change is False
     assert current.charter.who_may_propose.value == "admins"
+    assert current.charter.alliances.value == "vote"
+    assert current.charter.joint_proposals.value == "confirm"
     # The open proposal still counts under version 1 (no quorum): one yes of three passes.
     tally = await proposals.tally_proposal(node, opened.slug)
     assert tally.record.charter_version == 1 and tally.record.proposal.charter.quorum is None
