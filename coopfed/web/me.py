@@ -7,8 +7,8 @@ under templates/me/, its own context) or None when it has nothing to show for th
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from starlette.requests import Request
@@ -40,16 +40,29 @@ async def personal_sections(node: Node, viewer: Viewer) -> list[PersonalSection]
     return [section for section in found if section is not None]
 
 
-async def personal_page(request: Request) -> Response:
-    viewer = await require_member(request)
+async def render_personal_page(
+    request: Request,
+    viewer: Viewer,
+    extra: Mapping[str, Mapping[str, Any]] | None = None,
+    *,
+    status: int = 200,
+) -> Response:
+    """The page; `extra` adds to a section's context by key (what a form post has to show)."""
     node = node_of(request)
-    sections = await personal_sections(node, viewer)
+    sections = [
+        replace(section, context={**section.context, **(extra or {}).get(section.key, {})})
+        for section in await personal_sections(node, viewer)
+    ]
     # Each section template sees its own context as `section.context`.
     context = {
         "member_handle": f"@{viewer.username}@{node.settings.domain}",
         "sections": sections,
     }
-    return await render(request, "me.html", context)
+    return await render(request, "me.html", context, status=status)
+
+
+async def personal_page(request: Request) -> Response:
+    return await render_personal_page(request, await require_member(request))
 
 
 routes = [Route("/me", personal_page, methods=["GET"])]
