@@ -32,6 +32,7 @@ def default_jobs() -> list[NamedJob]:
     from coopfed.federation.delivery import deliver_batch
     from coopfed.federation.inbox_worker import process_inbox_batch
     from coopfed.services.admission_votes import process_admissions
+    from coopfed.services.alliance_votes import settle_alliance_votes
     from coopfed.services.joint_certificates import send_due_certificates
     from coopfed.services.joint_proposals import decide_due_joint_proposals
     from coopfed.services.proposal_publishing import publish_due_updates
@@ -43,6 +44,7 @@ def default_jobs() -> list[NamedJob]:
         NamedJob("scheduler", close_due_proposals),
         NamedJob("question_updates", publish_due_updates),
         NamedJob("admissions", process_admissions),
+        NamedJob("alliance_votes", settle_alliance_votes),
         NamedJob("joint_certificates", send_due_certificates),
         NamedJob("joint_decisions", decide_due_joint_proposals),
     ]

@@ -20,6 +20,7 @@ def alliance_json(alliance: Alliance) -> dict[str, Any]:
         "offer": alliance.offer_activity_id,
         "since": when(alliance.created_at),
         "updated_at": when(alliance.updated_at),
+        "proposal": alliance.proposal_uri,  # the members' vote on an offer, if any
     }
 
 

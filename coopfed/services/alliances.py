@@ -1,10 +1,11 @@
 """Alliances between co-ops: offer, accept (admin decision), end; allied co-ops follow each other.
 
 Wire (FEDERATION.md "Alliances and shared projects"): A sends `Follow` and `Offer{Alliance}` to
-B; B's admin accepts: B approves A's Follow, sends `Follow` of A then `Accept` of the Offer (in
-that order, so A approves B's Follow when the Accept arrives). Either side ends it: A with
-`Undo{Offer}`, B with `Reject` of the Offer; both drop their follows of the other. Allies see
-allies-only proposals and receive membership events (`ally_actor_uris`).
+B; B's admin (or B's members by a vote, when B's charter says `alliances: vote`) accepts: B
+approves A's Follow, sends `Follow` of A then `Accept` of the Offer (in that order, so A
+approves B's Follow when the Accept arrives). Either side ends it: A with `Undo{Offer}`, B with
+`Reject` of the Offer; both drop their follows of the other. Allies see allies-only proposals
+and receive membership events (`ally_actor_uris`).
 """
 
 from __future__ import annotations
@@ -122,16 +123,16 @@ async def offer_alliance(node: Node, reference: str) -> Alliance:
 
 async def receive_offer(
     conn: AsyncConnection, coop: LocalActor, sender: RemoteActor, offer_id: str, now: datetime
-) -> str:
-    """An Offer{Alliance} arrived: it waits for the admin (`coopfed ally accept`)."""
+) -> Alliance | None:
+    """An Offer{Alliance} arrived: it waits for the admin (`coopfed ally accept`) or, when the
+    charter says so, the members' vote (services/alliance_votes.py); None when already allied."""
     existing = await alliance_store.get(conn, coop.id, sender.uri)
     if existing is not None and existing.state == "active":
-        return "already allied"
-    await alliance_store.save(
+        return None
+    return await alliance_store.save(
         conn, coop_id=coop.id, remote_uri=sender.uri, direction="incoming", state="offered",
         offer_id=offer_id, now=now,
     )  # fmt: skip
-    return "offer waiting for the admin"
 
 
 async def _incoming(conn: AsyncConnection, coop: LocalActor, uri: str) -> Alliance:
@@ -141,6 +142,14 @@ async def _incoming(conn: AsyncConnection, coop: LocalActor, uri: str) -> Allian
     return alliance
 
 
+def _members_decide(alliance: Alliance) -> None:
+    if alliance.proposal_uri is not None:
+        raise ServiceError(
+            f"the members decide this offer by vote ({alliance.proposal_uri}); withdrawing "
+            "that proposal declines it"
+        )
+
+
 async def accept_alliance(node: Node, reference: str) -> Alliance:
     """The admin accepts an offer: approve their Follow, follow them, Accept the Offer."""
     uri = await resolve_uri(node, reference)
@@ -148,21 +157,47 @@ async def accept_alliance(node: Node, reference: str) -> Alliance:
     async with node.engine.begin() as conn:
         coop = await coop_actor(conn)
         alliance = await _incoming(conn, coop, uri)
-        other = await remote_store.get_by_uri(conn, uri)
-        assert other is not None  # stored when its signed Offer arrived
-        await follows.decide_pending_follow(
-            conn, uris=node.uris, local=coop, follower=other, approve=True, now=now
-        )
-        await _follow(conn, node.uris, coop, other, now)
-        accept = answer_to_ap(
-            "Accept", activity_id=new_activity_id(node.uris), actor=node.uris.actor(coop.username),
-            answered_id=alliance.offer_activity_id, to=uri,
-        )  # fmt: skip
-        await _send(conn, coop, accept, uri, now)
-        await alliance_store.set_state(conn, alliance.id, "active", now)
+        _members_decide(alliance)
+        await accept_in(conn, node.uris, coop, alliance, now)
         found = await alliance_store.get(conn, coop.id, uri)
         assert found is not None
         return found
+
+
+async def accept_in(
+    conn: AsyncConnection, uris: Uris, coop: LocalActor, alliance: Alliance, now: datetime
+) -> None:
+    """Accept an incoming offer (admin or members' vote): approve their Follow, follow them,
+    then `Accept` the Offer (in that order, so they approve our Follow when it arrives)."""
+    uri = alliance.remote_actor_uri
+    other = await remote_store.get_by_uri(conn, uri)
+    assert other is not None  # stored when its signed Offer arrived
+    await follows.decide_pending_follow(
+        conn, uris=uris, local=coop, follower=other, approve=True, now=now
+    )
+    await _follow(conn, uris, coop, other, now)
+    accept = answer_to_ap(
+        "Accept", activity_id=new_activity_id(uris), actor=uris.actor(coop.username),
+        answered_id=alliance.offer_activity_id, to=uri,
+    )  # fmt: skip
+    await _send(conn, coop, accept, uri, now)
+    await alliance_store.set_state(conn, alliance.id, "active", now)
+
+
+async def decline_in(
+    conn: AsyncConnection, uris: Uris, coop: LocalActor, alliance: Alliance, now: datetime
+) -> None:
+    """Decline an incoming offer: `Reject` it, drop follows both ways."""
+    uri = alliance.remote_actor_uri
+    other = await remote_store.get_by_uri(conn, uri)
+    assert other is not None
+    reject = answer_to_ap(
+        "Reject", activity_id=new_activity_id(uris), actor=uris.actor(coop.username),
+        answered_id=alliance.offer_activity_id, to=uri,
+    )  # fmt: skip
+    await _send(conn, coop, reject, uri, now)
+    await _drop_follows(conn, uris, coop, other, now)
+    await alliance_store.set_state(conn, alliance.id, "declined", now)
 
 
 async def receive_answer(
@@ -211,6 +246,8 @@ async def end_alliance(node: Node, reference: str) -> Alliance:
         alliance = await alliance_store.get(conn, coop.id, uri)
         if alliance is None or alliance.state not in {"offered", "active"}:
             raise NotFound(f"no alliance with {uri}")
+        if alliance.direction == "incoming" and alliance.state == "offered":
+            _members_decide(alliance)
         other = await remote_store.get_by_uri(conn, uri)
         assert other is not None
         actor = node.uris.actor(coop.username)

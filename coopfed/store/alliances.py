@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import delete, insert, select, update
 from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from coopfed.store.tables import alliances, following
+from coopfed.store.tables import alliances, following, proposals
 
 
 @dataclass(frozen=True)
@@ -22,14 +23,25 @@ class Alliance:
     offer_activity_id: str
     created_at: datetime
     updated_at: datetime
+    proposal_uri: str | None = None  # the members' vote on an incoming offer, if any
+    proposal_slug: str | None = None
 
 
 def _alliance(row: RowMapping) -> Alliance:
     return Alliance(**{name: row[name] for name in Alliance.__dataclass_fields__})
 
 
+def _query() -> Any:
+    """Alliances with the IRI and slug of the members' vote on them, if there is one."""
+    return select(
+        alliances,
+        proposals.c.uri.label("proposal_uri"),
+        proposals.c.slug.label("proposal_slug"),
+    ).select_from(alliances.outerjoin(proposals, proposals.c.id == alliances.c.proposal_row_id))
+
+
 async def get(conn: AsyncConnection, coop_id: int, remote_uri: str) -> Alliance | None:
-    query = select(alliances).where(
+    query = _query().where(
         alliances.c.coop_id == coop_id, alliances.c.remote_actor_uri == remote_uri
     )
     row = (await conn.execute(query)).mappings().first()
@@ -37,7 +49,7 @@ async def get(conn: AsyncConnection, coop_id: int, remote_uri: str) -> Alliance 
 
 
 async def get_by_offer(conn: AsyncConnection, offer_id: str) -> Alliance | None:
-    query = select(alliances).where(alliances.c.offer_activity_id == offer_id)
+    query = _query().where(alliances.c.offer_activity_id == offer_id)
     row = (await conn.execute(query)).mappings().first()
     return _alliance(row) if row else None
 
@@ -81,7 +93,41 @@ async def set_state(conn: AsyncConnection, alliance_id: int, state: str, now: da
 
 
 async def list_alliances(conn: AsyncConnection, coop_id: int) -> list[Alliance]:
-    query = select(alliances).where(alliances.c.coop_id == coop_id).order_by(alliances.c.id)
+    query = _query().where(alliances.c.coop_id == coop_id).order_by(alliances.c.id)
+    return [_alliance(row) for row in (await conn.execute(query)).mappings()]
+
+
+async def claim_offer(conn: AsyncConnection, alliance_id: int, state: str, now: datetime) -> bool:
+    """Move an offer that is still `offered` to `state`; False when someone settled it first."""
+    changed = await conn.execute(
+        update(alliances)
+        .where(alliances.c.id == alliance_id, alliances.c.state == "offered")
+        .values(state=state, updated_at=now)
+    )
+    return bool(changed.rowcount)
+
+
+async def set_proposal(conn: AsyncConnection, alliance_id: int, proposal_row_id: int) -> None:
+    await conn.execute(
+        update(alliances)
+        .where(alliances.c.id == alliance_id)
+        .values(proposal_row_id=proposal_row_id)
+    )
+
+
+async def offers_put_to_vote(conn: AsyncConnection, coop_id: int, limit: int) -> list[Alliance]:
+    """Incoming offers still waiting whose members' vote has ended (decided or withdrawn)."""
+    query = (
+        _query()
+        .where(
+            alliances.c.coop_id == coop_id,
+            alliances.c.direction == "incoming",
+            alliances.c.state == "offered",
+            proposals.c.state.in_(("decided", "withdrawn")),
+        )
+        .order_by(alliances.c.id)
+        .limit(limit)
+    )
     return [_alliance(row) for row in (await conn.execute(query)).mappings()]
 
 

@@ -9,7 +9,6 @@ import pytest
 
 from coopfed.governance.charter import Charter, LinkedProposals
 from coopfed.governance.proposal import ProposalState
-from coopfed.node import Node
 from coopfed.services import (
     alliances,
     joint_certificates,
@@ -17,7 +16,6 @@ from coopfed.services import (
     members,
     projects,
     proposals,
-    remote_coops,
     votes,
 )
 from coopfed.services.errors import NotFound, ServiceError
@@ -26,25 +24,17 @@ from coopfed.store import actors as actor_store
 from coopfed.store import joint as joint_store
 from coopfed.store import remote_actors as remote_store
 from coopfed.store.joint import JointProposal
-from coopfed.store.remote_actors import RemoteActor
-from tests.services.two_nodes import Peer, deliver, exchange, introduce, later, pair
+from tests.services.two_nodes import (
+    Peer,
+    deliver,
+    exchange,
+    introduce,
+    later,
+    pair,
+    stored_actors_only,
+)
 
-__all__ = ["pair"]
-
-
-@pytest.fixture(autouse=True)
-def stored_actors_only(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Actors come from what each node holds (two_nodes.introduce), never from the network."""
-
-    async def from_store(node: Node, uri: str) -> RemoteActor:
-        async with node.engine.connect() as conn:
-            found = await remote_store.get_by_uri(conn, uri)
-        if found is None:
-            raise ServiceError(f"cannot fetch {uri}: not introduced")
-        return found
-
-    for module in (alliances, projects, remote_coops):
-        monkeypatch.setattr(module, "fetch_and_store", from_store)
+__all__ = ["pair", "stored_actors_only"]
 
 
 async def allied(a: Peer, b: Peer) -> None:

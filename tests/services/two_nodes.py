@@ -20,11 +20,14 @@ from coopfed.federation.dispatch import Outcome, dispatch
 from coopfed.federation.mapping.actors import local_actor_to_ap
 from coopfed.federation.mapping.remote_actors import ap_to_remote_actor
 from coopfed.node import Node
+from coopfed.services import alliances, projects, remote_coops
+from coopfed.services.errors import ServiceError
 from coopfed.services.setup import create_node_actors
 from coopfed.store import actors as actor_store
 from coopfed.store import migrate
 from coopfed.store import remote_actors as remote_store
 from coopfed.store.inbox import InboxItem
+from coopfed.store.remote_actors import RemoteActor
 from coopfed.store.tables import outbox_activities
 from tests.conftest import make_settings
 from tests.support.databases import PostgresDatabases, sqlite_url
@@ -123,3 +126,18 @@ async def pair(
     yield a, b
     await a.node.close()
     await b.node.close()
+
+
+@pytest.fixture(autouse=True)
+def stored_actors_only(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Actors come from what each node holds (two_nodes.introduce), never from the network."""
+
+    async def from_store(node: Node, uri: str) -> RemoteActor:
+        async with node.engine.connect() as conn:
+            found = await remote_store.get_by_uri(conn, uri)
+        if found is None:
+            raise ServiceError(f"cannot fetch {uri}: not introduced")
+        return found
+
+    for module in (alliances, projects, remote_coops):
+        monkeypatch.setattr(module, "fetch_and_store", from_store)

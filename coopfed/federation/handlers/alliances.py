@@ -10,7 +10,7 @@ from __future__ import annotations
 from coopfed.federation.dispatch import HandlerContext, Outcome, done, ignored, register
 from coopfed.federation.handlers.common import local_actor_of, sender
 from coopfed.federation.mapping.alliances import ShapeRefused, ap_to_invite
-from coopfed.services import alliances, projects
+from coopfed.services import alliance_votes, alliances, projects
 from coopfed.services.members import coop_actor
 from coopfed.store import alliances as alliance_store
 from coopfed.store.actors import LocalActor
@@ -22,8 +22,8 @@ async def handle_alliance_offer(ctx: HandlerContext) -> Outcome:
     if coop is None or coop.kind != "coop":
         return ignored("an alliance offered to something other than our co-op")
     offering = await sender(ctx)
-    note = await alliances.receive_offer(
-        ctx.conn, coop, offering, str(ctx.activity["id"]), ctx.node.now()
+    note = await alliance_votes.receive_offer(
+        ctx.conn, ctx.node, coop, offering, str(ctx.activity["id"])
     )
     return done(note)
 
