@@ -1,8 +1,8 @@
 """A member's data export: everything this node holds about them, as one JSON document.
 
 The register row, the whole history, applications, share movements, ballots (with receipts),
-the stored copy of their remote actor, and for a local member the account (never the password
-hash or private keys).
+the stored copy of their remote actor, linked fediverse accounts, and for a local member the
+account (never the password hash or private keys).
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ from typing import Any
 
 from coopfed.governance.canonical import rfc3339
 from coopfed.node import Node
+from coopfed.services.account_links import links_of_member
 from coopfed.services.members import coop_actor, find_member_in
 from coopfed.services.shares import ledger_of
 from coopfed.store import actors as actor_store
@@ -36,6 +37,7 @@ async def export_member(node: Node, reference: str) -> dict[str, Any]:
         ledger = await ledger_of(conn, coop.id, record)
         ballots = await member_history.ballots_of(conn, record.row_id)
         remote = await remote_store.get_by_uri(conn, record.actor_uri)
+        links = await links_of_member(conn, record)
         local_name = record.actor_uri.removeprefix(node.uris.actor(""))
         account = None
         if record.actor_uri == node.uris.actor(local_name):
@@ -88,5 +90,8 @@ async def export_member(node: Node, reference: str) -> dict[str, Any]:
         ],
         "ballots": ballots,
         "remote_actor": None if remote is None else json.loads(remote.document),
+        "linked_accounts": [
+            {"actor": link.actor_uri, "linked_at": _when(link.linked_at)} for link in links
+        ],
         "account": account,
     }

@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select
 
+from coopfed.governance.canonical import rfc3339
 from coopfed.governance.members import MemberStatus
 from coopfed.node import Node
 from coopfed.services import account_links, members
@@ -21,6 +22,7 @@ from coopfed.services.account_links import (
     unlink,
 )
 from coopfed.services.errors import NotFound, ServiceError
+from coopfed.services.member_export import export_member
 from coopfed.services.member_lifecycle import rebind_member
 from coopfed.services.proposals import tally_proposal
 from coopfed.services.votes import VoteRefusal, VoteStatus, cast_vote
@@ -209,3 +211,9 @@ async def test_rebinding_to_the_members_own_linked_account_drops_the_link(node: 
     record = await rebind_member(node, "alice", PHONE)
     assert record.actor_uri == PHONE
     assert await _count(node, "linked_actors") == 0
+
+
+async def test_the_data_export_lists_linked_accounts(node: Node) -> None:
+    clock, _ = await _linked(node)
+    document = await export_member(node, "alice")
+    assert document["linked_accounts"] == [{"actor": PHONE, "linked_at": rfc3339(clock.now)}]
