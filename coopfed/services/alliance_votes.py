@@ -51,6 +51,9 @@ async def receive_offer(
 ) -> str:
     """Store an incoming offer; put it to the members' vote when the charter says so."""
     now = node.now()
+    voting = await alliance_store.get(conn, coop.id, offering.uri)
+    if voting is not None and voting.state == "offered" and voting.proposal_uri is not None:
+        return f"offer already put to the members' vote: {voting.proposal_uri}"  # one vote
     alliance = await alliances.receive_offer(conn, coop, offering, offer_id, now)
     if alliance is None:
         return "already allied"

@@ -8,6 +8,8 @@ import pytest
 from coopfed.governance.charter import AllianceDecision, Charter
 from coopfed.services import alliance_votes, alliances, members, proposals, votes
 from coopfed.services.errors import ServiceError
+from coopfed.store import actors as actor_store
+from coopfed.store import remote_actors as remote_store
 from tests.services.two_nodes import Peer, exchange, pair, stored_actors_only
 
 __all__ = ["pair", "stored_actors_only"]
@@ -73,3 +75,20 @@ async def test_by_default_the_admin_decides(pair: tuple[Peer, Peer]) -> None:
     await alliances.accept_alliance(b.node, a.coop)
     await exchange(a, b)
     assert (await states(a))[b.coop][0] == "active"
+
+
+async def test_an_offer_sent_again_during_the_vote_opens_no_second_vote(
+    pair: tuple[Peer, Peer],
+) -> None:
+    a, b = pair
+    proposal = await offer_to_voting_coop(a, b)
+    async with b.node.engine.begin() as conn:
+        coop = await actor_store.get_actor_of_kind(conn, "coop")
+        offering = await remote_store.get_by_uri(conn, a.coop)
+        assert coop is not None and offering is not None
+        note = await alliance_votes.receive_offer(
+            conn, b.node, coop, offering, "http://a.test/activities/again"
+        )
+    assert "already put to the members' vote" in note
+    assert (await states(b))[a.coop] == ("offered", proposal)
+    assert len(await proposals.list_proposals(b.node)) == 1
