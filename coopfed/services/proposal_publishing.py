@@ -26,9 +26,11 @@ from coopfed.federation.mapping.proposals import (
 )
 from coopfed.governance.proposal import ProposalState
 from coopfed.node import Node
+from coopfed.services.account_links import member_for_actor
 from coopfed.services.alliances import ally_actor_uris
 from coopfed.services.members import GONE, coop_actor
 from coopfed.services.outbox import Audience, publish
+from coopfed.store import account_links as link_store
 from coopfed.store import ballots as ballot_store
 from coopfed.store import members as member_store
 from coopfed.store import proposals as proposal_store
@@ -72,12 +74,15 @@ async def _allies_if(conn: AsyncConnection, record: ProposalRecord) -> tuple[str
 
 
 async def electorate_actors(conn: AsyncConnection, record: ProposalRecord) -> tuple[str, ...]:
-    """The actors of the electorate's members (who members-only proposals are addressed to)."""
+    """The actors of the electorate's members and their linked accounts (who members-only
+    proposals are addressed to: a linked Mastodon account sees the poll where it votes)."""
     electorate = record.proposal.electorate
     if electorate is None or record.visibility != Visibility.MEMBERS.value:
         return ()
     register = await member_store.list_members(conn, record.coop_id)
-    return tuple(sorted(r.member.actor_id for r in register if r.member_id in electorate))
+    voters = [r for r in register if r.member_id in electorate]
+    linked = await link_store.linked_actor_uris(conn, [r.row_id for r in voters])
+    return tuple(sorted({*(r.member.actor_id for r in voters), *linked}))
 
 
 async def may_see(conn: AsyncConnection, record: ProposalRecord, actor: str | None) -> bool:
@@ -89,7 +94,7 @@ async def may_see(conn: AsyncConnection, record: ProposalRecord, actor: str | No
         return False
     if record.visibility == Visibility.ALLIES.value and actor in await ally_actor_uris(conn):
         return True
-    member = await member_store.get_by_actor(conn, actor)
+    member = await member_for_actor(conn, actor)  # a linked account reads as its member
     return member is not None and member.member.status not in GONE
 
 

@@ -158,3 +158,13 @@ async def links_of(conn: AsyncConnection, member_row_id: int) -> list[LinkedActo
 
 async def delete_links_of_actor(conn: AsyncConnection, actor_uri: str) -> None:
     await conn.execute(delete(linked_actors).where(linked_actors.c.actor_uri == actor_uri))
+
+
+async def linked_actor_uris(conn: AsyncConnection, member_row_ids: list[int]) -> list[str]:
+    """The linked actors of these members (to reach them where they read: members-only polls)."""
+    if not member_row_ids:
+        return []
+    query = select(linked_actors.c.actor_uri).where(
+        linked_actors.c.member_row_id.in_(member_row_ids)
+    )
+    return list((await conn.execute(query)).scalars())

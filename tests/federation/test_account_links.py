@@ -128,3 +128,23 @@ async def test_messages_without_a_code_or_not_private_get_no_answer(
     public["cc"] = public["object"]["cc"] = [COOP]
     assert (await _send(client, node, alice, public)).startswith("ignored: not a vote")
     assert await _notes(node) == []
+
+
+async def test_a_members_only_poll_reaches_and_is_served_to_the_linked_account(
+    node: Node, client: httpx.AsyncClient, remote_fresh: FediverseServer
+) -> None:
+    alice, mallory = remote_fresh.actor("alice"), remote_fresh.actor("mallory")
+    bea = await members.add_member(node, local_username="bea")
+    code = (await issue_code(node, "bea")).code
+    assert (await _send(client, node, alice, direct_message(alice, code))).startswith("done")
+    record = await open_yes_no(node, visibility="members")
+    async with node.engine.connect() as conn:
+        query = select(outbox_activities.c.body).where(outbox_activities.c.type == "Create")
+        creates = [json.loads(body) for body in (await conn.execute(query)).scalars()]
+    (create,) = [c for c in creates if c["object"]["type"] == "Question"]
+    assert create["to"] == sorted([alice.uri, bea.actor_uri])
+    accept = {"Accept": "application/activity+json"}
+    signed = {**accept, **alice.signed_headers("GET", record.uri)}
+    assert (await client.get(record.uri, headers=signed)).status_code == 200
+    signed = {**accept, **mallory.signed_headers("GET", record.uri)}
+    assert (await client.get(record.uri, headers=signed)).status_code == 404
