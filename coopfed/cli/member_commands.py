@@ -6,6 +6,7 @@ import argparse
 from typing import Any
 
 from coopfed.cli.governance_views import member_events_json, member_json, run_service
+from coopfed.cli.link_commands import register_link_commands
 from coopfed.cli.membership_commands import register_member_commands
 from coopfed.cli.support import CliError, print_json
 from coopfed.node import Node
@@ -97,3 +98,4 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
     show.add_argument("--json", action="store_true", help="machine-readable output")
     show.set_defaults(handler=cmd_member_show)
     register_member_commands(member_sub, common)
+    register_link_commands(member_sub, common)

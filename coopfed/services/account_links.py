@@ -235,3 +235,17 @@ async def free_for_binding(
     if linked_to != member_row_id:
         raise ServiceError(f"{actor_uri} is a linked account of another member")
     await link_store.delete_links_of_actor(conn, actor_uri)
+
+
+async def member_links(node: Node, record: MemberRecord) -> list[LinkedActor]:
+    """A member's linked accounts (for admins: the CLI, the admin pages)."""
+    async with node.engine.connect() as conn:
+        return await link_store.links_of(conn, record.row_id)
+
+
+async def unlink_actor(node: Node, record: MemberRecord, actor_uri: str) -> None:
+    """An admin removes one of a member's links by the linked actor's IRI."""
+    async with node.engine.begin() as conn:
+        if await link_store.member_row_of(conn, actor_uri) != record.row_id:
+            raise NotFound(f"{actor_uri} is not a linked account of member {record.member_id}")
+        await link_store.delete_links_of_actor(conn, actor_uri)
