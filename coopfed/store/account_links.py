@@ -168,3 +168,27 @@ async def linked_actor_uris(conn: AsyncConnection, member_row_ids: list[int]) ->
         linked_actors.c.member_row_id.in_(member_row_ids)
     )
     return list((await conn.execute(query)).scalars())
+
+
+async def links_by_member(conn: AsyncConnection) -> dict[int, list[LinkedActor]]:
+    """Every link, grouped by member row (one query for the admin's member list)."""
+    query = (
+        select(
+            linked_actors.c.member_row_id,
+            linked_actors.c.id,
+            linked_actors.c.actor_uri,
+            linked_actors.c.linked_at,
+            remote_actors.c.host,
+            remote_actors.c.preferred_username,
+            remote_actors.c.display_name,
+        )
+        .select_from(
+            linked_actors.outerjoin(remote_actors, remote_actors.c.uri == linked_actors.c.actor_uri)
+        )
+        .order_by(linked_actors.c.id)
+    )
+    grouped: dict[int, list[LinkedActor]] = {}
+    for member_row_id, row_id, uri, at, host, username, name in (await conn.execute(query)).all():
+        link = LinkedActor(row_id, uri, at, host, username or "", name or "")
+        grouped.setdefault(member_row_id, []).append(link)
+    return grouped

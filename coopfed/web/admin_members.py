@@ -22,10 +22,12 @@ from coopfed.services.member_classes import change_member_class, reinstate_membe
 from coopfed.services.members import list_members
 from coopfed.services.membership import admit_applicant, list_applications, reject_applicant
 from coopfed.services.membership_principle import principle_of
+from coopfed.store import account_links as link_store
 from coopfed.store import remote_actors as remote_store
 from coopfed.store.members import MemberRecord
 from coopfed.store.membership import Application
 from coopfed.web.csrf import csrf_protected
+from coopfed.web.me_links import link_view
 from coopfed.web.sanitize import clean_text, remote_actor_label
 from coopfed.web.sessions import require_admin
 from coopfed.web.state import node_of
@@ -50,6 +52,7 @@ class ShownMember:
     record: MemberRecord
     who: str
     local: bool
+    linked: tuple[str, ...] = ()  # linked fediverse accounts, `name (@user@host)`
 
 
 async def person_label(conn: AsyncConnection, node: Node, actor_uri: str, handle: str) -> str:
@@ -160,9 +163,11 @@ async def _members_page(
     records = await list_members(node)
     shown = []
     async with node.engine.connect() as conn:
+        links = await link_store.links_by_member(conn)
         for record in records:
             who = await person_label(conn, node, record.actor_uri, record.handle)
-            shown.append(ShownMember(record, who, is_local(node, record.actor_uri)))
+            linked = tuple(link_view(link).label for link in links.get(record.row_id, []))
+            shown.append(ShownMember(record, who, is_local(node, record.actor_uri), linked))
     principle = (await principle_of(node)).principle
     listed = {item.record.member_id for item in shown}
     notices = [

@@ -116,3 +116,19 @@ async def test_an_account_without_membership_has_no_section(client: httpx.AsyncC
         "/me/links/code", data={"csrf_token": form_token(page)}, headers=HTML
     )
     assert answer.status_code == 404 and "you are not a member" in answer.text
+
+
+async def test_admins_see_linked_accounts_in_the_member_list(
+    node: Node, client: httpx.AsyncClient
+) -> None:
+    await add_member(node, local_username="bea")
+    await sign_in(client, "bea")
+    found = CODE.search((await _new_code(client)).text)
+    assert found
+    await _link_remote(node, found.group(1))
+    client.cookies.clear()  # signed out
+    await sign_in(client, "ada")
+    page = await client.get("/admin/members", headers=HTML)
+    assert page.status_code == 200
+    assert "Linked: &lt;script&gt;" in page.text and "(@mal@remote.example)" in page.text
+    assert "<script>" not in page.text
