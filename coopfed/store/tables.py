@@ -85,6 +85,23 @@ remote_actors = Table(
     Column("deleted_at", UTCDateTime, nullable=True),
 )
 
+# Every key a remote actor lists and binds to itself (publicKey PEM and FEP-521a Multikeys,
+# stored as SPKI PEM), so a signature naming any of them verifies without a fetch.
+remote_actor_keys = Table(
+    "remote_actor_keys",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column(
+        "remote_actor_id",
+        Integer,
+        ForeignKey("remote_actors.id", ondelete="CASCADE"),
+        nullable=False,
+        index=True,
+    ),
+    Column("key_id", String(2048), nullable=False, unique=True),
+    Column("public_key_pem", Text, nullable=False),
+)
+
 # Every verified activity an inbox accepted: committed before the 202, processed by the worker.
 inbox_items = Table(
     "inbox_items",
