@@ -56,11 +56,22 @@ class PostResult:
 
 
 def rsa_signer(key_id: str, private_pem: str, clock: Callable[[], datetime]) -> CavageSigner:
-    """Parse the sender's key once; the signer is reused for every POST of a run."""
-    key = load_private_key_pem(private_pem)
+    """The sender's signer; its parsed key is kept across runs (see _parsed_key)."""
+    key = _parsed_key(private_pem)
     if not isinstance(key, rsa.RSAPrivateKey):
         raise ValueError(f"{key_id}: deliveries are signed with RSA keys")
     return CavageSigner(key_id, key, clock=clock)
+
+
+# Loading a PEM checks the RSA key (~80-190 ms here), once per delivery run before this cache.
+# Keyed by the PEM itself, so a rotated key is simply a new entry.
+_parsed_key = functools.lru_cache(maxsize=32)(load_private_key_pem)
+
+
+@functools.cache
+def _tls_context() -> ssl.SSLContext:
+    """One verifying context per process (loading the CA bundle costs ~60-100 ms)."""
+    return httpx.create_ssl_context()
 
 
 class HostClient:
@@ -96,7 +107,6 @@ class DeliveryClients:
             PrivateAllowList(federation.allow_private_addresses),
             inner=network_backend if network_backend is not None else AsyncioBackend(),
         )
-        self._ssl_context: ssl.SSLContext | None = None  # made on first use: costs ~60 ms
         self._connections = settings.worker.per_host_concurrency
         self._user_agent = f"coopfed/{__version__} (+{settings.base_url})".encode()
         self._clients: dict[str, HostClient] = {}
@@ -104,10 +114,8 @@ class DeliveryClients:
     def for_host(self, host: str) -> HostClient:
         client = self._clients.get(host)
         if client is None:
-            if self._ssl_context is None:
-                self._ssl_context = httpx.create_ssl_context()
             pool = httpcore.AsyncConnectionPool(
-                ssl_context=self._ssl_context,
+                ssl_context=_tls_context(),
                 max_connections=self._connections,
                 keepalive_expiry=30.0,
                 http1=True,

@@ -2,20 +2,24 @@
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import AsyncIterator
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 from sqlalchemy import update
 
 from coopfed.federation.backoff import HostHealth
+from coopfed.federation.delivery import HostScheduler, _Chain
 from coopfed.node import Node
 from coopfed.store import deliveries as store
 from coopfed.store.tables import deliveries
 from tests.support.inbox_recorder import InboxRecorder, Received, Reply
 
 from .delivery_support import DeliveryNode, delivery_node
+
+NOW = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
 
 
 class Script:
@@ -215,3 +219,25 @@ async def test_ordinary_delivery_gives_up_after_the_horizon_governance_never(
     assert ordinary["last_error"].startswith("gave up after 16 attempts")
     assert (allied["state"], allied["attempts"]) == ("pending", 16)
     assert allied["next_attempt_at"] == sender.clock() + timedelta(hours=12)  # the cap
+
+
+def _chain(host: str, row_id: int) -> _Chain:
+    row = store.LeasedDelivery(row_id, 1, f"http://{host}/u{row_id}/inbox", host, 0, NOW)
+    return _Chain(row.inbox, host, deque([row]))
+
+
+async def test_scheduler_spreads_over_idle_hosts_and_keeps_the_per_host_cap() -> None:
+    scheduler = HostScheduler(per_host=2)
+    await scheduler.put([_chain("a", 1), _chain("a", 2), _chain("a", 3), _chain("b", 4)])
+    first, second = await scheduler.next(), await scheduler.next()
+    assert first is not None and second is not None
+    assert [first.host, second.host] == ["a", "b"]  # b is idle: it goes before a's second
+    third = await scheduler.next()
+    assert third is not None and third.rows[0].id == 2  # a again, in order, up to its cap
+    assert scheduler._pick() is None  # a is at its cap of 2 and b has nothing queued
+    await scheduler.finished(first)
+    fourth = await scheduler.next()
+    assert fourth is not None and fourth.rows[0].id == 3
+    for chain in (second, third, fourth):
+        await scheduler.finished(chain)
+    assert scheduler.idle

@@ -105,6 +105,29 @@ async def test_outcomes_and_host_health_round_trip(engine: AsyncEngine) -> None:
     assert loaded["b.example"] == health and loaded["new.example"] == HostHealth("new.example")
 
 
+async def test_done_rows_keep_their_own_status_when_marked_together(engine: AsyncEngine) -> None:
+    # Done rows are marked by status group (one UPDATE … IN per status, in chunks): each row
+    # must still get its own status, one more attempt and no lease, and nothing else changes.
+    many = store._IDS_PER_STATEMENT + 3  # more than one chunk
+    await queue(engine, [f"https://h{n}.example/inbox" for n in range(many + 1)])
+    leased = await lease(engine, limit=many + 1)
+    done = [(row_id, 200 if row_id % 2 else 202) for row_id in leased[:-1]]
+    async with engine.begin() as conn:
+        await store.record_outcomes(conn, Outcomes(done=done), NOW)
+        rows = await store.list_deliveries(conn, states=("done", "pending"), limit=many + 1)
+    by_id = {row.id: row for row in rows}
+    for row_id, status in done:
+        row = by_id[row_id]
+        assert (row.state, row.attempts, row.last_status, row.delivered_at) == (
+            "done",
+            1,
+            status,
+            NOW,
+        )
+    untouched = by_id[leased[-1]]
+    assert (untouched.state, untouched.attempts, untouched.delivered_at) == ("pending", 0, None)
+
+
 @pytest.mark.postgres
 async def test_concurrent_leases_on_separate_engines_never_overlap(
     engine: AsyncEngine, database_url: str, backend: str
