@@ -19,14 +19,14 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from coopfed.federation.mapping.alliances import ShapeRefused
 from coopfed.federation.mapping.joint import ap_to_joint_proposal, ap_to_joint_result
-from coopfed.federation.proofs import ProofError, verify_by_actor
+from coopfed.federation.proofs import ProofError
 from coopfed.governance.charter import LinkedProposals
 from coopfed.node import Node
 from coopfed.services import proposals
 from coopfed.services.errors import ServiceError
 from coopfed.services.joint_authority import Action, refusal
 from coopfed.services.members import coop_actor
-from coopfed.services.remote_coops import actor_document
+from coopfed.services.remote_coops import verify_proof_by
 from coopfed.store import joint as joint_store
 from coopfed.store import projects as project_store
 from coopfed.store.joint import JointProposal
@@ -100,9 +100,8 @@ async def receive_joint_result(
     why = refusal(Action.DECIDE, actor=sender, project_uri=joint.project_uri)
     if why is not None:
         return why
-    document = await actor_document(conn, node, sender)
     try:
-        verify_by_actor(obj, document or {})
+        await verify_proof_by(conn, node, sender, obj)
     except ProofError as error:
         return f"joint result refused: {error}"
     if joint.state == "decided":

@@ -28,7 +28,7 @@ from coopfed.federation.mapping.joint import (
     joint_result_to_ap,
     wrap,
 )
-from coopfed.federation.proofs import ProofError, create_proof, verify_by_actor
+from coopfed.federation.proofs import ProofError, create_proof
 from coopfed.governance import methods
 from coopfed.governance.canonical import to_jsonable
 from coopfed.governance.errors import GovernanceError
@@ -49,7 +49,7 @@ from coopfed.services.members import new_public_id
 from coopfed.services.outbox import Audience, new_activity_id, publish
 from coopfed.services.projects import hosted_project
 from coopfed.services.proposals import ProposalDraft, method_name
-from coopfed.services.remote_coops import actor_document, local_username
+from coopfed.services.remote_coops import local_username, verify_proof_by
 from coopfed.store import actors as actor_store
 from coopfed.store import joint as joint_store
 from coopfed.store import projects as project_store
@@ -160,7 +160,7 @@ async def receive_certificate(
     if why is not None:
         return f"certificate refused: {why}"
     try:
-        verify_by_actor(obj, await actor_document(conn, node, sender) or {})
+        await verify_proof_by(conn, node, sender, obj)
     except ProofError as error:
         return f"certificate refused: {error}"
     await joint_store.add_certificate(

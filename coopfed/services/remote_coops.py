@@ -2,11 +2,14 @@
 
 Used by alliances and shared projects: the actor is resolved through WebFinger or fetched by
 URL with the node's safe fetcher, then stored (inbox, keys, `assertionMethod` for proofs).
+`verify_proof_by` checks an object proof against the stored document and, when that fails,
+fetches the actor once more (it may have rotated its key), as HTTP signatures do.
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -14,6 +17,8 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from coopfed.federation.keyresolver import without_fragment
 from coopfed.federation.mapping.actors import local_actor_to_ap
 from coopfed.federation.mapping.remote_actors import ActorRefused, ap_to_remote_actor
+from coopfed.federation.origin import InvalidURL, origin_of
+from coopfed.federation.proofs import ProofError, verify_by_actor
 from coopfed.federation.runtime import runtime_of
 from coopfed.federation.safefetch import FetchError
 from coopfed.node import Node
@@ -80,3 +85,38 @@ async def actor_document(conn: AsyncConnection, node: Node, uri: str) -> dict[st
         return None
     document = json.loads(remote.document)
     return document if isinstance(document, dict) else None
+
+
+async def _fresh_document(node: Node, uri: str) -> dict[str, Any] | None:
+    """The actor's document fetched again, or None (rate limited, unreachable, refused)."""
+    try:
+        if not runtime_of(node).fetch_limits.allow(f"host:{origin_of(uri)}"):
+            return None
+        async with runtime_of(node).fetcher() as fetcher:
+            document = await fetcher.fetch_object(without_fragment(uri))
+        if ap_to_remote_actor(document).uri != uri:
+            return None
+    except (FetchError, ActorRefused, InvalidURL):
+        return None
+    return document
+
+
+async def verify_proof_by(
+    conn: AsyncConnection, node: Node, uri: str, obj: Mapping[str, Any]
+) -> None:
+    """Verify `obj`'s FEP-8b32 proof by actor `uri`'s own key; raise `ProofError` if it fails.
+
+    A failure with the stored document refetches the actor once (a rotated key) and stores
+    the fresh document before the one retry; our own actors are never refetched.
+    """
+    try:
+        verify_by_actor(obj, await actor_document(conn, node, uri) or {})
+        return
+    except ProofError:
+        if local_username(node, uri) is not None:
+            raise
+        document = await _fresh_document(node, uri)
+        if document is None:
+            raise
+    await remote_store.upsert(conn, ap_to_remote_actor(document), now=node.now())
+    verify_by_actor(obj, document)

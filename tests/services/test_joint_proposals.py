@@ -1,6 +1,6 @@
 """The host's side of joint proposals, in process: certificates from the co-op's own actor
 with its own key count; forged, foreign, tampered ones are refused and change nothing; two
-different certificates from one co-op are flagged as conflicting."""
+different certificates from one co-op are flagged as conflicting; a rotated key is fetched once."""
 
 from __future__ import annotations
 
@@ -8,7 +8,9 @@ import json
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from cryptography.hazmat.primitives.asymmetric import ed25519
+import pytest
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ed25519, rsa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from coopfed.federation.httpsig.keys import ed25519_to_multibase
@@ -17,7 +19,7 @@ from coopfed.federation.proofs import create_proof
 from coopfed.governance.joint import ResultCertificate
 from coopfed.governance.result import DecisionStatus
 from coopfed.node import Node
-from coopfed.services import joint_proposals, projects
+from coopfed.services import joint_proposals, projects, remote_coops
 from coopfed.services.proposals import ProposalDraft
 from coopfed.store import joint as joint_store
 from coopfed.store import projects as project_store
@@ -30,20 +32,50 @@ C = "https://c.example/actors/coopc"
 KEYS = {B: ed25519.Ed25519PrivateKey.generate(), C: ed25519.Ed25519PrivateKey.generate()}
 
 
-async def store_coop(conn: AsyncConnection, uri: str, now: datetime) -> None:
-    document = {
+FETCHED: list[str] = []  # actors "fetched again" after a proof failed
+SERVED: dict[str, ed25519.Ed25519PrivateKey] = {}  # what a refetch finds (a rotated key)
+
+
+@pytest.fixture(autouse=True)
+def no_network(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A failed proof refetches the actor: serve it from SERVED (or nothing), never the net."""
+    FETCHED.clear()
+    SERVED.clear()
+
+    async def fresh(node: Node, uri: str) -> dict[str, Any] | None:
+        FETCHED.append(uri)
+        return coop_document(uri, SERVED[uri]) if uri in SERVED else None
+
+    monkeypatch.setattr(remote_coops, "_fresh_document", fresh)
+
+
+RSA_PEM = (
+    rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    .public_key()
+    .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+    .decode()
+)
+
+
+def coop_document(uri: str, key: ed25519.Ed25519PrivateKey) -> dict[str, Any]:
+    return {
         "id": uri,
         "type": "Group",
         "inbox": f"{uri}/inbox",
+        "publicKey": {"id": f"{uri}#main-key", "owner": uri, "publicKeyPem": RSA_PEM},
         "assertionMethod": [
             {
                 "id": f"{uri}#ed25519-key",
                 "type": "Multikey",
                 "controller": uri,
-                "publicKeyMultibase": ed25519_to_multibase(KEYS[uri].public_key()),
+                "publicKeyMultibase": ed25519_to_multibase(key.public_key()),
             }
         ],
     }
+
+
+async def store_coop(conn: AsyncConnection, uri: str, now: datetime) -> None:
+    document = coop_document(uri, KEYS[uri])
     actor = RemoteActor(uri, uri.split("/")[2], "Group", "", "", f"{uri}/inbox", None, None,
                         None, json.dumps(document))  # fmt: skip
     await remote_store.upsert(conn, actor, now=now)
@@ -63,10 +95,15 @@ def certificate(coop: str, status: DecisionStatus = DecisionStatus.PASSED) -> Re
     )
 
 
-def signed(cert: ResultCertificate, joint: JointProposal, key_of: str | None = None) -> Any:
+def signed(
+    cert: ResultCertificate,
+    joint: JointProposal,
+    key_of: str | None = None,
+    key: ed25519.Ed25519PrivateKey | None = None,
+) -> Any:
     obj = certificate_to_ap(cert, joint_uri=joint.uri, project_uri=joint.project_uri)
     signer = key_of or cert.coop_actor_id
-    return create_proof(obj, KEYS[signer], verification_method=f"{signer}#ed25519-key",
+    return create_proof(obj, key or KEYS[signer], verification_method=f"{signer}#ed25519-key",
                         created=datetime(2030, 1, 1, tzinfo=UTC))  # fmt: skip
 
 
@@ -148,3 +185,20 @@ async def test_two_different_certificates_from_one_coop_are_conflicting(node: No
         decided = await joint_store.get_by_uri(conn, joint.uri)
     assert decided is not None and decided.result is not None
     assert decided.result["jointResult"]["did_not_take_part"][B] == "conflicting"
+
+
+async def test_a_rotated_key_is_fetched_once_before_refusing(node: Node) -> None:
+    joint = await shared(node)
+    rotated = ed25519.Ed25519PrivateKey.generate()
+    SERVED[B] = rotated  # B rotated its key; we still hold the old document
+    assert await receive(node, B, signed(certificate(B), joint, key=rotated)) == (
+        "certificate recorded"
+    )
+    assert FETCHED == [B]
+    again = signed(certificate(B, DecisionStatus.REJECTED), joint, key=rotated)
+    assert await receive(node, B, again) == "certificate recorded"
+    assert FETCHED == [B]  # the fresh document was kept: no second fetch
+    # A key B never had stays refused, after one more look at B's document.
+    forged = await receive(node, B, signed(certificate(B), joint, key_of=C))
+    assert "refused" in forged and FETCHED == [B, B]
+    assert await stored(node, joint) == 2

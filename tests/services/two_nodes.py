@@ -139,5 +139,9 @@ def stored_actors_only(monkeypatch: pytest.MonkeyPatch) -> None:
             raise ServiceError(f"cannot fetch {uri}: not introduced")
         return found
 
+    async def nothing(node: Node, uri: str) -> None:
+        return None  # a failed proof's refetch finds nothing new
+
     for module in (alliances, projects, remote_coops):
         monkeypatch.setattr(module, "fetch_and_store", from_store)
+    monkeypatch.setattr(remote_coops, "_fresh_document", nothing)
