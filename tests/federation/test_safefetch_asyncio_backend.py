@@ -155,3 +155,26 @@ async def test_tls_verifies_the_name_from_the_url(
         with pytest.raises(httpcore.ConnectError, match=r"(?i)certificate"):
             await get(pool, f"https://other.test:{server.port}/a")
     assert [path for path, _ in server.requests] == ["/a"]
+
+
+def test_works_on_uvloop_too() -> None:
+    # The in-process worker runs on uvicorn's loop, uvloop, whose transports are not
+    # asyncio.Transport subclasses.
+    uvloop = pytest.importorskip("uvloop")
+
+    async def scenario() -> tuple[int, bytes, int]:
+        server = RawServer()
+        await server.start()
+        server.routes["/a"] = serve_bytes(b"on uvloop")
+        try:
+            backend = vetting("peer.test", server.port)
+            async with httpcore.AsyncConnectionPool(network_backend=backend) as pool:
+                first = await get(pool, server.url("/a"))
+                second = await get(pool, server.url("/a"))
+                assert first == second
+                return first[0], first[1], len(pool.connections)
+        finally:
+            await server.stop()
+
+    with asyncio.Runner(loop_factory=uvloop.new_event_loop) as runner:
+        assert runner.run(scenario()) == (200, b"on uvloop", 1)

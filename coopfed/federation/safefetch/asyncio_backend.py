@@ -16,7 +16,7 @@ from __future__ import annotations
 import asyncio
 import ssl
 from collections.abc import Iterable
-from typing import Any
+from typing import Any, cast
 
 import httpcore
 
@@ -40,8 +40,9 @@ class _Protocol(asyncio.Protocol):
         self.drain_waiter: asyncio.Future[None] | None = None
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        assert isinstance(transport, asyncio.Transport)
-        self.transport = transport
+        # uvloop's transports (uvicorn runs the worker on uvloop) are not asyncio.Transport
+        # subclasses but have the same methods: no isinstance checks in this module.
+        self.transport = cast(asyncio.Transport, transport)
 
     def data_received(self, data: bytes) -> None:
         self.buffer += data
@@ -139,9 +140,9 @@ class AsyncioStream(httpcore.AsyncNetworkStream):
         except (OSError, ssl.SSLError) as exc:
             self._transport.abort()
             raise httpcore.ConnectError(str(exc)) from exc
-        assert isinstance(transport, asyncio.Transport)
-        self._protocol.transport = transport  # flow control now goes through the TLS layer
-        return AsyncioStream(transport, self._protocol)
+        tls = cast(asyncio.Transport, transport)
+        self._protocol.transport = tls  # flow control now goes through the TLS layer
+        return AsyncioStream(tls, self._protocol)
 
     def get_extra_info(self, info: str) -> Any:
         if info == "is_readable":
@@ -190,7 +191,6 @@ class AsyncioBackend(httpcore.AsyncNetworkBackend):
         sock = transport.get_extra_info("socket")
         for option in socket_options or ():
             sock.setsockopt(*option)  # applied once connected (httpcore passes none by default)
-        assert isinstance(transport, asyncio.Transport)
         return AsyncioStream(transport, protocol)
 
     async def connect_unix_socket(
