@@ -132,7 +132,7 @@ async def current_charter(conn: AsyncConnection, coop_id: int, now: datetime) ->
     """The co-op's charter; version 1 (the defaults of GOVERNANCE.md) on first use."""
     record = await proposal_store.current_charter(conn, coop_id)
     if record is None:
-        record = await proposal_store.insert_charter(conn, coop_id, Charter(), now)
+        record = await proposal_store.insert_first_charter(conn, coop_id, Charter(), now)
     return record
 
 

@@ -14,6 +14,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import func, insert, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -118,6 +119,28 @@ async def insert_charter(
         .returning(*charters.c)
     )
     return _charter_record(result.mappings().one())
+
+
+async def insert_first_charter(
+    conn: AsyncConnection, coop_id: int, charter: Charter, now: datetime
+) -> CharterRecord:
+    """Store `charter` as version 1 unless a concurrent first use stored it meanwhile (then
+    that one stands): the default charter is seeded on first use, and first uses can race."""
+    dialect_insert = postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
+    await conn.execute(
+        dialect_insert(charters)
+        .values(
+            coop_id=coop_id,
+            version=1,
+            body=canonical_text(charter_to_dict(charter)),
+            hash=charter_hash(charter),
+            created_at=now,
+        )
+        .on_conflict_do_nothing(index_elements=["coop_id", "version"])
+    )
+    record = await current_charter(conn, coop_id)
+    assert record is not None
+    return record
 
 
 # --- proposals

@@ -3,6 +3,7 @@ scheduler closing due proposals."""
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
 
 import pytest
@@ -181,3 +182,15 @@ async def test_the_scheduler_closes_due_proposals_once(node: Node) -> None:
     assert decided.proposal.closed_early_by is None
     still_open = await proposals.find_proposal(node, later.slug)
     assert still_open.proposal.state is ProposalState.OPEN
+
+
+async def test_first_proposals_opened_at_once_share_charter_version_one(node: Node) -> None:
+    # Regression: the default charter is stored on first use; two proposals opened at the same
+    # moment on a new co-op (e.g. two joint proposals arriving together) both inserted version
+    # 1 and the second failed on the unique (coop, version).
+    draft = ProposalDraft(title="Two at once", method="proposal", duration=timedelta(days=1))
+    opened = await asyncio.gather(
+        *(proposals.create_proposal(node, draft, open_now=True) for _ in range(3))
+    )
+    assert {r.proposal.state for r in opened} == {ProposalState.OPEN}
+    assert {r.charter_version for r in opened} == {1}
