@@ -19,6 +19,7 @@ from coopfed.web import (
     admin_charter,
     admin_classes,
     admin_members,
+    admin_relations,
     apply,
     auth,
     collections,
@@ -30,6 +31,7 @@ from coopfed.web import (
     me_membership,
     members,
     proposals,
+    relations,
 )
 from coopfed.web.errors import exception_handlers
 from coopfed.web.headers import SecurityHeaders
@@ -71,6 +73,8 @@ def create_app(
             *admin_members.routes,
             *admin_charter.routes,
             *admin_classes.routes,
+            *admin_relations.routes,
+            *relations.routes,
             *proposals.routes,
             *members.routes,
             Mount("/static", StaticFiles(directory=STATIC_DIR), name="static"),
