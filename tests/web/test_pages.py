@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+from decimal import Decimal
+
 import httpx
 import pytest
 
+from coopfed.governance.membership import AdmissionMode, ClassPolicy, default_principle
 from coopfed.node import Node
+from coopfed.services.membership_principle import set_principle
 from coopfed.web import me
 from coopfed.web.sessions import Viewer
 from tests.web.conftest import HTML, sign_in
@@ -95,3 +100,28 @@ async def test_admin_area_lists_accounts_and_queues(client: httpx.AsyncClient) -
     assert "<tr><td>ada</td><td>yes</td></tr>" in page.text
     assert "<tr><td>bea</td><td>no</td></tr>" in page.text
     assert "<td>Deliveries</td>" in page.text and "<td>Inbox</td>" in page.text
+
+
+async def test_front_page_shows_the_membership_principle_and_how_to_apply(
+    node: Node, client: httpx.AsyncClient
+) -> None:
+    principle = default_principle(["member", "worker", "investor"], "member")
+    classes = (
+        ClassPolicy("worker", admission=AdmissionMode.VOTE, shares_required=2,
+                    nominal_value=Decimal("50")),
+        ClassPolicy("member"),
+        ClassPolicy("investor", open_to_applications=False, votes=False),
+    )  # fmt: skip
+    await set_principle(node, replace(principle, classes=classes))
+    page = await client.get("/", headers=HTML)
+    assert page.status_code == 200
+    section = page.text.split('id="join-heading"', 1)[1].split("</section>", 1)[0]
+    assert "member</a>" not in section and "(usual)" in section
+    assert section.index(">member") < section.index(">worker")  # the usual class first
+    assert "vote (7 days)" in section and "2 of 50 EUR each" in section
+    assert "investor" not in section  # closed to applications
+    assert 'href="/apply"' in section and "<code>@testcoop@coop.test</code>" in section
+    closed = tuple(replace(policy, open_to_applications=False) for policy in classes)
+    await set_principle(node, replace(principle, classes=closed))
+    page = await client.get("/", headers=HTML)
+    assert "The co-op takes no applications at the moment." in page.text
