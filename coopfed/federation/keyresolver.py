@@ -2,7 +2,9 @@
 
 Binding rules (PROTOCOL.md "HTTP signatures"): the document at the key id must have exactly
 that id (a redirect to another id is refused); the key's owner must be an actor on the key's
-origin AND that actor's document must list the key. Fetches of keys we do not know are rate
+origin AND that actor's document must list the key. Keys are `publicKey` entries (PEM) or
+FEP-521a `Multikey`s under `assertionMethod` (Ed25519 or RSA), with the same rules: a
+Multikey's `controller` plays the owner. Fetches of keys we do not know are rate
 limited per remote host and per client address, so random key ids cannot turn the inbox into a
 request amplifier. `refresh=True` (after a failed check) bypasses memory and database once.
 """
@@ -73,10 +75,11 @@ class NodeKeyResolver:
 
     async def _from_store(self, key_id: str) -> PublicKeyRecord | None:
         async with self._runtime.node.engine.connect() as conn:
-            actor = await actor_store.get_by_key_id(conn, key_id)
-        if actor is None or actor.deleted_at is not None or actor.public_key_pem is None:
+            found = await actor_store.get_key(conn, key_id)
+        if found is None or found[0].deleted_at is not None:
             return None
-        record = _record(actor, key_id)
+        actor, pem = found
+        record = PublicKeyRecord(key_id, actor.uri, load_public_key_pem(pem))
         self._runtime.keys.put(record)
         return record
 
@@ -99,11 +102,6 @@ class NodeKeyResolver:
         return record
 
 
-def _record(actor: RemoteActor, key_id: str) -> PublicKeyRecord:
-    assert actor.public_key_pem is not None
-    return PublicKeyRecord(key_id, actor.uri, load_public_key_pem(actor.public_key_pem))
-
-
 async def _fetch_exact(fetcher: SafeFetcher, url: str) -> dict[str, Any]:
     """The document at `url`, which must carry that very id (even after redirects)."""
     document = await fetcher.fetch_object(url)
@@ -116,9 +114,10 @@ async def _fetch_exact(fetcher: SafeFetcher, url: str) -> dict[str, Any]:
 async def _owner_document(
     fetcher: SafeFetcher, key_document: dict[str, Any], key_id: str
 ) -> dict[str, Any]:
-    """A key served as its own document (`{id, owner, publicKeyPem}`): fetch its owner."""
+    """A key served as its own document (`{id, owner, publicKeyPem}`, or a Multikey
+    `{id, controller, publicKeyMultibase}`): fetch its owner."""
     key = key_document.get("publicKey", key_document)
-    owner = key.get("owner") if isinstance(key, dict) else None
+    owner = (key.get("owner") or key.get("controller")) if isinstance(key, dict) else None
     if not isinstance(owner, str):
         raise KeyUnavailable("key document names no owner")
     if _origin(owner) != _origin(key_id):

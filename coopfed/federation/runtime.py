@@ -63,6 +63,12 @@ class KeyCache:
     def forget(self, key_id: str) -> None:
         self._records.pop(key_id, None)
 
+    def forget_owner(self, owner: str) -> None:
+        """Drop every key of one actor (it may list several: publicKey and Multikeys). A scan,
+        but only actor Updates and Deletes call it."""
+        for key_id in [key for key, record in self._records.items() if record.owner == owner]:
+            del self._records[key_id]
+
 
 @dataclass
 class RateLimiter:

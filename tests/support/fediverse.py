@@ -13,6 +13,10 @@ inboxes with coopfed's own `verify_request`, fetching unknown keys over plain HT
         remote.inbox_status = 500                   # answer inbox POSTs with 500 from now on
         remote.serve_json("/custom", {...})         # extra documents (odd keys, redirects)
 
+An actor added with `add_actor(name, ed25519=True)` also lists an Ed25519 FEP-521a Multikey
+`/users/{name}#ed25519-key` under `assertionMethod` and signs RFC 9421 requests with it when
+asked: `signed_headers(..., scheme="rfc9421", key="ed25519")`.
+
 Layout (origin `http://HOST:PORT`): actors `/users/{name}`, key `/users/{name}#main-key`,
 inboxes `/users/{name}/inbox`, shared inbox `/inbox` (unless `shared_inbox=False`), WebFinger.
 `fetches` records every GET (path, whether it carried a Signature header).
@@ -31,7 +35,7 @@ from typing import Any
 
 import httpx
 import uvicorn
-from cryptography.hazmat.primitives.asymmetric import rsa
+from cryptography.hazmat.primitives.asymmetric import ed25519, rsa
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -46,8 +50,10 @@ from coopfed.federation.httpsig import (
     verify_request,
 )
 from coopfed.federation.httpsig.keys import (
+    generate_ed25519_key,
     generate_rsa_key,
     load_public_key_pem,
+    public_key_to_multibase,
     public_key_to_pem,
 )
 from tests.support.processes import free_port
@@ -62,7 +68,8 @@ def _utc_now() -> datetime:
 
 @dataclass
 class TestActor:
-    """One actor of a FediverseServer, able to sign requests with its RSA key."""
+    """One actor of a FediverseServer, able to sign requests with its RSA key (or its Ed25519
+    Multikey, when it has one: RFC 9421 only)."""
 
     __test__ = False  # not a pytest test class
 
@@ -73,6 +80,21 @@ class TestActor:
     shared_inbox: str | None
     private_key: rsa.RSAPrivateKey
     clock: Callable[[], datetime] = _utc_now
+    ed25519_key: ed25519.Ed25519PrivateKey | None = None
+
+    @property
+    def multikey_id(self) -> str:
+        return f"{self.uri}#ed25519-key"
+
+    def multikey(self) -> dict[str, Any]:
+        """The FEP-521a Multikey of `ed25519_key`, as listed under `assertionMethod`."""
+        assert self.ed25519_key is not None
+        return {
+            "id": self.multikey_id,
+            "type": "Multikey",
+            "controller": self.uri,
+            "publicKeyMultibase": public_key_to_multibase(self.ed25519_key.public_key()),
+        }
 
     def document(self) -> dict[str, Any]:
         doc: dict[str, Any] = {
@@ -93,15 +115,22 @@ class TestActor:
         }
         if self.shared_inbox:
             doc["endpoints"] = {"sharedInbox": self.shared_inbox}
+        if self.ed25519_key is not None:
+            doc["@context"] = [*AS_CONTEXT, "https://w3id.org/security/multikey/v1"]
+            doc["assertionMethod"] = [self.multikey()]
         return doc
 
-    def signer(self, scheme: str = "cavage") -> httpx.Auth:
+    def signer(self, scheme: str = "cavage", key: str = "main") -> httpx.Auth:
+        """`key`: "main" (RSA, `key_id`) or "ed25519" (the Multikey; RFC 9421 only)."""
+        if key == "ed25519":
+            assert self.ed25519_key is not None and scheme == "rfc9421"
+            return Rfc9421Signer(self.multikey_id, self.ed25519_key, clock=self.clock)
         if scheme == "rfc9421":
             return Rfc9421Signer(self.key_id, self.private_key, clock=self.clock)
         return CavageSigner(self.key_id, self.private_key, clock=self.clock)
 
     def signed_headers(
-        self, method: str, url: str, body: bytes = b"", *, scheme: str = "cavage"
+        self, method: str, url: str, body: bytes = b"", *, scheme: str = "cavage", key: str = "main"
     ) -> dict[str, str]:
         """Headers (Host, Date, Digest, Signature…) of a request signed by this actor."""
         request = httpx.Request(
@@ -110,17 +139,23 @@ class TestActor:
             content=body or None,
             headers={"Content-Type": AS_JSON} if body else None,
         )
-        signer = self.signer(scheme)
+        signer = self.signer(scheme, key)
         assert isinstance(signer, CavageSigner | Rfc9421Signer)
         signer.sign(request)
         return dict(request.headers.items())
 
     def post(
-        self, url: str, activity: dict[str, Any], *, scheme: str = "cavage", timeout: float = 10
+        self,
+        url: str,
+        activity: dict[str, Any],
+        *,
+        scheme: str = "cavage",
+        key: str = "main",
+        timeout: float = 10,
     ) -> httpx.Response:
         """Sign and POST `activity` (JSON) to `url`."""
         body = json.dumps(activity).encode()
-        headers = self.signed_headers("POST", url, body, scheme=scheme)
+        headers = self.signed_headers("POST", url, body, scheme=scheme, key=key)
         return httpx.post(url, content=body, headers=headers, timeout=timeout)
 
     async def apost(
@@ -130,10 +165,11 @@ class TestActor:
         activity: dict[str, Any],
         *,
         scheme: str = "cavage",
+        key: str = "main",
     ) -> httpx.Response:
         """Like `post`, through the given async client (an ASGI client works too)."""
         body = json.dumps(activity).encode()
-        headers = self.signed_headers("POST", url, body, scheme=scheme)
+        headers = self.signed_headers("POST", url, body, scheme=scheme, key=key)
         return await client.post(url, content=body, headers=headers)
 
 
@@ -168,6 +204,8 @@ class _HttpKeyResolver:
         for actor in self._server.actors.values():
             if actor.key_id == key_id:
                 return PublicKeyRecord(key_id, actor.uri, actor.private_key.public_key())
+            if actor.ed25519_key is not None and actor.multikey_id == key_id:
+                return PublicKeyRecord(key_id, actor.uri, actor.ed25519_key.public_key())
         try:
             async with httpx.AsyncClient(timeout=10) as client:
                 response = await client.get(key_id, headers={"Accept": AS_JSON})
@@ -216,7 +254,10 @@ class FediverseServer:
     def netloc(self) -> str:
         return f"{self.host}:{self.port}"
 
-    def add_actor(self, name: str, key: rsa.RSAPrivateKey | None = None) -> TestActor:
+    def add_actor(
+        self, name: str, key: rsa.RSAPrivateKey | None = None, *, ed25519: bool = False
+    ) -> TestActor:
+        """`ed25519=True`: the actor also lists an Ed25519 Multikey (see the module docstring)."""
         uri = f"{self.origin}/users/{name}"
         actor = TestActor(
             name=name,
@@ -225,6 +266,7 @@ class FediverseServer:
             inbox=f"{uri}/inbox",
             shared_inbox=f"{self.origin}/inbox" if self.shared_inbox else None,
             private_key=key or generate_rsa_key(),
+            ed25519_key=generate_ed25519_key() if ed25519 else None,
         )
         self.actors[name] = actor
         return actor

@@ -41,9 +41,7 @@ async def handle_actor_update(ctx: HandlerContext) -> Outcome:
     if previous is not None and previous.host != actor.host:
         return ignored("an actor cannot move to another host")
     await remote_store.upsert(ctx.conn, actor, now=ctx.node.now())
-    keys = runtime_of(ctx.node).keys
-    if previous is not None and previous.key_id:
-        keys.forget(previous.key_id)
+    runtime_of(ctx.node).keys.forget_owner(actor.uri)  # every key it listed, not only the main one
     return done("actor updated")
 
 

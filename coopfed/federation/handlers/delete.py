@@ -27,6 +27,5 @@ async def handle_delete(ctx: HandlerContext) -> Outcome:
         return done("unknown actor tombstoned")
     assert actor.id is not None
     dropped = await follow_store.drop_follows_of_remote(ctx.conn, actor.id)
-    if actor.key_id:
-        runtime_of(ctx.node).keys.forget(actor.key_id)
+    runtime_of(ctx.node).keys.forget_owner(actor.uri)
     return done(f"actor deleted, {dropped} follows dropped")

@@ -3,6 +3,11 @@
 Origin rules (PROTOCOL.md): the inbox, the shared inbox and the key must live on the actor's own
 origin; a document that points them elsewhere could redirect our deliveries or lend another
 host's key to this actor.
+
+Keys come from two places: `publicKey` (PEM, what Mastodon publishes) and FEP-521a `Multikey`
+entries under `assertionMethod` (Ed25519 or RSA, what Fedify and others sign RFC 9421 requests
+with). Both bind the same way: the entry names the actor as its owner/controller, and it is
+on the actor's origin.
 """
 
 from __future__ import annotations
@@ -12,9 +17,14 @@ from dataclasses import dataclass
 from typing import Any
 
 from coopfed.federation.httpsig.errors import KeyFormatError
-from coopfed.federation.httpsig.keys import PublicKey, load_public_key_pem
+from coopfed.federation.httpsig.keys import (
+    PublicKey,
+    load_public_key_pem,
+    multibase_to_public_key,
+    public_key_to_pem,
+)
 from coopfed.federation.origin import InvalidURL, origin_of
-from coopfed.store.remote_actors import RemoteActor
+from coopfed.store.remote_actors import RemoteActor, StoredKey
 
 ACTOR_TYPES = frozenset({"Person", "Group", "Service", "Application", "Organization"})
 
@@ -30,9 +40,12 @@ class ActorRefused(ValueError):
 
 @dataclass(frozen=True)
 class ActorKey:
+    """A key as listed: exactly one of `public_key_pem` / `public_key_multibase` is set."""
+
     key_id: str
-    owner: str
-    public_key_pem: str
+    owner: str  # `owner` of a publicKey entry, `controller` of a Multikey
+    public_key_pem: str | None
+    public_key_multibase: str | None = None
 
 
 def _str(document: dict[str, Any], name: str) -> str | None:
@@ -57,17 +70,29 @@ def is_actor_document(document: dict[str, Any]) -> bool:
     return isinstance(kind, str) and kind in ACTOR_TYPES
 
 
+def _entries(document: dict[str, Any], name: str) -> list[dict[str, Any]]:
+    raw = document.get(name)
+    return [entry for entry in (raw if isinstance(raw, list) else [raw]) if isinstance(entry, dict)]
+
+
+def _is_multikey(entry: dict[str, Any]) -> bool:
+    kind = entry.get("type")
+    return kind == "Multikey" or (isinstance(kind, list) and "Multikey" in kind)
+
+
 def actor_keys(document: dict[str, Any]) -> list[ActorKey]:
-    """Every `publicKey` entry (one object or a list) with an id, owner and PEM."""
-    raw = document.get("publicKey")
-    entries = raw if isinstance(raw, list) else [raw]
+    """Every `publicKey` entry (id, owner, PEM), then every `Multikey` under `assertionMethod`
+    (id, controller, multibase), as listed; binding to the actor is the caller's check."""
     keys: list[ActorKey] = []
-    for entry in entries:
-        if not isinstance(entry, dict):
-            continue
+    for entry in _entries(document, "publicKey"):
         key_id, owner, pem = _str(entry, "id"), _str(entry, "owner"), _str(entry, "publicKeyPem")
         if key_id and owner and pem:
             keys.append(ActorKey(key_id, owner, pem))
+    for entry in _entries(document, "assertionMethod"):
+        key_id, controller = _str(entry, "id"), _str(entry, "controller")
+        multibase = _str(entry, "publicKeyMultibase")
+        if _is_multikey(entry) and key_id and controller and multibase:
+            keys.append(ActorKey(key_id, controller, None, multibase))
     return keys
 
 
@@ -77,15 +102,48 @@ def find_key(document: dict[str, Any], key_id: str) -> ActorKey | None:
 
 def parse_public_key(key: ActorKey) -> PublicKey:
     try:
-        return load_public_key_pem(key.public_key_pem)
+        if key.public_key_multibase is not None:
+            return multibase_to_public_key(key.public_key_multibase)
+        return load_public_key_pem(key.public_key_pem or "")
     except KeyFormatError as exc:
         raise ActorRefused("bad_key", str(exc)) from None
+
+
+def key_pem(key: ActorKey) -> str:
+    """The key as SPKI PEM (how keys are stored, whatever form the actor published)."""
+    if key.public_key_pem is not None and key.public_key_multibase is None:
+        return key.public_key_pem
+    return public_key_to_pem(parse_public_key(key))
+
+
+def _usable(key: ActorKey) -> bool:
+    try:
+        parse_public_key(key)
+    except ActorRefused:
+        return False
+    return True
+
+
+def bound_keys(document: dict[str, Any], actor_id: str, actor_origin: str) -> list[ActorKey]:
+    """The keys a signature may be checked with: owned by the actor, on its origin, decodable."""
+    return [
+        key
+        for key in actor_keys(document)
+        if key.owner == actor_id and _origin_or_none(key.key_id) == actor_origin and _usable(key)
+    ]
+
+
+def _origin_or_none(url: str) -> str | None:
+    try:
+        return origin_of(url)
+    except InvalidURL:
+        return None
 
 
 def _main_key(document: dict[str, Any], actor_id: str, actor_origin: str) -> ActorKey:
     keys = actor_keys(document)
     if not keys:
-        raise ActorRefused("no_key", "publicKey with id, owner and publicKeyPem is required")
+        raise ActorRefused("no_key", "a publicKey (PEM) or an assertionMethod Multikey is needed")
     owned = [key for key in keys if key.owner == actor_id]
     if not owned:
         raise ActorRefused("key_owner", f"no key owned by {actor_id[:200]}")
@@ -119,6 +177,7 @@ def ap_to_remote_actor(document: dict[str, Any]) -> RemoteActor:
     if shared_inbox is not None:
         _same_origin(shared_inbox, actor_origin, "sharedInbox")
     key = _main_key(document, actor_id, actor_origin)
+    keys = bound_keys(document, actor_id, actor_origin)
     return RemoteActor(
         uri=actor_id,
         host=actor_origin.split("://", 1)[1],
@@ -128,6 +187,7 @@ def ap_to_remote_actor(document: dict[str, Any]) -> RemoteActor:
         inbox=inbox,
         shared_inbox=shared_inbox,
         key_id=key.key_id,
-        public_key_pem=key.public_key_pem,
+        public_key_pem=key_pem(key),
         document=json.dumps(document, ensure_ascii=False, separators=(",", ":")),
+        keys=tuple(StoredKey(bound.key_id, key_pem(bound)) for bound in keys),
     )

@@ -9,8 +9,16 @@ from typing import Any
 
 import pytest
 
+from coopfed.federation.httpsig.keys import (
+    PublicKey,
+    generate_ed25519_key,
+    generate_rsa_key,
+    public_key_to_multibase,
+    public_key_to_pem,
+)
 from coopfed.federation.mapping.remote_actors import (
     ActorRefused,
+    actor_keys,
     ap_to_remote_actor,
     find_key,
     parse_public_key,
@@ -113,3 +121,99 @@ def test_a_list_of_keys_picks_the_one_the_actor_owns() -> None:
     foreign = {**own, "id": own["id"] + "-x", "owner": "https://elsewhere.example/u"}
     doc["publicKey"] = [foreign, own]
     assert ap_to_remote_actor(doc).key_id == own["id"]
+
+
+# --- FEP-521a Multikeys under assertionMethod (what Fedify publishes beside publicKey) -------
+
+ACTOR = "https://masto.qa.urbanwildlife.biz/users/mastodon"
+
+
+def _multikey(key_id: str, key: PublicKey, controller: str = ACTOR) -> dict[str, Any]:
+    return {
+        "id": key_id,
+        "type": "Multikey",
+        "controller": controller,
+        "publicKeyMultibase": public_key_to_multibase(key),
+    }
+
+
+def _fedify_like(ed_key: PublicKey, rsa_key: PublicKey, **ed_changes: str) -> dict[str, Any]:
+    """Mastodon's fixture with Fedify's layout: `#multikey-1` (RSA), `#multikey-2` (Ed25519)."""
+    doc = _mastodon()
+    doc["assertionMethod"] = [
+        _multikey(f"{ACTOR}#multikey-1", rsa_key),
+        {**_multikey(f"{ACTOR}#multikey-2", ed_key), **ed_changes},
+    ]
+    return doc
+
+
+@pytest.fixture(scope="module")
+def ed_key() -> PublicKey:
+    return generate_ed25519_key().public_key()
+
+
+@pytest.fixture(scope="module")
+def rsa_key() -> PublicKey:
+    return generate_rsa_key().public_key()
+
+
+def test_multikeys_are_listed_after_publickey_with_controller_as_owner(
+    ed_key: PublicKey, rsa_key: PublicKey
+) -> None:
+    doc = _fedify_like(ed_key, rsa_key)
+    keys = actor_keys(doc)
+    assert [key.key_id for key in keys] == [
+        f"{ACTOR}#main-key",
+        f"{ACTOR}#multikey-1",
+        f"{ACTOR}#multikey-2",
+    ]
+    assert {key.owner for key in keys} == {ACTOR}
+    ed = find_key(doc, f"{ACTOR}#multikey-2")
+    assert ed is not None and ed.public_key_pem is None
+    assert parse_public_key(ed).public_bytes_raw() == ed_key.public_bytes_raw()  # type: ignore[union-attr]
+    rsa_multikey = find_key(doc, f"{ACTOR}#multikey-1")
+    assert rsa_multikey is not None
+    assert parse_public_key(rsa_multikey).public_numbers() == rsa_key.public_numbers()  # type: ignore[union-attr]
+    assert find_key(doc, f"{ACTOR}#multikey-3") is None  # not listed
+
+
+def test_the_stored_actor_carries_every_bound_key_as_pem(
+    ed_key: PublicKey, rsa_key: PublicKey
+) -> None:
+    actor = ap_to_remote_actor(_fedify_like(ed_key, rsa_key))
+    assert actor.key_id == f"{ACTOR}#main-key"  # publicKey stays the main key
+    stored = {key.key_id: key.public_key_pem for key in actor.keys}
+    assert list(stored) == [f"{ACTOR}#main-key", f"{ACTOR}#multikey-1", f"{ACTOR}#multikey-2"]
+    assert stored[f"{ACTOR}#multikey-2"] == public_key_to_pem(ed_key)
+    assert stored[f"{ACTOR}#multikey-1"] == public_key_to_pem(rsa_key)
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"controller": "https://masto.qa.urbanwildlife.biz/users/other"},  # wrong controller
+        {"id": "https://evil.example/users/mastodon#multikey-2"},  # other origin
+        {"type": "Ed25519VerificationKey2020"},  # not a Multikey
+        {"publicKeyMultibase": "zNotBase58!"},  # undecodable
+    ],
+    ids=["wrong_controller", "other_origin", "not_multikey", "bad_multibase"],
+)
+def test_multikeys_that_do_not_bind_are_not_kept(
+    ed_key: PublicKey, rsa_key: PublicKey, change: dict[str, str]
+) -> None:
+    actor = ap_to_remote_actor(_fedify_like(ed_key, rsa_key, **change))
+    kept = [key.key_id for key in actor.keys]
+    assert kept == [f"{ACTOR}#main-key", f"{ACTOR}#multikey-1"]
+
+
+def test_an_actor_with_only_a_multikey_is_usable(ed_key: PublicKey) -> None:
+    doc = _mastodon()
+    del doc["publicKey"]
+    doc["assertionMethod"] = _multikey(f"{ACTOR}#ed", ed_key)  # a single object, not a list
+    actor = ap_to_remote_actor(doc)
+    assert actor.key_id == f"{ACTOR}#ed"
+    assert actor.public_key_pem == public_key_to_pem(ed_key)
+    doc["assertionMethod"]["controller"] = f"{ACTOR}-other"
+    with pytest.raises(ActorRefused) as caught:
+        ap_to_remote_actor(doc)
+    assert caught.value.reason == "key_owner"
