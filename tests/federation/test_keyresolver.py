@@ -4,18 +4,27 @@ Multikeys (Ed25519, RSA) bound like publicKey keys, and RFC 9421 Ed25519 posts t
 from __future__ import annotations
 
 import asyncio
+from datetime import UTC, datetime
 
 import httpx
 import pytest
 from cryptography.hazmat.primitives.asymmetric import ed25519, rsa
 
-from coopfed.federation.httpsig import KeyUnavailable, Rfc9421Signer, content_digest_header
+from coopfed.federation.httpsig import (
+    KeyUnavailable,
+    Rfc9421Signer,
+    cavage,
+    content_digest_header,
+    digest_header,
+    http_date,
+)
 from coopfed.federation.httpsig.keys import (
     generate_ed25519_key,
     generate_rsa_key,
     public_key_to_multibase,
     public_key_to_pem,
 )
+from coopfed.federation.httpsig.message import request_view
 from coopfed.federation.keyresolver import NodeKeyResolver
 from coopfed.federation.runtime import FederationRuntime, runtime_of
 from coopfed.node import Node
@@ -206,6 +215,29 @@ async def test_an_rfc9421_ed25519_signed_post_is_accepted(
 ) -> None:
     edna = _edna(remote_fresh)
     response = await edna.apost(client, COOP_INBOX, follow(edna), scheme="rfc9421", key="ed25519")
+    assert response.status_code == 202, response.text
+    assert await stored(node) == 1
+
+
+async def test_a_cavage_hs2019_post_signed_with_the_ed25519_multikey_is_accepted(
+    node: Node, client: httpx.AsyncClient, remote_fresh: FediverseServer
+) -> None:
+    edna = _edna(remote_fresh)
+    assert edna.ed25519_key is not None
+    body = dumps(follow(edna))
+    headers = {
+        "Host": "coop.test",
+        "Date": http_date(datetime.now(UTC)),
+        "Digest": digest_header(body),
+        "Content-Type": AS_JSON,
+    }
+    view = request_view("POST", COOP_INBOX, headers)
+    covered = ("(request-target)", "host", "date", "digest")
+    headers["Signature"] = cavage.signature_header(
+        edna.multikey_id, edna.ed25519_key, view, covered
+    )
+    assert 'algorithm="hs2019"' in headers["Signature"]
+    response = await post_raw(client, body, headers)
     assert response.status_code == 202, response.text
     assert await stored(node) == 1
 
