@@ -69,6 +69,8 @@ class WebSettings:
     session_days: int = 14
     login_max_failures: int = 5
     login_window_minutes: int = 15
+    apply_max_per_window: int = 5
+    apply_window_minutes: int = 60
 
 
 @dataclass(frozen=True)
@@ -231,6 +233,8 @@ SCHEMA: dict[str, dict[str, tuple[Parser, bool]]] = {
         "session_days": (_positive_int, False),
         "login_max_failures": (_positive_int, False),
         "login_window_minutes": (_positive_int, False),
+        "apply_max_per_window": (_positive_int, False),
+        "apply_window_minutes": (_positive_int, False),
     },
 }
 

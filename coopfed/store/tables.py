@@ -246,6 +246,16 @@ login_failures = Table(
     Index("ix_login_failures_key_failed_at", "key", "failed_at"),
 )
 
+# Applications posted on /apply, per client address, for its rate limit (store/apply_attempts.py).
+apply_attempts = Table(
+    "apply_attempts",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("address", String(300), nullable=False),
+    Column("attempted_at", UTCDateTime, nullable=False),
+    Index("ix_apply_attempts_address_attempted_at", "address", "attempted_at"),
+)
+
 
 # --- governance ---------------------------------------------------------------------------------
 

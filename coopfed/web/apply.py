@@ -2,6 +2,7 @@
 
 One unit of work: a local account (never an admin) and the application for its actor, so a
 refused application leaves no account behind. Field errors are shown next to their field.
+Applications posted are limited per client address (`apply_limit`): 429 past the limit.
 """
 
 from __future__ import annotations
@@ -23,11 +24,17 @@ from coopfed.services.accounts import (
 from coopfed.services.errors import ServiceError
 from coopfed.services.membership import ApplicationRequest, ApplyStatus, receive_application
 from coopfed.services.membership_principle import principle_of
+from coopfed.web import apply_limit
+from coopfed.web.clientaddr import client_address
 from coopfed.web.csrf import csrf_protected
 from coopfed.web.state import node_of
 from coopfed.web.templating import render
 
 MAX_MESSAGE = 2000
+TOO_MANY_APPLICATIONS = (
+    "Too many applications were sent from your address. Please try again in {minutes} minutes;"
+    " nothing was saved this time."
+)
 
 
 @dataclass
@@ -77,9 +84,11 @@ def read_apply_form(form: FormData, class_names: list[str]) -> ApplyForm:
     return read
 
 
-async def _form_page(request: Request, read: ApplyForm, *, status: int = 200) -> Response:
+async def _form_page(
+    request: Request, read: ApplyForm, *, status: int = 200, notice: str = ""
+) -> Response:
     classes, _default = await open_classes(request)
-    context = {"values": read.values, "errors": read.errors, "classes": classes}
+    context = {"values": read.values, "errors": read.errors, "classes": classes, "notice": notice}
     return await render(request, "apply.html", context, status=status)
 
 
@@ -111,8 +120,28 @@ async def _apply(request: Request, read: ApplyForm, password: str) -> str:
     return outcome.message
 
 
+async def _too_many(request: Request, form: FormData) -> Response:
+    """429: the form again (what was typed kept, never the password) with the reason."""
+    node = node_of(request)
+    minutes = node.settings.web.apply_window_minutes
+    read = ApplyForm({
+        "username": _text(form, "username").lower()[:64],
+        "message": _text(form, "message")[:MAX_MESSAGE],
+        "member_class": _text(form, "member_class"),
+    })  # fmt: skip
+    notice = TOO_MANY_APPLICATIONS.format(minutes=minutes)
+    response = await _form_page(request, read, status=429, notice=notice)
+    response.headers["Retry-After"] = str(apply_limit.retry_after_seconds(node))
+    return response
+
+
 @csrf_protected
 async def apply(request: Request, form: FormData) -> Response:
+    node = node_of(request)
+    address = client_address(request, node.settings.server.trusted_proxies)
+    if await apply_limit.is_blocked(node, address):
+        return await _too_many(request, form)
+    await apply_limit.note_attempt(node, address)
     classes, _default = await open_classes(request)
     read = read_apply_form(form, [policy.name for policy in classes])
     if read.errors:
