@@ -327,9 +327,13 @@ class FedifyPeer:
         *,
         spec: str = "draft-cavage-http-signatures-12",
         sign: bool = True,
+        key_id: str | None = None,
     ) -> JsonDict:
-        """POST ``activity`` verbatim to ``inbox``, HTTP-signed by ``actor`` unless told not."""
+        """POST ``activity`` verbatim to ``inbox``, HTTP-signed by ``actor`` unless told not
+        (always with its RSA key; ``key_id`` names it otherwise than ``#main-key``)."""
         body = {"actor": actor, "inbox": inbox, "activity": activity, "spec": spec, "sign": sign}
+        if key_id is not None:
+            body["keyId"] = key_id
         return self._call("POST", "send", json=body)
 
     def resolve(self, acct: str) -> str:

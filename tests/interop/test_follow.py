@@ -6,7 +6,9 @@ knocks) before storing the Follow, and the peer verified coopfed's signature on 
 
 from __future__ import annotations
 
+import json
 import time
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -16,7 +18,7 @@ import pytest
 from tests.support.processes import coopfed, free_port, running
 
 from .conftest import PeerFactory
-from .fedify_peer import FedifyPeer, of_type
+from .fedify_peer import FedifyPeer, JsonDict, of_type
 
 pytestmark = [pytest.mark.interop, pytest.mark.slow]
 
@@ -79,3 +81,41 @@ def test_fedify_undo_follow_removes_the_follower(
             break
         time.sleep(0.1)
     assert httpx.get(f"{coop}/followers").json()["totalItems"] == 0
+
+
+def test_fedify_rfc9421_signature_naming_its_rsa_multikey_is_accepted(
+    served_coop: str, fedify_peer: PeerFactory
+) -> None:
+    """Fedify lists its RSA key twice: `publicKey` `#main-key` and the Multikey `#multikey-1`
+    under `assertionMethod` (its Ed25519 key is `#multikey-2`). Fedify 2.3.6 signs HTTP requests
+    with RSA only, so this is how a Fedify-signed request reaches our Multikey lookup."""
+    peer: FedifyPeer = fedify_peer(host=PEER_HOST)
+    coop = f"{served_coop}/actors/river"
+    alice = peer.actor_url("alice")
+    document = httpx.get(alice, headers={"Accept": "application/activity+json"}).json()
+    multikeys = {key["id"]: key for key in document["assertionMethod"]}
+    assert multikeys[f"{alice}#multikey-1"]["type"] == "Multikey"
+    assert multikeys[f"{alice}#multikey-2"]["publicKeyMultibase"].startswith("z6Mk")  # Ed25519
+
+    def follow(key_id: str) -> JsonDict:
+        activity = {
+            "@context": "https://www.w3.org/ns/activitystreams",
+            "id": f"{alice}#follows/{uuid.uuid4()}",
+            "type": "Follow",
+            "actor": alice,
+            "object": coop,
+        }
+        return peer.send("alice", f"{coop}/inbox", activity, spec="rfc9421", key_id=key_id)
+
+    # An RSA signature under the Ed25519 Multikey's id: refused, and no follower.
+    wrong = follow(f"{alice}#multikey-2")
+    assert wrong["status"] == 401, wrong
+    assert json.loads(wrong["body"])["reason"] == "unsupported_algorithm"  # alg=rsa-v1_5-sha256
+    assert httpx.get(f"{coop}/followers").json()["totalItems"] == 0
+
+    sent = follow(f"{alice}#multikey-1")
+    assert sent["status"] == 202, sent
+    accept = peer.wait_for("alice", of_type("Accept"), timeout=30)
+    assert accept["httpSignature"]["verified"], accept["httpSignature"]
+    followers = httpx.get(f"{coop}/followers?page=1").json()
+    assert followers["orderedItems"] == [alice]

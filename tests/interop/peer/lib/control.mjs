@@ -172,7 +172,10 @@ async function sendRaw(ctx, body) {
     const keys = await ctx.getActorKeyPairs(actor);
     const pair = keys.find((k) => k.privateKey.algorithm.name === "RSASSA-PKCS1-v1_5");
     const spec = body.spec ?? "draft-cavage-http-signatures-12";
-    request = await signRequest(request, pair.privateKey, pair.keyId, { spec });
+    // `keyId` names the same RSA key under another id the actor lists (e.g. its RSA
+    // Multikey `#multikey-1`), to check receivers that resolve assertionMethod keys.
+    const keyId = body.keyId == null ? pair.keyId : new URL(String(body.keyId));
+    request = await signRequest(request, pair.privateKey, keyId, { spec });
   }
   const response = await fetch(request, { redirect: "manual" });
   return {
