@@ -5,10 +5,13 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import httpx
+import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
+from hypothesis import given
+from hypothesis import strategies as st
 
-from coopfed.federation.delivery_http import rsa_signer, signed_headers
+from coopfed.federation.delivery_http import _PLAIN_URL, parse_target, rsa_signer, signed_headers
 from coopfed.federation.httpsig import CavageSigner, PublicKeyRecord, verify_request
 
 NOW = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
@@ -25,7 +28,7 @@ async def test_signed_headers_verify_with_our_own_verifier() -> None:
     signer = CavageSigner(KEY_ID, KEY, clock=lambda: NOW)
     for url in ("http://127.0.0.2:8080/users/a/inbox", "https://b.test/inbox?x=1&y=%20"):
         body = b'{"type":"Create"}'
-        raw = signed_headers(signer, httpx.URL(url), body, b"coopfed/test")
+        raw = signed_headers(signer, parse_target(url), body, b"coopfed/test")
         headers = {name.decode(): value.decode() for name, value in raw}
         assert headers["Content-Length"] == str(len(body))
         assert "digest" in headers["Signature"]
@@ -35,7 +38,7 @@ async def test_signed_headers_verify_with_our_own_verifier() -> None:
 
 async def test_a_cached_digest_still_follows_the_body() -> None:
     signer = CavageSigner(KEY_ID, KEY, clock=lambda: NOW)
-    url = httpx.URL("http://127.0.0.2/inbox")
+    url = parse_target("http://127.0.0.2/inbox")
     first = dict(signed_headers(signer, url, b'{"n":1}', b"ua"))
     again = dict(signed_headers(signer, url, b'{"n":1}', b"ua"))
     other = dict(signed_headers(signer, url, b'{"n":2}', b"ua"))
@@ -57,3 +60,56 @@ def test_the_senders_key_is_parsed_once_across_runs() -> None:
     assert rsa_signer(KEY_ID, rotated, lambda: NOW).private_key.public_key().public_numbers() == (
         other.public_key().public_numbers()
     )
+
+
+def _as_httpx(url: str) -> tuple[str, str, int | None, str, str]:
+    parsed = httpx.URL(url)
+    return (
+        parsed.scheme,
+        parsed.raw_host.decode(),
+        parsed.port,
+        parsed.raw_path.decode(),
+        parsed.netloc.decode(),
+    )
+
+
+def _as_target(url: str) -> tuple[str, str, int | None, str, str]:
+    target = parse_target(url)
+    return (target.scheme, target.host, target.port, target.target, target.netloc)
+
+
+@given(st.from_regex(_PLAIN_URL, fullmatch=True))
+def test_the_plain_url_fast_path_agrees_with_httpx(url: str) -> None:
+    try:
+        expected = _as_httpx(url)
+    except httpx.InvalidURL:
+        with pytest.raises(httpx.InvalidURL):
+            parse_target(url)
+        return
+    assert _as_target(url) == expected
+    if "/" in url.partition("://")[2]:  # with a path, the URL as requested is httpx's too
+        assert parse_target(url).url == str(httpx.URL(url))
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://127.0.0.2:8080/users/a/inbox",
+        "https://B.Example/Inbox",  # upper case: httpx lowers the host
+        "http://a.example:80/inbox",  # default port dropped
+        "https://a.example/in box?x=1 2",  # escaped
+        "http://[::1]:8080/inbox",
+        "http://a.example/inbox#fragment",
+        "http://a.example/inbox?",
+        "http://a.example",
+        "https://bücher.example/inbox",
+    ],
+)
+def test_other_urls_are_parsed_as_httpx_does(url: str) -> None:
+    assert _as_target(url) == _as_httpx(url)
+
+
+@pytest.mark.parametrize("url", ["http://999.0.0.1/inbox", "http://a.example:port/inbox"])
+def test_urls_httpx_refuses_are_refused(url: str) -> None:
+    with pytest.raises(httpx.InvalidURL):
+        parse_target(url)
