@@ -69,7 +69,8 @@ def test_an_admin_admits_them(page: Page, served_node: ServedNode) -> None:
     page.goto("/admin/members")
     row = page.locator("tr", has=page.get_by_role("cell", name=MEMBER, exact=True))
     expect(row.locator("td")).to_have_text([MEMBER, re.compile(r"\w+"), "member", "1", "active",
-                                            re.compile(r"\d{4}-\d\d-\d\d")])  # fmt: skip
+                                            re.compile(r"\d{4}-\d\d-\d\d"),
+                                            re.compile("Change class")])  # fmt: skip
 
 
 def test_the_admin_opens_a_yes_no_and_a_ranked_proposal(page: Page, slugs: dict[str, str]) -> None:

@@ -1,0 +1,41 @@
+"""Admin pages in real headless Chromium: the charter form (an error next to its field, then a
+new version) and member classes, by keyboard-reachable labels only."""
+
+from __future__ import annotations
+
+from playwright.sync_api import Page, expect
+
+from tests.browser.conftest import ADMIN, ADMIN_PASSWORD, ServedNode, screenshot
+from tests.browser.test_site import sign_in
+
+
+def test_an_admin_saves_a_new_charter_version(page: Page, served_node: ServedNode) -> None:
+    sign_in(page, ADMIN, ADMIN_PASSWORD)
+    page.goto("/admin")
+    page.get_by_role("link", name="Voting charter").click()
+    expect(page.get_by_role("heading", level=2, name="Version 1 (current)")).to_be_visible()
+    page.get_by_label("Quorum").fill("3/2")
+    page.get_by_label("Who accepts an alliance offered to the co-op").select_option("vote")
+    page.get_by_role("button", name="Save as version 2").click()
+    error = page.locator("#field-quorum-error")
+    expect(error).to_contain_text("between 0 and 1")
+    expect(page.get_by_label("Quorum")).to_have_attribute("aria-invalid", "true")
+    screenshot(page, "admin-charter-error")
+    page.get_by_label("Quorum").fill("1/3")
+    page.get_by_role("button", name="Save as version 2").click()
+    expect(page.get_by_role("status")).to_have_text("Saved: the charter is now version 2.")
+    expect(page.get_by_label("Quorum")).to_have_value("1/3")
+    expect(page.get_by_label("Who accepts an alliance offered to the co-op")).to_have_value("vote")
+
+
+def test_an_admin_adds_a_member_class(page: Page, served_node: ServedNode) -> None:
+    sign_in(page, ADMIN, ADMIN_PASSWORD)
+    page.goto("/admin")
+    page.get_by_role("link", name="Member classes").click()
+    page.get_by_label("Name").fill("bakers")
+    page.get_by_label("Admission").select_option("vote")
+    page.get_by_label("Open to applications").uncheck()
+    page.get_by_role("button", name="Add the class").click()
+    row = page.locator("tr", has=page.get_by_role("rowheader", name="bakers", exact=True))
+    expect(row.locator("td")).to_have_text(["no", "by a members' vote", "1", "yes", "0", "0"])
+    screenshot(page, "admin-classes")
