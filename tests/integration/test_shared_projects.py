@@ -1,34 +1,59 @@
 """Three co-ops on three coopfed processes (127.0.0.2/3/4) co-govern shared projects.
 
-They form alliances, A hosts two projects with B and C (`coop_majority:1/2` and `unanimity`),
-members vote on their own nodes with `coopfed vote`, certificates roll up, and all three nodes
-show the same joint result (GOVERNANCE.md: A and B pass, C rejects → passed under coop
-majority, rejected under unanimity). Then C is stopped while a joint proposal is open: after the
-grace period it "did not take part"; when it comes back its late certificate arrives and changes
-nothing, and it shows the same result as the others.
+Each co-op has local members and one member on a Fedify peer (127.0.0.5: alice in A, bob in B,
+carol in C: each follows its co-op and is admitted by actor URL). They form alliances, A hosts
+two projects with B and C (`coop_majority:1/2` and `unanimity`), local members vote on their
+own nodes with `coopfed vote`, peer members receive the linked proposal's Question and vote on
+it from "their Mastodon-like app" (the peer's control API), certificates roll up, and all three nodes show the same joint result (GOVERNANCE.md: A and
+B pass, C rejects → passed under coop majority, rejected under unanimity). A and B pass only
+because their peer member's vote counted (their local members tie). Then C is stopped while a
+joint proposal is open: after the grace period it "did not take part"; when it comes back its
+late certificate arrives and changes nothing, and it shows the same result as the others.
+Without Node.js the scenario runs with local stand-ins for the peer members and then skips,
+saying why the peer members were not tested.
+
+CLI commands run through a fork server (tests/support/cli_forkserver.py) so that each costs
+a fork instead of ~1.1 s of imports; the nodes themselves are ordinary `coopfed serve` processes.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import subprocess
+import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import pytest
 
+from tests.interop.fedify_peer import FedifyPeer, install_peer, of_type
+from tests.support.cli_forkserver import CliForkServer
 from tests.support.databases import BACKENDS, PostgresDatabases
-from tests.support.processes import coopfed, free_port, running
+from tests.support.processes import free_port, wait_until_up
+from tests.support.processes import stop as stop_process
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.interop]
 
 HOSTS = ("127.0.0.2", "127.0.0.3", "127.0.0.4")
+PEER_HOST = "127.0.0.5"
+T = TypeVar("T")
+
+# Every joint proposal gets the same votes. The local members of A and B tie (a tie is rejected
+# under a strict majority), so A and B pass only if their peer member's yes is counted; C rejects.
+LOCAL_VOTES = {
+    "coopa": {"a1": "yes", "a2": "no"},
+    "coopb": {"b1": "yes", "b2": "no"},
+    "coopc": {"c1": "yes", "c2": "no"},
+}
+PEER_VOTES = {"coopa": ("alice", "yes"), "coopb": ("bob", "yes"), "coopc": ("carol", "no")}
+COUNTS = {"coopa": (2, 1), "coopb": (2, 1), "coopc": (1, 2)}  # (yes, no) with the peer's vote
 
 
 @dataclass
@@ -37,6 +62,7 @@ class CoopNode:
     host: str
     port: int
     root: Path
+    runner: CliForkServer
     env: dict[str, str] = field(default_factory=dict)
     process: subprocess.Popen[bytes] | None = None
 
@@ -49,12 +75,31 @@ class CoopNode:
         return f"{self.base}/actors/{self.name}"
 
     def cli(self, *args: str) -> str:
-        result = coopfed(*args, cwd=self.root, env=self.env)
+        result = self.runner.run(*args, cwd=self.root, env=self.env)
         assert result.returncode == 0, f"{self.name} {args}: {result.stderr}"
         return result.stdout
 
     def json(self, *args: str) -> Any:
         return json.loads(self.cli(*args, "--json"))
+
+
+class Progress:
+    """Prints each step with the seconds since the start (shown when the test fails): the
+    voting windows must hold everything from `propose` to the last vote on a loaded machine."""
+
+    def __init__(self) -> None:
+        self.start = time.monotonic()
+
+    def __call__(self, step: str) -> None:
+        print(f"{time.monotonic() - self.start:7.1f} s  {step}", flush=True)
+
+
+def side_by_side(calls: Iterable[Callable[[], T]]) -> list[T]:
+    """Run independent calls concurrently; results in order, the first failure raised."""
+    todo = list(calls)
+    with ThreadPoolExecutor(max(1, len(todo))) as pool:
+        futures = [pool.submit(call) for call in todo]
+        return [future.result() for future in futures]
 
 
 def wait_for(what: str, check: Callable[[], Any], timeout: float = 30) -> Any:
@@ -67,13 +112,16 @@ def wait_for(what: str, check: Callable[[], Any], timeout: float = 30) -> Any:
     raise AssertionError(f"timed out waiting for {what}")
 
 
-def make_nodes(tmp_path: Path, database_urls: list[str | None]) -> list[CoopNode]:
+def make_nodes(
+    tmp_path: Path, database_urls: list[str | None], runner: CliForkServer, peer: FedifyPeer | None
+) -> list[CoopNode]:
     nodes = [
-        CoopNode(f"coop{letter}", host, free_port(host), tmp_path / letter)
+        CoopNode(f"coop{letter}", host, free_port(host), tmp_path / letter, runner)
         for letter, host in zip("abc", HOSTS, strict=True)
     ]
-    allowed = ",".join(f"{n.host}:{n.port}" for n in nodes)
-    for node, url in zip(nodes, database_urls, strict=True):
+    hosts = [f"{n.host}:{n.port}" for n in nodes]
+    allowed = ",".join(hosts if peer is None else [*hosts, f"{peer.host}:{peer.port}"])
+    for node in nodes:
         node.root.mkdir()
         node.env = {
             "PATH": "/usr/bin:/bin",
@@ -82,27 +130,30 @@ def make_nodes(tmp_path: Path, database_urls: list[str | None]) -> list[CoopNode
             "COOPFED_WORKER__POLL_INTERVAL": "0.1",
             "COOPFED_WORKER__RETRY_TIME_SCALE": "0.005",
         }
+
+    def init(node: CoopNode, url: str | None) -> None:
         extra = ["--database-url", url] if url else []
         node.cli("init", "--url", node.base, "--name", node.name.upper(), "--handle", node.name,
                  *extra)  # fmt: skip
+
+    side_by_side(partial(init, n, u) for n, u in zip(nodes, database_urls, strict=True))
     return nodes
 
 
 def start(node: CoopNode, stack: ExitStack) -> None:
+    """`coopfed serve` for the node, stopped when `stack` closes; returns once it is healthy.
+    Nodes start side by side, so each may take several times its usual start-up."""
     log = node.root / "serve.log"
-    node.process = stack.enter_context(
-        running(
-            "serve",
-            "--host",
-            node.host,
-            "--port",
-            str(node.port),
-            cwd=node.root,
-            log=log,
-            env=node.env,
-            health_url=f"{node.base}/healthz",
-        )
-    )
+    with log.open("ab") as output:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "coopfed.cli", "serve", "--host", node.host,
+             "--port", str(node.port)],
+            cwd=node.root, env={**os.environ, **node.env}, stdout=output,
+            stderr=subprocess.STDOUT,
+        )  # fmt: skip
+    stack.callback(stop_process, process)
+    node.process = process
+    wait_until_up(f"{node.base}/healthz", process, log, timeout=120)
 
 
 def stop(node: CoopNode) -> None:
@@ -111,17 +162,50 @@ def stop(node: CoopNode) -> None:
     node.process.wait(timeout=15)
 
 
+def start_peer(stack: ExitStack) -> tuple[FedifyPeer | None, str]:
+    """The Fedify peer whose actors are members of the co-ops, or why there is none."""
+    install = install_peer()
+    if install.node is None:
+        return None, install.reason
+    return stack.enter_context(FedifyPeer(install.node, host=PEER_HOST)), "ok"
+
+
+def add_members(nodes: list[CoopNode], peer: FedifyPeer | None) -> None:
+    """Local members (and, without a peer, a local stand-in for each peer member)."""
+
+    def add(node: CoopNode) -> None:
+        names = [*LOCAL_VOTES[node.name], *([] if peer else [PEER_VOTES[node.name][0]])]
+        side_by_side(partial(node.cli, "member", "add", "--local", name) for name in names)
+
+    side_by_side(partial(add, n) for n in nodes)
+
+
+def add_peer_members(nodes: list[CoopNode], peer: FedifyPeer) -> None:
+    """Each peer actor follows its co-op from its app (so it sees the co-op's posts, and the
+    co-op knows its inbox), then the co-op's admin admits it by actor URL."""
+
+    def join(node: CoopNode) -> None:
+        name, _ = PEER_VOTES[node.name]
+        peer.follow(name, node.actor)
+        peer.wait_for(name, of_type("Accept"), timeout=30)
+        node.cli("member", "add", peer.actor_url(name))
+
+    side_by_side(partial(join, n) for n in nodes)
+
+
 def ally(a: CoopNode, *others: CoopNode) -> None:
-    for other in others:
-        a.cli("ally", "offer", other.actor)
-    for other in others:
+    side_by_side(partial(a.cli, "ally", "offer", other.actor) for other in others)
+
+    def accept(other: CoopNode) -> None:
         wait_for(f"{other.name} sees the offer", partial(other.json, "ally", "list"))
         other.cli("ally", "accept", a.actor)
+
+    side_by_side(partial(accept, other) for other in others)
     wait_for(
         "alliances active",
         lambda: (
-            all(x["state"] == "active" for x in a.json("ally", "list"))
-            and len(a.json("ally", "list")) == len(others)
+            len(listed := a.json("ally", "list")) == len(others)
+            and all(x["state"] == "active" for x in listed)
         ),
     )
 
@@ -133,11 +217,13 @@ def invited(node: CoopNode, project: str) -> bool:
 def share_project(a: CoopNode, handle: str, rule: str, others: tuple[CoopNode, ...]) -> str:
     project = a.cli("project", "create", handle, "--name", handle.title(), "--rule", rule,
                     "--grace", "3s").strip()  # fmt: skip
-    for other in others:
-        a.cli("project", "invite", handle, other.actor)
-    for other in others:
+    side_by_side(partial(a.cli, "project", "invite", handle, other.actor) for other in others)
+
+    def accept(other: CoopNode) -> None:
         wait_for(f"{other.name} invited", partial(invited, other, project))
         other.cli("project", "accept", project)
+
+    side_by_side(partial(accept, other) for other in others)
     wait_for(
         "members active",
         lambda: (
@@ -164,26 +250,43 @@ def linked(node: CoopNode, joint: str) -> str:
     return str(wait_for(f"{node.name} opens its linked proposal", find))
 
 
-def vote(node: CoopNode, proposal: str, choices: dict[str, str]) -> None:
-    """Members vote on their own node, each with `coopfed vote` (run side by side)."""
-    with ThreadPoolExecutor(len(choices)) as pool:
-        calls = [
-            pool.submit(node.cli, "vote", proposal, "--member", member, "--choice", choice)
-            for member, choice in choices.items()
-        ]
-        for call in calls:
-            call.result()
+def peer_vote(peer: FedifyPeer, name: str, proposal: str, choice: str) -> None:
+    """The member's app received the linked proposal's Question; the member taps a choice."""
+    peer.wait_for(
+        name, lambda r: r.get("type") == "Create" and r.get("objectId") == proposal, timeout=30
+    )
+    peer.vote(name, proposal, [choice])
 
 
-def vote_everywhere(jobs: list[tuple[CoopNode, str]]) -> None:
-    """On each node, as soon as its linked proposal for the joint one is open, members vote."""
+def vote(node: CoopNode, proposal: str, peer: FedifyPeer | None) -> None:
+    """Members vote side by side: locals with `coopfed vote`, the peer member from its app."""
+    local = dict(LOCAL_VOTES[node.name])
+    name, choice = PEER_VOTES[node.name]
+    if peer is None:
+        local[name] = choice  # the local stand-in votes as the peer member would
+    calls: list[Callable[[], object]] = [
+        partial(node.cli, "vote", proposal, "--member", member, "--choice", choice)
+        for member, choice in local.items()
+    ]
+    if peer is not None:
+        calls.append(partial(peer_vote, peer, name, proposal, choice))
+    side_by_side(calls)
+    wait_for(  # the peer's vote is taken in by the inbox worker; it must count before closing
+        f"{node.name} counts every ballot",
+        lambda: node.json("proposal", "show", proposal)["turnout"] == len(calls),
+    )
 
-    def linked_vote(node: CoopNode, joint: str) -> None:
-        vote(node, linked(node, joint), VOTES[node.name])
 
-    with ThreadPoolExecutor(len(jobs)) as pool:
-        for call in [pool.submit(linked_vote, n, j) for n, j in jobs]:
-            call.result()
+def vote_everywhere(jobs: list[tuple[CoopNode, str]], peer: FedifyPeer | None) -> list[str]:
+    """On each node, as soon as its linked proposal for the joint one is open, members vote.
+    Returns the linked proposals, in the order of `jobs`."""
+
+    def linked_vote(node: CoopNode, joint: str) -> str:
+        proposal = linked(node, joint)
+        vote(node, proposal, peer)
+        return proposal
+
+    return side_by_side(partial(linked_vote, n, j) for n, j in jobs)
 
 
 def joint_status(node: CoopNode, joint: str) -> dict[str, Any]:
@@ -200,52 +303,73 @@ def decided(node: CoopNode, joint: str, timeout: float = 90) -> dict[str, Any]:
     )
 
 
-VOTES = {  # A passes (2 of 3), B passes, C rejects
-    "coopa": {"a1": "yes", "a2": "yes", "a3": "no"},
-    "coopb": {"b1": "yes", "b2": "yes"},
-    "coopc": {"c1": "no", "c2": "no"},
-}
+def all_decided(nodes: Iterable[CoopNode], joint: str) -> list[dict[str, Any]]:
+    return side_by_side(partial(decided, node, joint) for node in nodes)
 
 
-def add_members(nodes: list[CoopNode]) -> None:
-    for node in nodes:
-        for member in VOTES[node.name]:
-            node.cli("member", "add", "--local", member)
+def assert_counted(node: CoopNode, proposal: str) -> None:
+    """The linked proposal's counts include the peer member's vote."""
+    counts = node.json("proposal", "show", proposal)["counts"]
+    assert (counts["yes"], counts["no"]) == COUNTS[node.name], (node.name, counts)
 
 
-def run_scenario(tmp_path: Path, urls: list[str | None]) -> None:
-    nodes = make_nodes(tmp_path, urls)
-    a, b, c = nodes
-    add_members(nodes)
+def run_scenario(tmp_path: Path, urls: list[str | None], mark: Progress) -> str | None:
+    """The whole scenario; returns why the peer members were left out, if they were."""
     with ExitStack() as stack:
-        for node in nodes:
-            start(node, stack)
-        ally(a, b, c)
-        river = share_project(a, "river", "coop_majority:1/2", (b, c))
-        lake = share_project(a, "lake", "unanimity", (b, c))
+        runner = stack.enter_context(CliForkServer())  # imports while the peer starts
+        peer, why_no_peer = start_peer(stack)
+        nodes = make_nodes(tmp_path, urls, runner, peer)
+        a, b, c = nodes
+        side_by_side(
+            [partial(add_members, nodes, peer), *(partial(start, n, stack) for n in nodes)]
+        )
+        mark("nodes initialised and serving, local members added")
+        meanwhile: list[Callable[[], None]] = [partial(ally, a, b, c)]
+        if peer is not None:  # peer members join while the co-ops ally
+            meanwhile.append(partial(add_peer_members, nodes, peer))
+        side_by_side(meanwhile)
+        river, lake = side_by_side([
+            partial(share_project, a, "river", "coop_majority:1/2", (b, c)),
+            partial(share_project, a, "lake", "unanimity", (b, c)),
+        ])  # fmt: skip
         assert river != lake
-        joints = {"river": propose(a, "river", "Build the bridge", "60s"),
-                  "lake": propose(a, "lake", "Build the dam", "60s")}  # fmt: skip
-        vote_everywhere([(n, j) for n in nodes for j in joints.values()])
+        mark("allied, peer members admitted, projects shared")
+        joints = dict(zip(("river", "lake"), side_by_side([
+            partial(propose, a, "river", "Build the bridge", "30s"),
+            partial(propose, a, "lake", "Build the dam", "30s"),
+        ]), strict=True))  # fmt: skip
+        jobs = [(n, j) for n in nodes for j in joints.values()]
+        mark("joint proposals open (30 s)")
+        linked_proposals = vote_everywhere(jobs, peer)
+        mark("everyone voted")
         expected = {"river": "passed", "lake": "rejected"}
+        statuses = {a.actor: "passed", b.actor: "passed", c.actor: "rejected"}
         for name, joint in joints.items():
-            views = [decided(node, joint) for node in nodes]
+            views = all_decided(nodes, joint)
             assert {v["status"] for v in views} == {expected[name]}
             assert all(v["result"] == views[0]["result"] for v in views)
-            assert sorted(views[0]["took_part"]) == sorted(n.actor for n in nodes)
-            assert views[0]["took_part"][c.actor] == "rejected"
+            assert views[0]["took_part"] == statuses, views[0]
             assert views[0]["did_not_take_part"] == {}
+        mark("joint results known everywhere")
+        counted = zip(jobs, linked_proposals, strict=True)
+        side_by_side(partial(assert_counted, node, proposal) for (node, _), proposal in counted)
 
         # C stops while a joint proposal is open: after the grace period it did not take part.
-        joint = propose(a, "river", "Paint the bridge", "30s")
+        joint = propose(a, "river", "Paint the bridge", "20s")
         linked_c = linked(c, joint)
         stop(c)
-        vote_everywhere([(node, joint) for node in (a, b)])
-        before = [decided(node, joint) for node in (a, b)]
+        mark("third joint proposal open (20 s), C stopped")
+        vote_everywhere([(node, joint) for node in (a, b)], peer)
+        mark("A and B voted")
+        before = all_decided((a, b), joint)
+        mark("decided without C")
         assert {v["status"] for v in before} == {"passed"}  # 2 of 3 > 1/2 of all co-ops
+        assert before[0]["result"] == before[1]["result"]
+        assert before[0]["took_part"] == {a.actor: "passed", b.actor: "passed"}, before[0]
         assert before[0]["did_not_take_part"] == {c.actor: "missing"}
         start(c, stack)  # its worker closes the linked proposal and sends a late certificate
         after_c = decided(c, joint, timeout=60)
+        mark("C is back and knows the result")
         assert after_c["result"] == before[0]["result"]
         wait_for(
             "C's late certificate is sent",
@@ -253,17 +377,19 @@ def run_scenario(tmp_path: Path, urls: list[str | None]) -> None:
         )
         time.sleep(2)  # let the late certificate reach A: it must change nothing
         assert joint_status(a, joint)["result"] == before[0]["result"]
+        return None if peer is not None else why_no_peer
 
 
 @pytest.mark.parametrize("backend", BACKENDS)
-async def test_three_coops_share_projects(backend: str, tmp_path: Path) -> None:
+async def test_three_coops_share_projects(
+    backend: str, tmp_path: Path, postgres_databases: PostgresDatabases
+) -> None:
+    mark = Progress()
     urls: list[str | None] = [None, None, None]
-    if backend == "postgres":
-        databases = PostgresDatabases()
-        try:
-            urls = [await databases.fresh() for _ in HOSTS]
-            run_scenario(tmp_path, urls)
-        finally:
-            await databases.drop_all()
-        return
-    run_scenario(tmp_path, urls)
+    if backend == "postgres":  # clones of the session's migrated template, dropped at its end
+        urls = [await postgres_databases.fresh() for _ in HOSTS]
+        mark("databases created")
+    why_no_peer = run_scenario(tmp_path, urls, mark)
+    mark("nodes stopped")
+    if why_no_peer is not None:  # everything else ran, with local stand-ins for peer members
+        pytest.skip(f"Fedify peer members not tested: {why_no_peer}")
