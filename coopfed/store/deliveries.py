@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, bindparam, exists, or_, select, update
+from sqlalchemy import and_, bindparam, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -68,14 +68,21 @@ class Outcomes:
         return len(self.done) + len(self.retry) + len(self.park) + len(self.release)
 
 
-def _due(now: datetime) -> Any:
+def _due(now: datetime, *, fenced: bool = False) -> Any:
     older = deliveries.alias("older")
-    blocked_by_older = exists().where(
+    blocking = select(older.c.id).where(
         older.c.inbox == deliveries.c.inbox,
         older.c.state == "pending",
         older.c.id < deliveries.c.id,
         or_(older.c.next_attempt_at > now, older.c.lease_until >= now),
     )
+    if fenced:
+        # PostgreSQL turns NOT EXISTS into an anti-join, and with statistics from before a
+        # fan-out was queued (a table analyzed while small) it joins every due row against
+        # every pending row: 1.4 s to lease 256 of 3,000 rows, quadratic. OFFSET 0 keeps it a
+        # per-row probe of ix_deliveries_inbox_id whatever the statistics say (19 ms).
+        blocking = blocking.offset(0)
+    blocked_by_older = blocking.exists()
     return and_(
         deliveries.c.state == "pending",
         deliveries.c.next_attempt_at <= now,
@@ -106,7 +113,7 @@ async def lease_due(
     if conn.dialect.name == "postgresql":
         query = (
             select(*_LEASED_COLUMNS)
-            .where(_due(now))
+            .where(_due(now, fenced=True))
             .order_by(deliveries.c.id)
             .limit(limit)
             .with_for_update(skip_locked=True, of=deliveries)
