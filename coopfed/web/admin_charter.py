@@ -42,7 +42,11 @@ LABELS: dict[str, tuple[str, str]] = {
         "principle's voting classes sets this too.",
     ),
     "quorum": ("Quorum", "Share of the electorate that must take part: 1/2 or 60%; empty: none."),
-    "threshold_base": ("Threshold counted over", ""),
+    "threshold_base": (
+        "Threshold counted over",
+        "cast_excl_abstain: the votes cast, abstentions left out; cast_incl_abstain: the votes "
+        "cast with abstentions; eligible: the whole electorate.",
+    ),
     "comparison": ("Threshold to pass", "majority, at_least:2/3 or more_than:2/3"),
     "class_mode": (
         "How classes combine",
@@ -52,10 +56,10 @@ LABELS: dict[str, tuple[str, str]] = {
     ),
     "ballots_may_change": ("Members may change their ballot while voting is open", ""),
     "author_may_vote": ("The author of a proposal may vote on it", ""),
-    "who_may_propose": ("Who may open proposals", ""),
+    "who_may_propose": ("Who may open proposals", "admins only, or every member."),
     "hidden_results": ("Counts stay hidden until voting closes", ""),
     "revoke_ballot_on_leave": ("A member who leaves loses their ballots on open proposals", ""),
-    "tie_break": ("Breaking a tie", ""),
+    "tie_break": ("Breaking a tie", "none: a tie is reported as a tie; lot: drawn by lot."),
     "alliances": (
         "Who accepts an alliance offered to the co-op",
         "admin: an admin decides; vote: the members vote on the offer.",
