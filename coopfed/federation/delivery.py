@@ -29,6 +29,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from coopfed.federation import backoff
 from coopfed.federation.backoff import HostHealth, RetryPolicy
 from coopfed.federation.delivery_http import (
+    TOTAL_TIMEOUT,
     DeliveryClients,
     HostClient,
     PostResult,
@@ -71,6 +72,7 @@ class _Chain:
 
     inbox: str
     host: str
+    send_by: datetime  # start no POST later: it must end (and be written) within the lease
     rows: deque[LeasedDelivery] = field(default_factory=deque)
 
 
@@ -160,9 +162,14 @@ class DeliveryRun:
         self.slots = worker.delivery_concurrency
         # Lease in batches big enough that a feeder transaction (an fsync on SQLite, tens of
         # ms on a busy machine) hides behind the rows still queued.
+        # (Rows wait in the local queue at most until `_Chain.send_by`, so a big batch behind
+        # a slow host cannot outlive its lease.)
         self.lease_batch = self.slots * 8
         self.low_water = self.slots * 4
         self.lease_for = timedelta(seconds=worker.delivery_lease_seconds)
+        # A POST may take TOTAL_TIMEOUT, and its outcome is written a flush later.
+        margin = min(TOTAL_TIMEOUT + 5.0, worker.delivery_lease_seconds / 2)
+        self.lease_margin = timedelta(seconds=margin)
         self.scheduler = HostScheduler(worker.per_host_concurrency)
         self.activities: dict[int, OutboxActivity] = {}
         self.signers: dict[int, CavageSigner | None] = {}  # None: unusable key
@@ -260,7 +267,8 @@ class DeliveryRun:
                 assert health.circuit_open_until is not None
                 self.outcomes.release.append((row.id, health.circuit_open_until))
             else:
-                chain = chains.setdefault(row.inbox, _Chain(row.inbox, row.host))
+                send_by = now + self.lease_for - self.lease_margin
+                chain = chains.setdefault(row.inbox, _Chain(row.inbox, row.host, send_by))
                 chain.rows.append(row)
         return list(chains.values())
 
@@ -311,6 +319,11 @@ class DeliveryRun:
             now = self.node.now()
             if health.unavailable or health.circuit_open(now):
                 self._hold_back([row, *chain.rows], health)
+                return
+            if now > chain.send_by:
+                # Queued behind slow hosts for most of the lease: leave the rest leased; once
+                # the lease expires they are due again, and no other worker can be sending
+                # them meanwhile (which an expired lease would allow).
                 return
             retry_at = await self._deliver(client, row)
             if retry_at is not None:

@@ -11,7 +11,8 @@ import pytest
 from sqlalchemy import update
 
 from coopfed.federation.backoff import HostHealth
-from coopfed.federation.delivery import HostScheduler, _Chain
+from coopfed.federation.delivery import DeliveryRun, HostScheduler, _Chain
+from coopfed.federation.delivery_http import DeliveryClients
 from coopfed.node import Node
 from coopfed.store import deliveries as store
 from coopfed.store.tables import deliveries
@@ -223,7 +224,7 @@ async def test_ordinary_delivery_gives_up_after_the_horizon_governance_never(
 
 def _chain(host: str, row_id: int) -> _Chain:
     row = store.LeasedDelivery(row_id, 1, f"http://{host}/u{row_id}/inbox", host, 0, NOW)
-    return _Chain(row.inbox, host, deque([row]))
+    return _Chain(row.inbox, host, NOW + timedelta(seconds=60), deque([row]))
 
 
 async def test_scheduler_spreads_over_idle_hosts_and_keeps_the_per_host_cap() -> None:
@@ -241,3 +242,23 @@ async def test_scheduler_spreads_over_idle_hosts_and_keeps_the_per_host_cap() ->
     for chain in (second, third, fourth):
         await scheduler.finished(chain)
     assert scheduler.idle
+
+
+async def test_rows_queued_past_their_safe_send_time_are_left_to_their_lease(
+    sender: DeliveryNode, recorder: InboxRecorder
+) -> None:
+    # A row that waited in the local queue for most of its lease is not sent: its lease could
+    # run out mid-POST and another worker lease and send it at the same time.
+    await sender.publish([inbox(recorder)])
+    async with DeliveryClients(sender.node.settings) as clients:
+        run = DeliveryRun(sender.node, clients, run_seconds=5.0)
+        now = sender.clock()
+        async with sender.node.engine.begin() as conn:
+            rows = await store.lease_due(conn, now=now, lease_until=now + run.lease_for, limit=9)
+            await run._load_context(conn, rows)
+        [chain] = run._chains(rows, now - run.lease_for)  # as if leased a whole lease ago
+        await run._send_chain(clients.for_host(chain.host), chain)
+    assert recorder.received == [] and not run.outcomes
+    sender.clock.advance(run.lease_for.total_seconds() + 1)  # the lease expires: due again
+    assert await sender.run() == 1
+    assert len(recorder.received) == 1
