@@ -11,14 +11,14 @@ from coopfed.cli.membership_commands import register_member_commands
 from coopfed.cli.support import CliError, print_json
 from coopfed.node import Node
 from coopfed.services import members
-from coopfed.services.actor_lookup import webfinger_resolver
 from coopfed.services.members import ActorResolver
-from coopfed.settings import Settings
+from coopfed.services.remote_coops import storing_resolver
 
 
-def make_resolver(settings: Settings) -> ActorResolver:
-    """WebFinger through the safe fetcher; tests replace this function."""
-    return webfinger_resolver(settings)
+def make_resolver(node: Node) -> ActorResolver:
+    """WebFinger or the actor URL through the safe fetcher, storing the actor's document (its
+    inbox: deliveries to the member need it); tests replace this function."""
+    return storing_resolver(node)
 
 
 def cmd_member_add(args: argparse.Namespace) -> int:
@@ -32,7 +32,7 @@ def cmd_member_add(args: argparse.Namespace) -> int:
             local_username=args.local,
             member_class=args.member_class,
             shares=args.shares,
-            resolver=make_resolver(node.settings),
+            resolver=make_resolver(node),
         )
         return member_json(record)
 

@@ -99,7 +99,7 @@ def cmd_rebind(args: argparse.Namespace) -> int:
     from coopfed.cli.member_commands import make_resolver
 
     async def work(node: Node) -> dict[str, Any]:
-        resolver = make_resolver(node.settings)
+        resolver = make_resolver(node)
         record = await member_lifecycle.rebind_member(node, args.old, args.new, resolver=resolver)
         return member_json(record)
 

@@ -12,10 +12,8 @@ from typing import Any, Protocol
 from urllib.parse import quote
 
 from coopfed.federation.jsonbounds import JsonRejected, parse_json_object
-from coopfed.federation.safefetch import FetchedDocument, FetchError, FetchPolicy, SafeFetcher
+from coopfed.federation.safefetch import FetchedDocument, FetchError
 from coopfed.services.errors import ServiceError
-from coopfed.services.members import ActorResolver
-from coopfed.settings import Settings
 
 ACTOR_TYPES = frozenset({"Person", "Service", "Application", "Group", "Organization"})
 JRD_ACCEPT = "application/jrd+json, application/json"
@@ -63,31 +61,24 @@ def actor_id(document: Mapping[str, Any]) -> str:
 
 async def resolve_actor(fetcher: Fetcher, reference: str, *, scheme: str = "https") -> str:
     """The actor IRI that `reference` (URL or acct:) names; ServiceError when it cannot."""
+    return actor_id(await resolve_actor_document(fetcher, reference, scheme=scheme))
+
+
+async def resolve_actor_document(
+    fetcher: Fetcher, reference: str, *, scheme: str = "https"
+) -> dict[str, Any]:
+    """The actor document that `reference` names (checked to be an actor), for callers that
+    keep it (its inbox is where deliveries go); ServiceError when it cannot be had."""
     try:
         if reference.startswith(("https://", "http://")):
-            return actor_id(await fetcher.fetch_object(reference))
-        user, host = split_acct(reference)
-        resource = quote(f"acct:{user}@{host}", safe=":@")
-        url = f"{scheme}://{host}/.well-known/webfinger?resource={resource}"
-        answer = await fetcher.fetch(url, accept=JRD_ACCEPT)
-        jrd = parse_json_object(answer.body)
-        return actor_id(await fetcher.fetch_object(self_link(jrd)))
+            document = await fetcher.fetch_object(reference)
+        else:
+            user, host = split_acct(reference)
+            resource = quote(f"acct:{user}@{host}", safe=":@")
+            url = f"{scheme}://{host}/.well-known/webfinger?resource={resource}"
+            answer = await fetcher.fetch(url, accept=JRD_ACCEPT)
+            document = await fetcher.fetch_object(self_link(parse_json_object(answer.body)))
     except (FetchError, JsonRejected) as error:
         raise ServiceError(f"cannot resolve {reference}: {error}") from None
-
-
-def webfinger_resolver(settings: Settings) -> ActorResolver:
-    """A resolver using the node's fetch policy (http only when the node allows it)."""
-    federation = settings.federation
-    policy = FetchPolicy(
-        allow_private=frozenset(federation.allow_private_addresses),
-        allow_http=federation.allow_http,
-        our_origins=frozenset({settings.base_url}),
-    )
-    scheme = "http" if federation.allow_http else "https"
-
-    async def resolve(reference: str) -> str:
-        async with SafeFetcher(policy) as fetcher:
-            return await resolve_actor(fetcher, reference, scheme=scheme)
-
-    return resolve
+    actor_id(document)  # refuses a document that is not an actor
+    return document

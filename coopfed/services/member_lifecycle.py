@@ -118,11 +118,12 @@ async def rebind_member(
 ) -> MemberRecord:
     """An admin re-binds a member to another actor (URL, or acct: through `resolver`)."""
     reference = new.strip()
-    if is_url(reference):
-        new_actor, handle = reference, reference
-    elif resolver is not None:
+    if resolver is not None:  # a URL too: the resolver may store the actor (its inbox)
         new_actor = await resolver(reference)
-        handle = "acct:" + reference.removeprefix("acct:").lstrip("@")
+        acct = "acct:" + reference.removeprefix("acct:").lstrip("@")
+        handle = reference if is_url(reference) else acct
+    elif is_url(reference):
+        new_actor, handle = reference, reference
     else:
         raise ServiceError(f"{new!r}: give the new actor's URL (or acct: with WebFinger)")
     now = node.now()

@@ -6,6 +6,7 @@ the activity announces and the deliveries commit together. The delivery worker s
 
 from __future__ import annotations
 
+import logging
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -16,7 +17,10 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from coopfed.store import outbox as outbox_store
 from coopfed.store.actors import LocalActor
+from coopfed.store.outbox import host_of
 from coopfed.uris import Uris
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -55,8 +59,25 @@ async def publish(
         now=now,
     )
     inboxes = await outbox_store.inboxes_of_actors(conn, audience.actors)
+    await _warn_unreachable(conn, activity, audience.actors)
     if audience.followers:
         inboxes += await outbox_store.follower_inboxes(conn, sender.id)
     inboxes += list(extra_inboxes)
     await outbox_store.insert_deliveries(conn, activity_row_id=row_id, inboxes=inboxes, now=now)
     return row_id
+
+
+async def _warn_unreachable(
+    conn: AsyncConnection, activity: dict[str, Any], actors: Iterable[str]
+) -> None:
+    """Say so when an addressed remote actor has no stored document: nothing is queued for
+    them (no inbox known), which must not pass silently. Our own actors (same host as the
+    activity) need no delivery. Binding a member stores their actor, so this means a gap."""
+    own_host = host_of(str(activity["id"]))
+    remote = [uri for uri in actors if host_of(uri) != own_host]
+    for uri in await outbox_store.unknown_actors(conn, remote):
+        log.warning(
+            "outbox: %s is addressed to %s, whose inbox is unknown: not delivered",
+            activity["id"],
+            uri,
+        )

@@ -22,8 +22,9 @@ from coopfed.federation.proofs import ProofError, verify_by_actor
 from coopfed.federation.runtime import runtime_of
 from coopfed.federation.safefetch import FetchError
 from coopfed.node import Node
-from coopfed.services.actor_lookup import resolve_actor
+from coopfed.services.actor_lookup import resolve_actor, resolve_actor_document
 from coopfed.services.errors import ServiceError
+from coopfed.services.members import ActorResolver
 from coopfed.store import actors as local_store
 from coopfed.store import remote_actors as remote_store
 from coopfed.store.remote_actors import RemoteActor
@@ -38,20 +39,57 @@ def local_username(node: Node, uri: str) -> str | None:
     return username if node.uris.actor(username) == uri else None
 
 
-async def resolve_uri(node: Node, reference: str) -> str:
-    """The actor IRI of a handle (acct:name@host) or URL; our own actors without a request."""
-    ref = reference.strip()
+def _own_actor(node: Node, ref: str) -> str | None:
+    """The IRI when `ref` names one of our own actors (by handle or IRI)."""
     own_host = node.uris.base.split("://", 1)[1]
     name, _, host = ref.removeprefix("acct:").lstrip("@").partition("@")
     if host.lower() == own_host.lower():
         return node.uris.actor(name)
-    if local_username(node, ref) is not None:
-        return ref
+    return ref if local_username(node, ref) is not None else None
+
+
+async def resolve_uri(node: Node, reference: str) -> str:
+    """The actor IRI of a handle (acct:name@host) or URL; our own actors without a request."""
+    ref = reference.strip()
+    own = _own_actor(node, ref)
+    if own is not None:
+        return own
     if ref.startswith(("https://", "http://")) and await _stored(node, ref):
         return ref  # an actor IRI we already hold (an ally, a project): no request needed
     scheme = "http" if node.settings.federation.allow_http else "https"
     async with runtime_of(node).fetcher() as fetcher:
         return await resolve_actor(fetcher, ref, scheme=scheme)
+
+
+async def resolve_and_store(node: Node, reference: str) -> str:
+    """The actor IRI of a handle or URL, with a remote actor's document stored (inbox, keys).
+
+    Members are bound this way: a member who never followed, joined or voted is otherwise
+    unknown to `remote_actors`, and deliveries addressed to them would find no inbox.
+    """
+    ref = reference.strip()
+    own = _own_actor(node, ref)
+    if own is not None:
+        return own
+    scheme = "http" if node.settings.federation.allow_http else "https"
+    async with runtime_of(node).fetcher() as fetcher:
+        document = await resolve_actor_document(fetcher, ref, scheme=scheme)
+    try:
+        actor = ap_to_remote_actor(document)
+    except ActorRefused as error:
+        raise ServiceError(f"cannot use {reference} as a member: {error}") from None
+    async with node.engine.begin() as conn:
+        await remote_store.upsert(conn, actor, now=node.now())
+    return actor.uri
+
+
+def storing_resolver(node: Node) -> ActorResolver:
+    """An `ActorResolver` for admitting members: `resolve_and_store` on this node."""
+
+    async def resolve(reference: str) -> str:
+        return await resolve_and_store(node, reference)
+
+    return resolve
 
 
 async def _stored(node: Node, uri: str) -> bool:

@@ -80,6 +80,16 @@ async def inboxes_of_actors(conn: AsyncConnection, actor_uris: Iterable[str]) ->
     return list(dict.fromkeys(shared or inbox for inbox, shared in result.all()))
 
 
+async def unknown_actors(conn: AsyncConnection, actor_uris: Iterable[str]) -> list[str]:
+    """Those of `actor_uris` with no stored document (so no inbox to deliver to)."""
+    uris = list(dict.fromkeys(actor_uris))
+    if not uris:
+        return []
+    query = select(remote_actors.c.uri).where(remote_actors.c.uri.in_(uris))
+    known = set((await conn.execute(query)).scalars())
+    return [uri for uri in uris if uri not in known]
+
+
 async def follower_inboxes(conn: AsyncConnection, local_actor_id: int) -> list[str]:
     """Inboxes of the accepted followers of a local actor, grouped by shared inbox."""
     query = (

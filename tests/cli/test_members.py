@@ -7,9 +7,9 @@ from pathlib import Path
 import pytest
 
 from coopfed.cli import member_commands
+from coopfed.node import Node
 from coopfed.services.errors import ServiceError
 from coopfed.services.members import ActorResolver
-from coopfed.settings import Settings
 from tests.cli.governance_support import Cli, write_config
 
 REMOTE = "https://social.example/users/bob"
@@ -22,7 +22,7 @@ def cli(database_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -
 
 @pytest.fixture(autouse=True)
 def no_network(monkeypatch: pytest.MonkeyPatch) -> None:
-    def fake(settings: Settings) -> ActorResolver:
+    def fake(node: Node) -> ActorResolver:
         async def resolve(reference: str) -> str:
             if reference in ("acct:bob@social.example", REMOTE):
                 return REMOTE

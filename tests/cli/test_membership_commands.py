@@ -9,13 +9,28 @@ from pathlib import Path
 
 import pytest
 
+from coopfed.cli import member_commands
 from coopfed.node import Node
+from coopfed.services.members import ActorResolver
 from coopfed.services.membership import ApplicationRequest, apply_for_membership
 from coopfed.settings import load_settings
 from tests.cli.governance_support import Cli, write_config
 
 ANN = "https://social.example/users/ann"
 BEN = "https://social.example/users/ben"
+
+
+@pytest.fixture(autouse=True)
+def no_network(monkeypatch: pytest.MonkeyPatch) -> None:
+    """`rebind` resolves the new actor (and stores it) through this; no request leaves."""
+
+    def fake(node: Node) -> ActorResolver:
+        async def resolve(reference: str) -> str:
+            return reference
+
+        return resolve
+
+    monkeypatch.setattr(member_commands, "make_resolver", fake)
 
 
 @pytest.fixture
