@@ -29,7 +29,7 @@ async def current_principle(conn: AsyncConnection, coop_id: int, now: datetime) 
         return record
     classes = await member_classes(conn, coop_id, now)
     default = DEFAULT_CLASS if DEFAULT_CLASS in classes else classes.names[0]
-    return await membership_store.insert_principle(
+    return await membership_store.insert_first_principle(
         conn, coop_id, default_principle(classes.names, default), now
     )
 

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import func, insert, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -110,6 +111,28 @@ async def insert_principle(
         .returning(membership_principles.c.id)
     )
     return PrincipleRecord(int(result.scalar_one()), version, principle, digest, now)
+
+
+async def insert_first_principle(
+    conn: AsyncConnection, coop_id: int, principle: MembershipPrinciple, now: datetime
+) -> PrincipleRecord:
+    """Store `principle` as version 1 unless a concurrent first use stored it meanwhile (then
+    that one stands): the default principle is seeded on first use, and first uses can race."""
+    dialect_insert = postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
+    await conn.execute(
+        dialect_insert(membership_principles)
+        .values(
+            coop_id=coop_id,
+            version=1,
+            body=canonical_text(principle_to_dict(principle)),
+            hash=principle_hash(principle),
+            created_at=now,
+        )
+        .on_conflict_do_nothing(index_elements=["coop_id", "version"])
+    )
+    record = await current_principle(conn, coop_id)
+    assert record is not None
+    return record
 
 
 # --- applications -------------------------------------------------------------------------------

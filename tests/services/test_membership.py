@@ -3,6 +3,7 @@ electorate recomputed from history, the data export, principle and charter in st
 
 from __future__ import annotations
 
+import asyncio
 import json
 from datetime import timedelta
 from decimal import Decimal
@@ -192,3 +193,12 @@ async def test_an_application_twice_and_a_member_applying_again(node: Node) -> N
     assert len(await _published(node, "Accept")) == 2  # answered again
     with pytest.raises(ServiceError, match="reason"):
         await membership.reject_applicant(node, "nobody", reason=" ")
+
+
+async def test_first_uses_of_the_principle_at_once_share_version_one(node: Node) -> None:
+    # Regression: the default principle is stored on first use; two first uses at the same
+    # moment (e.g. two applications arriving together on a new co-op) both inserted version 1
+    # and the second failed on the unique (coop, version).
+    read = await asyncio.gather(*(principle_of(node) for _ in range(3)))
+    assert {record.version for record in read} == {1}
+    assert len({record.hash for record in read}) == 1
