@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import argparse
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from coopfed.cli.governance_views import run_service, when
 from coopfed.cli.support import print_json
-from coopfed.node import Node
-from coopfed.services import alliances
-from coopfed.store.alliances import Alliance
+
+if TYPE_CHECKING:
+    from coopfed.node import Node
+    from coopfed.store.alliances import Alliance
 
 
 def alliance_json(alliance: Alliance) -> dict[str, Any]:
@@ -34,18 +35,26 @@ def _one(args: argparse.Namespace, action: Any) -> int:
 
 
 def cmd_offer(args: argparse.Namespace) -> int:
+    from coopfed.services import alliances
+
     return _one(args, alliances.offer_alliance)
 
 
 def cmd_accept(args: argparse.Namespace) -> int:
+    from coopfed.services import alliances
+
     return _one(args, alliances.accept_alliance)
 
 
 def cmd_end(args: argparse.Namespace) -> int:
+    from coopfed.services import alliances
+
     return _one(args, alliances.end_alliance)
 
 
 def cmd_list(args: argparse.Namespace) -> int:
+    from coopfed.services import alliances
+
     async def work(node: Node) -> list[dict[str, Any]]:
         return [alliance_json(a) for a in await alliances.list_alliances(node)]
 

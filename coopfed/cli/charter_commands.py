@@ -5,14 +5,15 @@ from __future__ import annotations
 import argparse
 import json
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from coopfed.cli.governance_views import run_service
 from coopfed.cli.support import CliError, print_json
 from coopfed.governance.charter import charter_to_dict
-from coopfed.node import Node
-from coopfed.services.charters import charter_state, save_charter
-from coopfed.store.proposals import CharterRecord
+
+if TYPE_CHECKING:
+    from coopfed.node import Node
+    from coopfed.store.proposals import CharterRecord
 
 MAX_FILE_BYTES = 64 * 1024
 
@@ -35,6 +36,8 @@ def _print(args: argparse.Namespace, view: dict[str, Any]) -> None:
 
 
 def cmd_show(args: argparse.Namespace) -> int:
+    from coopfed.services.charters import charter_state
+
     async def work(node: Node) -> dict[str, Any]:
         return charter_json((await charter_state(node)).record)
 
@@ -66,6 +69,8 @@ def read_charter_file(path: str) -> Any:
 
 
 def cmd_set(args: argparse.Namespace) -> int:
+    from coopfed.services.charters import save_charter
+
     proposed = read_charter_file(args.file)
 
     async def work(node: Node) -> dict[str, Any]:

@@ -14,13 +14,14 @@ from __future__ import annotations
 import argparse
 from collections.abc import Awaitable, Callable
 from datetime import datetime
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from coopfed.cli.support import CliError, print_json, run, settings_from
 from coopfed.federation.backoff import RetryPolicy, is_overdue
-from coopfed.node import Node
-from coopfed.store import deliveries as store
-from coopfed.store.deliveries import DeliveryRow
+
+if TYPE_CHECKING:  # the node and store load SQLAlchemy: imported when a command runs
+    from coopfed.node import Node
+    from coopfed.store.deliveries import DeliveryRow
 
 SHOWN_STATES = ("pending", "failing", "parked", "done")
 T = TypeVar("T")
@@ -83,6 +84,8 @@ def as_json(row: DeliveryRow, policy: RetryPolicy, now: datetime) -> dict[str, A
 
 
 async def _listing(node: Node, wanted: str | None, limit: int) -> list[dict[str, Any]]:
+    from coopfed.store import deliveries as store
+
     stored = STORED_STATES[wanted] if wanted else ("pending", "parked")
     policy = RetryPolicy(time_scale=node.settings.worker.retry_time_scale)
     now = node.now()
@@ -135,6 +138,8 @@ def cmd_retry(args: argparse.Namespace) -> int:
         raise CliError("give either a delivery ID or --host HOST")
 
     async def body(node: Node) -> int:
+        from coopfed.store import deliveries as store
+
         async with node.engine.begin() as conn:
             return await store.retry_parked(
                 conn, node.now(), row_id=args.id, host=args.host.lower() if args.host else None
@@ -151,6 +156,8 @@ def cmd_retry(args: argparse.Namespace) -> int:
 
 
 async def _with_node(args: argparse.Namespace, body: Callable[[Node], Awaitable[T]]) -> T:
+    from coopfed.node import Node
+
     node = Node.from_settings(settings_from(args))
     try:
         return await body(node)

@@ -8,23 +8,27 @@ from __future__ import annotations
 import argparse
 from collections.abc import Awaitable, Callable, Mapping
 from datetime import datetime
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from coopfed.cli.support import CliError, run, settings_from
 from coopfed.governance.canonical import rfc3339
 from coopfed.governance.errors import GovernanceError
-from coopfed.node import Node
 from coopfed.services.errors import ServiceError
-from coopfed.services.proposals import Tally
-from coopfed.store.joint import JointProposal
-from coopfed.store.members import MemberEvent, MemberRecord
-from coopfed.store.proposals import ProposalRecord
+
+if TYPE_CHECKING:  # the node, services and store load SQLAlchemy: only when a command runs
+    from coopfed.node import Node
+    from coopfed.services.proposals import Tally
+    from coopfed.store.joint import JointProposal
+    from coopfed.store.members import MemberEvent, MemberRecord
+    from coopfed.store.proposals import ProposalRecord
 
 T = TypeVar("T")
 
 
 def run_service(args: argparse.Namespace, work: Callable[[Node], Awaitable[T]]) -> T:
     """Build the node from the config, run `work`, turn refusals into one-line errors."""
+    from coopfed.node import Node
+
     settings = settings_from(args)
 
     async def go() -> T:

@@ -7,13 +7,14 @@ see them here and can remove one (its later votes no longer count for the member
 from __future__ import annotations
 
 import argparse
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from coopfed.cli.governance_views import run_service, when
 from coopfed.cli.support import print_json
-from coopfed.node import Node
-from coopfed.services import account_links, members
-from coopfed.store.account_links import LinkedActor
+
+if TYPE_CHECKING:
+    from coopfed.node import Node
+    from coopfed.store.account_links import LinkedActor
 
 
 def link_json(link: LinkedActor) -> dict[str, Any]:
@@ -27,6 +28,8 @@ def link_json(link: LinkedActor) -> dict[str, Any]:
 
 
 def cmd_member_links(args: argparse.Namespace) -> int:
+    from coopfed.services import account_links, members
+
     async def work(node: Node) -> list[dict[str, Any]]:
         record, _events = await members.find_member(node, args.member)
         if args.unlink is not None:

@@ -3,34 +3,39 @@
 from __future__ import annotations
 
 import argparse
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from coopfed.cli.governance_views import member_events_json, member_json, run_service
 from coopfed.cli.link_commands import register_link_commands
 from coopfed.cli.membership_commands import register_member_commands
 from coopfed.cli.support import CliError, print_json
-from coopfed.node import Node
-from coopfed.services import members
-from coopfed.services.members import ActorResolver
-from coopfed.services.remote_coops import storing_resolver
+
+if TYPE_CHECKING:
+    from coopfed.node import Node
+    from coopfed.services.members import ActorResolver
 
 
 def make_resolver(node: Node) -> ActorResolver:
     """WebFinger or the actor URL through the safe fetcher, storing the actor's document (its
     inbox: deliveries to the member need it); tests replace this function."""
+    from coopfed.services.remote_coops import storing_resolver
+
     return storing_resolver(node)
 
 
 def cmd_member_add(args: argparse.Namespace) -> int:
     if (args.actor is None) == (args.local is None):
         raise CliError("give ACTOR_URL or acct:user@host, or --local USERNAME (one of them)")
+    from coopfed.services import members
+
+    chosen = members.DEFAULT_CLASS if args.member_class is None else args.member_class
 
     async def work(node: Node) -> dict[str, Any]:
         record = await members.add_member(
             node,
             args.actor,
             local_username=args.local,
-            member_class=args.member_class,
+            member_class=chosen,
             shares=args.shares,
             resolver=make_resolver(node),
         )
@@ -45,6 +50,8 @@ def cmd_member_add(args: argparse.Namespace) -> int:
 
 
 def cmd_member_list(args: argparse.Namespace) -> int:
+    from coopfed.services import members
+
     async def work(node: Node) -> list[dict[str, Any]]:
         return [member_json(record) for record in await members.list_members(node)]
 
@@ -60,6 +67,8 @@ def cmd_member_list(args: argparse.Namespace) -> int:
 
 
 def cmd_member_show(args: argparse.Namespace) -> int:
+    from coopfed.services import members
+
     async def work(node: Node) -> dict[str, Any]:
         record, events = await members.find_member(node, args.member)
         return {**member_json(record), "history": member_events_json(events)}
@@ -84,7 +93,9 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
     )
     add.add_argument("actor", nargs="?", help="actor URL or acct:user@host (WebFinger)")
     add.add_argument("--local", metavar="USERNAME", help="a local member (Person actor here)")
-    add.add_argument("--class", dest="member_class", default=members.DEFAULT_CLASS)
+    # Default (None): services.members.DEFAULT_CLASS, read when the command runs (the
+    # services load SQLAlchemy, which `--help` and other commands need not wait for).
+    add.add_argument("--class", dest="member_class", default=None)
     add.add_argument("--shares", type=int, default=1, help="shares held (default 1)")
     add.add_argument("--json", action="store_true", help="machine-readable output")
     add.set_defaults(handler=cmd_member_add)

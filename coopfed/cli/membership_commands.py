@@ -8,17 +8,17 @@ from __future__ import annotations
 import argparse
 import json
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from coopfed.cli.governance_views import member_json, run_service, when
 from coopfed.cli.support import CliError, print_json
 from coopfed.governance.errors import GovernanceError
 from coopfed.governance.members import MemberStatus
 from coopfed.governance.membership import principle_from_dict, principle_to_dict
-from coopfed.node import Node
-from coopfed.services import member_export, member_lifecycle, membership, shares
-from coopfed.services import membership_principle as principles
-from coopfed.store.membership import Application
+
+if TYPE_CHECKING:
+    from coopfed.node import Node
+    from coopfed.store.membership import Application
 
 ADMIN = "admin (cli)"
 
@@ -40,6 +40,8 @@ def application_json(application: Application) -> dict[str, Any]:
 
 
 def cmd_applications(args: argparse.Namespace) -> int:
+    from coopfed.services import membership
+
     async def work(node: Node) -> list[dict[str, Any]]:
         found = await membership.list_applications(node, every=args.all)
         return [application_json(application) for application in found]
@@ -64,6 +66,8 @@ def _print_member(args: argparse.Namespace, view: dict[str, Any], verb: str) -> 
 
 
 def cmd_admit(args: argparse.Namespace) -> int:
+    from coopfed.services import membership
+
     async def work(node: Node) -> dict[str, Any]:
         record = await membership.admit_applicant(
             node, args.actor, member_class=args.member_class, by=ADMIN
@@ -74,6 +78,8 @@ def cmd_admit(args: argparse.Namespace) -> int:
 
 
 def cmd_reject(args: argparse.Namespace) -> int:
+    from coopfed.services import membership
+
     async def work(node: Node) -> None:
         await membership.reject_applicant(node, args.actor, reason=args.reason, by=ADMIN)
 
@@ -84,6 +90,8 @@ def cmd_reject(args: argparse.Namespace) -> int:
 
 def _ending(status: MemberStatus, verb: str) -> Any:
     def command(args: argparse.Namespace) -> int:
+        from coopfed.services import member_lifecycle
+
         async def work(node: Node) -> dict[str, Any]:
             record = await member_lifecycle.end_membership(
                 node, args.actor, status, reason=args.reason or "", decided_by=ADMIN
@@ -97,6 +105,7 @@ def _ending(status: MemberStatus, verb: str) -> Any:
 
 def cmd_rebind(args: argparse.Namespace) -> int:
     from coopfed.cli.member_commands import make_resolver
+    from coopfed.services import member_lifecycle
 
     async def work(node: Node) -> dict[str, Any]:
         resolver = make_resolver(node)
@@ -107,6 +116,8 @@ def cmd_rebind(args: argparse.Namespace) -> int:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
+    from coopfed.services import member_export
+
     async def work(node: Node) -> dict[str, Any]:
         return await member_export.export_member(node, args.actor)
 
@@ -115,6 +126,8 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 
 def cmd_principle(args: argparse.Namespace) -> int:
+    from coopfed.services import membership_principle as principles
+
     parsed = None
     if args.set is not None:
         try:
@@ -149,6 +162,8 @@ def cmd_principle(args: argparse.Namespace) -> int:
 
 
 def cmd_transfer(args: argparse.Namespace) -> int:
+    from coopfed.services import shares
+
     async def work(node: Node) -> list[dict[str, Any]]:
         giver, taker = await shares.transfer_shares(node, args.source, args.target, args.count)
         return [member_json(giver), member_json(taker)]

@@ -7,9 +7,8 @@ import asyncio
 import os
 import signal
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from coopfed.cli.init import init_node
 from coopfed.cli.support import (
     CliError,
     configure_logging,
@@ -18,11 +17,14 @@ from coopfed.cli.support import (
     run,
     settings_from,
 )
-from coopfed.node import Node
-from coopfed.settings import Settings
+
+if TYPE_CHECKING:
+    from coopfed.settings import Settings
 
 
 def cmd_init(args: argparse.Namespace) -> int:
+    from coopfed.cli.init import init_node  # alembic and SQLAlchemy: only for this command
+
     init_node(args)
     return 0
 
@@ -58,6 +60,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 
 async def _ensure_actors(settings: Settings) -> None:
+    from coopfed.node import Node
     from coopfed.services.setup import ensure_node_actors
 
     node = Node.from_settings(settings)
@@ -72,6 +75,7 @@ async def _ensure_actors(settings: Settings) -> None:
 
 
 async def _run_worker(settings: Settings) -> int:
+    from coopfed.node import Node
     from coopfed.worker import Worker
 
     node = Node.from_settings(settings)
@@ -116,6 +120,7 @@ def cmd_db_current(args: argparse.Namespace) -> int:
 
 
 async def _create_admin(settings: Settings, username: str, password: str) -> None:
+    from coopfed.node import Node
     from coopfed.services.accounts import AccountError, create_local_account
     from coopfed.services.setup import node_is_initialised
 

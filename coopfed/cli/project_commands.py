@@ -5,16 +5,20 @@ from __future__ import annotations
 
 import argparse
 from datetime import timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from coopfed.cli.governance_views import joint_json, run_service
 from coopfed.cli.proposal_commands import draft_from
 from coopfed.cli.support import print_json
-from coopfed.node import Node
-from coopfed.services import joint_proposals, projects, proposals
+from coopfed.governance.proposal import VISIBILITIES
+
+if TYPE_CHECKING:
+    from coopfed.node import Node
 
 
 def cmd_create(args: argparse.Namespace) -> int:
+    from coopfed.services import projects, proposals
+
     async def work(node: Node) -> dict[str, Any]:
         grace = proposals.parse_duration(args.grace) if args.grace else timedelta(0)
         charter = projects.parse_rule(args.rule, args.coop_quorum, args.weights, grace)
@@ -28,6 +32,8 @@ def cmd_create(args: argparse.Namespace) -> int:
 
 
 def cmd_invite(args: argparse.Namespace) -> int:
+    from coopfed.services import projects
+
     async def work(node: Node) -> str:
         return await projects.invite(node, args.project, args.coop, weight=args.weight)
 
@@ -36,6 +42,8 @@ def cmd_invite(args: argparse.Namespace) -> int:
 
 
 def cmd_invitations(args: argparse.Namespace) -> int:
+    from coopfed.services import projects
+
     async def work(node: Node) -> list[dict[str, Any]]:
         return [
             {"project": m.project_uri, "name": m.name, "state": m.state, "charter": dict(m.charter)}
@@ -52,6 +60,8 @@ def cmd_invitations(args: argparse.Namespace) -> int:
 
 
 def cmd_accept(args: argparse.Namespace) -> int:
+    from coopfed.services import projects
+
     async def work(node: Node) -> str:
         joined = await projects.accept_invitation(node, args.project)
         return f"{joined.project_uri}: {joined.state}"
@@ -61,6 +71,8 @@ def cmd_accept(args: argparse.Namespace) -> int:
 
 
 def cmd_leave(args: argparse.Namespace) -> int:
+    from coopfed.services import projects
+
     async def work(node: Node) -> str:
         left = await projects.leave_project(node, args.project)
         return f"{left.project_uri}: {left.state}"
@@ -70,6 +82,8 @@ def cmd_leave(args: argparse.Namespace) -> int:
 
 
 def cmd_remove(args: argparse.Namespace) -> int:
+    from coopfed.services import projects
+
     async def work(node: Node) -> str:
         removed = await projects.remove_member(node, args.project, args.coop)
         return f"{removed.coop_uri}: {removed.state}"
@@ -79,6 +93,8 @@ def cmd_remove(args: argparse.Namespace) -> int:
 
 
 def cmd_propose(args: argparse.Namespace) -> int:
+    from coopfed.services import joint_proposals
+
     async def work(node: Node) -> dict[str, Any]:
         joint = await joint_proposals.propose(node, args.project, draft_from(args))
         return joint_json(joint, None)
@@ -92,6 +108,8 @@ def cmd_propose(args: argparse.Namespace) -> int:
 
 
 def cmd_show(args: argparse.Namespace) -> int:
+    from coopfed.services import projects
+
     async def work(node: Node) -> dict[str, Any]:
         project, members = await projects.show_project(node, args.project)
         return {
@@ -124,7 +142,7 @@ def _propose_parser(verbs: Any, common: argparse.ArgumentParser) -> None:
     closing.add_argument("--duration", help="open this long: 90s, 36h, 3d, 2w")
     propose.add_argument("--quorum", help="(each co-op applies its own charter)")
     propose.add_argument("--threshold", help="(each co-op applies its own charter)")
-    propose.add_argument("--visibility", default="members", choices=proposals.VISIBILITIES)
+    propose.add_argument("--visibility", default="members", choices=VISIBILITIES)
     propose.add_argument("--author", help="(unused for joint proposals)")
     propose.add_argument("--spec", help="more method settings as JSON")
     propose.add_argument("--open", action="store_true", help="open now (joint proposals always do)")

@@ -6,15 +6,16 @@ import argparse
 import getpass
 import json
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from coopfed.cli.governance_views import joint_json, proposal_json, proposal_lines, run_service
 from coopfed.cli.support import CliError, print_json
-from coopfed.governance.proposal import ProposalState
-from coopfed.node import Node
-from coopfed.services import joint_members, proposals
+from coopfed.governance.proposal import VISIBILITIES, ProposalState
 from coopfed.services.errors import NotFound
-from coopfed.services.proposals import ProposalDraft
+
+if TYPE_CHECKING:  # services load SQLAlchemy: imported by the handlers, when a command runs
+    from coopfed.node import Node
+    from coopfed.services.proposals import ProposalDraft
 
 
 def admin_name() -> str:
@@ -45,6 +46,8 @@ def _spec(text: str | None) -> dict[str, Any] | None:
 
 
 def draft_from(args: argparse.Namespace) -> ProposalDraft:
+    from coopfed.services.proposals import ProposalDraft, parse_duration
+
     options = [o.strip() for o in args.options.split(",")] if args.options else []
     return ProposalDraft(
         title=args.title,
@@ -53,7 +56,7 @@ def draft_from(args: argparse.Namespace) -> ProposalDraft:
         options=options,
         spec=_spec(args.spec),
         closes_at=None if args.closes is None else _closes_at(args.closes),
-        duration=None if args.duration is None else proposals.parse_duration(args.duration),
+        duration=None if args.duration is None else parse_duration(args.duration),
         quorum=args.quorum,
         threshold=args.threshold,
         visibility=args.visibility,
@@ -71,6 +74,8 @@ def _print(args: argparse.Namespace, view: dict[str, Any]) -> None:
 
 
 def cmd_create(args: argparse.Namespace) -> int:
+    from coopfed.services import proposals
+
     async def work(node: Node) -> dict[str, Any]:
         draft = draft_from(args)  # inside: a bad duration is a ServiceError → one line
         return proposal_json(await proposals.create_proposal(node, draft, open_now=args.open))
@@ -84,6 +89,8 @@ def cmd_create(args: argparse.Namespace) -> int:
 
 
 def cmd_open(args: argparse.Namespace) -> int:
+    from coopfed.services import proposals
+
     async def work(node: Node) -> dict[str, Any]:
         return proposal_json(await proposals.open_proposal(node, args.proposal))
 
@@ -92,6 +99,8 @@ def cmd_open(args: argparse.Namespace) -> int:
 
 
 def cmd_close(args: argparse.Namespace) -> int:
+    from coopfed.services import proposals
+
     async def work(node: Node) -> dict[str, Any]:
         await proposals.close_proposal(node, args.proposal, closed_by=admin_name())
         tally = await proposals.tally_proposal(node, args.proposal)
@@ -102,6 +111,8 @@ def cmd_close(args: argparse.Namespace) -> int:
 
 
 def cmd_withdraw(args: argparse.Namespace) -> int:
+    from coopfed.services import proposals
+
     async def work(node: Node) -> dict[str, Any]:
         return proposal_json(
             await proposals.withdraw_proposal(node, args.proposal, by=admin_name())
@@ -112,6 +123,8 @@ def cmd_withdraw(args: argparse.Namespace) -> int:
 
 
 def cmd_show(args: argparse.Namespace) -> int:
+    from coopfed.services import joint_members, proposals
+
     async def work(node: Node) -> dict[str, Any]:
         try:
             tally = await proposals.tally_proposal(node, args.proposal)
@@ -127,6 +140,8 @@ def cmd_show(args: argparse.Namespace) -> int:
 
 
 def cmd_tally(args: argparse.Namespace) -> int:
+    from coopfed.services import proposals
+
     async def work(node: Node) -> dict[str, Any]:
         tally = await proposals.tally_proposal(node, args.proposal)
         view = proposal_json(tally.record, tally)
@@ -145,6 +160,8 @@ def cmd_tally(args: argparse.Namespace) -> int:
 
 
 def cmd_list(args: argparse.Namespace) -> int:
+    from coopfed.services import proposals
+
     state = None if args.state is None else ProposalState(args.state)
 
     async def work(node: Node) -> list[dict[str, Any]]:
@@ -175,7 +192,7 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
     closing.add_argument("--duration", help="open this long once opened: 90m, 36h, 3d, 2w")
     create.add_argument("--quorum", help="fraction of the electorate, e.g. 1/2 or 60%%")
     create.add_argument("--threshold", help="majority | at_least:2/3 | more_than:2/3")
-    create.add_argument("--visibility", default="public", choices=proposals.VISIBILITIES)
+    create.add_argument("--visibility", default="public", choices=VISIBILITIES)
     create.add_argument("--author", help="the proposing member (id, username or actor)")
     create.add_argument("--spec", help="more method settings as JSON, e.g. '{\"seats\": 2}'")
     create.add_argument("--open", action="store_true", help="open for voting right away")

@@ -8,13 +8,13 @@ abstain` abstains. Repeat `--choice` or separate with commas.
 from __future__ import annotations
 
 import argparse
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from coopfed.cli.governance_views import run_service
 from coopfed.cli.support import CliError, print_json
-from coopfed.node import Node
-from coopfed.services import members, proposals
-from coopfed.services.votes import ABSTAIN, VoteStatus, cast_vote
+
+if TYPE_CHECKING:
+    from coopfed.node import Node
 
 LIST_METHODS = frozenset({"approval", "borda", "irv", "stv", "schulze"})
 POINT_METHODS = frozenset({"score", "dots"})
@@ -22,6 +22,8 @@ POINT_METHODS = frozenset({"score", "dots"})
 
 def choice_from(method: str, raw: list[str]) -> Any:
     """The method's JSON ballot from what the admin typed."""
+    from coopfed.services.votes import ABSTAIN
+
     values = [part.strip() for item in raw for part in item.split(",") if part.strip()]
     family = method.partition("@")[0]
     if values == [ABSTAIN]:
@@ -48,6 +50,9 @@ def _points(text: str) -> tuple[str, int]:
 
 
 def cmd_vote(args: argparse.Namespace) -> int:
+    from coopfed.services import members, proposals
+    from coopfed.services.votes import VoteStatus, cast_vote
+
     async def work(node: Node) -> dict[str, Any]:
         record = await proposals.find_proposal(node, args.proposal)
         member, _ = await members.find_member(node, args.member)

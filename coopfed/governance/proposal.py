@@ -30,6 +30,10 @@ class ProposalState(enum.StrEnum):
     WITHDRAWN = "withdrawn"
 
 
+# Who may read a proposal: anyone, the current members, or members and allied co-ops.
+VISIBILITIES = ("public", "members", "allies")
+
+
 class InvalidTransition(GovernanceError):
     """A life-cycle step that the proposal's state (or the time) does not allow."""
 

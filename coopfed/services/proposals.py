@@ -26,6 +26,7 @@ from coopfed.governance.charter import (
     parse_fraction,
 )
 from coopfed.governance.errors import GovernanceError
+from coopfed.governance.proposal import VISIBILITIES as VISIBILITIES  # re-exported
 from coopfed.governance.proposal import ProposalEvent, ProposalState
 from coopfed.governance.result import ResultRecord
 from coopfed.node import Node
@@ -39,7 +40,6 @@ from coopfed.store.proposals import CharterRecord, NewProposal, ProposalRecord
 from coopfed.uris import Uris
 
 T = TypeVar("T")
-VISIBILITIES = ("public", "members", "allies")
 DURATION_RE = re.compile(r"^(\d+)([smhdw])$")
 DURATION_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
 DUE_BATCH = 50
