@@ -75,9 +75,15 @@ async def _warn_unreachable(
     activity) need no delivery. Binding a member stores their actor, so this means a gap."""
     own_host = host_of(str(activity["id"]))
     remote = [uri for uri in actors if host_of(uri) != own_host]
-    for uri in await outbox_store.unknown_actors(conn, remote):
-        log.warning(
-            "outbox: %s is addressed to %s, whose inbox is unknown: not delivered",
-            activity["id"],
-            uri,
-        )
+    unknown = list(await outbox_store.unknown_actors(conn, remote))
+    if not unknown:
+        return
+    # One line per activity, not per recipient: a members-only Question update to a roll of
+    # thousands would otherwise flood the log on every ballot.
+    shown = ", ".join(unknown[:3]) + (f" and {len(unknown) - 3} more" if len(unknown) > 3 else "")
+    log.warning(
+        "outbox: %s is addressed to %d actor(s) whose inbox is unknown, not delivered: %s",
+        activity["id"],
+        len(unknown),
+        shown,
+    )

@@ -25,3 +25,25 @@ async def test_an_addressed_actor_without_a_known_inbox_is_logged(
     warnings = [r.getMessage() for r in caplog.records if r.name == "coopfed.services.outbox"]
     assert len(warnings) == 1
     assert unknown in warnings[0] and "inbox is unknown" in warnings[0]
+
+
+async def test_many_unknown_recipients_give_one_line_per_activity(
+    node: Node, caplog: pytest.LogCaptureFixture
+) -> None:
+    # Regression: a Question update to a roll of 1,000 unknown actors logged 1,000 lines per
+    # ballot (seen in bench_proposal_page), slowing the request that cast it.
+    ghosts = tuple(f"https://social.example/users/ghost{n}" for n in range(50))
+    async with node.engine.begin() as conn:
+        coop = await coop_actor(conn)
+        activity = {"id": new_activity_id(node.uris), "type": "Create", "actor": coop.username}
+        with caplog.at_level(logging.WARNING, logger="coopfed.services.outbox"):
+            await publish(
+                conn,
+                sender=coop,
+                activity=activity,
+                audience=Audience(actors=ghosts),
+                now=node.now(),
+            )
+    warnings = [r.getMessage() for r in caplog.records if r.name == "coopfed.services.outbox"]
+    assert len(warnings) == 1
+    assert "50 actor(s)" in warnings[0] and "and 47 more" in warnings[0]
