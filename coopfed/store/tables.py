@@ -224,6 +224,31 @@ hosts = Table(
     Column("unavailable", Boolean, nullable=False, default=False),
 )
 
+# Addressed remote actors whose inbox was unknown when an activity was published: the worker
+# job `recipients` fetches their actor, then queues the delivery (never dropped silently).
+pending_recipients = Table(
+    "pending_recipients",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column(
+        "activity_id",
+        Integer,
+        ForeignKey("outbox_activities.id", ondelete="CASCADE"),
+        nullable=False,
+    ),
+    Column("actor_uri", String(2048), nullable=False),
+    Column("host", String(255), nullable=False),
+    Column("state", String(16), nullable=False),  # pending | parked
+    Column("attempts", Integer, nullable=False, default=0),
+    Column("next_attempt_at", UTCDateTime, nullable=False),
+    Column("lease_until", UTCDateTime, nullable=True),
+    Column("last_error", Text, nullable=True),
+    Column("created_at", UTCDateTime, nullable=False),
+    UniqueConstraint("activity_id", "actor_uri", name="uq_pending_recipients_activity_actor"),
+    Index("ix_pending_recipients_due", "state", "next_attempt_at"),
+    Index("ix_pending_recipients_actor_uri", "actor_uri"),
+)
+
 
 # --- web ----------------------------------------------------------------------------------------
 
