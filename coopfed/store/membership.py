@@ -8,7 +8,6 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import func, insert, or_, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -25,6 +24,7 @@ from coopfed.store.tables import (
     membership_principles,
     proposals,
 )
+from coopfed.store.versioned import insert_version_one
 
 
 class ApplicationState(enum.StrEnum):
@@ -118,17 +118,13 @@ async def insert_first_principle(
 ) -> PrincipleRecord:
     """Store `principle` as version 1 unless a concurrent first use stored it meanwhile (then
     that one stands): the default principle is seeded on first use, and first uses can race."""
-    dialect_insert = postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
-    await conn.execute(
-        dialect_insert(membership_principles)
-        .values(
-            coop_id=coop_id,
-            version=1,
-            body=canonical_text(principle_to_dict(principle)),
-            hash=principle_hash(principle),
-            created_at=now,
-        )
-        .on_conflict_do_nothing(index_elements=["coop_id", "version"])
+    await insert_version_one(
+        conn,
+        membership_principles,
+        coop_id,
+        canonical_text(principle_to_dict(principle)),
+        principle_hash(principle),
+        now,
     )
     record = await current_principle(conn, coop_id)
     assert record is not None

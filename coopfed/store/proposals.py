@@ -14,7 +14,6 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import func, insert, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -24,6 +23,7 @@ from coopfed.governance.electorate import Electorate
 from coopfed.governance.proposal import Proposal, ProposalEvent, ProposalState
 from coopfed.governance.result import DecisionStatus
 from coopfed.store.tables import charters, members, proposal_events, proposals
+from coopfed.store.versioned import insert_version_one
 
 
 @dataclass(frozen=True)
@@ -126,17 +126,13 @@ async def insert_first_charter(
 ) -> CharterRecord:
     """Store `charter` as version 1 unless a concurrent first use stored it meanwhile (then
     that one stands): the default charter is seeded on first use, and first uses can race."""
-    dialect_insert = postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
-    await conn.execute(
-        dialect_insert(charters)
-        .values(
-            coop_id=coop_id,
-            version=1,
-            body=canonical_text(charter_to_dict(charter)),
-            hash=charter_hash(charter),
-            created_at=now,
-        )
-        .on_conflict_do_nothing(index_elements=["coop_id", "version"])
+    await insert_version_one(
+        conn,
+        charters,
+        coop_id,
+        canonical_text(charter_to_dict(charter)),
+        charter_hash(charter),
+        now,
     )
     record = await current_charter(conn, coop_id)
     assert record is not None
