@@ -16,6 +16,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
+from coopfed.governance.membership import MembershipPrinciple
 from coopfed.node import Node
 from coopfed.services.errors import NotFound, ServiceError
 from coopfed.services.member_classes import change_member_class, reinstate_member
@@ -86,6 +87,20 @@ async def shown_applications(node: Node) -> list[ShownApplication]:
     return shown
 
 
+def _form_context(
+    principle: MembershipPrinciple, listed: set[str], errors: FormErrors | None
+) -> dict[str, object]:
+    """What both admin lists show around their forms: the class choices, each row's errors, and
+    as notices above the list the errors about rows no longer listed (settled meanwhile)."""
+    notices = [
+        message
+        for key, fields in (errors or {}).items()
+        if key not in listed
+        for message in fields.values()
+    ]
+    return {"class_names": principle.class_names, "errors": errors or {}, "notices": notices}
+
+
 async def _applications_page(
     request: Request, errors: FormErrors | None = None, *, status: int = 200
 ) -> Response:
@@ -93,19 +108,7 @@ async def _applications_page(
     principle = (await principle_of(node)).principle
     applications = await shown_applications(node)
     listed = {item.application.actor_uri for item in applications}
-    # An error about an application no longer listed (settled meanwhile) shows above the list.
-    notices = [
-        message
-        for applicant, fields in (errors or {}).items()
-        if applicant not in listed
-        for message in fields.values()
-    ]
-    context = {
-        "applications": applications,
-        "class_names": principle.class_names,
-        "errors": errors or {},
-        "notices": notices,
-    }
+    context = {"applications": applications, **_form_context(principle, listed, errors)}
     return await render(request, "admin/applications.html", context, status=status)
 
 
@@ -170,18 +173,7 @@ async def _members_page(
             shown.append(ShownMember(record, who, is_local(node, record.actor_uri), linked))
     principle = (await principle_of(node)).principle
     listed = {item.record.member_id for item in shown}
-    notices = [
-        message
-        for member, fields in (errors or {}).items()
-        if member not in listed
-        for message in fields.values()
-    ]
-    context = {
-        "members": shown,
-        "class_names": principle.class_names,
-        "errors": errors or {},
-        "notices": notices,
-    }
+    context = {"members": shown, **_form_context(principle, listed, errors)}
     return await render(request, "admin/members.html", context, status=status)
 
 
