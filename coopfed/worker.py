@@ -37,10 +37,12 @@ def default_jobs() -> list[NamedJob]:
     from coopfed.services.joint_proposals import decide_due_joint_proposals
     from coopfed.services.proposal_publishing import publish_due_updates
     from coopfed.services.proposals import close_due_proposals
+    from coopfed.services.recipients import resolve_pending_recipients
 
     return [
         NamedJob("inbox", process_inbox_batch),
         NamedJob("delivery", deliver_batch),
+        NamedJob("recipients", resolve_pending_recipients),
         NamedJob("scheduler", close_due_proposals),
         NamedJob("question_updates", publish_due_updates),
         NamedJob("admissions", process_admissions),

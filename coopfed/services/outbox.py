@@ -2,6 +2,9 @@
 
 Always called inside the caller's transaction (the transactional outbox): the state change that
 the activity announces and the deliveries commit together. The delivery worker sends them.
+An addressed remote actor with no stored document (no known inbox) is recorded in the same
+transaction as a pending recipient; the worker job `recipients` (services/recipients.py)
+fetches the actor and queues the delivery then, so nothing is dropped silently.
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from coopfed.store import outbox as outbox_store
+from coopfed.store import pending_recipients as pending_store
 from coopfed.store.actors import LocalActor
 from coopfed.store.outbox import host_of
 from coopfed.uris import Uris
@@ -59,7 +63,8 @@ async def publish(
         now=now,
     )
     inboxes = await outbox_store.inboxes_of_actors(conn, audience.actors)
-    await _warn_unreachable(conn, activity, audience.actors)
+    unknown = await _unreachable(conn, activity, audience.actors)
+    await pending_store.insert_recipients(conn, activity_row_id=row_id, actor_uris=unknown, now=now)
     if audience.followers:
         inboxes += await outbox_store.follower_inboxes(conn, sender.id)
     inboxes += list(extra_inboxes)
@@ -67,23 +72,25 @@ async def publish(
     return row_id
 
 
-async def _warn_unreachable(
+async def _unreachable(
     conn: AsyncConnection, activity: dict[str, Any], actors: Iterable[str]
-) -> None:
-    """Say so when an addressed remote actor has no stored document: nothing is queued for
-    them (no inbox known), which must not pass silently. Our own actors (same host as the
+) -> list[str]:
+    """Addressed remote actors with no stored document, said so in the log: their delivery
+    waits for the `recipients` job to fetch the actor. Our own actors (same host as the
     activity) need no delivery. Binding a member stores their actor, so this means a gap."""
     own_host = host_of(str(activity["id"]))
     remote = [uri for uri in actors if host_of(uri) != own_host]
     unknown = list(await outbox_store.unknown_actors(conn, remote))
     if not unknown:
-        return
+        return unknown
     # One line per activity, not per recipient: a members-only Question update to a roll of
     # thousands would otherwise flood the log on every ballot.
     shown = ", ".join(unknown[:3]) + (f" and {len(unknown) - 3} more" if len(unknown) > 3 else "")
     log.warning(
-        "outbox: %s is addressed to %d actor(s) whose inbox is unknown, not delivered: %s",
+        "outbox: %s is addressed to %d actor(s) whose inbox is unknown, "
+        "queued until their actor is fetched: %s",
         activity["id"],
         len(unknown),
         shown,
     )
+    return unknown

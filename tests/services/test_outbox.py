@@ -5,10 +5,12 @@ from __future__ import annotations
 import logging
 
 import pytest
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from coopfed.node import Node
 from coopfed.services.members import coop_actor
 from coopfed.services.outbox import Audience, new_activity_id, publish
+from coopfed.store import pending_recipients as pending_store
 
 
 async def test_an_addressed_actor_without_a_known_inbox_is_logged(
@@ -47,3 +49,27 @@ async def test_many_unknown_recipients_give_one_line_per_activity(
     warnings = [r.getMessage() for r in caplog.records if r.name == "coopfed.services.outbox"]
     assert len(warnings) == 1
     assert "50 actor(s)" in warnings[0] and "and 47 more" in warnings[0]
+
+
+async def test_unknown_recipients_are_recorded_in_the_publishing_transaction(node: Node) -> None:
+    # Regression: they were only logged, and the delivery was lost. Now they wait for the
+    # `recipients` job, committed (or rolled back) with the activity itself.
+    ghost = "https://social.example/users/ghost"
+
+    async def publish_to_ghost(conn: AsyncConnection) -> None:
+        coop = await coop_actor(conn)
+        activity = {"id": new_activity_id(node.uris), "type": "Create", "actor": coop.username}
+        await publish(
+            conn, sender=coop, activity=activity, audience=Audience((ghost,)), now=node.now()
+        )
+
+    async with node.engine.connect() as conn:
+        async with conn.begin() as transaction:
+            await publish_to_ghost(conn)
+            await transaction.rollback()
+        assert await pending_store.list_waiting(conn, states=["pending"], limit=5) == []
+    async with node.engine.begin() as conn:
+        await publish_to_ghost(conn)
+    async with node.engine.connect() as conn:
+        [row] = await pending_store.list_waiting(conn, states=["pending"], limit=5)
+    assert row.actor_uri == ghost and row.attempts == 0
