@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy import Row, Select, delete, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from coopfed.store.tables import link_codes, link_failures, linked_actors, remote_actors
@@ -132,10 +133,11 @@ async def delete_link(conn: AsyncConnection, member_row_id: int, link_row_id: in
     return actor_uri
 
 
-async def links_of(conn: AsyncConnection, member_row_id: int) -> list[LinkedActor]:
-    """The member's linked actors, oldest link first, with the remote actor's name if known."""
-    query = (
+def _links_query() -> Select[Any]:
+    """Every link by member row, oldest first, with the remote actor's names if we know them."""
+    return (
         select(
+            linked_actors.c.member_row_id,
             linked_actors.c.id,
             linked_actors.c.actor_uri,
             linked_actors.c.linked_at,
@@ -146,14 +148,25 @@ async def links_of(conn: AsyncConnection, member_row_id: int) -> list[LinkedActo
         .select_from(
             linked_actors.outerjoin(remote_actors, remote_actors.c.uri == linked_actors.c.actor_uri)
         )
-        .where(linked_actors.c.member_row_id == member_row_id)
         .order_by(linked_actors.c.id)
     )
-    rows = (await conn.execute(query)).all()
-    return [
-        LinkedActor(row_id, uri, at, host, username or "", name or "")
-        for row_id, uri, at, host, username, name in rows
-    ]
+
+
+def _linked_actor(row: Row[Any]) -> LinkedActor:
+    return LinkedActor(
+        row.id,
+        row.actor_uri,
+        row.linked_at,
+        row.host,
+        row.preferred_username or "",
+        row.display_name or "",
+    )
+
+
+async def links_of(conn: AsyncConnection, member_row_id: int) -> list[LinkedActor]:
+    """The member's linked actors, oldest link first, with the remote actor's name if known."""
+    query = _links_query().where(linked_actors.c.member_row_id == member_row_id)
+    return [_linked_actor(row) for row in (await conn.execute(query)).all()]
 
 
 async def delete_links_of_actor(conn: AsyncConnection, actor_uri: str) -> None:
@@ -172,23 +185,7 @@ async def linked_actor_uris(conn: AsyncConnection, member_row_ids: list[int]) ->
 
 async def links_by_member(conn: AsyncConnection) -> dict[int, list[LinkedActor]]:
     """Every link, grouped by member row (one query for the admin's member list)."""
-    query = (
-        select(
-            linked_actors.c.member_row_id,
-            linked_actors.c.id,
-            linked_actors.c.actor_uri,
-            linked_actors.c.linked_at,
-            remote_actors.c.host,
-            remote_actors.c.preferred_username,
-            remote_actors.c.display_name,
-        )
-        .select_from(
-            linked_actors.outerjoin(remote_actors, remote_actors.c.uri == linked_actors.c.actor_uri)
-        )
-        .order_by(linked_actors.c.id)
-    )
     grouped: dict[int, list[LinkedActor]] = {}
-    for member_row_id, row_id, uri, at, host, username, name in (await conn.execute(query)).all():
-        link = LinkedActor(row_id, uri, at, host, username or "", name or "")
-        grouped.setdefault(member_row_id, []).append(link)
+    for row in (await conn.execute(_links_query())).all():
+        grouped.setdefault(row.member_row_id, []).append(_linked_actor(row))
     return grouped
