@@ -9,10 +9,12 @@ import pytest
 
 from coopfed.node import Node
 from coopfed.services.accounts import create_local_account
+from coopfed.store.remote_actors import RemoteActor
 
 PASSWORD = "correct horse battery"
 HTML = {"Accept": "text/html,application/xhtml+xml"}
 _TOKEN = re.compile(r'name="csrf_token" value="([^"]+)"')
+XSS_NAME = '<script>alert("x")</script><img src=x onerror=alert(1)>'
 
 
 @pytest.fixture
@@ -48,3 +50,23 @@ async def attempt_sign_in(
 async def sign_in(client: httpx.AsyncClient, username: str, password: str = PASSWORD) -> None:
     response = await attempt_sign_in(client, username, password)
     assert response.status_code == 303, response.text
+
+
+async def post_form(
+    client: httpx.AsyncClient, page: str, action: str, **fields: str
+) -> httpx.Response:
+    """Open `page` for its CSRF token, then post `fields` to `page/action` as its form would."""
+    shown = await client.get(page, headers=HTML)
+    assert shown.status_code == 200
+    form = {"csrf_token": form_token(shown), **fields}
+    return await client.post(f"{page}/{action}", data=form, headers=HTML)
+
+
+def remote_actor(uri: str, name: str, kind: str = "Group") -> RemoteActor:
+    """A fetched remote actor `uri` (https://host/users/name) displayed as `name`."""
+    host = uri.split("/")[2]
+    username = uri.rsplit("/", 1)[1]
+    return RemoteActor(
+        uri=uri, host=host, type=kind, preferred_username=username, display_name=name,
+        inbox=uri + "/inbox", shared_inbox=None, key_id=None, public_key_pem=None, document="{}",
+    )  # fmt: skip

@@ -11,21 +11,11 @@ from coopfed.store import alliances as alliance_store
 from coopfed.store import joint as joint_store
 from coopfed.store import projects as project_store
 from coopfed.store import remote_actors as remote_store
-from coopfed.store.remote_actors import RemoteActor
+from tests.web.conftest import XSS_NAME, remote_actor
 
-XSS_NAME = '<script>alert("x")</script><img src=x onerror=alert(1)>'
 ALLY = "https://other.example/users/bakery"
 OFFERING = "https://third.example/users/mill"
 PROJECT = "https://other.example/users/ovens"
-
-
-def remote_actor(uri: str, name: str, kind: str = "Group") -> RemoteActor:
-    host = uri.split("/")[2]
-    username = uri.rsplit("/", 1)[1]
-    return RemoteActor(
-        uri=uri, host=host, type=kind, preferred_username=username, display_name=name,
-        inbox=uri + "/inbox", shared_inbox=None, key_id=None, public_key_pem=None, document="{}",
-    )  # fmt: skip
 
 
 async def store_allies(node: Node) -> None:

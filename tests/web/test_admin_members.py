@@ -13,23 +13,16 @@ from coopfed.services.member_lifecycle import end_membership
 from coopfed.services.members import find_member
 from coopfed.services.membership import ApplicationRequest, apply_for_membership, list_applications
 from coopfed.store import remote_actors as remote_store
-from coopfed.store.remote_actors import RemoteActor
-from tests.web.conftest import HTML, form_token, sign_in
+from tests.web.conftest import HTML, XSS_NAME, form_token, post_form, remote_actor, sign_in
 
 pytestmark = pytest.mark.usefixtures("accounts")
 
 REMOTE = "https://remote.example/users/mal"
-XSS_NAME = '<script>alert("x")</script><img src=x onerror=alert(1)>'
 
 
 async def _remote_applicant(node: Node) -> None:
-    actor = RemoteActor(
-        uri=REMOTE, host="remote.example", type="Person", preferred_username="mal",
-        display_name=XSS_NAME, inbox=REMOTE + "/inbox", shared_inbox=None, key_id=None,
-        public_key_pem=None, document="{}",
-    )  # fmt: skip
     async with node.engine.begin() as conn:
-        await remote_store.upsert(conn, actor, now=node.now())
+        await remote_store.upsert(conn, remote_actor(REMOTE, XSS_NAME, "Person"), now=node.now())
     await apply_for_membership(
         node,
         ApplicationRequest(
@@ -40,10 +33,7 @@ async def _remote_applicant(node: Node) -> None:
 
 
 async def _post(client: httpx.AsyncClient, action: str, **fields: str) -> httpx.Response:
-    page = await client.get("/admin/applications", headers=HTML)
-    assert page.status_code == 200
-    form = {"csrf_token": form_token(page), "applicant": REMOTE, **fields}
-    return await client.post(f"/admin/applications/{action}", data=form, headers=HTML)
+    return await post_form(client, "/admin/applications", action, applicant=REMOTE, **fields)
 
 
 async def test_applications_show_remote_people_with_their_host_escaped(
@@ -142,13 +132,6 @@ async def test_pages_and_forms_are_for_admins_only(node: Node, client: httpx.Asy
     assert len(await list_applications(node)) == 1
 
 
-async def _members_form(client: httpx.AsyncClient, action: str, **fields: str) -> httpx.Response:
-    page = await client.get("/admin/members", headers=HTML)
-    assert page.status_code == 200
-    form = {"csrf_token": form_token(page), **fields}
-    return await client.post(f"/admin/members/{action}", data=form, headers=HTML)
-
-
 async def test_an_admin_moves_a_member_to_another_class(
     node: Node, client: httpx.AsyncClient
 ) -> None:
@@ -158,14 +141,20 @@ async def test_an_admin_moves_a_member_to_another_class(
     record, _events = await find_member(node, REMOTE)
     page = await client.get("/admin/members", headers=HTML)
     assert '<label for="member-class-1">Class of ' in page.text and "&lt;script&gt;" in page.text
-    moved = await _members_form(client, "class", member=record.member_id, member_class="worker")
+    moved = await post_form(
+        client, "/admin/members", "class", member=record.member_id, member_class="worker"
+    )
     assert moved.status_code == 303 and moved.headers["location"] == "/admin/members"
     record, events = await find_member(node, REMOTE)
     assert record.member.member_class == "worker" and events[-1].kind == "class_changed"
-    unknown = await _members_form(client, "class", member=record.member_id, member_class="emperor")
+    unknown = await post_form(
+        client, "/admin/members", "class", member=record.member_id, member_class="emperor"
+    )
     assert unknown.status_code == 409 and "Traceback" not in unknown.text
     assert '<p class="error" id="member-class-1-error">Unknown member class' in unknown.text
-    gone = await _members_form(client, "class", member="nobody", member_class="worker")
+    gone = await post_form(
+        client, "/admin/members", "class", member="nobody", member_class="worker"
+    )
     assert gone.status_code == 409 and 'class="notice"' in gone.text
 
 
@@ -176,7 +165,7 @@ async def test_an_admin_reinstates_a_suspended_member(
     await sign_in(client, "ada")
     assert (await _post(client, "admit", member_class="member")).status_code == 303
     record, _events = await find_member(node, REMOTE)
-    refused = await _members_form(client, "reinstate", member=record.member_id)
+    refused = await post_form(client, "/admin/members", "reinstate", member=record.member_id)
     assert refused.status_code == 409
     assert 'id="reinstate-1-error">Member ' in refused.text and "not suspended" in refused.text
     await end_membership(
@@ -184,7 +173,7 @@ async def test_an_admin_reinstates_a_suspended_member(
     )
     page = await client.get("/admin/members", headers=HTML)
     assert 'action="/admin/members/reinstate"' in page.text
-    back = await _members_form(client, "reinstate", member=record.member_id)
+    back = await post_form(client, "/admin/members", "reinstate", member=record.member_id)
     assert back.status_code == 303
     record, _events = await find_member(node, REMOTE)
     assert record.member.status is MemberStatus.ACTIVE

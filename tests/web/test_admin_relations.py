@@ -7,17 +7,10 @@ import pytest
 
 from coopfed.node import Node
 from coopfed.services import alliances, projects
-from tests.web.conftest import HTML, form_token, sign_in
+from tests.web.conftest import HTML, form_token, post_form, sign_in
 from tests.web.relations_support import ALLY, OFFERING, PROJECT, store_allies, store_projects
 
 pytestmark = pytest.mark.usefixtures("accounts")
-
-
-async def _post(client: httpx.AsyncClient, page: str, action: str, **fields: str) -> httpx.Response:
-    shown = await client.get(page, headers=HTML)
-    assert shown.status_code == 200
-    form = {"csrf_token": form_token(shown), **fields}
-    return await client.post(f"{page}/{action}", data=form, headers=HTML)
 
 
 async def _states(node: Node) -> dict[str, str]:
@@ -35,10 +28,10 @@ async def test_alliances_page_lists_offers_escaped_and_accepts_one(
     assert "<script>" not in page.text and "<b>Mill" not in page.text
     assert 'action="/admin/alliances/accept"' in page.text
     assert 'href="/admin/alliances"' in (await client.get("/admin", headers=HTML)).text
-    accepted = await _post(client, "/admin/alliances", "accept", coop=OFFERING)
+    accepted = await post_form(client, "/admin/alliances", "accept", coop=OFFERING)
     assert accepted.status_code == 303, accepted.text
     assert (await _states(node))[OFFERING] == "active"
-    again = await _post(client, "/admin/alliances", "accept", coop=OFFERING)
+    again = await post_form(client, "/admin/alliances", "accept", coop=OFFERING)
     assert again.status_code == 409 and "Traceback" not in again.text
     assert 'class="error" id="alliance-' in again.text and "No alliance offer from" in again.text
 
@@ -46,7 +39,7 @@ async def test_alliances_page_lists_offers_escaped_and_accepts_one(
 async def test_ending_an_alliance(node: Node, client: httpx.AsyncClient) -> None:
     await store_allies(node)
     await sign_in(client, "ada")
-    ended = await _post(client, "/admin/alliances", "end", coop=ALLY)
+    ended = await post_form(client, "/admin/alliances", "end", coop=ALLY)
     assert ended.status_code == 303
     assert (await _states(node))[ALLY] == "ended"
 
@@ -55,10 +48,10 @@ async def test_an_offer_refused_is_told_next_to_the_field(
     node: Node, client: httpx.AsyncClient
 ) -> None:
     await sign_in(client, "ada")
-    empty = await _post(client, "/admin/alliances", "offer", coop=" ")
+    empty = await post_form(client, "/admin/alliances", "offer", coop=" ")
     assert empty.status_code == 400
     assert '<p class="error" id="field-coop-error">Give the co-op' in empty.text
-    ourselves = await _post(client, "/admin/alliances", "offer", coop="testcoop@coop.test")
+    ourselves = await post_form(client, "/admin/alliances", "offer", coop="testcoop@coop.test")
     assert ourselves.status_code == 409 and "Traceback" not in ourselves.text
     assert '<p class="error" id="field-coop-error">A co-op cannot ally with itself' in (
         ourselves.text
@@ -78,11 +71,11 @@ async def test_projects_page_and_accepting_an_invitation(
     assert "weights: &lt;b&gt;equal&lt;/b&gt;" in page.text
     assert "Buy a &lt;b&gt;greenhouse&lt;/b&gt;" in page.text
     assert "@bakery@other.example" in page.text
-    accepted = await _post(client, "/admin/projects", "accept", project=PROJECT)
+    accepted = await post_form(client, "/admin/projects", "accept", project=PROJECT)
     assert accepted.status_code == 303, accepted.text
     states = {m.project_uri: m.state for m in await projects.invitations(node)}
     assert states[PROJECT] == "joined"
-    again = await _post(client, "/admin/projects", "accept", project=PROJECT)
+    again = await post_form(client, "/admin/projects", "accept", project=PROJECT)
     assert again.status_code == 409 and "No invitation to" in again.text
 
 

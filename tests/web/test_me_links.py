@@ -13,14 +13,12 @@ from coopfed.node import Node
 from coopfed.services.account_links import redeem_code
 from coopfed.services.members import add_member
 from coopfed.store import remote_actors as remote_store
-from coopfed.store.remote_actors import RemoteActor
 from coopfed.store.tables import link_codes, linked_actors
-from tests.web.conftest import HTML, form_token, sign_in
+from tests.web.conftest import HTML, XSS_NAME, form_token, remote_actor, sign_in
 
 pytestmark = pytest.mark.usefixtures("accounts")
 
 REMOTE = "https://remote.example/users/mal"
-XSS_NAME = '<script>alert("x")</script><img src=x onerror=alert(1)>'
 CODE = re.compile(r'<p class="link-code"><code>([A-Z0-9]{4}-[A-Z0-9]{4})</code></p>')
 
 
@@ -36,14 +34,18 @@ async def _new_code(client: httpx.AsyncClient) -> httpx.Response:
 
 
 async def _link_remote(node: Node, code: str) -> None:
-    actor = RemoteActor(
-        uri=REMOTE, host="remote.example", type="Person", preferred_username="mal",
-        display_name=XSS_NAME, inbox=REMOTE + "/inbox", shared_inbox=None, key_id=None,
-        public_key_pem=None, document="{}",
-    )  # fmt: skip
     async with node.engine.begin() as conn:
-        await remote_store.upsert(conn, actor, now=node.now())
+        await remote_store.upsert(conn, remote_actor(REMOTE, XSS_NAME, "Person"), now=node.now())
         assert (await redeem_code(conn, REMOTE, code, node.now())).linked
+
+
+async def _bea_linked_to_remote(node: Node, client: httpx.AsyncClient) -> None:
+    """`bea` becomes a member, signs in, asks for a code and links REMOTE with it."""
+    await add_member(node, local_username="bea")
+    await sign_in(client, "bea")
+    found = CODE.search((await _new_code(client)).text)
+    assert found
+    await _link_remote(node, found.group(1))
 
 
 async def test_a_code_is_shown_once_with_the_instruction(
@@ -71,11 +73,7 @@ async def test_a_code_is_shown_once_with_the_instruction(
 async def test_linked_accounts_show_their_host_escaped_and_can_be_unlinked(
     node: Node, client: httpx.AsyncClient
 ) -> None:
-    await add_member(node, local_username="bea")
-    await sign_in(client, "bea")
-    found = CODE.search((await _new_code(client)).text)
-    assert found
-    await _link_remote(node, found.group(1))
+    await _bea_linked_to_remote(node, client)
     page = await client.get("/me", headers=HTML)
     assert "@mal@remote.example" in page.text and "&lt;script&gt;" in page.text
     assert "<script>" not in page.text and "<img" not in page.text
@@ -121,11 +119,7 @@ async def test_an_account_without_membership_has_no_section(client: httpx.AsyncC
 async def test_admins_see_linked_accounts_in_the_member_list(
     node: Node, client: httpx.AsyncClient
 ) -> None:
-    await add_member(node, local_username="bea")
-    await sign_in(client, "bea")
-    found = CODE.search((await _new_code(client)).text)
-    assert found
-    await _link_remote(node, found.group(1))
+    await _bea_linked_to_remote(node, client)
     client.cookies.clear()  # signed out
     await sign_in(client, "ada")
     page = await client.get("/admin/members", headers=HTML)
