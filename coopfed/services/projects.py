@@ -232,6 +232,25 @@ async def invitations(node: Node) -> list[Membership]:
         return await project_store.list_memberships(conn, coop.id)
 
 
+async def _tell_project(
+    conn: AsyncConnection,
+    coop: LocalActor,
+    activity: dict[str, Any],
+    membership: Membership,
+    state: str,
+    now: datetime,
+) -> Membership:
+    """Send our co-op's `activity` (Accept, Leave) to the project; the membership is now `state`."""
+    await publish(
+        conn, sender=coop, activity=activity, audience=Audience(actors=(membership.project_uri,)),
+        now=now, governance=True,
+    )  # fmt: skip
+    await project_store.set_membership_state(conn, membership.row_id, state, now)
+    updated = await project_store.membership(conn, coop.id, membership.project_uri)
+    assert updated is not None
+    return updated
+
+
 async def accept_invitation(node: Node, project_ref: str) -> Membership:
     project_uri = await resolve_uri(node, project_ref)
     now = node.now()
@@ -248,14 +267,7 @@ async def accept_invitation(node: Node, project_ref: str) -> Membership:
             "Accept", activity_id=new_activity_id(node.uris), actor=coop_uri,
             answered_id=found.invite_activity_id, to=project_uri,
         )  # fmt: skip
-        await publish(
-            conn, sender=coop, activity=accept, audience=Audience(actors=(project_uri,)),
-            now=now, governance=True,
-        )  # fmt: skip
-        await project_store.set_membership_state(conn, found.row_id, "joined", now)
-        joined = await project_store.membership(conn, coop.id, project_uri)
-        assert joined is not None
-        return joined
+        return await _tell_project(conn, coop, accept, found, "joined", now)
 
 
 async def receive_invite_answer(
@@ -311,14 +323,7 @@ async def leave_project(node: Node, project_ref: str) -> Membership:
         leave = leave_to_ap(
             activity_id=new_activity_id(node.uris), coop_uri=coop_uri, project_uri=project_uri
         )
-        await publish(
-            conn, sender=coop, activity=leave, audience=Audience(actors=(project_uri,)),
-            now=now, governance=True,
-        )  # fmt: skip
-        await project_store.set_membership_state(conn, found.row_id, "left", now)
-        left = await project_store.membership(conn, coop.id, project_uri)
-        assert left is not None
-        return left
+        return await _tell_project(conn, coop, leave, found, "left", now)
 
 
 async def receive_leave(
