@@ -9,10 +9,13 @@ from typing import Any
 
 import httpx
 from cryptography.hazmat.primitives.asymmetric import rsa
+from sqlalchemy import select
 
 from coopfed.federation.httpsig import cavage, digest_header, http_date
 from coopfed.federation.httpsig.message import request_view
+from coopfed.federation.inbox_worker import process_inbox_batch
 from coopfed.node import Node
+from coopfed.store.tables import inbox_items
 from tests.federation.conftest import count_rows
 from tests.support.fediverse import TestActor
 
@@ -79,3 +82,17 @@ async def stored(node: Node) -> int:
 
 async def nothing_stored(node: Node) -> bool:
     return await count_rows(node, "inbox_items") == 0 and await count_rows(node, "followers") == 0
+
+
+async def send_and_process(
+    client: httpx.AsyncClient, node: Node, actor: TestActor, activity: Any
+) -> str:
+    """`actor` posts `activity` to the shared inbox, the worker runs once: "state: outcome"."""
+    assert (await actor.apost(client, SHARED_INBOX, activity)).status_code == 202
+    await process_inbox_batch(node)
+    async with node.engine.connect() as conn:
+        query = select(inbox_items.c.state, inbox_items.c.outcome).where(
+            inbox_items.c.activity_id == activity["id"]
+        )
+        state, outcome = (await conn.execute(query)).one()
+    return f"{state}: {outcome}"

@@ -10,15 +10,14 @@ from typing import Any
 import httpx
 from sqlalchemy import select
 
-from coopfed.federation.inbox_worker import process_inbox_batch
 from coopfed.node import Node
 from coopfed.services import members
 from coopfed.services.account_links import issue_code
 from coopfed.services.proposals import tally_proposal
 from coopfed.services.votes import VoteStatus, cast_vote
 from coopfed.store import ballots as ballot_store
-from coopfed.store.tables import deliveries, inbox_items, outbox_activities
-from tests.federation.inbox_support import COOP, SHARED_INBOX, new_id
+from coopfed.store.tables import deliveries, outbox_activities
+from tests.federation.inbox_support import COOP, new_id, send_and_process
 from tests.federation.test_proposal_votes import vote
 from tests.support.fediverse import FediverseServer, TestActor
 from tests.support.governance import open_yes_no
@@ -50,17 +49,6 @@ def direct_message(actor: TestActor, text: str, to: str = COOP) -> dict[str, Any
     }
 
 
-async def _send(client: httpx.AsyncClient, node: Node, actor: TestActor, activity: Any) -> str:
-    assert (await actor.apost(client, SHARED_INBOX, activity)).status_code == 202
-    await process_inbox_batch(node)
-    async with node.engine.connect() as conn:
-        query = select(inbox_items.c.state, inbox_items.c.outcome).where(
-            inbox_items.c.activity_id == activity["id"]
-        )
-        state, outcome = (await conn.execute(query)).one()
-    return f"{state}: {outcome}"
-
-
 async def _notes(node: Node) -> list[tuple[dict[str, Any], list[str]]]:
     async with node.engine.connect() as conn:
         query = select(outbox_activities).where(outbox_activities.c.type == "Create")
@@ -80,7 +68,7 @@ async def test_a_direct_message_with_the_code_links_and_votes_count_as_the_membe
     alice = remote_fresh.actor("alice")
     bea = await members.add_member(node, local_username="bea")
     code = (await issue_code(node, "bea")).code
-    outcome = await _send(client, node, alice, direct_message(alice, code))
+    outcome = await send_and_process(client, node, alice, direct_message(alice, code))
     assert outcome.startswith("done: link linked")
     ((reply, inboxes),) = await _notes(node)
     assert reply["to"] == [alice.uri] and reply["object"]["to"] == [alice.uri]
@@ -90,7 +78,7 @@ async def test_a_direct_message_with_the_code_links_and_votes_count_as_the_membe
     record = await open_yes_no(node)
     local = await cast_vote(node, record.slug, bea.actor_uri, "no")
     assert local.status is VoteStatus.COUNTED
-    assert (await _send(client, node, alice, vote(alice, record.uri, "yes"))).startswith(
+    assert (await send_and_process(client, node, alice, vote(alice, record.uri, "yes"))).startswith(
         "done: vote replaced"
     )
     async with node.engine.connect() as conn:
@@ -106,12 +94,12 @@ async def test_a_wrong_code_is_answered_and_links_nothing(
     alice = remote_fresh.actor("alice")
     await members.add_member(node, local_username="bea")
     await issue_code(node, "bea")
-    outcome = await _send(client, node, alice, direct_message(alice, "ZZZZ-ZZZZ"))
+    outcome = await send_and_process(client, node, alice, direct_message(alice, "ZZZZ-ZZZZ"))
     assert outcome.startswith("ignored: link wrong_code")
     ((reply, _),) = await _notes(node)
     assert "Not linked:" in reply["object"]["content"]
     record = await open_yes_no(node)
-    refused = await _send(client, node, alice, vote(alice, record.uri, "yes"))
+    refused = await send_and_process(client, node, alice, vote(alice, record.uri, "yes"))
     assert refused.startswith("done: vote refused: only members") and "link" in refused
 
 
@@ -121,12 +109,14 @@ async def test_messages_without_a_code_or_not_private_get_no_answer(
     alice = remote_fresh.actor("alice")
     await members.add_member(node, local_username="bea")
     code = (await issue_code(node, "bea")).code
-    hello = await _send(client, node, alice, direct_message(alice, "hello, how do I join?"))
+    hello = await send_and_process(
+        client, node, alice, direct_message(alice, "hello, how do I join?")
+    )
     assert hello == "ignored: a direct message to the co-op without a link code"
     public = direct_message(alice, code)
     public["to"] = public["object"]["to"] = ["https://www.w3.org/ns/activitystreams#Public"]
     public["cc"] = public["object"]["cc"] = [COOP]
-    assert (await _send(client, node, alice, public)).startswith("ignored: not a vote")
+    assert (await send_and_process(client, node, alice, public)).startswith("ignored: not a vote")
     assert await _notes(node) == []
 
 
@@ -136,7 +126,9 @@ async def test_a_members_only_poll_reaches_and_is_served_to_the_linked_account(
     alice, mallory = remote_fresh.actor("alice"), remote_fresh.actor("mallory")
     bea = await members.add_member(node, local_username="bea")
     code = (await issue_code(node, "bea")).code
-    assert (await _send(client, node, alice, direct_message(alice, code))).startswith("done")
+    assert (await send_and_process(client, node, alice, direct_message(alice, code))).startswith(
+        "done"
+    )
     record = await open_yes_no(node, visibility="members")
     async with node.engine.connect() as conn:
         query = select(outbox_activities.c.body).where(outbox_activities.c.type == "Create")

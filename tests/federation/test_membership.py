@@ -11,14 +11,13 @@ from typing import Any
 import httpx
 from sqlalchemy import select
 
-from coopfed.federation.inbox_worker import process_inbox_batch
 from coopfed.governance.members import MemberStatus
 from coopfed.node import Node
 from coopfed.services import member_lifecycle, membership, proposals, votes
 from coopfed.services.proposals import ProposalDraft
 from coopfed.store import members as member_store
-from coopfed.store.tables import deliveries, inbox_items, outbox_activities
-from tests.federation.inbox_support import COOP, SHARED_INBOX, new_id
+from coopfed.store.tables import deliveries, outbox_activities
+from tests.federation.inbox_support import COOP, new_id, send_and_process
 from tests.support.fediverse import FediverseServer, TestActor
 
 MEMBERS = f"{COOP}/members"
@@ -37,17 +36,6 @@ def join(actor: TestActor, **extra: Any) -> dict[str, Any]:
     return activity
 
 
-async def _send(client: httpx.AsyncClient, node: Node, actor: TestActor, activity: Any) -> str:
-    assert (await actor.apost(client, SHARED_INBOX, activity)).status_code == 202
-    await process_inbox_batch(node)
-    async with node.engine.connect() as conn:
-        query = select(inbox_items.c.state, inbox_items.c.outcome).where(
-            inbox_items.c.activity_id == activity["id"]
-        )
-        state, outcome = (await conn.execute(query)).one()
-    return f"{state}: {outcome}"
-
-
 async def _published(node: Node, kind: str) -> list[tuple[dict[str, Any], list[str]]]:
     async with node.engine.connect() as conn:
         query = select(outbox_activities).where(outbox_activities.c.type == kind)
@@ -60,7 +48,7 @@ async def _published(node: Node, kind: str) -> list[tuple[dict[str, Any], list[s
 
 
 async def _member_of(node: Node, actor: TestActor, client: httpx.AsyncClient) -> None:
-    await _send(client, node, actor, join(actor))
+    await send_and_process(client, node, actor, join(actor))
     await membership.admit_applicant(node, actor.uri)
 
 
@@ -69,7 +57,7 @@ async def test_join_becomes_an_application_and_admission_answers_and_publishes(
 ) -> None:
     alice = remote_fresh.actor("alice")
     activity = join(alice, memberClass="worker")
-    outcome = await _send(client, node, alice, activity)
+    outcome = await send_and_process(client, node, alice, activity)
     assert outcome.startswith("done: application received")
     (application,) = await membership.list_applications(node)
     assert application.actor_uri == alice.uri and application.requested_class == "worker"
@@ -109,7 +97,7 @@ async def test_a_closed_class_is_refused_with_a_reject_that_says_why(
     )
     await set_principle(node, principle)
     bob = remote_fresh.actor("bob")
-    outcome = await _send(client, node, bob, join(bob, memberClass="investor"))
+    outcome = await send_and_process(client, node, bob, join(bob, memberClass="investor"))
     assert "refused" in outcome
     ((reject, _),) = await _published(node, "Reject")
     assert "not open to applications" in reject["content"]
@@ -120,7 +108,7 @@ async def test_reject_by_an_admin_sends_the_reason(
     node: Node, client: httpx.AsyncClient, remote_fresh: FediverseServer
 ) -> None:
     bob = remote_fresh.actor("bob")
-    await _send(client, node, bob, join(bob))
+    await send_and_process(client, node, bob, join(bob))
     await membership.reject_applicant(node, bob.uri, reason="We only admit drivers <yet>.")
     ((reject, inboxes),) = await _published(node, "Reject")
     assert reject["content"] == "<p>We only admit drivers &lt;yet&gt;.</p>"
@@ -140,11 +128,11 @@ async def test_only_the_member_can_leave_and_leaving_redeems_and_removes(
     await _member_of(node, alice, client)
     # Mallory's Leave (signed by Mallory) cannot end Alice's membership.
     forged = {"id": new_id(mallory), "type": "Leave", "actor": mallory.uri, "object": COOP}
-    assert (await _send(client, node, mallory, forged)).startswith("ignored")
+    assert (await send_and_process(client, node, mallory, forged)).startswith("ignored")
     record, _ = await _find(node, alice.uri)
     assert record.member.status is MemberStatus.ACTIVE
     leave = {"id": new_id(alice), "type": "Leave", "actor": alice.uri, "object": COOP}
-    assert (await _send(client, node, alice, leave)).startswith("done")
+    assert (await send_and_process(client, node, alice, leave)).startswith("done")
     record, events = await _find(node, alice.uri)
     assert record.member.status is MemberStatus.LEFT and record.member.shares == 0
     assert [e.kind for e in events][-2:] == ["status_changed", "shares_changed"]
@@ -169,8 +157,12 @@ async def test_add_and_remove_from_others_change_nothing(
               "object": alice.uri, "target": MEMBERS}  # fmt: skip
     add = {"id": new_id(mallory), "type": "Add", "actor": mallory.uri,
            "object": mallory.uri, "target": MEMBERS}  # fmt: skip
-    assert (await _send(client, node, mallory, remove)).startswith("ignored: only the co-op")
-    assert (await _send(client, node, mallory, add)).startswith("ignored: only the co-op")
+    assert (await send_and_process(client, node, mallory, remove)).startswith(
+        "ignored: only the co-op"
+    )
+    assert (await send_and_process(client, node, mallory, add)).startswith(
+        "ignored: only the co-op"
+    )
     assert (await client.get(f"{MEMBERS}?page=1")).json()["orderedItems"] == [alice.uri]
 
 
@@ -185,12 +177,12 @@ async def test_move_needs_also_known_as_and_keeps_one_vote(
         move = {"id": new_id(alice), "type": "Move", "actor": alice.uri,
                 "object": alice.uri, "target": new_uri}  # fmt: skip
         # Without alsoKnownAs on the new actor: refused, still bound to the old one.
-        assert "alsoKnownAs" in await _send(client, node, alice, move)
+        assert "alsoKnownAs" in await send_and_process(client, node, alice, move)
         assert (await _find(node, alice.uri))[0].actor_uri == alice.uri
         document = {**moved.document(), "alsoKnownAs": [alice.uri]}
         remote_fresh.serve_json("/users/alice2", document)
         move = {**move, "id": new_id(alice)}
-        assert (await _send(client, node, alice, move)).startswith("done")
+        assert (await send_and_process(client, node, alice, move)).startswith("done")
         record, events = await _find(node, new_uri)
         assert events[-1].kind == "rebound" and events[-1].detail["via"] == "Move"
         ((update, _),) = await _published(node, "Update")
@@ -198,7 +190,7 @@ async def test_move_needs_also_known_as_and_keeps_one_vote(
         # Bob cannot move Alice's membership to himself.
         forged = {"id": new_id(bob), "type": "Move", "actor": bob.uri,
                   "object": new_uri, "target": bob.uri}  # fmt: skip
-        assert (await _send(client, node, bob, forged)).startswith("ignored")
+        assert (await send_and_process(client, node, bob, forged)).startswith("ignored")
         # One vote: the old actor no longer votes, the new one does.
         proposal = await proposals.create_proposal(
             node,
