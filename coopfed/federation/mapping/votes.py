@@ -10,12 +10,11 @@ is the only proof, so the Note must be embedded and attributed to the signing ac
 from __future__ import annotations
 
 import enum
-import html
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from coopfed.federation.vocab import CONTEXT
+from coopfed.federation.mapping.direct_messages import DirectReply, direct_reply_to_ap
 
 MAX_OPTION_LENGTH = 1000
 
@@ -146,31 +145,13 @@ def vote_notice_to_ap(notice: VoteNotice) -> dict[str, Any]:
     A `Reject` of a vote would be ignored by Mastodon, so a readable note is the only way
     to tell the voter.
     """
-    voter = html.escape(notice.voter, quote=True)
-    content = (
-        f'<p><span class="h-card"><a href="{voter}" class="u-url mention">{voter}</a></span>'
-        f" your vote on “{html.escape(notice.title)}” was not counted:"
-        f" {html.escape(notice.reason)}</p>"
+    reply = DirectReply(
+        activity_id=notice.activity_id,
+        note_id=notice.note_id,
+        sender=notice.coop_actor,
+        recipient=notice.voter,
+        text=f"your vote on “{notice.title}” was not counted: {notice.reason}",
+        in_reply_to=notice.question,
+        published=notice.published,
     )
-    note = {
-        "id": notice.note_id,
-        "type": "Note",
-        "attributedTo": notice.coop_actor,
-        "inReplyTo": notice.question,
-        "to": [notice.voter],
-        "cc": [],
-        "tag": [{"type": "Mention", "href": notice.voter}],
-        "content": content,
-        "published": notice.published,
-        "sensitive": False,
-    }
-    return {
-        "@context": CONTEXT,
-        "id": notice.activity_id,
-        "type": "Create",
-        "actor": notice.coop_actor,
-        "to": [notice.voter],
-        "cc": [],
-        "published": notice.published,
-        "object": note,
-    }
+    return direct_reply_to_ap(reply)
