@@ -132,40 +132,41 @@ async def test_pages_and_forms_are_for_admins_only(node: Node, client: httpx.Asy
     assert len(await list_applications(node)) == 1
 
 
-async def test_an_admin_moves_a_member_to_another_class(
-    node: Node, client: httpx.AsyncClient
-) -> None:
+async def _members_form(client: httpx.AsyncClient, action: str, **fields: str) -> httpx.Response:
+    return await post_form(client, "/admin/members", action, **fields)
+
+
+async def _admitted_by_ada(node: Node, client: httpx.AsyncClient) -> str:
+    """The remote applicant, admitted by `ada` (left signed in): their member id."""
     await _remote_applicant(node)
     await sign_in(client, "ada")
     assert (await _post(client, "admit", member_class="member")).status_code == 303
     record, _events = await find_member(node, REMOTE)
+    return record.member_id
+
+
+async def test_an_admin_moves_a_member_to_another_class(
+    node: Node, client: httpx.AsyncClient
+) -> None:
+    member_id = await _admitted_by_ada(node, client)
     page = await client.get("/admin/members", headers=HTML)
     assert '<label for="member-class-1">Class of ' in page.text and "&lt;script&gt;" in page.text
-    moved = await post_form(
-        client, "/admin/members", "class", member=record.member_id, member_class="worker"
-    )
+    moved = await _members_form(client, "class", member=member_id, member_class="worker")
     assert moved.status_code == 303 and moved.headers["location"] == "/admin/members"
     record, events = await find_member(node, REMOTE)
     assert record.member.member_class == "worker" and events[-1].kind == "class_changed"
-    unknown = await post_form(
-        client, "/admin/members", "class", member=record.member_id, member_class="emperor"
-    )
+    unknown = await _members_form(client, "class", member=member_id, member_class="emperor")
     assert unknown.status_code == 409 and "Traceback" not in unknown.text
     assert '<p class="error" id="member-class-1-error">Unknown member class' in unknown.text
-    gone = await post_form(
-        client, "/admin/members", "class", member="nobody", member_class="worker"
-    )
+    gone = await _members_form(client, "class", member="nobody", member_class="worker")
     assert gone.status_code == 409 and 'class="notice"' in gone.text
 
 
 async def test_an_admin_reinstates_a_suspended_member(
     node: Node, client: httpx.AsyncClient
 ) -> None:
-    await _remote_applicant(node)
-    await sign_in(client, "ada")
-    assert (await _post(client, "admit", member_class="member")).status_code == 303
-    record, _events = await find_member(node, REMOTE)
-    refused = await post_form(client, "/admin/members", "reinstate", member=record.member_id)
+    member_id = await _admitted_by_ada(node, client)
+    refused = await _members_form(client, "reinstate", member=member_id)
     assert refused.status_code == 409
     assert 'id="reinstate-1-error">Member ' in refused.text and "not suspended" in refused.text
     await end_membership(
@@ -173,18 +174,15 @@ async def test_an_admin_reinstates_a_suspended_member(
     )
     page = await client.get("/admin/members", headers=HTML)
     assert 'action="/admin/members/reinstate"' in page.text
-    back = await post_form(client, "/admin/members", "reinstate", member=record.member_id)
+    back = await _members_form(client, "reinstate", member=member_id)
     assert back.status_code == 303
     record, _events = await find_member(node, REMOTE)
     assert record.member.status is MemberStatus.ACTIVE
 
 
 async def test_member_changes_need_csrf_and_an_admin(node: Node, client: httpx.AsyncClient) -> None:
-    await _remote_applicant(node)
-    await sign_in(client, "ada")
-    assert (await _post(client, "admit", member_class="member")).status_code == 303
-    record, _events = await find_member(node, REMOTE)
-    form = {"member": record.member_id, "member_class": "worker"}
+    member_id = await _admitted_by_ada(node, client)
+    form = {"member": member_id, "member_class": "worker"}
     for action in ("class", "reinstate"):
         answer = await client.post(f"/admin/members/{action}", data=form, headers=HTML)
         assert answer.status_code == 403
