@@ -3,7 +3,8 @@
 `publish` records such a recipient (activity + actor IRI) instead of dropping it. This job
 fetches the actor through the node's safe fetcher (with the per-host fetch budget), stores the
 document and queues the ordinary delivery rows for every activity waiting for that actor. A
-fetch that fails is retried on the delivery schedule (`federation.backoff`); past the same
+fetch that fails is retried on the delivery schedule (`federation.backoff`), per actor: all
+its waiting rows move to the same next attempt, so one fetch serves them all; past the same
 horizon an ordinary recipient is parked (logged, listed by `list_waiting`), a governance one
 keeps being retried every 12 h, as governance deliveries are.
 """
@@ -27,7 +28,7 @@ from coopfed.store.pending_recipients import PendingRecipient
 
 log = logging.getLogger(__name__)
 
-BATCH = 32  # rows leased per round: a bounded number of fetches per worker round
+BATCH = 32  # actors leased per round (with all their waiting rows): at most 32 fetches
 LEASE = timedelta(minutes=5)  # longer than a batch of fetches with the fetcher's time limits
 BUDGET_WAIT = timedelta(seconds=30)  # the host's fetch budget is spent: try again later
 
@@ -73,22 +74,32 @@ async def _resolve_actor(node: Node, uri: str, rows: Sequence[PendingRecipient])
     return len(rows)
 
 
-async def _failed(node: Node, uri: str, rows: Sequence[PendingRecipient], error: str) -> None:
+async def _failed(node: Node, uri: str, leased: Sequence[PendingRecipient], error: str) -> None:
+    """One failed fetch moves every waiting row of the actor (leased or published since) to
+    the same next attempt: the backoff is the actor's, so the next try is again one fetch."""
     policy, now = policy_from(node), node.now()
+    async with node.engine.connect() as conn:
+        rows = await store.waiting_for(conn, uri) or list(leased)
+    attempts = max(row.attempts for row in rows) + 1
+    retry_at = now + backoff.next_delay(policy, attempts, None)
     outcomes: list[tuple[int, str, int, datetime, str]] = []
     for row in rows:
-        attempts = row.attempts + 1
         if backoff.should_park(policy, attempts, row.created_at, now, row.governance):
             outcomes.append((row.id, "parked", attempts, now, error))
-            log.warning(
-                "outbox: gave up fetching %s after %d attempts; activity %d parked for it: %s",
-                uri,
-                attempts,
-                row.activity_row_id,
-                error,
-            )
         else:
-            retry_at = now + backoff.next_delay(policy, attempts, None)
             outcomes.append((row.id, "pending", attempts, retry_at, error))
+    parked = [
+        row.activity_row_id for row, o in zip(rows, outcomes, strict=True) if o[1] == "parked"
+    ]
+    if parked:  # one line per actor, not per waiting activity
+        log.warning(
+            "outbox: gave up fetching %s after %d attempts; %d activity row(s) parked for it"
+            " (first: %s): %s",
+            uri,
+            attempts,
+            len(parked),
+            ",".join(map(str, parked[:10])),
+            error,
+        )
     async with node.engine.begin() as conn:
         await store.record_failures(conn, outcomes)

@@ -1,9 +1,13 @@
 """Recipients waiting for their actor document: addressed at publish time, inbox unknown.
 
 `publish` records one row per (activity, actor) in the caller's transaction; the worker job
-(`services.recipients`) leases due rows, fetches the actor and then turns every row waiting
+(`services.recipients`) leases due actors, fetches each and then turns every row waiting
 for that actor into ordinary delivery rows. Leasing works as for deliveries: PostgreSQL
 `FOR UPDATE SKIP LOCKED`, SQLite one `UPDATE … RETURNING`.
+
+Backoff is per actor, not per row: an actor's waiting rows share one schedule (a new row
+joins it, a failed fetch moves them all), so an unreachable actor with hundreds of waiting
+activities costs one fetch per attempt, not one per activity.
 """
 
 from __future__ import annotations
@@ -13,7 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, delete, insert, or_, select, update
+from sqlalchemy import bindparam, delete, func, insert, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -36,21 +40,36 @@ class PendingRecipient:
 async def insert_recipients(
     conn: AsyncConnection, *, activity_row_id: int, actor_uris: Iterable[str], now: datetime
 ) -> int:
+    uris = list(dict.fromkeys(actor_uris))
+    schedules = await _schedules(conn, uris)
     rows = [
         {
             "activity_id": activity_row_id,
             "actor_uri": uri,
             "host": host_of(uri),
             "state": "pending",
-            "attempts": 0,
-            "next_attempt_at": now,
+            "attempts": schedules.get(uri, (0, now))[0],
+            "next_attempt_at": max(schedules.get(uri, (0, now))[1], now),
             "created_at": now,
         }
-        for uri in dict.fromkeys(actor_uris)
+        for uri in uris
     ]
     if rows:
         await conn.execute(insert(pending_recipients), rows)
     return len(rows)
+
+
+async def _schedules(conn: AsyncConnection, uris: Sequence[str]) -> dict[str, tuple[int, datetime]]:
+    """(failed fetches, next attempt) of actors that already have waiting rows: a new row
+    joins that schedule instead of triggering a fetch of its own."""
+    if not uris:
+        return {}
+    query = (
+        select(table.actor_uri, func.max(table.attempts), func.max(table.next_attempt_at))
+        .where(table.state == "pending", table.actor_uri.in_(list(uris)))
+        .group_by(table.actor_uri)
+    )
+    return {row[0]: (row[1], row[2]) for row in (await conn.execute(query)).all()}
 
 
 def _due(now: datetime) -> Any:
@@ -64,8 +83,20 @@ def _due(now: datetime) -> Any:
 async def lease_due(
     conn: AsyncConnection, *, now: datetime, lease_until: datetime, limit: int
 ) -> list[PendingRecipient]:
-    """Claim up to `limit` due rows (oldest first) until `lease_until`; call in a transaction."""
-    chosen = select(table.id).where(_due(now)).order_by(table.id).limit(limit)
+    """Claim every free waiting row of up to `limit` actors with a due row (longest waiting
+    first) until `lease_until`, so one fetch serves all of an actor's rows and no other
+    worker fetches the same actor meanwhile; call in a transaction."""
+    due_actors = (
+        select(table.actor_uri)
+        .where(_due(now))
+        .group_by(table.actor_uri)
+        .order_by(func.min(table.id))
+        .limit(limit)
+    )
+    free = or_(table.lease_until.is_(None), table.lease_until < now)
+    chosen = select(table.id).where(
+        table.state == "pending", free, table.actor_uri.in_(due_actors.scalar_subquery())
+    )
     claim = update(pending_recipients).values(lease_until=lease_until).returning(table.id)
     if conn.dialect.name == "postgresql":
         locked = list((await conn.execute(chosen.with_for_update(skip_locked=True))).scalars())
@@ -77,6 +108,15 @@ async def lease_due(
     claimed = list((await conn.execute(claim)).scalars())
     if not claimed:
         return []
+    return await _recipients(conn, table.id.in_(claimed))
+
+
+async def waiting_for(conn: AsyncConnection, actor_uri: str) -> list[PendingRecipient]:
+    """Every waiting (not parked) row of one actor, leased or not: they share its schedule."""
+    return await _recipients(conn, (table.actor_uri == actor_uri) & (table.state == "pending"))
+
+
+async def _recipients(conn: AsyncConnection, condition: Any) -> list[PendingRecipient]:
     query = (
         select(
             table.id,
@@ -87,7 +127,7 @@ async def lease_due(
             outbox_activities.c.governance,
         )
         .join(outbox_activities, outbox_activities.c.id == table.activity_id)
-        .where(table.id.in_(claimed))
+        .where(condition)
         .order_by(table.id)
     )
     return [
@@ -150,6 +190,16 @@ _RETRY = (
         last_error=bindparam("error"),
     )
 )
+
+
+async def retry_parked(conn: AsyncConnection, now: datetime, *, host: str) -> int:
+    """Un-park every recipient on `host`: pending now, with a fresh schedule (attempts 0)."""
+    result = await conn.execute(
+        update(pending_recipients)
+        .where(table.host == host, table.state == "parked")
+        .values(state="pending", attempts=0, next_attempt_at=now, lease_until=None)
+    )
+    return int(result.rowcount or 0)
 
 
 async def record_failures(

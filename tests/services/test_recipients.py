@@ -1,7 +1,8 @@
 """Worker job `recipients` (`services.recipients`), against the stub fediverse server: an
 addressed actor whose inbox was unknown at publish time gets its delivery once the actor is
 fetched; an actor that cannot be fetched is retried on the delivery schedule, then parked
-(governance traffic keeps being retried), never lost."""
+(governance traffic keeps being retried), never lost; the schedule is the actor's, so all its
+waiting rows cost one fetch per attempt."""
 
 from __future__ import annotations
 
@@ -14,6 +15,8 @@ from sqlalchemy import select
 
 from coopfed.federation.runtime import RateLimiter, runtime_of
 from coopfed.node import Node
+from coopfed.services import recipients
+from coopfed.services.errors import ServiceError
 from coopfed.services.members import coop_actor
 from coopfed.services.outbox import Audience, new_activity_id, publish
 from coopfed.services.recipients import resolve_pending_recipients
@@ -62,9 +65,9 @@ async def _inboxes(node: Node) -> list[str]:
         return list((await conn.execute(select(deliveries.c.inbox))).scalars())
 
 
-async def _waiting(node: Node, state: str) -> list[pending_store.WaitingRow]:
+async def _waiting(node: Node, state: str, limit: int = 10) -> list[pending_store.WaitingRow]:
     async with node.engine.connect() as conn:
-        return await pending_store.list_waiting(conn, states=[state], limit=10)
+        return await pending_store.list_waiting(conn, states=[state], limit=limit)
 
 
 async def test_an_unknown_recipient_gets_its_delivery_once_the_actor_is_fetched(
@@ -114,3 +117,34 @@ async def test_an_unreachable_actor_is_retried_then_parked_not_lost(
     [governance] = await _waiting(node, "pending")  # past the horizon too, still retried
     assert governance.attempts == 16
     assert await _inboxes(node) == []
+
+
+async def test_an_unreachable_actor_costs_one_fetch_per_attempt_for_all_its_rows(
+    node: Node, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Regression: each waiting (activity, actor) row had its own schedule, so one unreachable
+    # actor with 50 waiting activities (e.g. members-only Question updates) meant 50 fetches.
+    fetched: list[str] = []
+
+    async def unreachable(node: Node, uri: str) -> object:
+        fetched.append(uri)
+        raise ServiceError("fetching the actor failed: HTTP 503")
+
+    monkeypatch.setattr(recipients, "fetch_and_store", unreachable)
+    ghost = "https://social.example/users/ghost"
+    for _ in range(50):
+        await _publish(node, ghost)
+    start = node.now()
+    for attempt in range(1, 4):
+        while await resolve_pending_recipients(node):  # the worker runs the job until idle
+            pass
+        assert len(fetched) == attempt
+        rows = await _waiting(node, "pending", limit=100)
+        assert len(rows) == 50 + attempt - 1
+        assert {(row.attempts, row.next_attempt_at) for row in rows} == {
+            (attempt, rows[0].next_attempt_at)
+        }
+        await _publish(node, ghost)  # published meanwhile: joins the schedule, no fetch of its own
+        assert await resolve_pending_recipients(node) == 0
+        node.clock = _fixed(rows[0].next_attempt_at)
+    assert fetched == [ghost] * 3 and node.now() > start

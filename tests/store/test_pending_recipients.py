@@ -104,3 +104,36 @@ async def test_failures_back_off_then_park_and_are_listed(engine: AsyncEngine) -
         2,
     )
     assert shown.last_error == "HTTP 503"
+
+
+async def test_lease_takes_every_waiting_row_of_a_due_actor_and_limits_actors(
+    engine: AsyncEngine,
+) -> None:
+    other = "https://other.example/users/x"
+    for number in range(1, 4):
+        await publish_to(engine, (GHOST,), number)
+    await publish_to(engine, (other,), 4)
+    async with engine.begin() as conn:
+        leased = await store.lease_due(conn, now=NOW, lease_until=NOW + LEASE, limit=1)
+    assert [row.actor_uri for row in leased] == [GHOST] * 3  # one actor, all its rows
+    assert [row.actor_uri for row in await lease(engine)] == [other]
+
+
+async def test_a_new_row_joins_its_actors_schedule_and_retry_unparks_a_host(
+    engine: AsyncEngine,
+) -> None:
+    await publish_to(engine, (GHOST,), 1)
+    [row] = await lease(engine)
+    later = NOW + timedelta(hours=1)
+    async with engine.begin() as conn:
+        await store.record_failures(conn, [(row.id, "pending", 3, later, "HTTP 503")])
+    await publish_to(engine, (GHOST,), 2)  # not due now: no fetch of its own
+    assert await lease(engine) == []
+    async with engine.begin() as conn:
+        joined = await store.waiting_for(conn, GHOST)
+    assert [r.attempts for r in joined] == [3, 3]
+    async with engine.begin() as conn:
+        await store.record_failures(conn, [(r.id, "parked", 4, later, "gone") for r in joined])
+        assert await store.retry_parked(conn, NOW, host="other.example") == 0
+        assert await store.retry_parked(conn, NOW, host="social.example") == 2
+    assert {(r.actor_uri, r.attempts) for r in await lease(engine)} == {(GHOST, 0)}
