@@ -7,6 +7,10 @@ Shown states (`--state`, and `state` in `--json`):
   was unavailable, until it is heard from). Governance deliveries past the retry horizon are
   shown as parked too, with `"retrying": true`: they keep being retried every 12 h;
 - done: delivered.
+
+`coopfed deliveries recipients` lists addressed actors whose inbox is not known yet (their
+document could not be fetched): `waiting` (fetched again at `next_attempt_at`, governance
+traffic past the horizon included) or `parked` (given up; `deliveries retry --host` re-queues).
 """
 
 from __future__ import annotations
@@ -22,6 +26,7 @@ from coopfed.federation.backoff import RetryPolicy, is_overdue
 if TYPE_CHECKING:  # the node and store load SQLAlchemy: imported when a command runs
     from coopfed.node import Node
     from coopfed.store.deliveries import DeliveryRow
+    from coopfed.store.pending_recipients import WaitingRow
 
 SHOWN_STATES = ("pending", "failing", "parked", "done")
 T = TypeVar("T")
@@ -31,6 +36,7 @@ STORED_STATES = {
     "parked": ("parked", "pending"),
     "done": ("done",),
 }
+RECIPIENT_STATES = {"waiting": "pending", "parked": "parked"}  # shown → stored
 
 
 def register(sub: Any, common: argparse.ArgumentParser) -> None:
@@ -46,12 +52,29 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
     parser.set_defaults(handler=cmd_list)
     actions = parser.add_subparsers(dest="action", metavar="ACTION")
     retry = actions.add_parser(
-        "retry", parents=[common], help="un-park a delivery, or every parked one to a host"
+        "retry",
+        parents=[common],
+        help="un-park a delivery, or every parked one to a host",
+        description="--host also re-queues the parked recipients on that host (actors whose "
+        "document could not be fetched): they are fetched again with a fresh schedule.",
     )
     retry.add_argument("id", nargs="?", type=int, help="the delivery's id")
-    retry.add_argument("--host", help="every parked delivery to this host[:port]")
+    retry.add_argument(
+        "--host", help="every parked delivery to this host[:port], and its parked recipients"
+    )
     retry.add_argument("--json", action="store_true", help="machine-readable output")
     retry.set_defaults(handler=cmd_retry)
+    recipients = actions.add_parser(
+        "recipients",
+        parents=[common],
+        help="addressed actors whose inbox is not known yet (waiting or parked)",
+        description="Actors an activity was addressed to whose document could not be fetched "
+        "yet, one row per (activity, actor), newest first.",
+    )
+    recipients.add_argument("--json", action="store_true", help="machine-readable output")
+    recipients.add_argument("--state", choices=tuple(RECIPIENT_STATES), help="only this state")
+    recipients.add_argument("--limit", type=int, default=200, help="at most this many (200)")
+    recipients.set_defaults(handler=cmd_recipients)
 
 
 def shown_state(row: DeliveryRow, policy: RetryPolicy, now: datetime) -> tuple[str, bool]:
@@ -136,22 +159,71 @@ def cmd_list(args: argparse.Namespace) -> int:
 def cmd_retry(args: argparse.Namespace) -> int:
     if (args.id is None) == (args.host is None):
         raise CliError("give either a delivery ID or --host HOST")
+    host = args.host.lower() if args.host else None
 
-    async def body(node: Node) -> int:
+    async def body(node: Node) -> tuple[int, int]:
         from coopfed.store import deliveries as store
+        from coopfed.store import pending_recipients
 
         async with node.engine.begin() as conn:
-            return await store.retry_parked(
-                conn, node.now(), row_id=args.id, host=args.host.lower() if args.host else None
-            )
+            count = await store.retry_parked(conn, node.now(), row_id=args.id, host=host)
+            if host is None:
+                return count, 0
+            return count, await pending_recipients.retry_parked(conn, node.now(), host=host)
 
-    count = run(_with_node(args, body))
+    count, recipients = run(_with_node(args, body))
     if args.id is not None and count == 0:
         raise CliError(f"delivery {args.id} does not exist or is not parked")
     if args.json:
-        print_json({"requeued": count})
+        print_json({"requeued": count, "recipients_requeued": recipients})
     else:
         print(f"{count} deliver{'y' if count == 1 else 'ies'} queued again")
+        if recipients:
+            print(f"{recipients} recipient{'' if recipients == 1 else 's'} waiting again")
+    return 0
+
+
+def recipient_json(row: WaitingRow) -> dict[str, Any]:
+    waiting = row.state == "pending"
+    return {
+        "id": row.id,
+        "actor": row.actor_uri,
+        "activity_id": row.activity_id,
+        "state": "waiting" if waiting else "parked",
+        "attempts": row.attempts,
+        "next_attempt_at": row.next_attempt_at.isoformat() if waiting else None,
+        "last_error": row.last_error,
+        "created_at": row.created_at.isoformat(),
+    }
+
+
+def cmd_recipients(args: argparse.Namespace) -> int:
+    if args.limit < 1:
+        raise CliError("--limit must be at least 1")
+    states = [RECIPIENT_STATES[args.state]] if args.state else list(RECIPIENT_STATES.values())
+
+    async def body(node: Node) -> list[dict[str, Any]]:
+        from coopfed.store import pending_recipients as store
+
+        async with node.engine.connect() as conn:
+            rows = await store.list_waiting(conn, states=states, limit=args.limit)
+        return [recipient_json(row) for row in rows]
+
+    items = run(_with_node(args, body))
+    if args.json:
+        print_json(items)
+    elif not items:
+        print("no recipients waiting")
+    else:
+        print(f"{'id':>7}  {'state':<8} {'tries':>5}  {'next attempt':<20} actor / activity")
+        for item in items:
+            next_at = (item["next_attempt_at"] or "-")[:19]
+            print(
+                f"{item['id']:>7}  {item['state']:<8} {item['attempts']:>5}  {next_at:<20} "
+                f"{item['actor']}  {item['activity_id']}"
+            )
+            if item["last_error"]:
+                print(f"{'':>9}{item['last_error'][:200]}")
     return 0
 
 

@@ -1,4 +1,5 @@
-"""`coopfed deliveries`: pending, failing and parked rows, stable --json fields, retry."""
+"""`coopfed deliveries`: pending, failing and parked rows, stable --json fields, retry;
+`deliveries recipients`: actors whose inbox is not known yet."""
 
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ from coopfed.node import Node
 from coopfed.services.outbox import Audience, publish
 from coopfed.settings import load_settings
 from coopfed.store.actors import get_actor_of_kind
-from coopfed.store.tables import deliveries
+from coopfed.store.tables import deliveries, pending_recipients
 
 INIT = ["init", "--url", "http://127.0.0.1:8765", "--name", "Test Co-op", "--handle", "testcoop"]
 FIELDS = {
@@ -127,3 +128,70 @@ def test_retry_unparks_by_id_and_by_host(config: Path, capsys: pytest.CaptureFix
     assert main(["deliveries", "retry", "--host", "peer9.example", "--config", str(config)]) == 0
     assert "0 deliveries" in capsys.readouterr().out
     assert main(["deliveries", "retry", "--config", str(config)]) == 2
+
+
+async def _await_recipients(config: Path) -> None:
+    """Two addressed actors with no known inbox: one waiting, one parked (fetches failed)."""
+    node = Node.from_settings(load_settings(config))
+    now = datetime.now(UTC)
+    try:
+        async with node.engine.begin() as conn:
+            coop = await get_actor_of_kind(conn, "coop")
+            assert coop is not None
+            await publish(
+                conn,
+                sender=coop,
+                activity={"id": "http://127.0.0.1:8765/activities/q", "type": "Update"},
+                audience=Audience(actors=(WAITING, PARKED)),
+                now=now,
+            )
+            parked = pending_recipients.c.actor_uri == PARKED
+            await conn.execute(
+                update(pending_recipients)
+                .where(parked)
+                .values(state="parked", attempts=16, last_error="HTTP 410")
+            )
+            await conn.execute(
+                update(pending_recipients)
+                .where(pending_recipients.c.actor_uri == WAITING)
+                .values(attempts=2, last_error="HTTP 503")
+            )
+    finally:
+        await node.close()
+
+
+WAITING = "https://slow.example/users/ann"
+PARKED = "https://gone.example/users/bob"
+
+
+def recipients(config: Path, capsys: pytest.CaptureFixture[str], *args: str) -> Any:
+    assert main(["deliveries", "recipients", "--json", "--config", str(config), *args]) == 0
+    return json.loads(capsys.readouterr().out)
+
+
+def test_recipients_lists_waiting_and_parked_actors_and_retry_requeues_a_host(
+    config: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    before = listing(config, capsys)
+    asyncio.run(_await_recipients(config))
+    assert listing(config, capsys) == before  # the delivery listing's contract is unchanged
+    items = recipients(config, capsys)
+    assert {(i["actor"], i["state"], i["attempts"]) for i in items} == {
+        (WAITING, "waiting", 2),
+        (PARKED, "parked", 16),
+    }
+    waiting = next(i for i in items if i["state"] == "waiting")
+    assert waiting["activity_id"] == "http://127.0.0.1:8765/activities/q"
+    assert waiting["next_attempt_at"] is not None and waiting["last_error"] == "HTTP 503"
+    [parked] = recipients(config, capsys, "--state", "parked")
+    assert (parked["actor"], parked["next_attempt_at"]) == (PARKED, None)
+    assert main(["deliveries", "recipients", "--config", str(config)]) == 0
+    out = capsys.readouterr().out
+    assert "gone.example/users/bob" in out and "HTTP 410" in out and "waiting" in out
+    with pytest.raises(SystemExit) as refused:
+        main(["deliveries", "recipients", "--state", "lost", "--config", str(config)])
+    assert refused.value.code == 2 and "invalid choice" in capsys.readouterr().err
+    command = ["deliveries", "retry", "--host", "GONE.example", "--json", "--config", str(config)]
+    assert main(command) == 0
+    assert json.loads(capsys.readouterr().out) == {"requeued": 0, "recipients_requeued": 1}
+    assert recipients(config, capsys, "--state", "parked") == []
