@@ -3,6 +3,8 @@
 Read through the same store listing as `coopfed deliveries`, with the same shown states:
 failing = tried and due again; parked = not retried until an operator acts (governance
 deliveries past the retry horizon show as parked but are still retried every 12 h).
+A separate section lists the recipients not yet reachable (addressed actors whose document
+could not be fetched, as `coopfed deliveries recipients`): waiting, or parked.
 """
 
 from __future__ import annotations
@@ -17,7 +19,9 @@ from starlette.routing import Route
 from coopfed.federation.backoff import RetryPolicy, is_overdue
 from coopfed.governance.canonical import rfc3339
 from coopfed.store import deliveries as delivery_store
+from coopfed.store import pending_recipients as recipient_store
 from coopfed.store.deliveries import DeliveryRow
+from coopfed.store.pending_recipients import WaitingRow
 from coopfed.web.sessions import require_admin
 from coopfed.web.state import node_of
 from coopfed.web.templating import render
@@ -32,6 +36,16 @@ class ShownDelivery:
     state: str
     still_retried: bool
     next_attempt: str | None
+
+
+@dataclass(frozen=True)
+class ShownRecipient:
+    row: WaitingRow
+    state: str  # waiting (fetched again at its next attempt) | parked
+
+    @property
+    def next_attempt(self) -> str | None:
+        return rfc3339(self.row.next_attempt_at) if self.state == "waiting" else None
 
 
 def shown(row: DeliveryRow, policy: RetryPolicy, now: datetime) -> ShownDelivery:
@@ -50,9 +64,15 @@ async def deliveries_page(request: Request) -> Response:
     now = node.now()
     async with node.engine.connect() as conn:
         rows = await delivery_store.list_deliveries(conn, states=("pending", "parked"), limit=LIMIT)
+        waiting = await recipient_store.list_waiting(
+            conn, states=("pending", "parked"), limit=LIMIT
+        )
     items = [shown(row, policy, now) for row in rows]
     groups = [(state, [item for item in items if item.state == state]) for state in SHOWN]
-    context = {"groups": groups, "limit": LIMIT, "total": len(items)}
+    recipients = [
+        ShownRecipient(row, "waiting" if row.state == "pending" else "parked") for row in waiting
+    ]
+    context = {"groups": groups, "limit": LIMIT, "total": len(items), "recipients": recipients}
     return await render(request, "admin/deliveries.html", context)
 
 
