@@ -24,10 +24,12 @@ from coopfed.federation.httpsig.keys import load_private_key_pem
 from coopfed.federation.mapping.alliances import ShapeRefused
 from coopfed.federation.mapping.joint import (
     ap_to_certificate,
+    joint_proposal_document,
     joint_proposal_to_ap,
     joint_result_to_ap,
     wrap,
 )
+from coopfed.federation.origin import same_origin
 from coopfed.federation.proofs import ProofError, create_proof
 from coopfed.governance import methods
 from coopfed.governance.canonical import to_jsonable
@@ -224,17 +226,45 @@ async def _combined(
     return result.status.value, plain
 
 
+def _object_of(joint: JointProposal) -> dict[str, Any]:
+    """The JointProposal object as the project's Create sent it (`to`: the co-ops at opening)."""
+    return joint_proposal_to_ap(
+        uri=joint.uri, project_uri=joint.project_uri, title=joint.title, body=joint.body,
+        method=joint.method, spec=joint.spec, charter=joint.charter, opened_at=joint.opened_at,
+        closes_at=joint.closes_at, to=list(joint.charter.get("coops", [])),
+    )  # fmt: skip
+
+
+def may_read(joint: JointProposal, reader: str | None) -> bool:
+    """Members-of-the-project business: a signed reader on the node of a co-op frozen in the
+    charter at opening (any state since: it stays in every denominator) — the co-op actor, its
+    instance actor that signs its fetches, or its members. A coopfed node hosts one co-op, so
+    its origin tells whose actor it is."""
+    coops = joint.charter.get("coops", [])
+    return reader is not None and any(same_origin(reader, coop) for coop in coops)
+
+
+async def hosted_document(
+    conn: AsyncConnection, uri: str, reader: str | None
+) -> dict[str, Any] | None:
+    """What a GET of a hosted joint proposal's IRI serves to `reader`: the signed joint result
+    document once decided (the Create's object plus `jointResult` and the project's proof),
+    the Create's object before; None when there is none or `reader` may not see it."""
+    joint = await joint_store.get_by_uri(conn, uri)
+    if joint is None or not joint.hosted or not may_read(joint, reader):
+        return None
+    if joint.result is not None:
+        return dict(joint.result)
+    return joint_proposal_document(_object_of(joint))
+
+
 async def decide(conn: AsyncConnection, node: Node, joint: JointProposal, now: datetime) -> str:
     """Combine, sign with the project's key, store and send the joint result."""
     status, result = await _combined(conn, node, joint)
     username = local_username(node, joint.project_uri)
     assert username is not None
     project_actor = await _signer(conn, username)
-    obj = joint_proposal_to_ap(
-        uri=joint.uri, project_uri=joint.project_uri, title=joint.title, body=joint.body,
-        method=joint.method, spec=joint.spec, charter=joint.charter, opened_at=joint.opened_at,
-        closes_at=joint.closes_at, to=list(joint.charter.get("coops", [])),
-    )  # fmt: skip
+    obj = _object_of(joint)
     key = load_private_key_pem(project_actor.ed25519_private_pem)
     assert isinstance(key, Ed25519PrivateKey)
     signed = create_proof(

@@ -6,11 +6,14 @@ importing `me_ballots` adds "Your ballots" to /me).
 
 Members-only proposals are served only to signed GETs whose signing actor is a member (the
 signature is verified with the inbox's key resolver); everyone else gets 404, as if the
-proposal did not exist. Mastodon refetches a Question after its `endTime` for the final counts.
+proposal did not exist. A joint proposal hosted here shares the IRI space and is served the
+same way, to signed GETs from its project's member co-ops' nodes (FEDERATION.md "Shared
+projects"). Mastodon refetches a Question after its `endTime` for the final counts.
 """
 
 from __future__ import annotations
 
+from sqlalchemy.ext.asyncio import AsyncConnection
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
@@ -20,8 +23,9 @@ from coopfed.federation.keyresolver import NodeKeyResolver
 from coopfed.federation.mapping.proposals import Visibility, proposal_to_question
 from coopfed.federation.runtime import runtime_of
 from coopfed.node import Node
-from coopfed.services import proposal_publishing
+from coopfed.services import joint_proposals, proposal_publishing
 from coopfed.store import proposals as proposal_store
+from coopfed.store.proposals import ProposalRecord
 from coopfed.web import delivery_status, proposal_admin, proposal_pages, voting
 from coopfed.web import me_ballots as me_ballots  # registers "Your ballots" on /me
 from coopfed.web.clientaddr import client_address
@@ -52,6 +56,34 @@ async def signing_actor(node: Node, request: Request) -> str | None:
     return verified.owner
 
 
+async def _joint_proposal(node: Node, request: Request, slug: str) -> Response:
+    """A joint proposal hosted here shares the IRI space: only its project's co-ops see it."""
+    reader = await signing_actor(node, request)  # may fetch a key: no connection held meanwhile
+    async with node.engine.connect() as conn:
+        document = await joint_proposals.hosted_document(conn, node.uris.proposal(slug), reader)
+    if document is None:
+        return error_response(404, "not_found", "no such proposal")
+    response = activity_response(document)
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
+async def _question(
+    node: Node, request: Request, conn: AsyncConnection, record: ProposalRecord
+) -> Response:
+    if record.proposal.opened_at is None:
+        return error_response(404, "not_found", "no such proposal")  # drafts are private
+    if record.visibility != Visibility.PUBLIC.value:
+        actor = await signing_actor(node, request)
+        if not await proposal_publishing.may_see(conn, record, actor):
+            return error_response(404, "not_found", "no such proposal")
+    view = await proposal_publishing.proposal_view(conn, node.uris, record)
+    response = activity_response(proposal_to_question(view))
+    if record.visibility != Visibility.PUBLIC.value:
+        response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
 async def proposal(request: Request) -> Response:
     node = node_of(request)
     slug = request.path_params["slug"]
@@ -59,17 +91,9 @@ async def proposal(request: Request) -> Response:
         return await proposal_page(request, slug)  # the browser's rules: sessions, not signatures
     async with node.engine.connect() as conn:
         record = await proposal_store.get_by_slug(conn, slug)
-        if record is None or record.proposal.opened_at is None:
-            return error_response(404, "not_found", "no such proposal")  # drafts are private
-        if record.visibility != Visibility.PUBLIC.value:
-            actor = await signing_actor(node, request)
-            if not await proposal_publishing.may_see(conn, record, actor):
-                return error_response(404, "not_found", "no such proposal")
-        view = await proposal_publishing.proposal_view(conn, node.uris, record)
-    response = activity_response(proposal_to_question(view))
-    if record.visibility != Visibility.PUBLIC.value:
-        response.headers["Cache-Control"] = "private, no-store"
-    return response
+        if record is not None:
+            return await _question(node, request, conn, record)
+    return await _joint_proposal(node, request, slug)
 
 
 # The site's own proposal routes come first: `/proposals/new` before `/proposals/{slug}`.

@@ -65,6 +65,11 @@ def joint_proposal_to_ap(
     }
 
 
+def joint_proposal_document(obj: Mapping[str, Any]) -> dict[str, Any]:
+    """The joint proposal as its IRI serves it: the Create's object with a context."""
+    return {"@context": CONTEXT, **obj}
+
+
 def wrap(kind: str, activity_id: str, obj: Mapping[str, Any]) -> dict[str, Any]:
     context = PROOF_CONTEXT if "proof" in obj else CONTEXT
     return {
