@@ -20,6 +20,9 @@ log = logging.getLogger(__name__)
 
 Job = Callable[[Node], Awaitable[int]]
 
+# How long a round in progress may go on after a stop request before it is cancelled.
+STOP_GRACE_SECONDS = 5.0
+
 
 @dataclass(frozen=True)
 class NamedJob:
@@ -71,8 +74,36 @@ class Worker:
         interval = self.node.settings.worker.poll_interval
         log.info("worker started with jobs: %s", ", ".join(j.name for j in self.jobs) or "none")
         while not stop.is_set():
-            handled = await self.run_once()
+            handled = await self._round_until_stopped(stop)
             if handled == 0:
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(stop.wait(), timeout=interval)
         log.info("worker stopped")
+
+    async def _round_until_stopped(self, stop: asyncio.Event) -> int | None:
+        """One round; if `stop` is set meanwhile, the round gets STOP_GRACE_SECONDS to end.
+
+        A round can wait on a hanging peer for a whole request timeout (30 s), and SIGTERM
+        should not. Cancelling is safe: each unit of work is one transaction (rolled back) and
+        leased rows simply expire and are taken again by the next worker. None: stopped.
+        """
+        current = asyncio.create_task(self.run_once())
+        stopped = asyncio.create_task(stop.wait())
+        try:
+            await asyncio.wait({current, stopped}, return_when=asyncio.FIRST_COMPLETED)
+            if current.done():
+                return current.result()
+            try:
+                return await asyncio.wait_for(asyncio.shield(current), STOP_GRACE_SECONDS)
+            except TimeoutError:
+                log.warning(
+                    "worker stopping: round cancelled after %.0f s; leased items will be retried",
+                    STOP_GRACE_SECONDS,
+                )
+                return None
+        finally:
+            stopped.cancel()
+            if not current.done():
+                current.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await current
