@@ -244,14 +244,17 @@ def may_read(joint: JointProposal, reader: str | None) -> bool:
     return reader is not None and any(same_origin(reader, coop) for coop in coops)
 
 
-async def hosted_document(
-    conn: AsyncConnection, uri: str, reader: str | None
-) -> dict[str, Any] | None:
+async def hosted_joint(conn: AsyncConnection, uri: str) -> JointProposal | None:
+    """The joint proposal hosted here under `uri`, if any."""
+    joint = await joint_store.get_by_uri(conn, uri)
+    return joint if joint is not None and joint.hosted else None
+
+
+def hosted_document(joint: JointProposal, reader: str | None) -> dict[str, Any] | None:
     """What a GET of a hosted joint proposal's IRI serves to `reader`: the signed joint result
     document once decided (the Create's object plus `jointResult` and the project's proof),
-    the Create's object before; None when there is none or `reader` may not see it."""
-    joint = await joint_store.get_by_uri(conn, uri)
-    if joint is None or not joint.hosted or not may_read(joint, reader):
+    the Create's object before; None when `reader` may not see it."""
+    if not may_read(joint, reader):
         return None
     if joint.result is not None:
         return dict(joint.result)

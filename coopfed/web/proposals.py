@@ -25,6 +25,7 @@ from coopfed.federation.runtime import runtime_of
 from coopfed.node import Node
 from coopfed.services import joint_proposals, proposal_publishing
 from coopfed.store import proposals as proposal_store
+from coopfed.store.joint import JointProposal
 from coopfed.store.proposals import ProposalRecord
 from coopfed.web import delivery_status, proposal_admin, proposal_pages, voting
 from coopfed.web import me_ballots as me_ballots  # registers "Your ballots" on /me
@@ -56,11 +57,10 @@ async def signing_actor(node: Node, request: Request) -> str | None:
     return verified.owner
 
 
-async def _joint_proposal(node: Node, request: Request, slug: str) -> Response:
+async def _joint_proposal(node: Node, request: Request, joint: JointProposal) -> Response:
     """A joint proposal hosted here shares the IRI space: only its project's co-ops see it."""
     reader = await signing_actor(node, request)  # may fetch a key: no connection held meanwhile
-    async with node.engine.connect() as conn:
-        document = await joint_proposals.hosted_document(conn, node.uris.proposal(slug), reader)
+    document = joint_proposals.hosted_document(joint, reader)
     if document is None:
         return error_response(404, "not_found", "no such proposal")
     response = activity_response(document)
@@ -93,7 +93,10 @@ async def proposal(request: Request) -> Response:
         record = await proposal_store.get_by_slug(conn, slug)
         if record is not None:
             return await _question(node, request, conn, record)
-    return await _joint_proposal(node, request, slug)
+        joint = await joint_proposals.hosted_joint(conn, node.uris.proposal(slug))
+    if joint is None:  # an unknown IRI: no signature to verify, no key to fetch
+        return error_response(404, "not_found", "no such proposal")
+    return await _joint_proposal(node, request, joint)
 
 
 # The site's own proposal routes come first: `/proposals/new` before `/proposals/{slug}`.
