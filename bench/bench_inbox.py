@@ -33,7 +33,7 @@ import httpx
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from coopfed.federation.httpsig.keys import public_key_to_pem  # noqa: E402
+from coopfed.activitypub.httpsig.keys import public_key_to_pem  # noqa: E402
 from tests.support.fediverse import FediverseServer, TestActor  # noqa: E402
 from tests.support.processes import coopfed, free_port, running, stop  # noqa: E402
 

@@ -23,8 +23,8 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from coopfed.federation.httpsig import PublicKeyRecord, SignatureError, verify_request
-from coopfed.federation.httpsig.keys import load_public_key_pem
+from coopfed.activitypub.httpsig import PublicKeyRecord, SignatureError, verify_request
+from coopfed.activitypub.httpsig.keys import load_public_key_pem
 
 
 class KnownKey:

@@ -33,7 +33,7 @@ class NamedJob:
 def default_jobs() -> list[NamedJob]:
     """The jobs every node runs, in the order one round runs them."""
     from coopfed.federation.delivery import deliver_batch
-    from coopfed.federation.inbox_worker import process_inbox_batch
+    from coopfed.inbound.worker import process_inbox_batch
     from coopfed.services.admission_votes import process_admissions
     from coopfed.services.alliance_votes import settle_alliance_votes
     from coopfed.services.joint_certificates import send_due_certificates

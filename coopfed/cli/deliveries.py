@@ -20,8 +20,8 @@ from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from coopfed.activitypub.backoff import RetryPolicy, is_overdue
 from coopfed.cli.support import CliError, print_json, run, settings_from
-from coopfed.federation.backoff import RetryPolicy, is_overdue
 
 if TYPE_CHECKING:  # the node and store load SQLAlchemy: imported when a command runs
     from coopfed.node import Node

@@ -16,12 +16,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from coopfed.activitypub.origin import InvalidURL, origin_of
 from coopfed.federation.mapping.remote_actors import (
     ActorRefused,
     ap_to_remote_actor,
     is_actor_document,
 )
-from coopfed.federation.origin import InvalidURL, origin_of
 
 _OWNER_ONLY = frozenset({"Update", "Delete", "Undo"})
 _TOMBSTONE_CHECKED = frozenset({"Create", "Update", "Delete"})

@@ -26,8 +26,9 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from coopfed.federation import backoff
-from coopfed.federation.backoff import HostHealth, RetryPolicy
+from coopfed.activitypub import backoff
+from coopfed.activitypub.backoff import HostHealth, RetryPolicy
+from coopfed.activitypub.httpsig import CavageSigner
 from coopfed.federation.delivery_http import (
     TOTAL_TIMEOUT,
     DeliveryClients,
@@ -36,7 +37,6 @@ from coopfed.federation.delivery_http import (
     post_activity,
     rsa_signer,
 )
-from coopfed.federation.httpsig import CavageSigner
 from coopfed.node import Node
 from coopfed.store import deliveries as store
 from coopfed.store.deliveries import LeasedDelivery, OutboxActivity, Outcomes

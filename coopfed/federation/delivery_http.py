@@ -27,15 +27,15 @@ import httpx
 from cryptography.hazmat.primitives.asymmetric import rsa
 
 from coopfed import __version__
-from coopfed.federation.httpsig import CavageSigner
-from coopfed.federation.httpsig.cavage import signature_header
-from coopfed.federation.httpsig.digest import digest_header
-from coopfed.federation.httpsig.keys import load_private_key_pem
-from coopfed.federation.httpsig.message import RequestView, authority_of
-from coopfed.federation.httpsig.signer import http_date
-from coopfed.federation.safefetch import FetchError, FetchRefused, Resolver, SystemResolver
-from coopfed.federation.safefetch.asyncio_backend import AsyncioBackend
-from coopfed.federation.safefetch.backend import PrivateAllowList, VettingBackend
+from coopfed.activitypub.httpsig import CavageSigner
+from coopfed.activitypub.httpsig.cavage import signature_header
+from coopfed.activitypub.httpsig.digest import digest_header
+from coopfed.activitypub.httpsig.keys import load_private_key_pem
+from coopfed.activitypub.httpsig.message import RequestView, authority_of
+from coopfed.activitypub.httpsig.signer import http_date
+from coopfed.activitypub.safefetch import FetchError, FetchRefused, Resolver, SystemResolver
+from coopfed.activitypub.safefetch.asyncio_backend import AsyncioBackend
+from coopfed.activitypub.safefetch.backend import PrivateAllowList, VettingBackend
 from coopfed.settings import Settings
 
 AS_JSON = "application/activity+json"

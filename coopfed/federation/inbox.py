@@ -17,11 +17,10 @@ from typing import Any
 
 from sqlalchemy.exc import SQLAlchemyError
 
+from coopfed.activitypub.httpsig import SignatureError, verify_request
+from coopfed.activitypub.jsonbounds import JsonRejected, parse_json_object
 from coopfed.federation import authority
-from coopfed.federation.httpsig import SignatureError, verify_request
-from coopfed.federation.jsonbounds import JsonRejected, parse_json_object
 from coopfed.federation.keyresolver import NodeKeyResolver
-from coopfed.federation.runtime import runtime_of
 from coopfed.node import Node
 from coopfed.store import inbox as inbox_store
 from coopfed.store.inbox import InsertResult, NewInboxItem
@@ -95,7 +94,7 @@ async def receive(node: Node, request: InboxRequest) -> InboxAnswer:
     shape = authority.activity_shape(activity)
     if isinstance(shape, authority.Refusal):
         return _refuse(400, "activity", shape.reason, shape.detail)
-    runtime = runtime_of(node)
+    runtime = node.federation
     try:
         verified = await verify_request(
             "POST",
@@ -121,7 +120,7 @@ async def receive(node: Node, request: InboxRequest) -> InboxAnswer:
 
 async def _store(node: Node, item: NewInboxItem, tombstone_of: str | None) -> InsertResult:
     """Commit the item (SQLite: grouped with concurrent requests by the writer thread)."""
-    writer = runtime_of(node).inbox_writer()
+    writer = node.federation.inbox_writer()
     if writer is not None:
         return await writer.insert(item, now=node.now(), tombstone_of=tombstone_of)
     return await inbox_store.insert_item(

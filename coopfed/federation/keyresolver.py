@@ -16,8 +16,10 @@ from typing import Any
 
 import httpx
 
-from coopfed.federation.httpsig import KeyUnavailable, PublicKeyRecord
-from coopfed.federation.httpsig.keys import load_public_key_pem
+from coopfed.activitypub.httpsig import KeyUnavailable, PublicKeyRecord
+from coopfed.activitypub.httpsig.keys import load_public_key_pem
+from coopfed.activitypub.origin import InvalidURL, origin_of
+from coopfed.activitypub.safefetch import FetchError, SafeFetcher
 from coopfed.federation.mapping.remote_actors import (
     ActorRefused,
     ap_to_remote_actor,
@@ -25,9 +27,7 @@ from coopfed.federation.mapping.remote_actors import (
     is_actor_document,
     parse_public_key,
 )
-from coopfed.federation.origin import InvalidURL, origin_of
 from coopfed.federation.runtime import FederationRuntime
-from coopfed.federation.safefetch import FetchError, SafeFetcher
 from coopfed.store import remote_actors as actor_store
 from coopfed.store.remote_actors import RemoteActor
 

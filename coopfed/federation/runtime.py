@@ -1,7 +1,7 @@
 """Per-process federation state of a node: key cache, fetch rate limits, fetcher, inbox writer.
 
-Kept beside the `Node` (looked up by identity) rather than in it, so web handlers and worker
-jobs of one process share one key cache. Nothing here holds a connection: each remote fetch
+Built with the `Node` and held by it (`node.federation`), so web handlers and worker jobs of
+one process share one key cache. Nothing here holds a connection: each remote fetch
 opens a short-lived SafeFetcher, because fetches of unknown keys are rare and an idle pooled
 client would outlive the event loop of whoever created it.
 """
@@ -9,22 +9,24 @@ client would outlive the event loop of whoever created it.
 from __future__ import annotations
 
 import time
-import weakref
 from collections import OrderedDict
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from cryptography.hazmat.primitives.asymmetric import rsa
 
-from coopfed.federation.httpsig import CavageSigner, PublicKeyRecord
-from coopfed.federation.httpsig.keys import load_private_key_pem
-from coopfed.federation.safefetch import FetchPolicy, SafeFetcher
-from coopfed.node import Node
+from coopfed.activitypub.httpsig import CavageSigner, PublicKeyRecord
+from coopfed.activitypub.httpsig.keys import load_private_key_pem
+from coopfed.activitypub.safefetch import FetchPolicy, SafeFetcher
 from coopfed.settings import Settings
 from coopfed.store import actors as actor_store
 from coopfed.store.db import sqlite_path
 from coopfed.store.inbox_writer import SqliteInboxWriter
+
+if TYPE_CHECKING:  # the Node builds its runtime: a runtime import would be a cycle
+    from coopfed.node import Node
 
 KEY_CACHE_SIZE = 10_000
 # Unknown-key fetches: a burst of 20, then one every 3 s, per remote host and per client address.
@@ -137,24 +139,3 @@ class FederationRuntime:
             fetcher = SafeFetcher(policy, auth=await self.instance_signer())
         async with fetcher:
             yield fetcher
-
-
-_runtimes: dict[int, tuple[weakref.ref[Node], FederationRuntime]] = {}
-
-
-def runtime_of(node: Node) -> FederationRuntime:
-    """The runtime of this node object (created on first use)."""
-    entry = _runtimes.get(id(node))
-    if entry is not None and entry[0]() is node:
-        return entry[1]
-    for key, (ref, _) in list(_runtimes.items()):
-        if ref() is None:
-            del _runtimes[key]
-    runtime = FederationRuntime(node)
-    _runtimes[id(node)] = (weakref.ref(node), runtime)
-    return runtime
-
-
-def set_runtime(node: Node, runtime: FederationRuntime) -> None:
-    """Replace a node's runtime (tests inject a fetcher factory)."""
-    _runtimes[id(node)] = (weakref.ref(node), runtime)

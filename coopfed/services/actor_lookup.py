@@ -11,8 +11,8 @@ from collections.abc import Mapping
 from typing import Any, Protocol
 from urllib.parse import quote
 
-from coopfed.federation.jsonbounds import JsonRejected, parse_json_object
-from coopfed.federation.safefetch import FetchedDocument, FetchError
+from coopfed.activitypub.jsonbounds import JsonRejected, parse_json_object
+from coopfed.activitypub.safefetch import FetchedDocument, FetchError
 from coopfed.services.errors import ServiceError
 
 ACTOR_TYPES = frozenset({"Person", "Service", "Application", "Group", "Organization"})

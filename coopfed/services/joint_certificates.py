@@ -15,9 +15,9 @@ from datetime import datetime
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from coopfed.federation.httpsig.keys import load_private_key_pem
+from coopfed.activitypub.httpsig.keys import load_private_key_pem
+from coopfed.activitypub.proofs import create_proof
 from coopfed.federation.mapping.joint import certificate_to_ap, wrap
-from coopfed.federation.proofs import create_proof
 from coopfed.governance.joint import ResultCertificate
 from coopfed.governance.result import DecisionStatus
 from coopfed.node import Node

@@ -17,9 +17,9 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from coopfed.activitypub.proofs import ProofError
 from coopfed.federation.mapping.alliances import ShapeRefused
 from coopfed.federation.mapping.joint import ap_to_joint_proposal, ap_to_joint_result
-from coopfed.federation.proofs import ProofError
 from coopfed.governance.charter import LinkedProposals
 from coopfed.node import Node
 from coopfed.services import proposals

@@ -20,7 +20,9 @@ from typing import Any
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from coopfed.federation.httpsig.keys import load_private_key_pem
+from coopfed.activitypub.httpsig.keys import load_private_key_pem
+from coopfed.activitypub.origin import same_origin
+from coopfed.activitypub.proofs import ProofError, create_proof
 from coopfed.federation.mapping.alliances import ShapeRefused
 from coopfed.federation.mapping.joint import (
     ap_to_certificate,
@@ -29,8 +31,6 @@ from coopfed.federation.mapping.joint import (
     joint_result_to_ap,
     wrap,
 )
-from coopfed.federation.origin import same_origin
-from coopfed.federation.proofs import ProofError, create_proof
 from coopfed.governance import methods
 from coopfed.governance.canonical import to_jsonable
 from coopfed.governance.errors import GovernanceError

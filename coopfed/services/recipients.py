@@ -15,9 +15,8 @@ import logging
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
-from coopfed.federation import backoff
-from coopfed.federation.origin import InvalidURL, origin_of
-from coopfed.federation.runtime import runtime_of
+from coopfed.activitypub import backoff
+from coopfed.activitypub.origin import InvalidURL, origin_of
 from coopfed.node import Node
 from coopfed.services.errors import ServiceError
 from coopfed.services.remote_coops import fetch_and_store
@@ -56,7 +55,7 @@ async def _resolve_actor(node: Node, uri: str, rows: Sequence[PendingRecipient])
         stored = await remote_store.get_by_uri(conn, uri)
     if stored is None:
         try:
-            if not runtime_of(node).fetch_limits.allow(f"host:{origin_of(uri)}"):
+            if not node.federation.fetch_limits.allow(f"host:{origin_of(uri)}"):
                 async with node.engine.begin() as conn:
                     await store.release(conn, [r.id for r in rows], node.now() + BUDGET_WAIT)
                 return 0

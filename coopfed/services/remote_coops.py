@@ -14,13 +14,12 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from coopfed.activitypub.origin import InvalidURL, origin_of
+from coopfed.activitypub.proofs import ProofError, verify_by_actor
+from coopfed.activitypub.safefetch import FetchError
 from coopfed.federation.keyresolver import without_fragment
 from coopfed.federation.mapping.actors import local_actor_to_ap
 from coopfed.federation.mapping.remote_actors import ActorRefused, ap_to_remote_actor
-from coopfed.federation.origin import InvalidURL, origin_of
-from coopfed.federation.proofs import ProofError, verify_by_actor
-from coopfed.federation.runtime import runtime_of
-from coopfed.federation.safefetch import FetchError
 from coopfed.node import Node
 from coopfed.services.actor_lookup import resolve_actor, resolve_actor_document
 from coopfed.services.errors import ServiceError
@@ -57,7 +56,7 @@ async def resolve_uri(node: Node, reference: str) -> str:
     if ref.startswith(("https://", "http://")) and await _stored(node, ref):
         return ref  # an actor IRI we already hold (an ally, a project): no request needed
     scheme = "http" if node.settings.federation.allow_http else "https"
-    async with runtime_of(node).fetcher() as fetcher:
+    async with node.federation.fetcher() as fetcher:
         return await resolve_actor(fetcher, ref, scheme=scheme)
 
 
@@ -72,7 +71,7 @@ async def resolve_and_store(node: Node, reference: str) -> str:
     if own is not None:
         return own
     scheme = "http" if node.settings.federation.allow_http else "https"
-    async with runtime_of(node).fetcher() as fetcher:
+    async with node.federation.fetcher() as fetcher:
         document = await resolve_actor_document(fetcher, ref, scheme=scheme)
     try:
         actor = ap_to_remote_actor(document)
@@ -101,7 +100,7 @@ async def _stored(node: Node, uri: str) -> bool:
 async def fetch_and_store(node: Node, uri: str) -> RemoteActor:
     """Fetch a remote actor document and store it (refreshing what we had)."""
     try:
-        async with runtime_of(node).fetcher() as fetcher:
+        async with node.federation.fetcher() as fetcher:
             document = await fetcher.fetch_object(without_fragment(uri))
         actor = ap_to_remote_actor(document)
     except (FetchError, ActorRefused) as error:
@@ -128,9 +127,9 @@ async def actor_document(conn: AsyncConnection, node: Node, uri: str) -> dict[st
 async def _fresh_document(node: Node, uri: str) -> dict[str, Any] | None:
     """The actor's document fetched again, or None (rate limited, unreachable, refused)."""
     try:
-        if not runtime_of(node).fetch_limits.allow(f"host:{origin_of(uri)}"):
+        if not node.federation.fetch_limits.allow(f"host:{origin_of(uri)}"):
             return None
-        async with runtime_of(node).fetcher() as fetcher:
+        async with node.federation.fetcher() as fetcher:
             document = await fetcher.fetch_object(without_fragment(uri))
         if ap_to_remote_actor(document).uri != uri:
             return None

@@ -6,7 +6,7 @@ from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from coopfed.federation.httpsig import keys
+from coopfed.activitypub.httpsig import keys
 from coopfed.store import actors as actor_store
 from coopfed.store.actors import LocalActor
 

@@ -21,7 +21,7 @@ from sqlalchemy import and_, bindparam, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from coopfed.federation.backoff import HostHealth, format_days, parse_days
+from coopfed.activitypub.backoff import HostHealth, format_days, parse_days
 from coopfed.store.tables import deliveries, hosts, local_actors, outbox_activities
 
 UNAVAILABLE_PREFIX = "host_unavailable:"

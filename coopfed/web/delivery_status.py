@@ -16,7 +16,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from coopfed.federation.backoff import RetryPolicy, is_overdue
+from coopfed.activitypub.backoff import RetryPolicy, is_overdue
 from coopfed.governance.canonical import rfc3339
 from coopfed.store import deliveries as delivery_store
 from coopfed.store import pending_recipients as recipient_store

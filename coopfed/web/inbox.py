@@ -11,7 +11,6 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from coopfed.federation import inbox as pipeline
-from coopfed.federation.runtime import runtime_of
 from coopfed.node import Node
 from coopfed.store import actors as actor_store
 from coopfed.web.state import node_of
@@ -35,7 +34,7 @@ def _client_address(node: Node, request: Request) -> str:
 
 async def _actor_exists(node: Node, username: str) -> bool:
     # Local actors are never deleted, so a positive answer is kept for the process.
-    known = runtime_of(node).known_usernames
+    known = node.federation.known_usernames
     if username in known:
         return True
     async with node.engine.connect() as conn:

@@ -18,10 +18,9 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from coopfed.federation.httpsig import SignatureError, verify_request
+from coopfed.activitypub.httpsig import SignatureError, verify_request
 from coopfed.federation.keyresolver import NodeKeyResolver
 from coopfed.federation.mapping.proposals import Visibility, proposal_to_question
-from coopfed.federation.runtime import runtime_of
 from coopfed.node import Node
 from coopfed.services import joint_proposals, proposal_publishing
 from coopfed.store import proposals as proposal_store
@@ -48,7 +47,7 @@ async def signing_actor(node: Node, request: Request) -> str | None:
     if "signature" not in request.headers and "signature-input" not in request.headers:
         return None
     client = client_address(request, node.settings.server.trusted_proxies)
-    resolver = NodeKeyResolver(runtime_of(node), client)
+    resolver = NodeKeyResolver(node.federation, client)
     url = _public_url(node, request)
     try:
         verified = await verify_request("GET", url, request.headers, b"", resolver, node.now())

@@ -14,7 +14,7 @@ import unicodedata
 
 import nh3
 
-from coopfed.federation.origin import InvalidURL, normalize_host
+from coopfed.activitypub.origin import InvalidURL, normalize_host
 
 ALLOWED_TAGS = frozenset(
     {"p", "br", "a", "em", "strong", "ul", "ol", "li", "blockquote", "code", "pre"}

@@ -11,10 +11,10 @@ from typing import Any
 
 from sqlalchemy import select
 
+from coopfed.activitypub.httpsig import PublicKeyRecord, VerifiedSignature, verify_request
+from coopfed.activitypub.httpsig.keys import load_public_key_pem
 from coopfed.federation.delivery import DeliveryRun
 from coopfed.federation.delivery_http import DeliveryClients
-from coopfed.federation.httpsig import PublicKeyRecord, VerifiedSignature, verify_request
-from coopfed.federation.httpsig.keys import load_public_key_pem
 from coopfed.node import Node
 from coopfed.services.outbox import Audience, publish
 from coopfed.services.setup import create_node_actors

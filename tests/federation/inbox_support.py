@@ -11,9 +11,9 @@ import httpx
 from cryptography.hazmat.primitives.asymmetric import rsa
 from sqlalchemy import select
 
-from coopfed.federation.httpsig import cavage, digest_header, http_date
-from coopfed.federation.httpsig.message import request_view
-from coopfed.federation.inbox_worker import process_inbox_batch
+from coopfed.activitypub.httpsig import cavage, digest_header, http_date
+from coopfed.activitypub.httpsig.message import request_view
+from coopfed.inbound.worker import process_inbox_batch
 from coopfed.node import Node
 from coopfed.store.tables import inbox_items
 from tests.federation.conftest import count_rows

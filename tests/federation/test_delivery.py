@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import update
 
-from coopfed.federation.backoff import HostHealth
+from coopfed.activitypub.backoff import HostHealth
 from coopfed.federation.delivery import DeliveryRun, HostScheduler, _Chain
 from coopfed.federation.delivery_http import DeliveryClients
 from coopfed.node import Node

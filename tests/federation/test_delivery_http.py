@@ -11,8 +11,8 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from hypothesis import given
 from hypothesis import strategies as st
 
+from coopfed.activitypub.httpsig import CavageSigner, PublicKeyRecord, verify_request
 from coopfed.federation.delivery_http import _PLAIN_URL, parse_target, rsa_signer, signed_headers
-from coopfed.federation.httpsig import CavageSigner, PublicKeyRecord, verify_request
 
 NOW = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
 KEY = rsa.generate_private_key(public_exponent=65537, key_size=2048)

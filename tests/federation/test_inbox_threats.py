@@ -16,9 +16,9 @@ from typing import Any
 import httpx
 from sqlalchemy import select, text
 
-from coopfed.federation.httpsig.keys import public_key_to_pem
-from coopfed.federation.inbox_worker import process_inbox_batch
-from coopfed.federation.runtime import FETCH_BURST, runtime_of
+from coopfed.activitypub.httpsig.keys import public_key_to_pem
+from coopfed.federation.runtime import FETCH_BURST
+from coopfed.inbound.worker import process_inbox_batch
 from coopfed.node import Node
 from coopfed.store.tables import inbox_items
 from tests.federation.conftest import count_rows
@@ -217,7 +217,7 @@ async def test_random_unknown_key_ids_from_one_address_are_rate_limited(
     alice = remote_fresh.actor("alice")
     # A frozen clock: on a slow machine the bucket would otherwise refill during the loop
     # (seen flaky under load).
-    runtime_of(node).fetch_limits.clock = lambda: 1000.0
+    node.federation.fetch_limits.clock = lambda: 1000.0
     reasons: list[str] = []
     for index in range(int(FETCH_BURST) + 10):
         ghost = f"{remote_fresh.origin}/users/ghost{index}"

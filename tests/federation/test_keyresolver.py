@@ -10,7 +10,7 @@ import httpx
 import pytest
 from cryptography.hazmat.primitives.asymmetric import ed25519, rsa
 
-from coopfed.federation.httpsig import (
+from coopfed.activitypub.httpsig import (
     KeyUnavailable,
     Rfc9421Signer,
     cavage,
@@ -18,15 +18,15 @@ from coopfed.federation.httpsig import (
     digest_header,
     http_date,
 )
-from coopfed.federation.httpsig.keys import (
+from coopfed.activitypub.httpsig.keys import (
     generate_ed25519_key,
     generate_rsa_key,
     public_key_to_multibase,
     public_key_to_pem,
 )
-from coopfed.federation.httpsig.message import request_view
+from coopfed.activitypub.httpsig.message import request_view
 from coopfed.federation.keyresolver import NodeKeyResolver
-from coopfed.federation.runtime import FederationRuntime, runtime_of
+from coopfed.federation.runtime import FederationRuntime
 from coopfed.node import Node
 from coopfed.store import remote_actors as remote_store
 from tests.federation.conftest import count_rows
@@ -45,10 +45,10 @@ async def test_fetches_once_signed_then_serves_from_memory_and_database(
     node: Node, remote_fresh: FediverseServer
 ) -> None:
     alice = remote_fresh.actor("alice")
-    record = await NodeKeyResolver(runtime_of(node)).resolve(alice.key_id, refresh=False)
+    record = await NodeKeyResolver(node.federation).resolve(alice.key_id, refresh=False)
     assert record.owner == alice.uri
     assert remote_fresh.fetches[0].signed  # signed by the instance actor
-    await NodeKeyResolver(runtime_of(node)).resolve(alice.key_id, refresh=False)
+    await NodeKeyResolver(node.federation).resolve(alice.key_id, refresh=False)
     # A fresh runtime (another process) finds it in the database.
     other = FederationRuntime(node)
     again = await NodeKeyResolver(other).resolve(alice.key_id, refresh=False)
@@ -61,7 +61,7 @@ async def test_fetches_once_signed_then_serves_from_memory_and_database(
 
 async def test_refresh_picks_up_a_rotated_key(node: Node, remote_fresh: FediverseServer) -> None:
     bob = remote_fresh.actor("bob")
-    resolver = NodeKeyResolver(runtime_of(node))
+    resolver = NodeKeyResolver(node.federation)
     old = await resolver.resolve(bob.key_id, refresh=False)
     original = bob.private_key
     try:
@@ -87,18 +87,18 @@ async def test_a_separate_key_document_listed_by_its_owner_is_accepted(
         {"id": key_url, "owner": alice.uri, "publicKeyPem": pem},
     ]
     remote_fresh.serve_json("/users/alice", document)
-    record = await NodeKeyResolver(runtime_of(node)).resolve(key_url, refresh=False)
+    record = await NodeKeyResolver(node.federation).resolve(key_url, refresh=False)
     assert record.owner == alice.uri
     assert [f.path for f in remote_fresh.fetches] == ["/keys/alice", "/users/alice"]
 
 
 async def test_unreachable_keys_are_unavailable(node: Node, remote_fresh: FediverseServer) -> None:
     with pytest.raises(KeyUnavailable, match="fetch_failed"):
-        await NodeKeyResolver(runtime_of(node)).resolve(
+        await NodeKeyResolver(node.federation).resolve(
             f"{remote_fresh.origin}/users/nobody#main-key", refresh=False
         )
     with pytest.raises(KeyUnavailable, match="not an http"):
-        await NodeKeyResolver(runtime_of(node)).resolve("urn:uuid:1", refresh=False)
+        await NodeKeyResolver(node.federation).resolve("urn:uuid:1", refresh=False)
 
 
 async def test_concurrent_first_posts_of_an_unknown_actor_are_all_accepted(
@@ -126,7 +126,7 @@ async def test_an_ed25519_multikey_is_fetched_bound_and_stored(
     node: Node, remote_fresh: FediverseServer
 ) -> None:
     edna = _edna(remote_fresh)
-    record = await NodeKeyResolver(runtime_of(node)).resolve(edna.multikey_id, refresh=False)
+    record = await NodeKeyResolver(node.federation).resolve(edna.multikey_id, refresh=False)
     assert record.owner == edna.uri
     assert isinstance(record.public_key, ed25519.Ed25519PublicKey)
     assert edna.ed25519_key is not None
@@ -151,7 +151,7 @@ async def test_an_rsa_multikey_is_accepted(node: Node, remote_fresh: FediverseSe
     }
     document["assertionMethod"].insert(0, rsa_multikey)
     remote_fresh.serve_json("/users/edna", document)
-    record = await NodeKeyResolver(runtime_of(node)).resolve(rsa_multikey["id"], refresh=False)
+    record = await NodeKeyResolver(node.federation).resolve(rsa_multikey["id"], refresh=False)
     assert record.owner == edna.uri
     assert isinstance(record.public_key, rsa.RSAPublicKey)
 
@@ -176,7 +176,7 @@ async def test_multikeys_that_do_not_bind_are_unavailable(
         expected = "another origin"
     remote_fresh.serve_json("/users/edna", document)
     with pytest.raises(KeyUnavailable, match=expected):
-        await NodeKeyResolver(runtime_of(node)).resolve(key_id, refresh=False)
+        await NodeKeyResolver(node.federation).resolve(key_id, refresh=False)
     assert await count_rows(node, "remote_actor_keys") == 0
 
 
@@ -190,7 +190,7 @@ async def test_a_multikey_served_as_its_own_document_is_accepted_when_listed(
     document = edna.document()
     document["assertionMethod"] = [multikey]
     remote_fresh.serve_json("/users/edna", document)
-    record = await NodeKeyResolver(runtime_of(node)).resolve(key_url, refresh=False)
+    record = await NodeKeyResolver(node.federation).resolve(key_url, refresh=False)
     assert record.owner == edna.uri
     assert [f.path for f in remote_fresh.fetches] == ["/keys/edna", "/users/edna"]
 
@@ -199,7 +199,7 @@ async def test_refresh_picks_up_a_rotated_multikey(
     node: Node, remote_fresh: FediverseServer
 ) -> None:
     edna = _edna(remote_fresh)
-    resolver = NodeKeyResolver(runtime_of(node))
+    resolver = NodeKeyResolver(node.federation)
     await resolver.resolve(edna.multikey_id, refresh=False)
     edna.ed25519_key = generate_ed25519_key()
     fresh = await resolver.resolve(edna.multikey_id, refresh=True)

@@ -12,7 +12,7 @@ from typing import Any
 import httpx
 from sqlalchemy import func, select
 
-from coopfed.federation.inbox_worker import process_inbox_batch
+from coopfed.inbound.worker import process_inbox_batch
 from coopfed.node import Node
 from coopfed.services import members, proposal_publishing, proposals
 from coopfed.services.proposals import ProposalDraft

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from coopfed.federation.httpsig import PublicKeyRecord
-from coopfed.federation.httpsig.keys import generate_ed25519_key
+from coopfed.activitypub.httpsig import PublicKeyRecord
+from coopfed.activitypub.httpsig.keys import generate_ed25519_key
 from coopfed.federation.runtime import KeyCache
 
 

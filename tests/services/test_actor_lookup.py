@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from coopfed.federation.safefetch import FetchedDocument, FetchFailed
+from coopfed.activitypub.safefetch import FetchedDocument, FetchFailed
 from coopfed.services.actor_lookup import resolve_actor, self_link, split_acct
 from coopfed.services.errors import ServiceError
 

@@ -13,9 +13,9 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ed25519, rsa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from coopfed.federation.httpsig.keys import ed25519_to_multibase
+from coopfed.activitypub.httpsig.keys import ed25519_to_multibase
+from coopfed.activitypub.proofs import create_proof
 from coopfed.federation.mapping.joint import certificate_to_ap
-from coopfed.federation.proofs import create_proof
 from coopfed.governance.joint import ResultCertificate
 from coopfed.governance.result import DecisionStatus
 from coopfed.node import Node

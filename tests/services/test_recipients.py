@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from coopfed.federation.runtime import RateLimiter, runtime_of
+from coopfed.federation.runtime import RateLimiter
 from coopfed.node import Node
 from coopfed.services import recipients
 from coopfed.services.errors import ServiceError
@@ -91,7 +91,7 @@ async def test_a_spent_fetch_budget_leaves_the_recipient_waiting_untried(
     node: Node, remote: FediverseServer
 ) -> None:
     await _publish(node, remote.actor("alice").uri)
-    runtime_of(node).fetch_limits = RateLimiter(burst=0)
+    node.federation.fetch_limits = RateLimiter(burst=0)
     assert await resolve_pending_recipients(node) == 0
     [row] = await _waiting(node, "pending")
     assert row.attempts == 0 and row.next_attempt_at > node.now()
@@ -103,7 +103,7 @@ async def test_an_unreachable_actor_is_retried_then_parked_not_lost(
     nobody = f"{remote.origin}/users/nobody"  # 404
     await _publish(node, nobody)
     await _publish(node, f"{remote.origin}/users/nobody2", governance=True)
-    runtime_of(node).fetch_limits = RateLimiter(burst=100)  # 32 fetches from one host here
+    node.federation.fetch_limits = RateLimiter(burst=100)  # 32 fetches from one host here
     start = node.now()
     assert await resolve_pending_recipients(node) == 2
     assert {row.attempts for row in await _waiting(node, "pending")} == {1}

@@ -16,9 +16,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from coopfed.federation.dispatch import Outcome, dispatch
 from coopfed.federation.mapping.actors import local_actor_to_ap
 from coopfed.federation.mapping.remote_actors import ap_to_remote_actor
+from coopfed.inbound.dispatch import Outcome, dispatch
 from coopfed.node import Node
 from coopfed.services import alliances, projects, remote_coops
 from coopfed.services.errors import ServiceError

@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from coopfed.federation.backoff import HostHealth
+from coopfed.activitypub.backoff import HostHealth
 from coopfed.services.outbox import Audience, publish
 from coopfed.services.setup import create_node_actors
 from coopfed.store import deliveries as store

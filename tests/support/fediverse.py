@@ -41,7 +41,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from coopfed.federation.httpsig import (
+from coopfed.activitypub.httpsig import (
     CavageSigner,
     KeyUnavailable,
     PublicKeyRecord,
@@ -49,7 +49,7 @@ from coopfed.federation.httpsig import (
     SignatureError,
     verify_request,
 )
-from coopfed.federation.httpsig.keys import (
+from coopfed.activitypub.httpsig.keys import (
     generate_ed25519_key,
     generate_rsa_key,
     load_public_key_pem,

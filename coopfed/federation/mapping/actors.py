@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from coopfed.federation.vocab import CONTEXT
+from coopfed.activitypub.vocab import CONTEXT
 from coopfed.store.actors import LocalActor
 from coopfed.uris import Uris
 

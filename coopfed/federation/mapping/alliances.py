@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from coopfed.federation.vocab import CONTEXT
+from coopfed.activitypub.vocab import CONTEXT
 
 
 @dataclass(frozen=True)

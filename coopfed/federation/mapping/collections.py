@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from coopfed.federation.vocab import AS_NS
+from coopfed.activitypub.vocab import AS_NS
 
 PAGE_SIZE = 20
 

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from html.parser import HTMLParser
 from typing import Any
 
-from coopfed.federation.vocab import CONTEXT
+from coopfed.activitypub.vocab import CONTEXT
 
 PUBLIC = frozenset({"https://www.w3.org/ns/activitystreams#Public", "as:Public", "Public"})
 MAX_CONTENT_CHARS = 5000  # a code message is short; longer text is not searched further

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from coopfed.federation.vocab import AS_NS
+from coopfed.activitypub.vocab import AS_NS
 
 
 def follow_answer_to_ap(

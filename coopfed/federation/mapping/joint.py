@@ -15,8 +15,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from coopfed.activitypub.vocab import CONTEXT, PROOF_CONTEXT
 from coopfed.federation.mapping.alliances import ShapeRefused
-from coopfed.federation.vocab import CONTEXT, PROOF_CONTEXT
 from coopfed.governance.canonical import rfc3339
 from coopfed.governance.joint import ResultCertificate
 from coopfed.governance.result import DecisionStatus

@@ -17,7 +17,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Final
 
-from coopfed.federation.vocab import AS_NS, COOPFED_NS
+from coopfed.activitypub.vocab import AS_NS, COOPFED_NS
 
 MESSAGE_LIMIT = 2000
 MEMBER_RELATIONSHIP: Final = f"{COOPFED_NS}member"

@@ -18,8 +18,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from coopfed.activitypub.vocab import CONTEXT, PUBLIC
 from coopfed.federation.mapping.polls import PollKind, PollTally, poll_kind, poll_options
-from coopfed.federation.vocab import CONTEXT, PUBLIC
 from coopfed.governance.canonical import canonical_text, fraction_str, rfc3339
 from coopfed.governance.proposal import Proposal, ProposalState
 

@@ -16,14 +16,14 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from coopfed.federation.httpsig.errors import KeyFormatError
-from coopfed.federation.httpsig.keys import (
+from coopfed.activitypub.httpsig.errors import KeyFormatError
+from coopfed.activitypub.httpsig.keys import (
     PublicKey,
     load_public_key_pem,
     multibase_to_public_key,
     public_key_to_pem,
 )
-from coopfed.federation.origin import InvalidURL, origin_of
+from coopfed.activitypub.origin import InvalidURL, origin_of
 from coopfed.store.remote_actors import RemoteActor, StoredKey
 
 ACTOR_TYPES = frozenset({"Person", "Group", "Service", "Application", "Organization"})

@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 
+from coopfed.activitypub.vocab import CONTEXT, INLINE_TERMS, PUBLIC
 from coopfed.federation.mapping.polls import (
     PollKind,
     PollTally,
@@ -26,7 +27,6 @@ from coopfed.federation.mapping.proposals import (
     question_create_activity,
     question_update_activity,
 )
-from coopfed.federation.vocab import CONTEXT, INLINE_TERMS, PUBLIC
 from coopfed.governance.ballots import abstain, cast
 from coopfed.governance.canonical import canonical_text, sha256_hex
 from coopfed.governance.charter import Charter

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from coopfed.federation.httpsig.keys import (
+from coopfed.activitypub.httpsig.keys import (
     PublicKey,
     generate_ed25519_key,
     generate_rsa_key,

@@ -11,6 +11,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from coopfed.activitypub.vocab import PUBLIC_ALIASES
 from coopfed.federation.mapping.votes import (
     RemoteVote,
     VoteNotice,
@@ -19,7 +20,6 @@ from coopfed.federation.mapping.votes import (
     ap_to_vote,
     vote_notice_to_ap,
 )
-from coopfed.federation.vocab import PUBLIC_ALIASES
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "fediverse" / "mastodon"
 PREFIX = "https://coop.example/proposals/"

@@ -1,1 +1,0 @@
-"""Inbox handlers, one module per activity (GoToSocial style); each registers with dispatch."""

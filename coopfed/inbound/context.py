@@ -1,0 +1,89 @@
+"""What every inbound handler receives and returns, and the two lookups they share.
+
+A handler gets a `HandlerContext` (the node, the worker's transaction, the committed inbox item
+and its parsed activity, already verified and origin-checked by the inbox) and returns an
+`Outcome`. An exception means "try again later" (the worker backs off, then quarantines).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from coopfed.federation.keyresolver import without_fragment
+from coopfed.federation.mapping.remote_actors import ap_to_remote_actor
+from coopfed.node import Node
+from coopfed.store import actors as local_store
+from coopfed.store import remote_actors as remote_store
+from coopfed.store.actors import LocalActor
+from coopfed.store.inbox import InboxItem
+from coopfed.store.remote_actors import RemoteActor
+
+
+@dataclass(frozen=True)
+class Outcome:
+    state: str  # done | ignored
+    note: str = ""
+
+
+def done(note: str = "") -> Outcome:
+    return Outcome("done", note)
+
+
+def ignored(reason: str) -> Outcome:
+    return Outcome("ignored", reason)
+
+
+@dataclass(frozen=True)
+class HandlerContext:
+    node: Node
+    conn: AsyncConnection
+    item: InboxItem
+    activity: dict[str, Any]
+
+    @property
+    def actor(self) -> str:
+        return self.item.actor_uri
+
+    @property
+    def object(self) -> Any:
+        return self.activity.get("object")
+
+    @property
+    def object_id(self) -> str | None:
+        obj = self.object
+        if isinstance(obj, str):
+            return obj
+        if isinstance(obj, dict) and isinstance(obj.get("id"), str):
+            return str(obj["id"])
+        return None
+
+
+Handler = Callable[[HandlerContext], Awaitable[Outcome]]
+
+
+async def local_actor_of(ctx: HandlerContext, uri: str | None) -> LocalActor | None:
+    """The local actor whose IRI is `uri`, if it is one of ours."""
+    prefix = ctx.node.uris.actor("")
+    if uri is None or not uri.startswith(prefix):
+        return None
+    username = uri[len(prefix) :]
+    if ctx.node.uris.actor(username) != uri:
+        return None
+    return await local_store.get_local_actor(ctx.conn, username)
+
+
+async def sender(ctx: HandlerContext) -> RemoteActor:
+    """The activity's actor as stored (its key was resolved), fetched again if missing."""
+    found = await remote_store.get_by_uri(ctx.conn, ctx.actor)
+    if found is not None and found.deleted_at is None:
+        return found
+    async with ctx.node.federation.fetcher() as fetcher:
+        document = await fetcher.fetch_object(without_fragment(ctx.actor))
+    actor = ap_to_remote_actor(document)
+    if actor.uri != ctx.actor:
+        raise ValueError(f"{ctx.actor} serves actor {actor.uri}")
+    return await remote_store.upsert(ctx.conn, actor, now=ctx.node.now())

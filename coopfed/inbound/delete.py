@@ -1,0 +1,29 @@
+"""`Delete` of a remote actor by itself (mark deleted, drop its follows), or of its objects.
+
+A deleted id is tombstoned: deleting it again is a no-op, creating it again is refused (both
+answered by the inbox before anything is stored).
+"""
+
+from __future__ import annotations
+
+from coopfed.inbound.context import HandlerContext, Outcome, done, ignored
+from coopfed.store import follows as follow_store
+from coopfed.store import inbox as inbox_store
+from coopfed.store import remote_actors as remote_store
+
+
+async def handle_delete(ctx: HandlerContext) -> Outcome:
+    object_id = ctx.object_id
+    if object_id is None:
+        return ignored("Delete without an object id")
+    now = ctx.node.now()
+    await inbox_store.add_tombstone(ctx.conn, object_id, now=now)
+    if object_id != ctx.actor:
+        return done("object tombstoned")
+    actor = await remote_store.mark_deleted(ctx.conn, ctx.actor, now=now)
+    if actor is None:
+        return done("unknown actor tombstoned")
+    assert actor.id is not None
+    dropped = await follow_store.drop_follows_of_remote(ctx.conn, actor.id)
+    ctx.node.federation.keys.forget_owner(actor.uri)
+    return done(f"actor deleted, {dropped} follows dropped")

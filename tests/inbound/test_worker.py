@@ -1,0 +1,191 @@
+"""The inbox worker: Follow → Accept queued, manual approval, Undo, actor Update/Delete,
+unknown types ignored, a poison item quarantined after 5 attempts while the queue flows."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import httpx
+import pytest
+from sqlalchemy import select
+
+from coopfed.inbound import dispatch
+from coopfed.inbound.dispatch import HandlerContext, Outcome
+from coopfed.inbound.worker import MAX_ATTEMPTS, process_inbox_batch, retry_at
+from coopfed.node import Node
+from coopfed.services import follows
+from coopfed.store import actors as actor_store
+from coopfed.store import remote_actors as remote_store
+from coopfed.store.tables import deliveries, followers, inbox_items, outbox_activities
+from tests.federation.conftest import count_rows
+from tests.federation.inbox_support import COOP, COOP_INBOX, SHARED_INBOX, follow, new_id
+from tests.support.fediverse import FediverseServer
+
+
+async def _items(node: Node) -> list[dict[str, Any]]:
+    async with node.engine.connect() as conn:
+        rows = await conn.execute(select(inbox_items).order_by(inbox_items.c.id))
+        return [dict(row) for row in rows.mappings()]
+
+
+async def _queued(node: Node) -> list[tuple[dict[str, Any], str]]:
+    query = select(outbox_activities.c.body, deliveries.c.inbox).join(
+        deliveries, deliveries.c.activity_id == outbox_activities.c.id
+    )
+    async with node.engine.connect() as conn:
+        return [(json.loads(body), inbox) for body, inbox in (await conn.execute(query)).all()]
+
+
+async def test_follow_is_accepted_and_the_accept_queued_to_the_shared_inbox(
+    node: Node, client: httpx.AsyncClient, remote_fresh: FediverseServer
+) -> None:
+    alice = remote_fresh.actor("alice")
+    activity = follow(alice)
+    assert (await alice.apost(client, COOP_INBOX, activity)).status_code == 202
+    assert await process_inbox_batch(node) == 1
+    assert (await _items(node))[0]["state"] == "done"
+    async with node.engine.connect() as conn:
+        state = (await conn.execute(select(followers.c.state))).scalar_one()
+    assert state == "accepted"
+    ((accept, inbox),) = await _queued(node)
+    assert inbox == f"{remote_fresh.origin}/inbox"
+    assert accept["type"] == "Accept"
+    assert accept["actor"] == COOP
+    assert accept["object"] == {
+        "id": activity["id"],
+        "type": "Follow",
+        "actor": alice.uri,
+        "object": COOP,
+    }
+    followers_page = (await client.get(f"{COOP}/followers?page=1")).json()
+    assert followers_page["orderedItems"] == [alice.uri]
+
+
+async def test_undo_follow_by_the_follower_removes_it(
+    node: Node, client: httpx.AsyncClient, remote_fresh: FediverseServer
+) -> None:
+    bob = remote_fresh.actor("bob")
+    activity = follow(bob)
+    await bob.apost(client, SHARED_INBOX, activity)
+    await process_inbox_batch(node)
+    undo = {"id": new_id(bob), "type": "Undo", "actor": bob.uri, "object": activity}
+    assert (await bob.apost(client, SHARED_INBOX, undo)).status_code == 202
+    await process_inbox_batch(node)
+    assert await count_rows(node, "followers") == 0
+    assert [item["state"] for item in await _items(node)] == ["done", "done"]
+
+
+async def test_manual_approval_holds_then_accepts(
+    node: Node, client: httpx.AsyncClient, remote_fresh: FediverseServer
+) -> None:
+    federation = replace(node.settings.federation, manually_approves_followers=True)
+    node.settings = replace(node.settings, federation=federation)
+    alice = remote_fresh.actor("alice")
+    await alice.apost(client, COOP_INBOX, follow(alice))
+    await process_inbox_batch(node)
+    assert await _queued(node) == []
+    async with node.engine.begin() as conn:
+        state = (await conn.execute(select(followers.c.state))).scalar_one()
+        assert state == "pending"
+        local = await actor_store.get_local_actor(conn, "testcoop")
+        remote = await remote_store.get_by_uri(conn, alice.uri)
+        assert local is not None and remote is not None
+        decided = await follows.decide_pending_follow(
+            conn, uris=node.uris, local=local, follower=remote, approve=True, now=node.now()
+        )
+    assert decided
+    ((accept, _),) = await _queued(node)
+    assert accept["type"] == "Accept"
+    assert (await client.get(f"{COOP}/followers")).json()["totalItems"] == 1
+
+
+async def test_following_the_instance_actor_is_rejected(
+    node: Node, client: httpx.AsyncClient, remote_fresh: FediverseServer
+) -> None:
+    alice = remote_fresh.actor("alice")
+    target = "http://coop.test/actors/instance.actor"
+    await alice.apost(client, SHARED_INBOX, follow(alice, target))
+    await process_inbox_batch(node)
+    ((reject, _),) = await _queued(node)
+    assert reject["type"] == "Reject"
+    assert await count_rows(node, "followers") == 0
+
+
+async def test_actor_update_and_delete_by_the_actor_itself(
+    node: Node, client: httpx.AsyncClient, remote_fresh: FediverseServer
+) -> None:
+    mallory = remote_fresh.actor("mallory")
+    await mallory.apost(client, COOP_INBOX, follow(mallory))
+    await process_inbox_batch(node)
+    document = mallory.document()
+    document["name"] = "Mallory Renamed"
+    update = {"id": new_id(mallory), "type": "Update", "actor": mallory.uri, "object": document}
+    assert (await mallory.apost(client, SHARED_INBOX, update)).status_code == 202
+    await process_inbox_batch(node)
+    async with node.engine.connect() as conn:
+        stored = await remote_store.get_by_uri(conn, mallory.uri)
+    assert stored is not None and stored.display_name == "Mallory Renamed"
+    delete = {"id": new_id(mallory), "type": "Delete", "actor": mallory.uri, "object": mallory.uri}
+    assert (await mallory.apost(client, SHARED_INBOX, delete)).status_code == 202
+    await process_inbox_batch(node)
+    async with node.engine.connect() as conn:
+        gone = await remote_store.get_by_uri(conn, mallory.uri)
+    assert gone is not None and gone.deleted_at is not None
+    assert await count_rows(node, "followers") == 0
+    assert [item["state"] for item in await _items(node)] == ["done"] * 3
+
+
+async def test_unknown_types_are_ignored_with_a_reason(
+    node: Node, client: httpx.AsyncClient, remote_fresh: FediverseServer
+) -> None:
+    alice = remote_fresh.actor("alice")
+    like = {"id": new_id(alice), "type": "Like", "actor": alice.uri, "object": COOP}
+    await alice.apost(client, COOP_INBOX, like)
+    await process_inbox_batch(node)
+    (item,) = await _items(node)
+    assert item["state"] == "ignored"
+    assert item["outcome"] == "no handler for Like/-"
+
+
+async def test_a_poison_item_is_quarantined_after_five_attempts_and_the_queue_flows(
+    node: Node,
+    client: httpx.AsyncClient,
+    remote_fresh: FediverseServer,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    alice = remote_fresh.actor("alice")
+
+    async def explode(ctx: HandlerContext) -> Outcome:
+        raise RuntimeError("handler bug")
+
+    monkeypatch.setitem(dispatch.ROUTES, ("Poison", dispatch.ANY), explode)
+    poison = {"id": new_id(alice), "type": "Poison", "actor": alice.uri, "object": COOP}
+    await alice.apost(client, COOP_INBOX, poison)
+    await alice.apost(client, COOP_INBOX, follow(alice))
+    start = node.now()
+    clock = [start]
+    node.clock = lambda: clock[0]
+    for _ in range(MAX_ATTEMPTS):
+        await process_inbox_batch(node)
+        clock[0] += timedelta(hours=1)
+    poisoned, followed = await _items(node)
+    assert poisoned["state"] == "quarantined"
+    assert poisoned["attempts"] == MAX_ATTEMPTS
+    assert poisoned["last_error"] == "RuntimeError: handler bug"
+    assert followed["state"] == "done"
+    assert await process_inbox_batch(node) == 0
+
+
+def test_retry_delays_grow_then_stop() -> None:
+    moment = datetime(2025, 1, 1, tzinfo=UTC)
+    delays = [retry_at(n, moment) for n in range(1, MAX_ATTEMPTS + 1)]
+    assert [d - moment for d in delays[:-1] if d] == [
+        timedelta(seconds=10),
+        timedelta(seconds=40),
+        timedelta(seconds=160),
+        timedelta(seconds=640),
+    ]
+    assert delays[-1] is None
