@@ -25,7 +25,7 @@ from coopfed.services.errors import ServiceError
 from coopfed.services.membership import ApplicationRequest, ApplyStatus, receive_application
 from coopfed.services.membership_principle import principle_of
 from coopfed.web import apply_limit
-from coopfed.web.clientaddr import client_address
+from coopfed.web.clientaddr import client_of
 from coopfed.web.csrf import csrf_protected
 from coopfed.web.state import node_of
 from coopfed.web.templating import render
@@ -138,7 +138,7 @@ async def _too_many(request: Request, form: FormData) -> Response:
 @csrf_protected
 async def apply(request: Request, form: FormData) -> Response:
     node = node_of(request)
-    address = client_address(request, node.settings.server.trusted_proxies)
+    address = client_of(request)
     if await apply_limit.is_blocked(node, address):
         return await _too_many(request, form)
     await apply_limit.note_attempt(node, address)

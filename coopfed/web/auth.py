@@ -13,7 +13,7 @@ from starlette.routing import Route
 from coopfed.services.accounts import hash_password, password_matches
 from coopfed.store import actors as actor_store
 from coopfed.web import login_limit
-from coopfed.web.clientaddr import client_address
+from coopfed.web.clientaddr import client_of
 from coopfed.web.csrf import csrf_protected, csrf_token, set_csrf_cookie
 from coopfed.web.keys import web_keys
 from coopfed.web.sessions import current_viewer, end_session, start_session
@@ -75,7 +75,7 @@ async def sign_in(request: Request, form: FormData) -> Response:
         errors["password"] = "Enter your password."
     if errors:
         return await _form_again(request, username, next_path, errors, 400)
-    address = client_address(request, node.settings.server.trusted_proxies)
+    address = client_of(request)
     keys = login_limit.LoginKeys(address=address, username=username)
     if await login_limit.is_blocked(node, keys):
         notice = TOO_MANY_TRIES.format(minutes=node.settings.web.login_window_minutes)

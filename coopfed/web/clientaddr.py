@@ -7,6 +7,8 @@ from collections.abc import Iterable
 
 from starlette.requests import Request
 
+from coopfed.web.state import node_of
+
 IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
 
 
@@ -46,3 +48,9 @@ def client_address(request: Request, trusted: Iterable[str]) -> str:
         if not _is_trusted(hop, networks):
             break
     return address
+
+
+def client_of(request: Request) -> str:
+    """The client address by the node's `server.trusted_proxies`: the one rule for the whole
+    site (sign-in and /apply limits, signed GETs, the inbox's key-fetch limits)."""
+    return client_address(request, node_of(request).settings.server.trusted_proxies)

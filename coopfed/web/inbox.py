@@ -13,6 +13,7 @@ from starlette.routing import Route
 from coopfed.federation import inbox as pipeline
 from coopfed.node import Node
 from coopfed.store import actors as actor_store
+from coopfed.web.clientaddr import client_of
 from coopfed.web.state import node_of
 
 
@@ -21,15 +22,6 @@ def _public_url(node: Node, request: Request) -> str:
     url = node.uris.base + raw_path.decode("latin-1")
     query = request.scope.get("query_string", b"")
     return f"{url}?{query.decode('latin-1')}" if query else url
-
-
-def _client_address(node: Node, request: Request) -> str:
-    peer = request.client.host if request.client else ""
-    forwarded = request.headers.get("x-forwarded-for")
-    # X-Forwarded-For is trusted only from a configured proxy (THREATS.md "Promises").
-    if forwarded and peer in node.settings.server.trusted_proxies:
-        return forwarded.split(",")[-1].strip()
-    return peer
 
 
 async def _actor_exists(node: Node, username: str) -> bool:
@@ -64,7 +56,7 @@ async def _receive(request: Request, recipient: str | None) -> Response:
         headers=request.headers,
         body=body,
         recipient=recipient,
-        client=_client_address(node, request),
+        client=client_of(request),
     )
     return _response(await pipeline.receive(node, inbox_request))
 

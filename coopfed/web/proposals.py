@@ -28,7 +28,7 @@ from coopfed.store.joint import JointProposal
 from coopfed.store.proposals import ProposalRecord
 from coopfed.web import delivery_status, proposal_admin, proposal_pages, voting
 from coopfed.web import me_ballots as me_ballots  # registers "Your ballots" on /me
-from coopfed.web.clientaddr import client_address
+from coopfed.web.clientaddr import client_of
 from coopfed.web.errors import error_response
 from coopfed.web.negotiation import activity_response, wants_activity_json
 from coopfed.web.proposal_pages import proposal_page
@@ -46,7 +46,7 @@ async def signing_actor(node: Node, request: Request) -> str | None:
     """The actor whose valid signature this GET carries, or None (unsigned or invalid)."""
     if "signature" not in request.headers and "signature-input" not in request.headers:
         return None
-    client = client_address(request, node.settings.server.trusted_proxies)
+    client = client_of(request)
     resolver = NodeKeyResolver(node.federation, client)
     url = _public_url(node, request)
     try:

@@ -2,9 +2,17 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
+import httpx
+import pytest
 from starlette.requests import Request
 
+from coopfed.app import create_app
+from coopfed.federation import inbox as pipeline
+from coopfed.node import Node
 from coopfed.web.clientaddr import client_address, proxy_networks
+from tests.conftest import TEST_BASE_URL, make_settings
 
 
 def _request(peer: str, forwarded: str | None = None) -> Request:
@@ -42,3 +50,29 @@ def test_bad_entries_in_the_setting_are_ignored() -> None:
         "::1/128",
         "10.1.0.0/16",
     ]
+
+
+async def test_the_inbox_counts_clients_by_the_same_rule_as_the_site(
+    database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Regression: the inbox had its own rule (exact string match, last hop), so behind a
+    proxy network its key-fetch limits counted other clients than sign-in and /apply."""
+    settings = make_settings(database_url, tmp_path, server={"trusted_proxies": ["10.0.0.0/24"]})
+    seen: list[str] = []
+
+    async def record(node: Node, request: pipeline.InboxRequest) -> pipeline.InboxAnswer:
+        seen.append(request.client)
+        return pipeline.InboxAnswer(status=202)
+
+    monkeypatch.setattr(pipeline, "receive", record)
+    node = Node.from_settings(settings)
+    app = create_app(settings, run_worker=False, node=node)
+    transport = httpx.ASGITransport(app=app, client=("10.0.0.1", 1234))
+    forwarded = "6.6.6.6, 198.51.100.7, 10.0.0.2"
+    try:
+        async with httpx.AsyncClient(transport=transport, base_url=TEST_BASE_URL) as http:
+            await http.post("/inbox", content=b"{}", headers={"x-forwarded-for": forwarded})
+    finally:
+        await node.close()
+    site_rule = client_address(_request("10.0.0.1", forwarded), ["10.0.0.0/24"])
+    assert seen == [site_rule] == ["198.51.100.7"]
