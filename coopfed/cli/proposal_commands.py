@@ -78,7 +78,9 @@ def cmd_create(args: argparse.Namespace) -> int:
 
     async def work(node: Node) -> dict[str, Any]:
         draft = draft_from(args)  # inside: a bad duration is a ServiceError → one line
-        return proposal_json(await proposals.create_proposal(node, draft, open_now=args.open))
+        return proposal_json(
+            await proposals.create_proposal(node, draft, open_now=args.open, require_voters=True)
+        )
 
     view = run_service(args, work)
     if args.json:
@@ -92,7 +94,9 @@ def cmd_open(args: argparse.Namespace) -> int:
     from coopfed.services import proposals
 
     async def work(node: Node) -> dict[str, Any]:
-        return proposal_json(await proposals.open_proposal(node, args.proposal))
+        return proposal_json(
+            await proposals.open_proposal(node, args.proposal, require_voters=True)
+        )
 
     _print(args, run_service(args, work))
     return 0

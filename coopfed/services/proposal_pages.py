@@ -266,6 +266,7 @@ async def propose(node: Node, reader: Reader, draft: ProposalDraft, *, open_now:
     if refusal is not None:
         raise ServiceError(refusal)
     if reader.is_admin:
-        return await create_proposal(node, draft, open_now=open_now)
+        return await create_proposal(node, draft, open_now=open_now, require_voters=True)
     assert reader.actor is not None
-    return await create_proposal(node, replace(draft, author=reader.actor), open_now=True)
+    member_draft = replace(draft, author=reader.actor)
+    return await create_proposal(node, member_draft, open_now=True, require_voters=True)

@@ -43,6 +43,10 @@ T = TypeVar("T")
 DURATION_RE = re.compile(r"^(\d+)([smhdw])$")
 DURATION_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
 DUE_BATCH = 50
+EMPTY_ELECTORATE = (
+    "nobody can vote on this proposal: no active member of a voting class is in the register "
+    "(admit members first, or check which classes vote in the charter)"
+)
 
 
 @dataclass(frozen=True)
@@ -157,16 +161,19 @@ def _closing(draft: ProposalDraft, now: datetime) -> tuple[datetime | None, int 
 
 
 async def create_proposal(
-    node: Node, draft: ProposalDraft, *, open_now: bool = False
+    node: Node, draft: ProposalDraft, *, open_now: bool = False, require_voters: bool = False
 ) -> ProposalRecord:
-    """A draft proposal (or an open one with `open_now`), by an admin."""
+    """A draft proposal (or an open one with `open_now`), by an admin. With `require_voters`,
+    opening is refused when nobody could vote, and then nothing is created."""
     now = node.now()
     if not draft.title.strip():
         raise ServiceError("a proposal needs a title")
     if draft.visibility not in VISIBILITIES:
         raise ServiceError(f"visibility must be one of {', '.join(VISIBILITIES)}")
     async with node.engine.begin() as conn:
-        return await create_in(conn, node.uris, draft, now, open_now=open_now)
+        return await create_in(
+            conn, node.uris, draft, now, open_now=open_now, require_voters=require_voters
+        )
 
 
 async def create_in(
@@ -177,6 +184,7 @@ async def create_in(
     *,
     open_now: bool = False,
     joint_proposal_uri: str | None = None,
+    require_voters: bool = False,
 ) -> ProposalRecord:
     """`create_proposal` in the caller's transaction; `joint_proposal_uri` links a proposal
     opened for a shared project's joint proposal (services/joint_members.py)."""
@@ -202,7 +210,7 @@ async def create_in(
     created = ProposalEvent("created", record.uri, now, None, {"method": method})
     await proposal_store.append_events(conn, record.row_id, [created])
     if open_now:
-        return await _open(conn, uris, record, now)
+        return await _open(conn, uris, record, now, require_voters=require_voters)
     return record
 
 
@@ -241,14 +249,24 @@ async def list_proposals(node: Node, state: ProposalState | None = None) -> list
         return await proposal_store.list_proposals(conn, coop.id, state)
 
 
-async def open_proposal(node: Node, reference: str) -> ProposalRecord:
+async def open_proposal(
+    node: Node, reference: str, *, require_voters: bool = False
+) -> ProposalRecord:
+    """Open a draft. With `require_voters` (an admin opening from the CLI or the site) it is
+    refused when nobody could vote: an empty electorate can only ever decide no_quorum."""
     now = node.now()
     async with node.engine.begin() as conn:
-        return await _open(conn, node.uris, await _locked(conn, node.uris, reference, now), now)
+        record = await _locked(conn, node.uris, reference, now)
+        return await _open(conn, node.uris, record, now, require_voters=require_voters)
 
 
 async def _open(
-    conn: AsyncConnection, uris: Uris, record: ProposalRecord, now: datetime
+    conn: AsyncConnection,
+    uris: Uris,
+    record: ProposalRecord,
+    now: datetime,
+    *,
+    require_voters: bool = False,
 ) -> ProposalRecord:
     # The electorate is the register now (record date = opening time), under today's charter.
     charter = await current_charter(conn, record.coop_id, now)
@@ -259,6 +277,8 @@ async def _open(
         closes_at = now + timedelta(seconds=record.duration_seconds or 0)
     proposal = replace(record.proposal, charter=effective)
     opened, events = _guard(lambda: lifecycle.open_proposal(proposal, register, now, closes_at))
+    if require_voters and opened.electorate is not None and opened.electorate.size == 0:
+        raise ServiceError(EMPTY_ELECTORATE)
     await proposal_store.save_state(conn, record, opened, now, charter=charter)
     await proposal_store.append_events(conn, record.row_id, events)
     fresh = await _reload(conn, record)

@@ -179,7 +179,7 @@ async def _life_cycle(request: Request, action: str) -> Response:
     actor = node.uris.actor(viewer.username)
     try:
         if action == "open":
-            await proposal_service.open_proposal(node, slug)
+            await proposal_service.open_proposal(node, slug, require_voters=True)
         elif action == "close":
             await proposal_service.close_proposal(node, slug, closed_by=actor)
         else:

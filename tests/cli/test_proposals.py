@@ -52,6 +52,7 @@ def test_a_decision_end_to_end(cli: Cli) -> None:
 
 
 def test_create_open_prints_the_id_and_list_filters_by_state(cli: Cli) -> None:
+    _members(cli, "alice")  # opening needs someone who can vote
     code, out, _ = cli(
         "proposal", "create", "--title", "Pick a name", "--method", "irv",
         "--options", "Spoke,Pedal,Chain", "--closes", "2099-01-01T00:00Z", "--open",
@@ -69,6 +70,18 @@ def test_create_open_prints_the_id_and_list_filters_by_state(cli: Cli) -> None:
     assert code == 0 and "status: open" in out and "Spoke, Pedal, Chain" in out
     withdrawn = cli.json("proposal", "withdraw", slug)
     assert isinstance(withdrawn, dict) and withdrawn["status"] == "withdrawn"
+
+
+def test_opening_with_nobody_to_vote_is_refused_and_nothing_is_created(cli: Cli) -> None:
+    base = ["proposal", "create", "--title", "T", "--method", "proposal", "--duration", "3d"]
+    assert "nobody can vote" in cli.refused(*base, "--open")
+    assert cli.json("proposal", "list") == []
+    draft = cli.json(*base)
+    assert isinstance(draft, dict)
+    assert "nobody can vote" in cli.refused("proposal", "open", draft["id"])
+    assert cli.json("proposal", "show", draft["id"])["status"] == "draft"  # type: ignore[index]
+    _members(cli, "alice")
+    assert cli.json("proposal", "open", draft["id"])["status"] == "open"  # type: ignore[index]
 
 
 def test_errors_exit_2_with_one_line(cli: Cli) -> None:

@@ -52,6 +52,7 @@ async def test_form_errors_are_shown_next_to_their_fields(
 
 async def test_admin_creates_opens_closes_a_proposal(node: Node, client: httpx.AsyncClient) -> None:
     use_clock(node)
+    await members.add_member(node, local_username="bea")  # opening needs someone who can vote
     await sign_in(client, "ada")
     created = await _create(
         client,
@@ -74,6 +75,7 @@ async def test_admin_creates_opens_closes_a_proposal(node: Node, client: httpx.A
 
 async def test_admin_opens_at_once_and_withdraws(node: Node, client: httpx.AsyncClient) -> None:
     use_clock(node)
+    await members.add_member(node, local_username="bea")  # opening needs someone who can vote
     await sign_in(client, "ada")
     created = await _create(
         client, {"title": "Now", "method": "proposal@1", "duration": "1d", "open_now": "1"}
@@ -82,6 +84,18 @@ async def test_admin_opens_at_once_and_withdraws(node: Node, client: httpx.Async
     assert (await proposals.find_proposal(node, slug)).proposal.state.value == "open"
     assert (await _press(client, slug, "withdraw")).status_code == 303
     assert (await proposals.find_proposal(node, slug)).proposal.state.value == "withdrawn"
+
+
+async def test_opening_with_nobody_to_vote_is_refused_with_the_reason(
+    node: Node, client: httpx.AsyncClient
+) -> None:
+    use_clock(node)
+    await sign_in(client, "ada")
+    refused = await _create(
+        client, {"title": "Now", "method": "proposal@1", "duration": "1d", "open_now": "1"}
+    )
+    assert refused.status_code in (400, 409, 422) and "nobody can vote" in refused.text
+    assert await proposals.list_proposals(node) == []
 
 
 async def test_members_cannot_press_admin_buttons(node: Node, client: httpx.AsyncClient) -> None:
