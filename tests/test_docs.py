@@ -168,3 +168,17 @@ def test_citations_of_the_specifications_name_rules_that_exist() -> None:
         ]
     assert len(cited) > 10
     assert [f"{path.relative_to(ROOT)}: {what}" for path, what, found in cited if not found] == []
+
+
+def test_the_dependency_table_in_docs_is_the_one_the_layering_test_enforces() -> None:
+    from tests.test_layering import ALLOWED, CORE
+
+    text = (DOCS / "architecture.md").read_text()
+    rows = re.findall(r"^\| ((?:`\w+`(?:, )?)+) \| (.*) \|$", text, re.MULTILINE)
+    documented: dict[str, set[str]] = {}
+    for layers, allowed in rows:
+        names = set(re.findall(r"`(\w+)`", allowed))
+        names |= CORE if "the core" in allowed else set()
+        for layer in re.findall(r"`(\w+)`", layers):
+            documented[layer] = {"*"} if allowed == "anything" else names
+    assert documented == ALLOWED
