@@ -4,7 +4,7 @@ Every inbox POST and every fetched document goes through here, so the common cas
 C-speed paths: the expensive checks (bracket-depth scan, tree walk) only run when a cheap
 whole-text test (`bytes.count`, `in`) says they might find something.
 
-Refused (see THREATS.md "Payloads"): bodies over the byte cap, invalid UTF-8, lone surrogates
+Refused (docs/threats.md PAY-1 to PAY-6): bodies over the byte cap, invalid UTF-8, lone surrogates
 (raw or escaped), NUL (raw or escaped, in strings and keys), duplicate keys, nesting deeper than
 `max_depth` (checked before `json` recurses, so 100,000 levels is a plain rejection, never a
 RecursionError), arrays longer than `max_array`, integers with more than `max_int_digits` digits,

@@ -1,4 +1,4 @@
-"""URL origins and address classification (PROTOCOL.md "Origin rules", THREATS.md "SSRF").
+"""URL origins and address classification (docs/protocol.md "Origin rules", docs/threats.md SSRF-1).
 
 Origins are computed with httpx's URL parser, the same one the fetcher sends with, so a host
 that compares equal here is the host that is actually contacted (IDN to punycode included).

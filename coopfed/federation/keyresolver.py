@@ -1,6 +1,6 @@
 """Keys of remote actors for signature checks: memory, then database, then a safe fetch.
 
-Binding rules (PROTOCOL.md "HTTP signatures"): the document at the key id must have exactly
+Binding rules (docs/protocol.md "HTTP signatures"): the document at the key id must have exactly
 that id (a redirect to another id is refused); the key's owner must be an actor on the key's
 origin AND that actor's document must list the key. Keys are `publicKey` entries (PEM) or
 FEP-521a `Multikey`s under `assertionMethod` (Ed25519 or RSA), with the same rules: a

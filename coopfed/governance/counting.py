@@ -1,9 +1,10 @@
-"""Quorum, threshold bases and class modes shared by methods 1–3 (GOVERNANCE.md).
+"""Quorum, threshold bases and class modes shared by methods 1–3 (docs/governance.md).
 
+Quorum is definition D5, threshold bases and comparisons D6 and D7, class modes rule 12.
 Every threshold is applied to a `support` fraction: pooled `yes / D`, or in class_weighted
 mode `Σ w_k * yes_k / D_k` over classes with D_k > 0. For pooled counts this is the same test
-as the integer forms in GOVERNANCE.md (`2*yes > D`, `q*yes >= p*D`) whenever D > 0. An empty
-base (D = 0) gives no support, and no "at least" or "more than" test holds on it.
+as the integer forms of D7 (`2*yes > D`, `q*yes >= p*D`) whenever D > 0. An empty base
+(D = 0) gives no support, and no "at least" or "more than" test holds on it.
 """
 
 from __future__ import annotations

@@ -133,7 +133,7 @@ def _spec_and_options(draft: ProposalDraft, method: str) -> tuple[dict[str, Any]
 
 
 async def current_charter(conn: AsyncConnection, coop_id: int, now: datetime) -> CharterRecord:
-    """The co-op's charter; version 1 (the defaults of GOVERNANCE.md) on first use."""
+    """The co-op's charter; version 1 (the defaults of docs/governance.md) on first use."""
     record = await proposal_store.current_charter(conn, coop_id)
     if record is None:
         record = await proposal_store.insert_first_charter(conn, coop_id, Charter(), now)

@@ -1,4 +1,4 @@
-"""Bounded JSON parsing: every THREATS.md "Payloads" case, plus real fediverse payloads."""
+"""Bounded JSON parsing: every docs/threats.md "Payloads" case, plus real fediverse payloads."""
 
 from __future__ import annotations
 

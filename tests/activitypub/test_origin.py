@@ -91,7 +91,7 @@ def test_normalize_host_rejects_non_hosts(host: str) -> None:
 
 
 NOT_PUBLIC = [
-    # IPv4 from THREATS.md and the special-purpose registry
+    # IPv4 from docs/threats.md SSRF-1 and the special-purpose registry
     "127.0.0.1",
     "127.255.255.254",
     "10.0.0.1",

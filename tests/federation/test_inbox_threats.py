@@ -1,4 +1,4 @@
-"""Every line of THREATS.md "Signatures and keys", "Origin and authority" and "Payloads",
+"""Every line of docs/threats.md "Signatures and keys", "Origin and authority" and "Payloads",
 against the real inbox (in-process app, keys served by a test server on 127.0.0.2/3).
 
 Each test asserts the status code AND what was (not) stored. "Outbound fetching" lines are in

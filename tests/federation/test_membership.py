@@ -1,6 +1,6 @@
 """Membership over ActivityPub inside one node: Join → application → admit → Accept + Add;
 the members collection; Leave only by the member; Remove/Add from others ignored; Move only
-with alsoKnownAs; a removed member's later votes do not count (THREATS.md)."""
+with alsoKnownAs; a removed member's later votes do not count (docs/threats.md SEE-4)."""
 
 from __future__ import annotations
 

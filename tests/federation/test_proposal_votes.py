@@ -1,6 +1,6 @@
 """Proposals over ActivityPub, end to end inside one node: Create(Question) at opening, votes
 through the signed inbox and the worker, coalesced Update(Question), the private note to a
-voter who does not count, members-only GETs, and the THREATS.md "Governance" lines."""
+voter who does not count, members-only GETs, and the docs/threats.md "Governance" lines."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Decisions across co-ops: GOVERNANCE.md worked examples and certificate handling."""
+"""Decisions across co-ops: docs/governance.md, rule 13 (examples 13.1-13.4), and certificates."""
 
 from __future__ import annotations
 

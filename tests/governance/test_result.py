@@ -1,7 +1,7 @@
 """Result records: golden bytes per method, and stable hashing.
 
 The golden files were written once from the implementation after checking every number by
-hand against GOVERNANCE.md; the test compares bytes. To rewrite them on purpose (a new
+hand against docs/governance.md; the test compares bytes. To rewrite them on purpose (a new
 method version), run `.venv/bin/python -m tests.governance.test_result` and review the diff.
 """
 

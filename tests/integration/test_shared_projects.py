@@ -5,11 +5,11 @@ carol in C: each follows its co-op and is admitted by actor URL). They form alli
 two projects with B and C (`coop_majority:1/2` and `unanimity`), local members vote on their
 own nodes with `coopfed vote`, peer members receive the linked proposal's Question and vote on
 it from "their Mastodon-like app" (the peer's control API), certificates roll up, and all three
-nodes show the same joint result (GOVERNANCE.md: A and B pass, C rejects → passed under coop
-majority, rejected under unanimity). A and B pass only because their peer member's vote counted
-(their local members tie). Then C is stopped while a joint proposal is open: after the grace
-period it "did not take part"; when it comes back its late certificate arrives and changes
-nothing, and it shows the same result as the others.
+nodes show the same joint result (docs/governance.md, rule 13: A and B pass, C rejects → passed
+under coop majority, rejected under unanimity). A and B pass only because their peer member's
+vote counted (their local members tie). Then C is stopped while a joint proposal is open:
+after the grace period it "did not take part"; when it comes back its late certificate arrives
+and changes nothing, and it shows the same result as the others.
 Without Node.js the scenario runs with local stand-ins for the peer members and then skips,
 saying why the peer members were not tested.
 

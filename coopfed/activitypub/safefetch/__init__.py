@@ -1,6 +1,6 @@
 """Safe outbound fetching: vetted addresses at connect time, bounded redirects, size and time.
 
-See fetcher.py for the rules and THREATS.md "Outbound fetching (SSRF)" for why.
+See fetcher.py for the rules and docs/threats.md, "Outbound fetching (SSRF)", for why.
 """
 
 from coopfed.activitypub.safefetch.errors import FetchError, FetchFailed, FetchRefused

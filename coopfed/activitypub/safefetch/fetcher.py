@@ -1,7 +1,7 @@
 """SafeFetcher: GET remote documents within FetchPolicy, and fetch ActivityStreams objects.
 
-Why each rule exists is in THREATS.md ("Outbound fetching", "Origin and authority") and
-PROTOCOL.md ("Origin rules"). Notable choices:
+Why each rule exists is in docs/threats.md ("Outbound fetching", "Origin and authority") and
+docs/protocol.md ("Origin rules"). Notable choices:
 - Content type: only `application/activity+json`, or `application/ld+json` whose `profile`
   lists the ActivityStreams namespace. Plain `application/json` is refused: ActivityPub requires
   one of the two, every major server sends one, and it keeps arbitrary JSON APIs out.

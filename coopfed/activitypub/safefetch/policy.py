@@ -1,4 +1,4 @@
-"""What an outbound fetch may do (THREATS.md "Outbound fetching"), and how names resolve."""
+"""What an outbound fetch may do (docs/threats.md SSRF-1 to SSRF-4), and how names resolve."""
 
 from __future__ import annotations
 

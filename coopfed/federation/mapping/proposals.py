@@ -1,7 +1,7 @@
 """Proposals as ActivityStreams: a Mastodon-compatible `Question` (or a `Note` when a poll
 cannot express the method), and the `Create` / `Update` activities that carry it.
 
-Shapes follow Mastodon's own polls (PROTOCOL.md "Mastodon polls = coopfed proposals"):
+Shapes follow Mastodon's own polls (docs/protocol.md, "Polls: how a proposal looks in Mastodon"):
 options are `{"type": "Note", "name": …, "replies": {"type": "Collection", "totalItems": n}}`
 under `oneOf` or `anyOf`; `endTime`, `votersCount`; `closed` once the proposal has closed
 (Mastodon notifies voters when `closed` first appears). `updated` is never set: a proposal

@@ -1,8 +1,8 @@
 """Remote actor documents (Person, Group, Service, …) into `RemoteActor`, or a typed refusal.
 
-Origin rules (PROTOCOL.md): the inbox, the shared inbox and the key must live on the actor's own
-origin; a document that points them elsewhere could redirect our deliveries or lend another
-host's key to this actor.
+Origin rules (docs/protocol.md, docs/threats.md ORI-7): the inbox, the shared inbox and the key
+must live on the actor's own origin; a document that points them elsewhere could redirect our
+deliveries or lend another host's key to this actor.
 
 Keys come from two places: `publicKey` (PEM, what Mastodon publishes) and FEP-521a `Multikey`
 entries under `assertionMethod` (Ed25519 or RSA, what Fedify and others sign RFC 9421 requests

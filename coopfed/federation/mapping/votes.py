@@ -1,9 +1,10 @@
 """Poll votes from the fediverse, and the private note that tells a voter a vote did not count.
 
 Mastodon votes by sending, per chosen option, `Create{Note{name: <option>, inReplyTo:
-<question>, attributedTo: <voter>}}` with no `content` (PROTOCOL.md). The vote's id is a
-fragment on the voter's actor (not fetchable): the voter's HTTP signature, checked by the inbox,
-is the only proof, so the Note must be embedded and attributed to the signing actor.
+<question>, attributedTo: <voter>}}` with no `content` (docs/protocol.md, "Voting"). The
+vote's id is a fragment on the voter's actor (not fetchable): the voter's HTTP signature,
+checked by the inbox, is the only proof, so the Note must be embedded and attributed to the
+signing actor.
 `ap_to_vote` never raises on any JSON value: it returns a `RemoteVote` or a `VoteRefusal`.
 """
 

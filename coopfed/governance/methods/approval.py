@@ -1,6 +1,6 @@
-"""Choose / approval (GOVERNANCE.md method 5), plus the top-k cut and the lot every method shares.
+"""Choose / approval (docs/governance.md, rule 5), and the top-k cut and lot methods share.
 
-The lot and the top-k cut live here because method 5 is where GOVERNANCE.md defines them; score,
+The lot and the top-k cut live here because rule 5 is where docs/governance.md defines them; score,
 dots and Borda pick their winners the same way and import them from this module.
 """
 

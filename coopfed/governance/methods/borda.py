@@ -1,9 +1,9 @@
-"""Rank / Borda count, Loomio-compatible (GOVERNANCE.md method 8).
+"""Rank / Borda count, Loomio-compatible (docs/governance.md, rule 8).
 
-GOVERNANCE.md: "ranking k options gives position j (0-based) k - j points". We read that k as the
-number of options on the proposal (n), not the number a ballot ranked: with n = 3 the first
-place is worth 3, the second 2, the third 1, whatever the ballot's length, and unranked options
-get 0. This matches the worked example and means a short ballot cannot inflate its first choice.
+docs/governance.md, rule 8: k is the number of options on the proposal (n), not the number a
+ballot ranked, and position j (0-based) gives k - j points: with n = 3 the first place is worth
+3, the second 2, the third 1, whatever the ballot's length, and unranked options get 0. So a
+short ballot cannot inflate its first choice (example 8.1 checks it).
 """
 
 from __future__ import annotations

@@ -1,6 +1,7 @@
-"""Dot voting (GOVERNANCE.md method 7): non-negative integers summing to at most D (or exactly D).
+"""Dot voting (docs/governance.md, rule 7): non-negative integers summing to at most D dots.
 
-Options are ranked by the dots they received; equal dots at the cut are a tie.
+A ballot may use fewer dots than D, unless the proposal requires exactly D. Options are ranked
+by the dots they received; equal dots at the cut are a tie.
 """
 
 from __future__ import annotations

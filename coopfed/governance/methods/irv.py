@@ -1,4 +1,4 @@
-"""Instant runoff, single winner, partial ballots allowed (GOVERNANCE.md method 9).
+"""Instant runoff, single winner, partial ballots allowed (docs/governance.md, rule 9).
 
 Each round every continuing ballot counts for its highest continuing choice; ballots with none
 are exhausted and leave the denominator. A candidate wins with `2 * votes > active ballots`, or

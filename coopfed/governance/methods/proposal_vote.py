@@ -1,4 +1,4 @@
-"""Method 1, `proposal@1`: yes / no / abstain, with an optional block (GOVERNANCE.md).
+"""Method 1, `proposal@1`: yes / no / abstain, optional block (docs/governance.md, rule 1).
 
 Passed iff quorum met, threshold met and no block. Order of statuses: no quorum first (nothing
 was decided), then a block (`vetoed`; a block counts as turnout, never as no), then the

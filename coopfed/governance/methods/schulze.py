@@ -1,4 +1,4 @@
-"""Condorcet winner by the Schulze method (GOVERNANCE.md method 11).
+"""Condorcet winner by the Schulze method (docs/governance.md, rule 11).
 
 Pairwise matrix d[a][b] = ballots ranking a above b; a ranked candidate is above every unranked
 one, and two unranked candidates count for neither. Path strength is measured in winning votes

@@ -1,4 +1,4 @@
-"""Score voting (GOVERNANCE.md method 6): an integer in [min, max] per option.
+"""Score voting (docs/governance.md, rule 6): an integer in [min, max] per option.
 
 Rank by total, then by mean, then tie. The mean is taken over the ballots that scored the option,
 so a ballot may leave options unscored (unless the caller requires every option); that is the

@@ -1,4 +1,4 @@
-"""Single transferable vote, Scottish rules (GOVERNANCE.md method 10; SSI 2007/42 rules 46-52).
+"""Single transferable vote, Scottish rules (docs/governance.md, rule 10; SSI 2007/42 r. 46-52).
 
 - Droop quota: floor(V / (S + 1)) + 1, V = ballots with at least one preference.
 - A candidate at or above the quota is elected. The largest surplus is transferred first: every

@@ -1,4 +1,4 @@
-"""verify_request: round trips, THREATS.md "Signatures and keys", tampering, time, rotation."""
+"""verify_request: round trips, docs/threats.md "Signatures and keys", tampering, time, rotation."""
 
 from __future__ import annotations
 
@@ -197,7 +197,7 @@ async def test_rfc9421_preferred_over_cavage(
     assert (await verify(headers, FakeResolver(ed_key))).scheme == "rfc9421"
 
 
-# --- THREATS.md: Signatures and keys ---------------------------------------------------------
+# --- docs/threats.md: Signatures and keys ----------------------------------------------------
 
 
 async def test_no_signature(rsa_key: rsa.RSAPrivateKey) -> None:

@@ -1,4 +1,4 @@
-"""Method 4 (advice@1): counts only, inconclusive by design."""
+"""Method 4 (advice@1, docs/governance.md, rule 4): counts only, inconclusive by design."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Approval (method 5), the shared top-k cut and the lot."""
+"""Approval (docs/governance.md, rule 5), the shared top-k cut and the lot."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Borda count, Loomio-compatible (method 8)."""
+"""Borda count, Loomio-compatible (docs/governance.md, rule 8)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Method 3 (consensus@1): option tests."""
+"""Method 3 (consensus@1, docs/governance.md, rule 3): option tests."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Method 2 (consent@1)."""
+"""Method 2 (consent@1, docs/governance.md, rule 2)."""
 
 from __future__ import annotations
 

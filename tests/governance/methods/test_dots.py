@@ -1,4 +1,4 @@
-"""Dot voting (method 7)."""
+"""Dot voting (docs/governance.md, rule 7)."""
 
 from __future__ import annotations
 

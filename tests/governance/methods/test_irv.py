@@ -1,4 +1,4 @@
-"""Instant runoff (method 9)."""
+"""Instant runoff (docs/governance.md, rule 9)."""
 
 from __future__ import annotations
 

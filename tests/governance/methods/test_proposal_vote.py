@@ -1,4 +1,4 @@
-"""Method 1 (proposal@1) and the class modes: GOVERNANCE.md worked examples."""
+"""Method 1 (proposal@1) and the class modes: docs/governance.md, examples D5.1, 1.1-1.5, 12.1."""
 
 from __future__ import annotations
 

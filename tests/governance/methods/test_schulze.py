@@ -1,4 +1,4 @@
-"""Condorcet / Schulze (method 11)."""
+"""Condorcet / Schulze (docs/governance.md, rule 11)."""
 
 from __future__ import annotations
 

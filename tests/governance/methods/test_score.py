@@ -1,4 +1,4 @@
-"""Score voting (method 6): total, then mean, then tie."""
+"""Score voting (docs/governance.md, rule 6): total, then mean, then tie."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""STV, Scottish rules (method 10)."""
+"""STV, Scottish rules (docs/governance.md, rule 10)."""
 
 from __future__ import annotations
 
