@@ -4,7 +4,6 @@ between co-ops."""
 from __future__ import annotations
 
 import argparse
-from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 from coopfed.cli.governance_views import joint_json, run_service
@@ -17,10 +16,14 @@ if TYPE_CHECKING:
 
 
 def cmd_create(args: argparse.Namespace) -> int:
+    from coopfed.governance.joint import DEFAULT_GRACE
     from coopfed.services import projects, proposals
+    from coopfed.services.errors import ServiceError
 
     async def work(node: Node) -> dict[str, Any]:
-        grace = proposals.parse_duration(args.grace) if args.grace else timedelta(0)
+        grace = proposals.parse_duration(args.grace) if args.grace else DEFAULT_GRACE
+        if not grace:  # a zero grace makes every other co-op's certificate late
+            raise ServiceError("--grace must be above zero (the default is 1h)")
         charter = projects.parse_rule(args.rule, args.coop_quorum, args.weights, grace)
         charter = await projects.fixed_weights(node, charter, args.weight or [])
         project = await projects.create_project(node, args.handle, name=args.name, charter=charter)
@@ -164,7 +167,9 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
         "--weight", action="append", metavar="COOP=N",
         help="with --weights fixed: a co-op's weight (repeat; this co-op and allies)",
     )  # fmt: skip
-    create.add_argument("--grace", help="how long after closing certificates still count (90s, 1h)")
+    create.add_argument(
+        "--grace", help="how long after closing certificates still count (90s, 1h; default 1h)"
+    )
     create.set_defaults(handler=cmd_create)
     invite = verbs.add_parser("invite", parents=[common], help="invite an allied co-op")
     invite.add_argument("project", metavar="PROJECT")

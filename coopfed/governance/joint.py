@@ -22,6 +22,10 @@ from coopfed.governance.counting import quorum_met
 from coopfed.governance.errors import GovernanceError
 from coopfed.governance.result import DecisionStatus, ResultRecord
 
+# How long after closing a member co-op's certificate still counts when none is given: long
+# enough for real networks (retries, a node restarting), never zero (docs/governance.md).
+DEFAULT_GRACE = timedelta(hours=1)
+
 
 class JointError(GovernanceError):
     """A joint rule or project that cannot be used."""
@@ -170,8 +174,12 @@ def accepted_certificates(
     coops: Sequence[MemberCoop],
     received: Iterable[ReceivedCertificate],
     deadline: datetime,
+    host: str | None = None,
 ) -> tuple[dict[str, ResultCertificate], dict[str, str]]:
-    """Sort certificates into those that count and the reason each other co-op is out."""
+    """Sort certificates into those that count and the reason each other co-op is out.
+
+    `host` is the hosting co-op: its own certificate is made at close on the host itself, so
+    it is never late (with a short grace the host's worker could otherwise miss its own)."""
     linked = {coop.coop_actor_id: coop.linked_proposal_id for coop in coops}
     kept: dict[str, ResultCertificate] = {}
     out: dict[str, str] = {}
@@ -182,7 +190,7 @@ def accepted_certificates(
             continue  # not about this joint proposal: ignore, not evidence of anything
         if not item.verified:
             out.setdefault(coop, "unverified")
-        elif item.received_at > deadline:
+        elif item.received_at > deadline and coop != host:
             out.setdefault(coop, "late")
         elif coop in kept and kept[coop] != cert:
             out[coop] = "conflicting"
@@ -206,15 +214,17 @@ def combine(
     weighting: Weighting = Weighting.EQUAL,
     closes_at: datetime,
     grace: timedelta,
+    host: str | None = None,
 ) -> JointResult:
     """Combine the member co-ops' certificates by the project's rule.
 
-    A certificate received after `closes_at + grace` (by the hosting node's clock) is late.
+    A certificate received after `closes_at + grace` (by the hosting node's clock) is late,
+    except the host's own. When no co-op took part the result says so: no_quorum.
     """
     if not coops:
         raise JointError("a shared project needs at least one member co-op")
     weights = coop_weights(coops, weighting)
-    kept, out = accepted_certificates(coops, received, closes_at + grace)
+    kept, out = accepted_certificates(coops, received, closes_at + grace, host)
     took_part = {coop: kept[coop].status for coop in sorted(kept)}
     if rule.coop_quorum is not None and not quorum_met(len(kept), len(coops), rule.coop_quorum):
         status, detail = DecisionStatus.NO_QUORUM, {"reported": len(kept), "coops": len(coops)}
@@ -224,6 +234,8 @@ def combine(
         status, detail = _coop_majority(weights, took_part, rule.threshold)
     else:
         status, detail = _proportional(weights, kept, rule)
+    if not kept:  # nobody took part: nothing was decided, whatever the rule would say
+        status, detail = DecisionStatus.NO_QUORUM, {**detail, "reported": 0, "coops": len(coops)}
     return JointResult(status, rule, weighting, weights, took_part, out, detail)
 
 

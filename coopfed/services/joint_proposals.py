@@ -47,7 +47,7 @@ from coopfed.node import Node
 from coopfed.services import joint_members
 from coopfed.services.errors import ServiceError
 from coopfed.services.joint_authority import Action, refusal
-from coopfed.services.members import new_public_id
+from coopfed.services.members import coop_actor, new_public_id
 from coopfed.services.outbox import Audience, new_activity_id, publish
 from coopfed.services.projects import hosted_project
 from coopfed.services.proposals import ProposalDraft, method_name
@@ -213,9 +213,11 @@ async def _combined(
     received = [ReceivedCertificate(c, s.received_at, True) for c, s in parsed]
     if not member_coops:
         return "no_quorum", {"did_not_take_part": {}, "took_part": {}, "detail": {"coops": 0}}
+    host = node.uris.actor((await coop_actor(conn)).username)  # its own is never late
     result = combine(
-        member_coops, received, rule, weighting=weighting, closes_at=joint.closes_at, grace=grace
-    )
+        member_coops, received, rule, weighting=weighting, closes_at=joint.closes_at,
+        grace=grace, host=host,
+    )  # fmt: skip
     counted = {coop: certificate_hash(first[coop]) for coop in result.took_part}
     out = {c: "left" if c not in active and why == "missing" else why
            for c, why in result.did_not_take_part.items()}  # fmt: skip
@@ -283,8 +285,21 @@ async def decide(conn: AsyncConnection, node: Node, joint: JointProposal, now: d
     return status
 
 
+async def _decidable(
+    conn: AsyncConnection, node: Node, joint: JointProposal, now: datetime
+) -> bool:
+    """Past closes_at + grace; or past closes_at with every member co-op's certificate in —
+    nothing can change the result then, so nobody waits out the grace for nothing."""
+    _, _, grace = rule_of(joint.charter)
+    if now >= joint.closes_at + grace:
+        return True
+    _, result = await _combined(conn, node, joint)
+    return not result["did_not_take_part"]
+
+
 async def decide_due_joint_proposals(node: Node) -> int:
-    """Worker job `joint_decisions`: decide hosted joint proposals past closes_at + grace."""
+    """Worker job `joint_decisions`: decide hosted joint proposals past closes_at + grace, or
+    past closes_at once every member co-op has reported."""
     now = node.now()
     async with node.engine.connect() as conn:
         due = await joint_store.due_hosted(conn, now, DUE_BATCH)
@@ -296,8 +311,7 @@ async def decide_due_joint_proposals(node: Node) -> int:
             await joint_store.lock(conn, joint.row_id)
             joint = await joint_store.get_by_uri(conn, uri)
             assert joint is not None
-            _, _, grace = rule_of(joint.charter)
-            if joint.state != "open" or now < joint.closes_at + grace:
+            if joint.state != "open" or not await _decidable(conn, node, joint, now):
                 continue
             await decide(conn, node, joint, now)
             decided += 1

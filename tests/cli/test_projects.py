@@ -55,3 +55,15 @@ def test_fixed_weights_go_into_the_charter(cli: Cli) -> None:
 
 def test_leaving_a_project_this_coop_is_not_in_is_refused(cli: Cli) -> None:
     assert "not in" in cli.refused("project", "leave", "http://coop.test/actors/nowhere")
+
+
+def test_a_project_without_grace_gets_an_hour_and_zero_is_refused(cli: Cli) -> None:
+    """Regression (issue 14): without --grace the grace was 0 and every joint proposal was
+    decided "rejected" with every co-op, the host included, late."""
+    assert create(cli, "river")[0] == 0
+    shown = cli.json("project", "show", "river")
+    assert isinstance(shown, dict) and shown["charter"]["grace_seconds"] == 3600
+    assert "duration '0s'" in cli.refused(
+        "project", "create", "lake", "--name", "Lake", "--rule", "unanimity", "--grace", "0s"
+    )
+    assert cli("project", "show", "lake")[0] == 2  # nothing created

@@ -7,6 +7,7 @@ from fractions import Fraction
 
 from coopfed.governance.charter import Charter
 from coopfed.governance.joint import (
+    DEFAULT_GRACE,
     JointRule,
     MemberCoop,
     ReceivedCertificate,
@@ -190,3 +191,26 @@ def test_joint_result_bytes_are_stable() -> None:
     )
     assert first.canonical_bytes() == second.canonical_bytes()
     assert b'"passed_weight":"150/1"' in first.canonical_bytes()
+
+
+def test_the_hosts_own_certificate_is_never_late() -> None:
+    """Regression (issue 14): with a grace of 0 even the host's certificate, made at close,
+    arrived "late", and every joint proposal came out rejected."""
+    certs = received(certificate(X, DecisionStatus.PASSED), certificate(Y, DecisionStatus.PASSED))
+    result = combine(
+        COOPS, certs, MAJORITY, closes_at=CLOSES, grace=timedelta(0), host=X.coop_actor_id
+    )
+    assert result.took_part == {X.coop_actor_id: DecisionStatus.PASSED}
+    assert result.did_not_take_part == {Y.coop_actor_id: "late", Z.coop_actor_id: "missing"}
+
+
+def test_when_no_coop_took_part_the_result_is_no_quorum_not_rejected() -> None:
+    for rule in (MAJORITY, JointRule(RuleKind.UNANIMITY), JointRule(RuleKind.PROPORTIONAL)):
+        late = received(certificate(X, DecisionStatus.PASSED), late=True)
+        result = combine(COOPS, late, rule, closes_at=CLOSES, grace=GRACE)
+        assert result.status is DecisionStatus.NO_QUORUM, rule
+        assert result.took_part == {}
+
+
+def test_the_default_grace_is_an_hour_and_never_zero() -> None:
+    assert timedelta(hours=1) == DEFAULT_GRACE

@@ -215,9 +215,12 @@ def invited(node: CoopNode, project: str) -> bool:
     return any(p["project"] == project for p in node.json("project", "invitations"))
 
 
-def share_project(a: CoopNode, handle: str, rule: str, others: tuple[CoopNode, ...]) -> str:
+def share_project(
+    a: CoopNode, handle: str, rule: str, others: tuple[CoopNode, ...], *grace: str
+) -> str:
+    """`grace`: e.g. ("--grace", "3s"); none gives the default (1 h), as a new user would."""
     project = a.cli("project", "create", handle, "--name", handle.title(), "--rule", rule,
-                    "--grace", "3s").strip()  # fmt: skip
+                    *grace).strip()  # fmt: skip
     side_by_side(partial(a.cli, "project", "invite", handle, other.actor) for other in others)
 
     def accept(other: CoopNode) -> None:
@@ -330,7 +333,9 @@ def run_scenario(tmp_path: Path, urls: list[str | None], mark: Progress) -> str 
             meanwhile.append(partial(add_peer_members, nodes, peer))
         side_by_side(meanwhile)
         river, lake = side_by_side([
-            partial(share_project, a, "river", "coop_majority:1/2", (b, c)),
+            # river: a short grace, so that C stopping below ends in "missing" quickly;
+            # lake: no --grace (1 h): decided as soon as every co-op's certificate is in.
+            partial(share_project, a, "river", "coop_majority:1/2", (b, c), "--grace", "3s"),
             partial(share_project, a, "lake", "unanimity", (b, c)),
         ])  # fmt: skip
         assert river != lake
