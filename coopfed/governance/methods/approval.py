@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import hashlib
 from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 from typing import Literal
@@ -59,6 +59,16 @@ class TopK:
     status: Status
     tied: tuple[str, ...]
     lot: LotDraw | None
+    reason: str | None = None  # with status "tie": who is tied, for what, on what
+
+
+def _equal_results(key: RankKey) -> str:
+    return "equal results"
+
+
+def count_text(count: int, unit: str) -> str:
+    """count_text(1, "approval") -> "1 approval"; count_text(2, "approval") -> "2 approvals"."""
+    return f"{count} {unit}" if count == 1 else f"{count} {unit}s"
 
 
 def select_top_k(
@@ -67,12 +77,14 @@ def select_top_k(
     k: int,
     tie_break: TieBreak,
     seed: bytes,
+    measure: Callable[[RankKey], str] = _equal_results,
 ) -> TopK:
     """Rank options by key (highest first) and take k; equal keys across the cut are a tie.
 
     Equal keys keep the proposal's option order in `ranking`; that order means nothing, which is
     why a tie that decides who wins is reported (or drawn by lot), never settled by it.
-    With status "tie", `winners` holds only the options certainly in (strictly above the cut).
+    With status "tie", `winners` holds only the options certainly in (strictly above the cut),
+    and `reason` says why, describing the tied key with `measure` ("2 approvals each").
     """
     ranking = sorted(options, key=lambda option: keys[option], reverse=True)
     if k <= 0 or k >= len(ranking) or keys[ranking[k]] != keys[ranking[k - 1]]:
@@ -82,7 +94,11 @@ def select_top_k(
     group = [option for option in ranking if keys[option] == cut_key]
     below = [option for option in ranking if keys[option] < cut_key]
     if tie_break == "none":
-        return TopK(tuple(ranking), tuple(above), "tie", tuple(group), None)
+        places = "the winning place" if k == 1 else f"{k - len(above)} of {k} places"
+        reason = (
+            f"{', '.join(group)} are tied for {places} with {measure(cut_key)}; tie_break is none"
+        )
+        return TopK(tuple(ranking), tuple(above), "tie", tuple(group), None, reason)
     lot = draw_lot(group, seed)
     drawn = [*above, *lot.order, *below]
     return TopK(tuple(drawn), tuple(drawn[:k]), "decided", (), lot)
@@ -101,6 +117,7 @@ class TotalsResult:
     status: Status
     tied: tuple[str, ...]
     lot: LotDraw | None
+    tie_reason: str | None = None  # not in to_dict: the result record carries it
 
     def to_dict(self) -> dict[str, object]:
         return {
@@ -129,6 +146,7 @@ def totals_result(
         status=top.status,
         tied=top.tied,
         lot=top.lot,
+        tie_reason=top.reason,
     )
 
 
@@ -146,6 +164,7 @@ class ApprovalResult:
     # With require_majority: options approved by no more than half of the ballots (cannot win).
     below_majority: tuple[str, ...]
     method: str = METHOD
+    tie_reason: str | None = None  # not in to_dict: the result record carries it
 
     def to_dict(self) -> dict[str, object]:
         return {
@@ -203,15 +222,15 @@ def tally_approval(
             totals[option] += count
     keys: dict[str, RankKey] = {option: (totals[option],) for option in options}
     if not require_majority:
-        top = select_top_k(options, keys, k, tie_break, seed)
+        top = select_top_k(options, keys, k, tie_break, seed, _approvals)
         return _approval_result(options, ballot_count, totals, top, False, ())
     has_majority = [option for option in options if 2 * totals[option] > ballot_count]
-    top = select_top_k(has_majority, keys, min(k, len(has_majority)), tie_break, seed)
+    top = select_top_k(has_majority, keys, min(k, len(has_majority)), tie_break, seed, _approvals)
     # Every option with a majority has a higher total than every option without one, so the
     # options lacking a majority simply follow in the full ranking.
     lacking = [option for option in options if option not in has_majority]
     lacking.sort(key=lambda option: keys[option], reverse=True)
-    ranked = TopK((*top.ranking, *lacking), top.winners, top.status, top.tied, top.lot)
+    ranked = TopK((*top.ranking, *lacking), top.winners, top.status, top.tied, top.lot, top.reason)
     return _approval_result(options, ballot_count, totals, ranked, True, tuple(lacking))
 
 
@@ -234,4 +253,9 @@ def _approval_result(
         lot=top.lot,
         require_majority=require_majority,
         below_majority=below_majority,
+        tie_reason=top.reason,
     )
+
+
+def _approvals(key: RankKey) -> str:
+    return f"{count_text(int(key[0]), 'approval')} each"

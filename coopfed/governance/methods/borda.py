@@ -15,6 +15,7 @@ from coopfed.governance.methods.approval import (
     RankKey,
     TieBreak,
     TotalsResult,
+    count_text,
     select_top_k,
     totals_result,
 )
@@ -53,5 +54,9 @@ def tally_borda(
         for position, option in enumerate(ranking):
             totals[option] += (option_count - position) * count
     keys: dict[str, RankKey] = {option: (totals[option],) for option in options}
-    top = select_top_k(options, keys, k, tie_break, seed)
+    top = select_top_k(options, keys, k, tie_break, seed, _points)
     return totals_result(METHOD, options, sum(kinds.values()), totals, top)
+
+
+def _points(key: RankKey) -> str:
+    return f"{count_text(int(key[0]), 'point')} each"

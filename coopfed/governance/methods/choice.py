@@ -203,7 +203,9 @@ def tally(
     counts["abstain"] = sum(1 for ballot in ballots if ballot.kind is BallotKind.ABSTAIN)
     counts["invalid"] = sum(1 for ballot in ballots if ballot.kind is BallotKind.INVALID)
     if detail["status"] == "tie":
-        return Outcome(DecisionStatus.TIE, counts, detail, {"tied": detail["tied"]})
+        # Every choice method says which options are tied and why the tie stands.
+        tie = {"tied": detail["tied"], "reason": result.tie_reason}
+        return Outcome(DecisionStatus.TIE, counts, detail, tie)
     return Outcome(DecisionStatus.DECIDED, counts, detail)
 
 

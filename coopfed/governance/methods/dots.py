@@ -12,6 +12,7 @@ from coopfed.governance.methods.approval import (
     RankKey,
     TieBreak,
     TotalsResult,
+    count_text,
     select_top_k,
     totals_result,
 )
@@ -61,5 +62,9 @@ def tally_dots(
         for option, placed in ballot.items():
             totals[option] += placed
     keys: dict[str, RankKey] = {option: (totals[option],) for option in options}
-    top = select_top_k(options, keys, k, tie_break, seed)
+    top = select_top_k(options, keys, k, tie_break, seed, _dots)
     return totals_result(METHOD, options, ballot_count, totals, top)
+
+
+def _dots(key: RankKey) -> str:
+    return f"{count_text(int(key[0]), 'dot')} each"

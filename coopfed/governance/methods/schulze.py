@@ -35,6 +35,7 @@ class SchulzeResult:
     tied: tuple[str, ...]
     lot: LotDraw | None
     method: str = METHOD
+    tie_reason: str | None = None  # not in to_dict: the result record carries it
 
     def to_dict(self) -> dict[str, object]:
         return {
@@ -113,8 +114,10 @@ def tally_schulze(
     status: Status = "decided"
     winners: tuple[str, ...] = tuple(unbeaten)
     tied: tuple[str, ...] = ()
+    reason = None
     if len(unbeaten) > 1 and tie_break == "none":
         status, winners, tied = "tie", (), tuple(unbeaten)
+        reason = _tie_reason(tied, p)
     elif len(unbeaten) > 1:
         lot = draw_lot(unbeaten, seed)
         winners = lot.order[:1]
@@ -132,4 +135,14 @@ def tally_schulze(
         status=status,
         tied=tied,
         lot=lot,
+        tie_reason=reason,
+    )
+
+
+def _tie_reason(tied: Sequence[str], p: Matrix) -> str:
+    """Unbeaten candidates have equally strong paths both ways between every two of them."""
+    pairs = ", ".join(f"{a}-{b} {p[a][b]}" for i, a in enumerate(tied) for b in tied[i + 1 :])
+    return (
+        f"{', '.join(tied)} are all unbeaten: between each two of them the strongest paths "
+        f"are equally strong both ways (winning votes: {pairs}); tie_break is none"
     )

@@ -38,6 +38,7 @@ class ScoreResult:
     tied: tuple[str, ...]
     lot: LotDraw | None
     method: str = METHOD
+    tie_reason: str | None = None  # not in to_dict: the result record carries it
 
     def to_dict(self) -> dict[str, object]:
         return {
@@ -100,7 +101,7 @@ def tally_score(
         for option in options
     }
     keys: dict[str, RankKey] = {option: (totals[option], means[option]) for option in options}
-    top = select_top_k(options, keys, k, tie_break, seed)
+    top = select_top_k(options, keys, k, tie_break, seed, _total_and_mean)
     return ScoreResult(
         options=tuple(options),
         ballots=ballot_count,
@@ -112,4 +113,10 @@ def tally_score(
         status=top.status,
         tied=top.tied,
         lot=top.lot,
+        tie_reason=top.reason,
     )
+
+
+def _total_and_mean(key: RankKey) -> str:
+    total, mean = key
+    return f"a total of {total} and a mean of {mean} each (over the ballots that scored them)"

@@ -4,18 +4,22 @@
 - A candidate at or above the quota is elected. The largest surplus is transferred first: every
   paper the candidate holds moves on at trunc5(surplus * paper value / candidate total) (rule
   48(3): one truncation to 5 decimals of the exact product). Equal surpluses: the candidate with
-  more votes at the earliest stage where they differed goes first, then lot.
+  more votes at the most recent preceding stage where they had unequal votes goes first (rule
+  49(2)), then lot.
 - With no surplus left, the lowest continuing candidate is excluded and all their papers move on
-  at their current values. Equal lowest: the one with fewer votes at the earliest stage where they
-  differed, then lot.
+  at their current values. Equal lowest: the one with fewer votes at the most recent preceding
+  stage where they had unequal votes (rule 51(2)(a)), then lot. With three or more tied, each
+  stage back keeps those lowest (highest, for surpluses) until one is left.
 - When the continuing candidates are no more than the seats left, they are all elected.
+- Candidates with equal votes are listed (and elected together) in name order, so nothing
+  depends on the order in which the options are listed.
 
 Values are integers scaled by 100000 (5 decimal places), so all arithmetic is exact. Value lost
 to truncation is reported per stage, so totals + non-transferable + lost always equal V.
 
 Without a lot (tie_break "none") a tie that the earlier stages cannot break stops the count with
 status "tie", except a tie of candidates holding no votes whose exclusion leaves enough
-candidates for the seats: their order cannot change any total, so they are excluded in proposal
+candidates for the seats: their order cannot change any total, so they are excluded in name
 order and marked "order_irrelevant".
 """
 
@@ -89,6 +93,8 @@ class StvResult:
     lots: tuple[LotDraw, ...]
     note: str | None  # why fewer than `seats` were elected, when that happens
     method: str = METHOD
+    # Why the count ended in a tie (None when decided); the result record carries it.
+    tie_reason: str | None = None
 
     def to_dict(self) -> dict[str, object]:
         return {
@@ -149,7 +155,7 @@ def _move(state: _Count, parcel: Parcel, value: int) -> None:
 
 def _elect_at_quota(state: _Count) -> tuple[str, ...]:
     reached = [c for c in state.continuing if state.totals[c] >= state.quota]
-    reached.sort(key=lambda candidate: state.totals[candidate], reverse=True)
+    reached.sort(key=lambda candidate: (-state.totals[candidate], candidate))
     for candidate in reached:
         state.continuing.remove(candidate)
         state.elected.append(candidate)
@@ -164,7 +170,7 @@ def _record(
     tie: tuple[TieBrokenBy | None, LotDraw | None] = (None, None),
 ) -> None:
     if action == "fill_remaining":
-        elected = tuple(sorted(state.continuing, key=lambda c: state.totals[c], reverse=True))
+        elected = tuple(sorted(state.continuing, key=lambda c: (-state.totals[c], c)))
         state.elected.extend(elected)
         state.continuing.clear()
     else:
@@ -220,7 +226,7 @@ def _break_tie(
     if len(tied) == 1:
         return tied[0], None, None, tied
     remaining = tied
-    for totals in state.history:  # earliest stage first
+    for totals in reversed(state.history):  # the most recent stage first
         values = [totals[candidate] for candidate in remaining]
         target = max(values) if prefer_high else min(values)
         remaining = [candidate for candidate in remaining if totals[candidate] == target]
@@ -235,7 +241,7 @@ def _break_tie(
     continuing_after = len(state.continuing) - len(remaining)
     empty = all(state.totals[candidate] == 0 for candidate in remaining)
     if not prefer_high and empty and continuing_after >= _seats_left(state):
-        return remaining[0], "order_irrelevant", None, remaining
+        return min(remaining), "order_irrelevant", None, remaining
     return None, None, None, remaining
 
 
@@ -261,24 +267,27 @@ def _first_count(
     return state
 
 
-def _next_step(state: _Count, tie_break: TieBreak, seed: bytes) -> list[str]:
-    """Run one stage after the first; return the candidates of an unbreakable tie, if any."""
+Tie = tuple[Literal["surplus", "exclusion"], list[str]]  # an unbreakable tie: for what, who
+
+
+def _next_step(state: _Count, tie_break: TieBreak, seed: bytes) -> Tie | None:
+    """Run one stage after the first; return an unbreakable tie, if any."""
     with_surplus = [c for c in state.elected if state.totals[c] > state.quota]
     if with_surplus:
         largest = max(state.totals[c] for c in with_surplus)
         tied = [c for c in with_surplus if state.totals[c] == largest]
         chosen, how, lot, still_tied = _break_tie(tied, state, True, tie_break, seed)
         if chosen is None:
-            return still_tied
+            return "surplus", still_tied
         _transfer_surplus(state, chosen, (how, lot))
-        return []
+        return None
     least = min(state.totals[c] for c in state.continuing)
     tied = [c for c in state.continuing if state.totals[c] == least]
     chosen, how, lot, still_tied = _break_tie(tied, state, False, tie_break, seed)
     if chosen is None:
-        return still_tied
+        return "exclusion", still_tied
     _exclude(state, chosen, (how, lot))
-    return []
+    return None
 
 
 def tally_stv(
@@ -295,31 +304,45 @@ def tally_stv(
     state = _first_count(candidates, ballots, seats)
     first_preferences = {c: state.totals[c] // SCALE for c in candidates}
     _record(state, "first_count")
-    tied: list[str] = []
-    while _seats_left(state) > 0 and not tied:
+    tie: Tie | None = None
+    while _seats_left(state) > 0 and tie is None:
         if len(state.continuing) <= _seats_left(state):
             _record(state, "fill_remaining")
             break
-        tied = _next_step(state, tie_break, seed)
-    return _result(state, candidates, first_preferences, tied)
+        tie = _next_step(state, tie_break, seed)
+    return _result(state, candidates, first_preferences, tie)
+
+
+def _tie_reason(state: _Count, tie: Tie) -> str:
+    kind, tied = tie
+    what = "the largest surplus" if kind == "surplus" else "exclusion"
+    left = _seats_left(state)
+    seats = "1 seat stays" if left == 1 else f"{left} seats stay"
+    return (
+        f"tie between {', '.join(sorted(tied))} at stage {len(state.stages) + 1} for {what}: "
+        f"{value_text(state.totals[tied[0]])} votes each, and equal at every earlier stage; "
+        f"tie_break is none, so {seats} undecided"
+    )
 
 
 def _result(
-    state: _Count, candidates: Sequence[str], first_preferences: dict[str, int], tied: list[str]
+    state: _Count,
+    candidates: Sequence[str],
+    first_preferences: dict[str, int],
+    tie: Tie | None,
 ) -> StvResult:
     note = None
+    reason = None if tie is None else _tie_reason(state, tie)
     if len(candidates) < state.seats:
         note = (
             f"{state.seats} seats but only {len(candidates)} candidates: "
             f"{state.seats - len(candidates)} seats stay empty"
         )
-    elif tied:
-        note = (
-            f"tie between {', '.join(tied)} at stage {len(state.stages) + 1}, equal at every "
-            f"earlier stage; tie_break is none, so {_seats_left(state)} seats stay undecided"
-        )
+    elif reason is not None:
+        note = reason
+    tied = [] if tie is None else sorted(tie[1])
     last = state.totals
-    rest = sorted(state.continuing, key=lambda candidate: last[candidate], reverse=True)
+    rest = sorted(state.continuing, key=lambda candidate: (-last[candidate], candidate))
     return StvResult(
         candidates=tuple(candidates),
         seats=state.seats,
@@ -333,4 +356,5 @@ def _result(
         tied=tuple(tied),
         lots=tuple(state.lots),
         note=note,
+        tie_reason=reason,
     )

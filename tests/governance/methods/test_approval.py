@@ -9,6 +9,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from coopfed.governance.ballots import abstain, cast
+from coopfed.governance.charter import Charter
+from coopfed.governance.methods import tally
 from coopfed.governance.methods.approval import (
     TieBreak,
     draw_lot,
@@ -17,6 +20,9 @@ from coopfed.governance.methods.approval import (
     validate_approval_ballot,
 )
 from coopfed.governance.methods.errors import InvalidBallot
+from coopfed.governance.result import ResultRecord
+
+from ..support import T0, electorate
 
 ABC = ("A", "B", "C")
 
@@ -176,3 +182,32 @@ def test_lot_always_decides_exactly_k(ballots: list[frozenset[str]], k: int) -> 
     assert result.status == "decided"
     assert len(result.winners) == k
     assert sorted(result.ranking) == sorted(ABC)
+
+
+def majority_record(choices: list[object]) -> ResultRecord:
+    ballots = [
+        abstain(f"m{i:04d}", T0) if choice == "abstain" else cast(f"m{i:04d}", choice, T0)
+        for i, choice in enumerate(choices)
+    ]
+    spec = {"options": list(ABC), "require_majority": True}
+    return tally("approval@1", spec, electorate(len(ballots)), ballots, Charter())
+
+
+def test_require_majority_base_is_the_valid_cast_ballots() -> None:
+    # GOVERNANCE.md method 5: more than half of the valid cast ballots; abstentions and invalid
+    # ballots are not in that base. A has 2 of 3 valid cast ballots: a majority, though only
+    # 2 of the 6 members who voted.
+    result = majority_record([["A"], ["A"], ["B"], "abstain", "abstain", ["Z"]])
+    assert (result.counts["abstain"], result.counts["invalid"]) == (2, 1)
+    assert result.detail["ballots"] == 3
+    assert result.detail["winners"] == ["A"]
+    assert result.detail["below_majority"] == ["B", "C"]
+    # Exactly half is not more than half.
+    assert majority_record([["A"], ["A"], ["B"], ["C"]]).detail["winners"] == []
+
+
+def test_require_majority_with_no_valid_cast_ballot_elects_nobody() -> None:
+    result = majority_record(["abstain", ["Z"]])
+    assert result.detail["ballots"] == 0
+    assert result.detail["winners"] == []
+    assert result.detail["below_majority"] == ["A", "B", "C"]

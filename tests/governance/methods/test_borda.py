@@ -9,10 +9,17 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from coopfed.governance.ballots import cast
+from coopfed.governance.charter import Charter
+from coopfed.governance.methods import tally
 from coopfed.governance.methods.borda import tally_borda, validate_borda_ballot
 from coopfed.governance.methods.errors import InvalidBallot
+from coopfed.governance.result import DecisionStatus
+
+from ..support import T0, electorate
 
 ABC = ("A", "B", "C")
+ABCDE = ("A", "B", "C", "D", "E")
 
 
 def test_worked_example() -> None:
@@ -76,3 +83,15 @@ def test_invariant_under_ballot_order(ballots: list[list[str]], rnd: random.Rand
     assert first == tally_borda(ABC, shuffled)
     assert json.dumps(first.to_dict()) == json.dumps(tally_borda(ABC, shuffled).to_dict())
     assert sum(first.totals.values()) == 6 * len(rankings)
+
+
+def test_k_is_the_number_of_options_on_the_proposal_not_the_ballot_length() -> None:
+    # GOVERNANCE.md method 8. Five options: a lone first choice earns 5 points, and so does the
+    # first of four. Were k the ballot's length, A would get 1 and B 4, and B would win alone.
+    rankings = [["A"], ["B", "C", "D", "E"]]
+    ballots = [cast(f"m{i:04d}", ranking, T0) for i, ranking in enumerate(rankings)]
+    spec = {"options": list(ABCDE)}
+    result = tally("borda@1", spec, electorate(2), ballots, Charter())
+    assert result.detail["totals"] == {"A": 5, "B": 5, "C": 4, "D": 3, "E": 2}
+    assert result.status is DecisionStatus.TIE
+    assert result.detail["tied"] == ["A", "B"]

@@ -78,3 +78,15 @@ def test_concurrent_tests_each_class() -> None:
 def test_bad_specs(spec: dict[str, object]) -> None:
     with pytest.raises(SpecError):
         parse_spec("consensus@1", spec)
+
+
+def test_an_at_least_test_never_holds_on_an_empty_base() -> None:
+    # "An empty base never passes, whatever the threshold": agree >= 0 of no ballots fails.
+    spec = {"tests": [{"option": "agree", "op": ">=", "fraction": "0"}]}
+    only_invalid = ballots_from_counts([("maybe", 2)])
+    result = tally("consensus@1", spec, electorate(5), only_invalid, Charter())
+    assert result.detail["tests"][0]["groups"][0]["support"] is None
+    assert result.status is DecisionStatus.REJECTED
+    assert tally("consensus@1", {}, electorate(5), [], Charter()).status is (
+        DecisionStatus.REJECTED
+    )

@@ -160,3 +160,53 @@ def test_class_weighted_skips_classes_without_base(consumer_votes: int) -> None:
     result = tally("proposal@1", {}, STAKEHOLDERS, workers + consumers, Charter(class_rules=rules))
     expected = "3/4" if consumer_votes == 0 else "3/8"
     assert result.detail["groups"][0]["support"] == expected
+
+
+# GOVERNANCE.md "Comparison": an empty base (D = 0) never passes, whatever the threshold.
+EMPTY_BASE_COMPARISONS = ["majority", "at_least:0", "more_than:0", "at_least:1/2", "at_least:1"]
+
+
+@pytest.mark.parametrize("comparison", EMPTY_BASE_COMPARISONS)
+@pytest.mark.parametrize(
+    ("base", "counts"),
+    [
+        (ThresholdBase.CAST_EXCL_ABSTAIN, []),
+        (ThresholdBase.CAST_EXCL_ABSTAIN, [("abstain", 3), ("perhaps", 1)]),  # D = yes + no = 0
+        (ThresholdBase.CAST_INCL_ABSTAIN, [("perhaps", 2)]),  # invalid ballots are not in D
+    ],
+)
+def test_an_empty_base_never_passes(
+    comparison: str, base: ThresholdBase, counts: list[tuple[str, int]]
+) -> None:
+    charter = Charter(threshold_base=base, comparison=parse_comparison(comparison))
+    result = run(counts, charter)
+    assert result.status is DecisionStatus.REJECTED
+    assert result.detail["groups"][0]["support"] is None
+    assert result.tie is None
+
+
+@pytest.mark.parametrize("comparison", EMPTY_BASE_COMPARISONS)
+def test_an_empty_electorate_never_passes_on_the_eligible_base(comparison: str) -> None:
+    charter = Charter(
+        threshold_base=ThresholdBase.ELIGIBLE, comparison=parse_comparison(comparison)
+    )
+    assert run([], charter, eligible=0).status is DecisionStatus.REJECTED
+
+
+def test_empty_class_bases_never_pass_in_class_modes() -> None:
+    only_abstentions = ballots_from_counts([("abstain", 2)], prefix="worker")
+    at_least_zero = parse_comparison("at_least:0")
+    weighted = ClassRules(ClassMode.CLASS_WEIGHTED, shares=HALVES)
+    charter = Charter(class_rules=weighted, comparison=at_least_zero)
+    result = tally("proposal@1", {}, STAKEHOLDERS, only_abstentions, charter)
+    # No class has D_k > 0, so there is no weighted support at all.
+    assert result.detail["groups"][0]["support"] is None
+    assert result.status is DecisionStatus.REJECTED
+    # Concurrent: the consumers' base is empty, so they cannot pass, whatever the workers do.
+    workers = ballots_from_counts([("yes", 4)], prefix="worker")
+    concurrent = ClassRules(ClassMode.CONCURRENT, classes=("worker", "consumer"))
+    charter = Charter(class_rules=concurrent, comparison=at_least_zero)
+    result = tally("proposal@1", {}, STAKEHOLDERS, workers, charter)
+    holds = {group["group"]: group["holds"] for group in result.detail["groups"]}
+    assert holds == {"worker": True, "consumer": False}
+    assert result.status is DecisionStatus.REJECTED

@@ -40,7 +40,10 @@ def test_approval_worked_example_is_a_tie() -> None:
     ballots.append(cast("m0003", ["C", "B"], T0))
     result = tally("approval@1", ABC, electorate(4), ballots, Charter())
     assert result.status is DecisionStatus.TIE
-    assert result.tie == {"tied": ["A", "B"]}
+    assert result.tie == {
+        "tied": ["A", "B"],
+        "reason": "A, B are tied for the winning place with 2 approvals each; tie_break is none",
+    }
     assert result.counts == {"A": 2, "B": 2, "C": 1, "abstain": 0, "invalid": 0}
     assert result.lot_seed is None
 
@@ -161,3 +164,67 @@ def test_memo_does_not_mix_reasons_for_consent() -> None:
     ballots = [cast("m0000", "objection", T0, "too costly"), cast("m0001", "objection", T0)]
     result = tally("consent@1", {}, electorate(2), ballots, Charter())
     assert result.counts["objection"] == 1 and result.counts["invalid"] == 1
+
+
+def test_irv_tie_record_names_the_tied_and_why_whatever_the_option_order() -> None:
+    # GOVERNANCE.md rule 9, first example: 1x[X,A], 1x[Y,B], 3x[A,C], 3x[B,A], 5x[C].
+    rankings = [["X", "A"], ["Y", "B"]] + [["A", "C"]] * 3 + [["B", "A"]] * 3 + [["C"]] * 5
+    records = [
+        tally("irv@1", {"options": list(options)}, electorate(13), ranked(rankings), Charter())
+        for options in ("ABCXY", "ABCYX")
+    ]
+    for record in records:
+        assert record.status is DecisionStatus.TIE
+        assert record.detail["winners"] == []
+        assert record.tie is not None
+        assert record.tie["tied"] == ["X", "Y"]
+        assert (
+            "eliminating X first elects A; eliminating Y first elects C" in (record.tie["reason"])
+        )
+    first, second = (record.to_dict() for record in records)
+    for data in (first, second):
+        for key in ("spec", "inputs_hash"):
+            del data[key]
+        del data["detail"]["candidates"]
+    assert first == second
+
+
+def test_stv_rule_ten_example_through_the_registry() -> None:
+    ballots = ranked([["A", "F", "B"]] + [["A", "E"]] * 3 + [["B"]])
+    spec = {"options": ["A", "B", "E", "F"], "seats": 2}
+    result = tally("stv@1", spec, electorate(5), ballots, Charter())
+    assert result.status is DecisionStatus.DECIDED
+    assert result.detail["winners"] == ["A", "E"]
+    assert result.detail["stages"][3]["excluded"] == "B"
+    assert result.tie is None
+
+
+TIES = [
+    ("approval@1", {}, [["A"], ["B"]], "A, B are tied for the winning place with 1 approval each"),
+    (
+        "score@1",
+        {},
+        [{"A": 3, "B": 3, "C": 1}],
+        "A, B are tied for the winning place with a total of 3 and a mean of 3 each",
+    ),
+    ("dots@1", {"dots": 4}, [{"A": 2, "B": 2}], "A, B are tied for the winning place with 2 dots"),
+    ("borda@1", {"winners": 2}, [["A"], ["B"], ["C"]], "A, B, C are tied for 2 of 2 places"),
+    ("irv@1", {}, [["A"], ["B"]], "A, B, the only candidates left, all have 1 vote in round 2"),
+    ("stv@1", {"seats": 2}, [["A"], ["B"], ["C"]], "tie between A, B, C at stage 2 for exclusion"),
+    ("schulze@1", {}, [["A", "B", "C"], ["B", "C", "A"], ["C", "A", "B"]], "A, B, C are all"),
+]
+
+
+@pytest.mark.parametrize(("method", "knobs", "choices", "reason"), TIES)
+def test_every_choice_tie_names_the_tied_options_and_why(
+    method: str, knobs: dict[str, object], choices: list[object], reason: str
+) -> None:
+    ballots = [cast(f"m{i:04d}", choice, T0) for i, choice in enumerate(choices)]
+    spec = {**ABC, **knobs}
+    result = tally(method, spec, electorate(len(ballots)), ballots, Charter())
+    assert result.status is DecisionStatus.TIE
+    assert result.tie is not None
+    assert result.tie["tied"] == result.detail["tied"]
+    assert len(result.tie["tied"]) >= 2
+    assert result.tie["reason"].startswith(reason)
+    assert "tie_break is none" in result.tie["reason"]

@@ -9,12 +9,17 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from coopfed.governance.ballots import cast
+from coopfed.governance.charter import Charter
+from coopfed.governance.methods import tally
 from coopfed.governance.methods.errors import InvalidBallot
 from coopfed.governance.methods.schulze import (
     pairwise_matrix,
     tally_schulze,
     validate_schulze_ballot,
 )
+
+from ..support import T0, electorate
 
 ABC = ("A", "B", "C")
 ABCDE = ("A", "B", "C", "D", "E")
@@ -130,3 +135,44 @@ def test_condorcet_winner_always_wins(cast: list[tuple[str, ...]]) -> None:
         for b in ABCDE:
             if a != b and p[a][b] > p[b][a]:
                 assert position[a] < position[b]
+
+
+def test_link_strength_is_winning_votes_not_margins() -> None:
+    # GOVERNANCE.md method 11. C beats A 5-4 directly; A's best path to C, A>B>C or A>D>C,
+    # has winning-votes strength min(6, 4) = 4 < 5, so C wins. Measured by margins the same
+    # paths are worth min(3, 2) = 2 > 1 (C-A) and A would win.
+    cast = ballots((1, "ABD"), (3, "A"), (3, "DBC"), (2, "CADB"))
+    result = tally_schulze(("A", "B", "C", "D"), cast)
+    assert result.to_dict()["pairwise"] == {
+        "A": {"B": 6, "C": 4, "D": 6},
+        "B": {"A": 3, "C": 4, "D": 1},
+        "C": {"A": 5, "B": 2, "D": 2},
+        "D": {"A": 3, "B": 5, "C": 4},
+    }
+    assert result.to_dict()["strongest"] == {
+        "A": {"B": 6, "C": 4, "D": 6},
+        "B": {"A": 4, "C": 4, "D": 4},
+        "C": {"A": 5, "B": 5, "D": 5},
+        "D": {"A": 4, "B": 5, "C": 4},
+    }
+    assert result.winners == ("C",)
+    assert result.ranking == ("C", "A", "D", "B")
+
+
+def test_the_record_carries_the_pairwise_matrix_and_the_strongest_paths() -> None:
+    rankings = [["A", "B", "C"]] * 3 + [["B", "C", "A"]] * 2 + [["C", "A", "B"]]
+    ballots = [cast(f"m{i:04d}", ranking, T0) for i, ranking in enumerate(rankings)]
+    record = tally("schulze@1", {"options": list(ABC)}, electorate(6), ballots, Charter())
+    detail = record.to_dict()["detail"]
+    assert detail["pairwise"] == {
+        "A": {"B": 4, "C": 3},
+        "B": {"A": 2, "C": 5},
+        "C": {"A": 3, "B": 1},
+    }
+    # A-C is level (3-3): no link either way; A reaches C through B (min(4, 5) = 4).
+    assert detail["strongest"] == {
+        "A": {"B": 4, "C": 4},
+        "B": {"A": 0, "C": 5},
+        "C": {"A": 0, "B": 0},
+    }
+    assert detail["winners"] == ["A"]

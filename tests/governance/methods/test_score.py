@@ -10,8 +10,14 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from coopfed.governance.ballots import cast
+from coopfed.governance.charter import Charter
+from coopfed.governance.methods import tally
 from coopfed.governance.methods.errors import InvalidBallot
 from coopfed.governance.methods.score import tally_score, validate_score_ballot
+from coopfed.governance.result import DecisionStatus
+
+from ..support import T0, electorate
 
 ABC = ("A", "B", "C")
 
@@ -99,3 +105,17 @@ def test_invariant_under_ballot_order(ballots: list[dict[str, int]], rnd: random
     assert json.dumps(tally_score(ABC, ballots).to_dict()) == json.dumps(
         tally_score(ABC, shuffled).to_dict()
     )
+
+
+def test_the_mean_is_over_the_ballots_that_scored_the_option_zero_included() -> None:
+    # GOVERNANCE.md method 6. A: 3 + 3 over two ballots (mean 3); B: 5 + 1 + 0 over three
+    # ballots (mean 2), the explicit 0 being a score. Equal totals, A wins on the mean; over
+    # every ballot both means would be 6/5, and skipping the 0 would make it a tie at 3.
+    choices = [{"A": 3}, {"A": 3}, {"B": 5}, {"B": 1}, {"B": 0}]
+    ballots = [cast(f"m{i:04d}", choice, T0) for i, choice in enumerate(choices)]
+    result = tally("score@1", {"options": list(ABC)}, electorate(5), ballots, Charter())
+    assert result.detail["totals"] == {"A": 6, "B": 6, "C": 0}
+    assert result.detail["scored_by"] == {"A": 2, "B": 3, "C": 0}
+    assert result.detail["means"] == {"A": "3/1", "B": "2/1", "C": "0/1"}
+    assert result.detail["winners"] == ["A"]
+    assert result.status is DecisionStatus.DECIDED

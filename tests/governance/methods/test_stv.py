@@ -9,11 +9,18 @@ import subprocess
 import sys
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from coopfed.governance.methods.approval import TieBreak
 from coopfed.governance.methods.errors import InvalidBallot
-from coopfed.governance.methods.stv import SCALE, tally_stv, validate_stv_ballot, value_text
+from coopfed.governance.methods.stv import (
+    SCALE,
+    StvResult,
+    tally_stv,
+    validate_stv_ballot,
+    value_text,
+)
 
 ABC = ("A", "B", "C")
 
@@ -82,7 +89,8 @@ def test_second_surplus_moves_papers_at_their_received_values() -> None:
     assert result.winners == ("A", "B", "C")
 
 
-def test_exclusion_tie_broken_by_earliest_stage() -> None:
+def test_exclusion_tie_broken_by_the_only_stage_where_they_differed() -> None:
+    # Stage 2: B 3 = C 3 after D's exclusion; stage 1 had B 3 > C 2, so C is excluded.
     cast = ballots((5, "A"), (3, "B"), (2, "CB"), (1, "DCB"))
     result = tally_stv(("A", "B", "C", "D"), cast, seats=1)
     assert result.quota == 6
@@ -92,9 +100,105 @@ def test_exclusion_tie_broken_by_earliest_stage() -> None:
     assert result.winners == ("B",)
 
 
-def test_zero_vote_tie_that_cannot_matter_is_excluded_in_order() -> None:
+# GOVERNANCE.md rule 10, third example (issue 14): Q = 2; A elected (surplus 2, 0.5 a paper);
+# F excluded; B = E = 1.5. The most recent stage where they differed is after A's surplus
+# (B 1, E 1.5), so B is excluded and E elected. (The earliest stage, the first count, had
+# B 1 > E 0, which would have excluded E and elected B.)
+ABEF_CAST = ballots((1, "AFB"), (3, "AE"), (1, "B"))
+
+
+@pytest.mark.parametrize("options", ["ABEF", "FEBA", "BEAF"])
+def test_exclusion_tie_broken_by_the_most_recent_stage_where_they_differed(
+    options: str,
+) -> None:
+    result = tally_stv(tuple(options), ABEF_CAST, seats=2)
+    assert (result.ballots, result.quota) == (5, 2)
+    stages = [stage.to_dict() for stage in result.stages]
+    assert [(s["action"], s["candidate"]) for s in stages] == [
+        ("first_count", None),
+        ("surplus", "A"),
+        ("exclusion", "F"),
+        ("exclusion", "B"),
+        ("fill_remaining", None),
+    ]
+    assert stages[1]["transfer_value"] == "0.50000"
+    assert (stages[1]["totals"]["B"], stages[1]["totals"]["E"]) == ("1.00000", "1.50000")
+    assert (stages[2]["totals"]["B"], stages[2]["totals"]["E"]) == ("1.50000", "1.50000")
+    assert stages[3]["tie_broken_by"] == "earlier_stages"
+    assert result.winners == ("A", "E")
+
+
+def test_most_recent_stage_decides_with_six_candidates() -> None:
+    # Stage 5: D 2 = E 2. Stage 4 had D 2 > E 1.5 (the statute's stage: E is excluded, D
+    # elected); the first count had D 0 < E 1 (an earliest-stage rule would exclude D).
+    cast = [
+        ("B", "C", "E"),
+        ("B", "D"),
+        ("B", "D", "C"),
+        ("B", "D", "F"),
+        ("B", "D", "F"),
+        ("B", "E", "D"),
+        ("E", "D", "F"),
+    ]
+    result = tally_stv(tuple("ABCDEF"), cast, seats=2)
+    assert result.quota == 3
+    sixth = result.stages[5]
+    assert (sixth.action, sixth.candidate, sixth.tie_broken_by) == (
+        "exclusion",
+        "E",
+        "earlier_stages",
+    )
+    assert totals_text(dict(result.stages[3].totals))["D"] == "2.00000"
+    assert totals_text(dict(result.stages[3].totals))["E"] == "1.50000"
+    assert result.winners == ("B", "D")
+
+
+def test_equal_surpluses_go_by_the_most_recent_stage_where_they_differed() -> None:
+    # Q = 5, 4 seats. After stage 4 (D excluded) A = B = 5.33332, both elected. Stage 3 had
+    # B 4.33332 > A 3.33332, so B's surplus moves first (rule 49(2)); the first count had
+    # A 3 > B 2, which an earliest-stage rule would have followed.
+    groups = [
+        (2, ("A",)),
+        (1, ("A", "F", "C", "E")),
+        (1, ("B", "F")),
+        (1, ("B", "F", "E", "D")),
+        (1, ("C", "B", "A")),
+        (1, ("C", "B", "F", "G")),
+        (1, ("D", "A", "B")),
+        (1, ("D", "B")),
+        (1, ("D", "G", "A", "C")),
+        (2, ("E", "A")),
+        (1, ("E", "F")),
+        (1, ("E", "F", "C", "B")),
+        (1, ("F",)),
+        (1, ("F", "B")),
+        (1, ("F", "C", "A", "G")),
+        (1, ("F", "E", "D")),
+        (1, ("G",)),
+        (1, ("G", "A", "E", "D")),
+        (1, ("G", "A", "F", "C")),
+        (1, ("G", "B", "A")),
+        (1, ("G", "B", "D")),
+        (1, ("G", "D")),
+    ]
+    cast = [ranking for count, ranking in groups for _ in range(count)]
+    result = tally_stv(tuple("ABCDEFG"), cast, seats=4)
+    assert result.quota == 5
+    stages = [stage.to_dict() for stage in result.stages]
+    assert stages[2]["totals"]["A"] == "3.33332" and stages[2]["totals"]["B"] == "4.33332"
+    assert stages[3]["totals"]["A"] == stages[3]["totals"]["B"] == "5.33332"
+    assert [(s["action"], s["candidate"], s["tie_broken_by"]) for s in stages[4:6]] == [
+        ("surplus", "B", "earlier_stages"),
+        ("surplus", "A", None),
+    ]
+    assert stages[4]["totals"]["F"] == "4.18747"
+    assert result.winners == ("G", "A", "B", "F")
+
+
+@pytest.mark.parametrize("options", ["ABCDE", "EDCBA"])
+def test_zero_vote_tie_that_cannot_matter_is_excluded_in_name_order(options: str) -> None:
     cast = ballots((2, "A"), (2, "B"), (1, "CA"))
-    result = tally_stv(("A", "B", "C", "D", "E"), cast, seats=1)
+    result = tally_stv(tuple(options), cast, seats=1)
     excluded = [(s.candidate, s.tie_broken_by) for s in result.stages if s.action == "exclusion"]
     assert excluded == [("D", "order_irrelevant"), ("E", None), ("C", None)]
     assert result.winners == ("A",)
@@ -106,6 +210,10 @@ def test_zero_vote_tie_that_decides_a_seat_is_a_tie() -> None:
     assert result.tied == ("C", "D")
     assert result.winners == ("A", "B")
     assert result.note is not None and "tie between C, D" in result.note
+    assert result.tie_reason == (
+        "tie between C, D at stage 2 for exclusion: 0.00000 votes each, and equal at every "
+        "earlier stage; tie_break is none, so 1 seat stays undecided"
+    )
 
 
 def test_the_same_tie_is_drawn_by_lot_when_allowed() -> None:
@@ -124,6 +232,10 @@ def test_equal_surpluses_without_lot_is_a_tie() -> None:
     assert result.stages[0].elected == ("A", "B")
     assert result.status == "tie"
     assert result.tied == ("A", "B")
+    assert result.tie_reason == (
+        "tie between A, B at stage 2 for the largest surplus: 6.00000 votes each, and equal "
+        "at every earlier stage; tie_break is none, so 1 seat stays undecided"
+    )
 
 
 def test_equal_surpluses_with_lot() -> None:
@@ -228,6 +340,51 @@ def test_every_stage_accounts_for_all_votes(cast: list[tuple[str, ...]], seats: 
         assert accounted == len(cast) * SCALE
     for winner in result.winners:
         assert winner in CANDIDATES
+
+
+NAMES = ("A", "B", "C", "D", "E", "F", "G", "H")
+Election = tuple[tuple[str, ...], list[tuple[str, ...]], int]
+
+
+@st.composite
+def elections(draw: st.DrawFn) -> Election:
+    """5 to 8 candidates, 1 to 4 seats and a few short ballots, so ties are common."""
+    names = NAMES[: draw(st.integers(5, 8))]
+    ranking = st.lists(st.sampled_from(names), min_size=1, max_size=4, unique=True).map(tuple)
+    return names, draw(st.lists(ranking, max_size=18)), draw(st.integers(1, 4))
+
+
+def comparable(result: StvResult) -> str:
+    """Everything the count says except the listing of the options, key order ignored."""
+    data = result.to_dict()
+    del data["candidates"]
+    return json.dumps([data, result.tie_reason], sort_keys=True)
+
+
+@settings(max_examples=60)
+@given(elections(), st.randoms(use_true_random=False), st.sampled_from(["none", "lot"]))
+def test_option_order_and_ballot_order_never_change_the_result(
+    election: Election, rnd: random.Random, tie_break: TieBreak
+) -> None:
+    names, cast, seats = election
+    options, shuffled = list(names), list(cast)
+    rnd.shuffle(options)
+    rnd.shuffle(shuffled)
+    first = tally_stv(names, cast, seats, tie_break=tie_break, seed=b"s")
+    second = tally_stv(tuple(options), shuffled, seats, tie_break=tie_break, seed=b"s")
+    assert comparable(first) == comparable(second)
+    assert (first.tie_reason is None) == (first.status == "decided")
+
+
+@settings(max_examples=60)
+@given(elections())
+def test_a_count_decided_without_lot_is_what_every_lot_gives(election: Election) -> None:
+    names, cast, seats = election
+    plain = tally_stv(names, cast, seats)
+    if plain.status == "decided":
+        for seed in (b"1", b"2", b"3", b"4", b"5", b"6"):
+            drawn = tally_stv(names, cast, seats, tie_break="lot", seed=seed)
+            assert drawn.winners == plain.winners
 
 
 SCRIPT = """
