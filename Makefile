@@ -6,6 +6,8 @@ INSTALLED := $(VENV)/.installed
 # Test processes: the suite waits on real servers and multi-node processes, so two workers
 # halve its wall time on a 2-core machine. PYTEST_WORKERS=0 runs it in one process.
 PYTEST_WORKERS ?= 2
+# More pytest arguments: make test PYTEST_ARGS='tests/store -x' (or make pytest PYTEST_ARGS=...).
+PYTEST_ARGS ?=
 
 .PHONY: run test lint typecheck pytest install clean bench
 
@@ -30,8 +32,10 @@ lint: $(INSTALLED)
 typecheck: $(INSTALLED)
 	$(BIN)/mypy
 
+# .ci/test-env installs Chromium when missing (as root, from Debian) and gives the run a fresh
+# PostgreSQL database on 127.0.0.1:5432 (dropped afterwards); what it cannot have is skipped.
 pytest: $(INSTALLED)
-	$(BIN)/pytest -n $(PYTEST_WORKERS)
+	.ci/test-env $(BIN)/pytest -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
 
 test: lint typecheck pytest
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Generator, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -16,8 +16,17 @@ from coopfed.services.setup import create_node_actors
 from coopfed.settings import Settings, build_settings
 from coopfed.store import migrate
 from tests.support.databases import BACKENDS, PG_URL, PostgresDatabases, sqlite_url
+from tests.support.skips import skip_summary
 
 TEST_BASE_URL = "http://coop.test"
+
+
+# Outermost, so the line comes after -ra's list, just above the final counts (also under xdist:
+# this runs in the controller, which has every worker's reports).
+@pytest.hookimpl(wrapper=True, tryfirst=True)
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> Generator[None]:
+    yield
+    terminalreporter.write_line(skip_summary(terminalreporter.stats.get("skipped", [])))
 
 
 @pytest.fixture(scope="session")

@@ -1,12 +1,15 @@
 """A real `coopfed serve` and Debian's headless Chromium, driven by Playwright's sync API.
 
-Playwright's own browser download does not work offline, so these tests use /usr/bin/chromium
-(packages `chromium` and `chromium-driver`; CI's .ci/run installs them) and are skipped with that
-reason where it is missing. Screenshots go to tests/artifacts/ (git-ignored), kept by CI.
+Playwright's own browser download does not work offline, so these tests use Debian's Chromium
+(packages `chromium` and `chromium-driver`; `make test` installs them when it runs as root, see
+.ci/test-env) and are skipped with that reason where it is missing. Screenshots go to
+tests/artifacts/ (git-ignored), kept by CI.
 """
 
 from __future__ import annotations
 
+import os
+import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,7 +26,11 @@ from playwright.sync_api import (
 
 from tests.support.processes import coopfed, free_port, running
 
-CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM = Path(shutil.which("chromium") or "/usr/bin/chromium")
+# Why there is none, when .ci/test-env could not install it.
+NO_CHROMIUM = os.environ.get("COOPFED_TEST_CHROMIUM_SKIP_REASON") or (
+    "apt-get install chromium chromium-driver"
+)
 CHROMIUM_ARGS = [
     "--headless",
     "--no-sandbox",
@@ -35,6 +42,8 @@ CHROMIUM_ARGS = [
     "--disable-sync",
 ]
 ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
+# Screenshots written by this process, so a check of them cannot pass on an earlier run's files.
+WRITTEN: set[str] = set()
 ADMIN = "ada"
 ADMIN_PASSWORD = "a long admin password"
 PHONE: ViewportSize = {"width": 390, "height": 844}
@@ -60,7 +69,7 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
     if not CHROMIUM.exists():
-        pytest.skip(f"no Chromium at {CHROMIUM}: apt-get install chromium chromium-driver")
+        pytest.skip(f"no Chromium at {CHROMIUM}: {NO_CHROMIUM}")
     with sync_playwright() as playwright:
         launched = playwright.chromium.launch(
             executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
@@ -119,4 +128,5 @@ def screenshot(page: Page, name: str) -> Path:
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     path = ARTIFACTS / f"{name}.png"
     page.screenshot(path=str(path), full_page=True)
+    WRITTEN.add(name)
     return path

@@ -9,7 +9,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.support.databases import PG_URL, PostgresDatabases
+from tests.support.databases import PG_SKIP_REASON, PG_URL, PostgresDatabases
 from tests.support.processes import coopfed, free_port, running
 
 pytestmark = pytest.mark.slow
@@ -40,7 +40,7 @@ def test_a_served_node_is_discoverable(served_node: str) -> None:
 
 
 @pytest.mark.postgres
-@pytest.mark.skipif(not PG_URL, reason="needs COOPFED_TEST_DATABASE_URL")
+@pytest.mark.skipif(not PG_URL, reason=PG_SKIP_REASON)
 def test_serve_on_postgres_from_environment_alone(
     tmp_path: Path, postgres_databases: PostgresDatabases
 ) -> None:

@@ -17,6 +17,7 @@ from coopfed.store import deliveries as store
 from coopfed.store.db import create_engine
 from coopfed.store.deliveries import Outcomes
 from coopfed.store.tables import deliveries
+from tests.support.databases import POSTGRES
 
 NOW = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
 LEASE = timedelta(seconds=90)
@@ -130,12 +131,11 @@ async def test_done_rows_keep_their_own_status_when_marked_together(engine: Asyn
     assert (untouched.state, untouched.attempts, untouched.delivered_at) == ("pending", 0, None)
 
 
-@pytest.mark.postgres
+# PostgreSQL only (SQLite has one writer; this is about SKIP LOCKED).
+@pytest.mark.parametrize("backend", [POSTGRES])
 async def test_concurrent_leases_on_separate_engines_never_overlap(
-    engine: AsyncEngine, database_url: str, backend: str
+    engine: AsyncEngine, database_url: str
 ) -> None:
-    if backend != "postgres":
-        pytest.skip("SQLite has one writer; this is about SKIP LOCKED")
     await queue(engine, [f"https://h{n % 20}.example/u{n}/inbox" for n in range(400)])
     engines = [create_engine(database_url) for _ in range(4)]
     try:
@@ -156,16 +156,14 @@ async def test_concurrent_leases_on_separate_engines_never_overlap(
     assert sum(1 for taken in results if taken) >= 2  # they really ran side by side
 
 
-@pytest.mark.postgres
+@pytest.mark.parametrize("backend", [POSTGRES])
 async def test_the_lease_probes_older_rows_per_row_whatever_the_statistics(
-    engine: AsyncEngine, backend: str
+    engine: AsyncEngine,
 ) -> None:
     # Regression: with statistics from when the table was small, PostgreSQL planned the
     # "older row to the same inbox" check as an anti-join of every due row against every
     # pending row (quadratic: 1.4 s to lease from a 3,000-row fan-out). The lease keeps it a
     # per-row probe (a SubPlan), which is cheap with any statistics.
-    if backend != "postgres":
-        pytest.skip("about PostgreSQL's planner")
     async with engine.begin() as conn:
         await conn.execute(text("ANALYZE deliveries"))  # statistics of an empty table
     await queue(engine, [f"https://h{n % 30}.example/u{n}/inbox" for n in range(300)])

@@ -2,7 +2,8 @@
 from a template migrated once per session (CREATE DATABASE … TEMPLATE is fast).
 
 PostgreSQL is used when COOPFED_TEST_DATABASE_URL names a database the tests may create others
-beside (CI sets it); otherwise the PostgreSQL variants are skipped with that reason.
+beside (`make test` sets it up: see .ci/test-env); otherwise the PostgreSQL variants are skipped,
+with the reason .ci/test-env found (COOPFED_TEST_DATABASE_SKIP_REASON) or that the URL is unset.
 """
 
 from __future__ import annotations
@@ -20,17 +21,19 @@ from coopfed.store import migrate
 
 PG_ENV = "COOPFED_TEST_DATABASE_URL"
 PG_URL = os.environ.get(PG_ENV, "")
-PG_SKIP_REASON = f"PostgreSQL tests need {PG_ENV} (CI sets it; see .ci/run)"
+PG_SKIP_REASON = os.environ.get("COOPFED_TEST_DATABASE_SKIP_REASON") or (
+    f"{PG_ENV} is not set; `make test` sets it up, see .ci/test-env"
+)
 # Concurrent DROP DATABASE statements at session end (see drop_all); well under max_connections.
 _DROP_SLOTS = 8
 
-BACKENDS = [
-    "sqlite",
-    pytest.param(
-        "postgres",
-        marks=[pytest.mark.postgres, pytest.mark.skipif(not PG_URL, reason=PG_SKIP_REASON)],
-    ),
-]
+POSTGRES = pytest.param(
+    "postgres",
+    marks=[pytest.mark.postgres, pytest.mark.skipif(not PG_URL, reason=PG_SKIP_REASON)],
+)
+# The `backend` fixture's values; `@pytest.mark.parametrize("backend", [POSTGRES])` narrows a
+# test that is only about PostgreSQL.
+BACKENDS = ["sqlite", POSTGRES]
 
 
 def _asyncpg_dsn(url: str, database: str | None = None) -> str:
