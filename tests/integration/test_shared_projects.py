@@ -335,7 +335,7 @@ def run_scenario(tmp_path: Path, urls: list[str | None], mark: Progress) -> str 
         river, lake = side_by_side([
             # river: a short grace, so that C stopping below ends in "missing" quickly;
             # lake: no --grace (1 h): decided as soon as every co-op's certificate is in.
-            partial(share_project, a, "river", "coop_majority:1/2", (b, c), "--grace", "3s"),
+            partial(share_project, a, "river", "coop_majority:1/2", (b, c), "--grace", "15s"),
             partial(share_project, a, "lake", "unanimity", (b, c)),
         ])  # fmt: skip
         assert river != lake
