@@ -263,19 +263,9 @@ def hosted_document(joint: JointProposal, reader: str | None) -> dict[str, Any] 
     return joint_proposal_document(_object_of(joint))
 
 
-Combined = tuple[str, dict[str, Any]]
-
-
-async def decide(
-    conn: AsyncConnection,
-    node: Node,
-    joint: JointProposal,
-    now: datetime,
-    combined: Combined | None = None,
-) -> str:
-    """Combine (unless the caller just did), sign with the project's key, store and send the
-    joint result."""
-    status, result = combined or await _combined(conn, node, joint)
+async def decide(conn: AsyncConnection, node: Node, joint: JointProposal, now: datetime) -> str:
+    """Combine, sign with the project's key, store and send the joint result."""
+    status, result = await _combined(conn, node, joint)
     username = local_username(node, joint.project_uri)
     assert username is not None
     project_actor = await _signer(conn, username)
@@ -295,21 +285,8 @@ async def decide(
     return status
 
 
-async def _decidable(
-    conn: AsyncConnection, node: Node, joint: JointProposal, now: datetime
-) -> Combined | None:
-    """The combined result when it may be decided: past closes_at + grace, or past closes_at
-    with every member co-op's certificate in (nothing can change it then, so nobody waits out
-    the grace for nothing); None while it must wait."""
-    _, _, grace = rule_of(joint.charter)
-    combined = await _combined(conn, node, joint)
-    complete = not combined[1]["did_not_take_part"]
-    return combined if complete or now >= joint.closes_at + grace else None
-
-
 async def decide_due_joint_proposals(node: Node) -> int:
-    """Worker job `joint_decisions`: decide hosted joint proposals past closes_at + grace, or
-    past closes_at once every member co-op has reported."""
+    """Worker job `joint_decisions`: decide hosted joint proposals past closes_at + grace."""
     now = node.now()
     async with node.engine.connect() as conn:
         due = await joint_store.due_hosted(conn, now, DUE_BATCH)
@@ -321,11 +298,9 @@ async def decide_due_joint_proposals(node: Node) -> int:
             await joint_store.lock(conn, joint.row_id)
             joint = await joint_store.get_by_uri(conn, uri)
             assert joint is not None
-            if joint.state != "open":
+            _, _, grace = rule_of(joint.charter)
+            if joint.state != "open" or now < joint.closes_at + grace:
                 continue
-            combined = await _decidable(conn, node, joint, now)
-            if combined is None:
-                continue
-            await decide(conn, node, joint, now, combined)
+            await decide(conn, node, joint, now)
             decided += 1
     return decided

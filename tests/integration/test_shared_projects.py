@@ -333,10 +333,9 @@ def run_scenario(tmp_path: Path, urls: list[str | None], mark: Progress) -> str 
             meanwhile.append(partial(add_peer_members, nodes, peer))
         side_by_side(meanwhile)
         river, lake = side_by_side([
-            # river: a short grace, so that C stopping below ends in "missing" quickly;
-            # lake: no --grace (1 h): decided as soon as every co-op's certificate is in.
+            # Short graces, so that C stopping below ends in "missing" quickly.
             partial(share_project, a, "river", "coop_majority:1/2", (b, c), "--grace", "15s"),
-            partial(share_project, a, "lake", "unanimity", (b, c)),
+            partial(share_project, a, "lake", "unanimity", (b, c), "--grace", "15s"),
         ])  # fmt: skip
         assert river != lake
         mark("allied, peer members admitted, projects shared")
