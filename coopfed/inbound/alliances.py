@@ -6,7 +6,7 @@ routed by answers.py.
 
 from __future__ import annotations
 
-from coopfed.inbound.context import HandlerContext, Outcome, done, ignored, local_actor_of, sender
+from coopfed.inbound.context import HandlerContext, Outcome, ignored, local_actor_of, sender
 from coopfed.services import alliance_votes, alliances
 from coopfed.services.members import coop_actor
 
@@ -16,10 +16,9 @@ async def handle_alliance_offer(ctx: HandlerContext) -> Outcome:
     if coop is None or coop.kind != "coop":
         return ignored("an alliance offered to something other than our co-op")
     offering = await sender(ctx)
-    note = await alliance_votes.receive_offer(
+    return await alliance_votes.receive_offer(
         ctx.conn, ctx.node, coop, offering, str(ctx.activity["id"])
     )
-    return done(note)
 
 
 async def handle_undo_offer(ctx: HandlerContext) -> Outcome:
@@ -27,7 +26,6 @@ async def handle_undo_offer(ctx: HandlerContext) -> Outcome:
     if offer_id is None:
         return ignored("Undo without the Offer's id")
     coop = await coop_actor(ctx.conn)
-    note = await alliances.receive_undo(
+    return await alliances.receive_undo(
         ctx.conn, ctx.node.uris, coop, await sender(ctx), offer_id, ctx.node.now()
     )
-    return done(note)

@@ -43,17 +43,14 @@ async def _answer_to_offer_or_invite(ctx: HandlerContext, *, accepted: bool) -> 
     alliance = await alliance_store.get_by_offer(ctx.conn, answered)
     if alliance is not None and alliance.direction == "outgoing":
         coop = await coop_actor(ctx.conn)
-        note = await alliances.receive_answer(
+        return await alliances.receive_answer(
             ctx.conn, ctx.node.uris, coop, await sender(ctx), alliance, accepted=accepted, now=now
         )
-        return done(note)
     if alliance is not None:  # B rejecting its own acceptance = ending; A's Reject of B's offer
         coop = await coop_actor(ctx.conn)
-        note = await alliances.receive_undo(
+        return await alliances.receive_undo(
             ctx.conn, ctx.node.uris, coop, await sender(ctx), answered, now
         )
-        return done(note)
-    answer = await projects.receive_invite_answer(
+    return await projects.receive_invite_answer(
         ctx.conn, await sender(ctx), answered, accepted=accepted, now=now
     )
-    return None if answer is None else done(answer)

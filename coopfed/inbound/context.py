@@ -2,7 +2,8 @@
 
 A handler gets a `HandlerContext` (the node, the worker's transaction, the committed inbox item
 and its parsed activity, already verified and origin-checked by the inbox) and returns an
-`Outcome`. An exception means "try again later" (the worker backs off, then quarantines).
+`Outcome` (services/received.py). An exception means "try again later" (the worker backs off,
+then quarantines).
 """
 
 from __future__ import annotations
@@ -16,25 +17,16 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from coopfed.federation.keyresolver import without_fragment
 from coopfed.federation.mapping.remote_actors import ap_to_remote_actor
 from coopfed.node import Node
+from coopfed.services.received import Received, done, ignored
 from coopfed.store import actors as local_store
 from coopfed.store import remote_actors as remote_store
 from coopfed.store.actors import LocalActor
 from coopfed.store.inbox import InboxItem
 from coopfed.store.remote_actors import RemoteActor
 
-
-@dataclass(frozen=True)
-class Outcome:
-    state: str  # done | ignored
-    note: str = ""
-
-
-def done(note: str = "") -> Outcome:
-    return Outcome("done", note)
-
-
-def ignored(reason: str) -> Outcome:
-    return Outcome("ignored", reason)
+# A handler's outcome is the services' `Received`: a service's verdict passes through as is.
+Outcome = Received
+__all__ = ["Handler", "HandlerContext", "Outcome", "done", "ignored", "local_actor_of", "sender"]
 
 
 @dataclass(frozen=True)

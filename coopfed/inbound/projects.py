@@ -8,7 +8,7 @@ answers to our own Invites are routed by answers.py.
 from __future__ import annotations
 
 from coopfed.federation.mapping.alliances import ShapeRefused, ap_to_invite
-from coopfed.inbound.context import HandlerContext, Outcome, done, ignored, local_actor_of, sender
+from coopfed.inbound.context import HandlerContext, Outcome, ignored, local_actor_of, sender
 from coopfed.services import projects
 from coopfed.store.actors import LocalActor
 
@@ -22,13 +22,12 @@ async def handle_invite(ctx: HandlerContext) -> Outcome:
     if coop is None or coop.kind != "coop":
         return ignored("an Invite for someone other than our co-op")
     await sender(ctx)  # stored, so our answer can be delivered
-    return done(await projects.receive_invite(ctx.conn, coop, invite, ctx.node.now()))
+    return await projects.receive_invite(ctx.conn, coop, invite, ctx.node.now())
 
 
 async def project_leave(ctx: HandlerContext, project: LocalActor) -> Outcome:
     """A member co-op's `Leave` of a project hosted here (only the co-op's own actor)."""
-    note = await projects.receive_leave(ctx.conn, ctx.node, project, ctx.actor, ctx.node.now())
-    return ignored(note) if "refused" in note or note.startswith("a Leave") else done(note)
+    return await projects.receive_leave(ctx.conn, ctx.node, project, ctx.actor, ctx.node.now())
 
 
 async def project_removal(ctx: HandlerContext) -> Outcome | None:
@@ -36,7 +35,4 @@ async def project_removal(ctx: HandlerContext) -> Outcome | None:
     removed = ctx.object_id
     if removed is None:
         return None
-    note = await projects.receive_removal(ctx.conn, ctx.node, ctx.actor, removed, ctx.node.now())
-    if note is None:
-        return None
-    return done(note) if note == "removed from the project" else ignored(note)
+    return await projects.receive_removal(ctx.conn, ctx.node, ctx.actor, removed, ctx.node.now())

@@ -21,6 +21,7 @@ from coopfed.governance.result import DecisionStatus
 from coopfed.node import Node
 from coopfed.services import alliances, proposals
 from coopfed.services.errors import ServiceError
+from coopfed.services.received import Received, done
 from coopfed.store import actors as actor_store
 from coopfed.store import alliances as alliance_store
 from coopfed.store import proposals as proposal_store
@@ -48,24 +49,24 @@ def _draft(offering: RemoteActor) -> proposals.ProposalDraft:
 
 async def receive_offer(
     conn: AsyncConnection, node: Node, coop: LocalActor, offering: RemoteActor, offer_id: str
-) -> str:
+) -> Received:
     """Store an incoming offer; put it to the members' vote when the charter says so."""
     now = node.now()
     voting = await alliance_store.get(conn, coop.id, offering.uri)
     if voting is not None and voting.state == "offered" and voting.proposal_uri is not None:
-        return f"offer already put to the members' vote: {voting.proposal_uri}"  # one vote
+        return done(f"offer already put to the members' vote: {voting.proposal_uri}")  # one vote
     alliance = await alliances.receive_offer(conn, coop, offering, offer_id, now)
     if alliance is None:
-        return "already allied"
+        return done("already allied")
     charter = (await proposals.current_charter(conn, coop.id, now)).charter
     if charter.alliances is not AllianceDecision.VOTE:
-        return "offer waiting for the admin"
+        return done("offer waiting for the admin")
     try:
         record = await proposals.create_in(conn, node.uris, _draft(offering), now, open_now=True)
     except ServiceError as error:  # e.g. no members yet: the admin decides instead
-        return f"offer waiting for the admin (no vote: {error})"
+        return done(f"offer waiting for the admin (no vote: {error})")
     await alliance_store.set_proposal(conn, alliance.id, record.row_id)
-    return f"offer put to the members' vote: {record.uri}"
+    return done(f"offer put to the members' vote: {record.uri}")
 
 
 async def _settle(

@@ -26,6 +26,7 @@ from coopfed.services import follows
 from coopfed.services.errors import NotFound, ServiceError
 from coopfed.services.members import coop_actor
 from coopfed.services.outbox import Audience, new_activity_id, publish
+from coopfed.services.received import Received, done, ignored
 from coopfed.services.remote_coops import fetch_and_store, local_username, resolve_uri
 from coopfed.store import alliances as alliance_store
 from coopfed.store import follows as follow_store
@@ -209,22 +210,22 @@ async def receive_answer(
     *,
     accepted: bool,
     now: datetime,
-) -> str:
+) -> Received:
     """B accepted our offer (approve B's Follow), or rejected / ended it (drop our follow)."""
     if alliance.remote_actor_uri != sender.uri:
-        return "answer from someone else than the offered co-op"
+        return ignored("answer from someone else than the offered co-op")
     if accepted and alliance.state == "offered":
         await follows.decide_pending_follow(
             conn, uris=uris, local=coop, follower=sender, approve=True, now=now
         )
         await alliance_store.set_state(conn, alliance.id, "active", now)
-        return "alliance active"
+        return done("alliance active")
     if not accepted and alliance.state in {"offered", "active"}:
         state = "declined" if alliance.state == "offered" else "ended"
         await _drop_follows(conn, uris, coop, sender, now)
         await alliance_store.set_state(conn, alliance.id, state, now)
-        return f"alliance {state}"
-    return f"alliance already {alliance.state}"
+        return done(f"alliance {state}")
+    return done(f"alliance already {alliance.state}")  # a replay: nothing left to do
 
 
 async def _drop_follows(
@@ -273,12 +274,12 @@ async def end_alliance(node: Node, reference: str) -> Alliance:
 async def receive_undo(
     conn: AsyncConnection, uris: Uris, coop: LocalActor, sender: RemoteActor, offer_id: str,
     now: datetime,
-) -> str:  # fmt: skip
+) -> Received:  # fmt: skip
     """The offering co-op withdrew its offer or ended the alliance."""
     alliance = await alliance_store.get_by_offer(conn, offer_id)
     if alliance is None or alliance.remote_actor_uri != sender.uri:
-        return "Undo of an offer we do not know from that co-op"
+        return ignored("Undo of an offer we do not know from that co-op")
     if alliance.state in {"offered", "active"}:
         await _drop_follows(conn, uris, coop, sender, now)
         await alliance_store.set_state(conn, alliance.id, "ended", now)
-    return "alliance ended"
+    return done("alliance ended")

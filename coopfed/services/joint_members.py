@@ -26,6 +26,7 @@ from coopfed.services import proposals
 from coopfed.services.errors import ServiceError
 from coopfed.services.joint_authority import Action, refusal
 from coopfed.services.members import coop_actor
+from coopfed.services.received import Received, done, ignored
 from coopfed.services.remote_coops import verify_proof_by
 from coopfed.store import joint as joint_store
 from coopfed.store import projects as project_store
@@ -34,10 +35,10 @@ from coopfed.store.joint import JointProposal
 
 async def open_linked(
     conn: AsyncConnection, node: Node, joint: JointProposal, now: datetime
-) -> str:
+) -> Received:
     """Open this co-op's linked proposal for `joint` (in the caller's transaction)."""
     if await joint_store.linked_proposal_uri(conn, joint.uri) is not None:
-        return "linked proposal already open"
+        return done("linked proposal already open")
     draft = proposals.ProposalDraft(
         title=joint.title,
         method=joint.method,
@@ -53,30 +54,30 @@ async def open_linked(
         record = await proposals.create_in(
             conn, node.uris, draft, now, open_now=not confirm, joint_proposal_uri=joint.uri
         )
-    except ServiceError as error:
-        return f"linked proposal not opened: {error}"
+    except ServiceError as error:  # the joint proposal is kept; only our side is missing
+        return done(f"linked proposal not opened: {error}")
     if confirm:
-        return f"linked proposal {record.uri} waits for an admin to open it"
-    return f"linked proposal {record.uri} open"
+        return done(f"linked proposal {record.uri} waits for an admin to open it")
+    return done(f"linked proposal {record.uri} open")
 
 
 async def receive_joint_proposal(
     conn: AsyncConnection, node: Node, sender: str, obj: Mapping[str, Any], now: datetime
-) -> str:
+) -> Received:
     """`Create{JointProposal}` from a project this co-op is in."""
     try:
         incoming = ap_to_joint_proposal(obj)
     except ShapeRefused as error:
-        return str(error)
+        return ignored(str(error))
     why = refusal(Action.OPEN, actor=sender, project_uri=incoming.project_uri)
     if why is not None:
-        return why
+        return ignored(why)
     coop = await coop_actor(conn)
     membership = await project_store.membership(conn, coop.id, incoming.project_uri)
     if membership is None or membership.state != "joined":
-        return "a joint proposal of a project this co-op is not in"
+        return ignored("a joint proposal of a project this co-op is not in")
     if await joint_store.get_by_uri(conn, incoming.uri) is not None:
-        return "joint proposal already known"
+        return done("joint proposal already known")
     joint = await joint_store.insert_joint(
         conn, uri=incoming.uri, project_uri=incoming.project_uri, hosted=False,
         title=incoming.title, body=incoming.body, method=incoming.method, spec=incoming.spec,
@@ -88,26 +89,26 @@ async def receive_joint_proposal(
 
 async def receive_joint_result(
     conn: AsyncConnection, node: Node, sender: str, obj: Mapping[str, Any], now: datetime
-) -> str:
+) -> Received:
     """`Update{JointProposal}` with the joint result, proven by the project's key."""
     try:
         status, _ = ap_to_joint_result(obj)
     except ShapeRefused as error:
-        return str(error)
+        return ignored(str(error))
     joint = await joint_store.get_by_uri(conn, str(obj.get("id")))
     if joint is None or joint.hosted:
-        return "a joint result for a joint proposal we do not follow"
+        return ignored("a joint result for a joint proposal we do not follow")
     why = refusal(Action.DECIDE, actor=sender, project_uri=joint.project_uri)
     if why is not None:
-        return why
+        return ignored(why)
     try:
         await verify_proof_by(conn, node, sender, obj)
     except ProofError as error:
-        return f"joint result refused: {error}"
+        return ignored(f"joint result refused: {error}")
     if joint.state == "decided":
-        return "joint proposal already decided"  # the first proven result stands
+        return done("joint proposal already decided")  # the first proven result stands
     await joint_store.decide(conn, joint.row_id, status, obj, now)
-    return f"joint result {status}"
+    return done(f"joint result {status}")
 
 
 async def find_joint(node: Node, reference: str) -> tuple[JointProposal, str | None] | None:

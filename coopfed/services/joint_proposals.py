@@ -51,6 +51,7 @@ from coopfed.services.members import coop_actor, new_public_id
 from coopfed.services.outbox import Audience, new_activity_id, publish
 from coopfed.services.projects import hosted_project
 from coopfed.services.proposals import ProposalDraft, method_name
+from coopfed.services.received import Received, done, ignored
 from coopfed.services.remote_coops import local_username, verify_proof_by
 from coopfed.store import actors as actor_store
 from coopfed.store import joint as joint_store
@@ -143,15 +144,15 @@ def certificate_hash(certificate: ResultCertificate) -> str:
 
 async def receive_certificate(
     conn: AsyncConnection, node: Node, sender: str, obj: Mapping[str, Any], now: datetime
-) -> str:
+) -> Received:
     """A member co-op's signed certificate (from the inbox, or from our own co-op)."""
     try:
         certificate, joint_uri = ap_to_certificate(obj)
     except ShapeRefused as error:
-        return f"certificate refused: {error}"
+        return ignored(f"certificate refused: {error}")
     joint = await joint_store.get_by_uri(conn, joint_uri)
     if joint is None or not joint.hosted:
-        return "certificate refused: no such joint proposal hosted here"
+        return ignored("certificate refused: no such joint proposal hosted here")
     members = set(joint.charter.get("coops", [])) & await active_members(
         conn, node, joint.project_uri
     )
@@ -160,19 +161,19 @@ async def receive_certificate(
         coop_uri=certificate.coop_actor_id, active_members=members,
     )  # fmt: skip
     if why is not None:
-        return f"certificate refused: {why}"
+        return ignored(f"certificate refused: {why}")
     try:
         await verify_proof_by(conn, node, sender, obj)
     except ProofError as error:
-        return f"certificate refused: {error}"
+        return ignored(f"certificate refused: {error}")
     await joint_store.add_certificate(
         conn, joint_row_id=joint.row_id, coop_uri=certificate.coop_actor_id,
         proposal_uri=certificate.proposal_id, document=obj,
         certificate_hash=certificate_hash(certificate), verified=True, now=now,
     )  # fmt: skip
     if joint.state == "decided":
-        return "certificate kept; the joint proposal was already decided"
-    return "certificate recorded"
+        return done("certificate kept; the joint proposal was already decided")
+    return done("certificate recorded")
 
 
 def rule_of(charter: Mapping[str, Any]) -> tuple[JointRule, Weighting, timedelta]:

@@ -31,6 +31,7 @@ from coopfed.services.errors import NotFound, ServiceError
 from coopfed.services.joint_authority import Action, refusal
 from coopfed.services.members import coop_actor
 from coopfed.services.outbox import Audience, new_activity_id, publish
+from coopfed.services.received import Received, done, ignored
 from coopfed.services.remote_coops import fetch_and_store, local_username, resolve_uri
 from coopfed.services.setup import create_actor_with_keys
 from coopfed.store import actors as actor_store
@@ -214,16 +215,16 @@ async def _project_actor(conn: AsyncConnection, project: HostedProject) -> Local
 
 async def receive_invite(
     conn: AsyncConnection, coop: LocalActor, invite: Any, now: datetime
-) -> str:
+) -> Received:
     """An Invite to a project (on the invited co-op's node): kept for the admin."""
     existing = await project_store.membership(conn, coop.id, invite.project_uri)
     if existing is not None and existing.state == "joined":
-        return "already in that project"
+        return done("already in that project")
     await project_store.save_membership(
         conn, coop_id=coop.id, project_uri=invite.project_uri, name=invite.name,
         charter=invite.charter, state="invited", invite_id=invite.activity_id, now=now,
     )  # fmt: skip
-    return "invitation waiting for the admin"
+    return done("invitation waiting for the admin")
 
 
 async def invitations(node: Node) -> list[Membership]:
@@ -272,7 +273,7 @@ async def accept_invitation(node: Node, project_ref: str) -> Membership:
 
 async def receive_invite_answer(
     conn: AsyncConnection, sender: RemoteActor, invite_id: str, *, accepted: bool, now: datetime
-) -> str | None:
+) -> Received | None:
     """An invited co-op accepted or refused; None when `invite_id` is not one of our Invites."""
     found = await project_store.member_by_invite(conn, invite_id)
     if found is None:
@@ -280,15 +281,15 @@ async def receive_invite_answer(
     project_row_id, member = found
     why = refusal(Action.ANSWER, actor=sender.uri, project_uri="", coop_uri=member.coop_uri)
     if why is not None:
-        return why
+        return ignored(why)
     if member.state != "invited":  # an answer replayed after leaving or removal: no way back in
-        return f"invitation no longer open (the co-op is {member.state})"
+        return ignored(f"invitation no longer open (the co-op is {member.state})")
     state = "active" if accepted else "left"
     await project_store.save_member(
         conn, project_row_id=project_row_id, coop_uri=member.coop_uri, state=state,
         invite_id=invite_id, now=now,
     )  # fmt: skip
-    return f"project member {state}"
+    return done(f"project member {state}")
 
 
 async def show_project(node: Node, reference: str) -> tuple[HostedProject, list[ProjectMember]]:
@@ -328,11 +329,11 @@ async def leave_project(node: Node, project_ref: str) -> Membership:
 
 async def receive_leave(
     conn: AsyncConnection, node: Node, project: LocalActor, sender_uri: str, now: datetime
-) -> str:
+) -> Received:
     """A member co-op's `Leave` of a project hosted here (the inbox checked who signed it)."""
     hosted = await project_store.hosted_by_username(conn, project.username)
     if hosted is None:
-        return "a Leave of a project that is not hosted here"
+        return ignored("a Leave of a project that is not hosted here")
     members = await project_store.members_of(conn, hosted.row_id)
     active = {member.coop_uri for member in members if member.state == "active"}
     why = refusal(
@@ -340,9 +341,9 @@ async def receive_leave(
         coop_uri=sender_uri, active_members=active,
     )  # fmt: skip
     if why is not None:
-        return f"Leave refused: {why}"
+        return ignored(f"Leave refused: {why}")
     await project_store.set_member_state(conn, hosted.row_id, sender_uri, "left", now)
-    return f"{sender_uri} left the project"
+    return done(f"{sender_uri} left the project")
 
 
 async def remove_member(node: Node, project_ref: str, coop_ref: str) -> ProjectMember:
@@ -375,7 +376,7 @@ async def remove_member(node: Node, project_ref: str, coop_ref: str) -> ProjectM
 
 async def receive_removal(
     conn: AsyncConnection, node: Node, sender_uri: str, removed_uri: str, now: datetime
-) -> str | None:
+) -> Received | None:
     """The project removed our co-op; None when the sender is no project we know."""
     coop = await coop_actor(conn)
     found = await project_store.membership(conn, coop.id, sender_uri)
@@ -383,10 +384,10 @@ async def receive_removal(
         return None
     why = refusal(Action.REMOVE, actor=sender_uri, project_uri=found.project_uri)
     if why is not None:
-        return f"Remove refused: {why}"
+        return ignored(f"Remove refused: {why}")
     if removed_uri != node.uris.actor(coop.username):
-        return "Remove of another co-op from a project: not ours to act on"
+        return ignored("Remove of another co-op from a project: not ours to act on")
     if found.state not in {"invited", "joined"}:
-        return f"already {found.state}"
+        return ignored(f"already {found.state}")
     await project_store.set_membership_state(conn, found.row_id, "removed", now)
-    return "removed from the project"
+    return done("removed from the project")

@@ -86,9 +86,10 @@ async def test_an_offer_sent_again_during_the_vote_opens_no_second_vote(
         coop = await actor_store.get_actor_of_kind(conn, "coop")
         offering = await remote_store.get_by_uri(conn, a.coop)
         assert coop is not None and offering is not None
-        note = await alliance_votes.receive_offer(
+        received = await alliance_votes.receive_offer(
             conn, b.node, coop, offering, "http://a.test/activities/again"
         )
-    assert "already put to the members' vote" in note
+    assert "already put to the members' vote" in received.note
+    assert received.state == "done"
     assert (await states(b))[a.coop] == ("offered", proposal)
     assert len(await proposals.list_proposals(b.node)) == 1

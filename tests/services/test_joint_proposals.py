@@ -121,7 +121,10 @@ async def shared(node: Node) -> JointProposal:
 
 async def receive(node: Node, sender: str, obj: Any) -> str:
     async with node.engine.begin() as conn:
-        return await joint_proposals.receive_certificate(conn, node, sender, obj, node.now())
+        received = await joint_proposals.receive_certificate(conn, node, sender, obj, node.now())
+    # Refusals are ignored, everything else done: the note's wording decides nothing.
+    assert (received.state == "ignored") == received.note.startswith("certificate refused")
+    return received.note
 
 
 async def stored(node: Node, joint: JointProposal) -> int:

@@ -124,7 +124,8 @@ async def test_an_old_acceptance_does_not_bring_a_coop_back(pair: tuple[Peer, Pe
         note = await projects.receive_invite_answer(
             conn, sender, invite_id, accepted=True, now=a.node.now()
         )
-    assert note is not None and "no longer open" in note
+    assert note is not None and "no longer open" in note.note
+    assert note.state == "ignored"
     assert (await member_states(a))[b.coop] == "left"
 
 
@@ -136,7 +137,8 @@ async def test_only_the_coop_itself_can_leave(pair: tuple[Peer, Peer]) -> None:
         assert river is not None
         outsider = "http://c.test/actors/coopc"
         refused = await projects.receive_leave(conn, a.node, river, outsider, a.node.now())
-    assert "refused" in refused and "not a member" in refused
+    assert "refused" in refused.note and "not a member" in refused.note
+    assert refused.state == "ignored"
     assert (await member_states(a))[b.coop] == "active"
 
 
