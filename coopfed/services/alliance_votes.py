@@ -26,7 +26,7 @@ from coopfed.store import actors as actor_store
 from coopfed.store import alliances as alliance_store
 from coopfed.store import proposals as proposal_store
 from coopfed.store.actors import LocalActor
-from coopfed.store.alliances import Alliance
+from coopfed.store.alliances import Alliance, AllianceState
 from coopfed.store.remote_actors import RemoteActor
 
 BATCH = 20
@@ -53,7 +53,11 @@ async def receive_offer(
     """Store an incoming offer; put it to the members' vote when the charter says so."""
     now = node.now()
     voting = await alliance_store.get(conn, coop.id, offering.uri)
-    if voting is not None and voting.state == "offered" and voting.proposal_uri is not None:
+    if (
+        voting is not None
+        and voting.state == AllianceState.OFFERED
+        and voting.proposal_uri is not None
+    ):
         return done(f"offer already put to the members' vote: {voting.proposal_uri}")  # one vote
     alliance = await alliances.receive_offer(conn, coop, offering, offer_id, now)
     if alliance is None:
@@ -77,7 +81,7 @@ async def _settle(
         return False
     proposal = record.proposal
     passed = proposal.state is ProposalState.DECIDED and proposal.status is DecisionStatus.PASSED
-    if not await alliance_store.claim_offer(conn, alliance.id, "settling", now):
+    if not await alliance_store.claim_offer(conn, alliance.id, AllianceState.SETTLING, now):
         return False  # another worker settled it
     if passed:
         await alliances.accept_in(conn, node.uris, coop, alliance, now)

@@ -32,7 +32,7 @@ from coopfed.store import alliances as alliance_store
 from coopfed.store import follows as follow_store
 from coopfed.store import remote_actors as remote_store
 from coopfed.store.actors import LocalActor
-from coopfed.store.alliances import Alliance
+from coopfed.store.alliances import Alliance, AllianceState
 from coopfed.store.remote_actors import RemoteActor
 from coopfed.uris import Uris
 
@@ -107,7 +107,7 @@ async def offer_alliance(node: Node, reference: str) -> Alliance:
     async with node.engine.begin() as conn:
         coop = await coop_actor(conn)
         existing = await alliance_store.get(conn, coop.id, other.uri)
-        if existing is not None and existing.state in {"active", "offered"}:
+        if existing is not None and existing.state in {AllianceState.ACTIVE, AllianceState.OFFERED}:
             raise ServiceError(f"an alliance with {other.uri} is already {existing.state}")
         offer_id = new_activity_id(node.uris)
         await _follow(conn, node.uris, coop, other, now)
@@ -117,8 +117,8 @@ async def offer_alliance(node: Node, reference: str) -> Alliance:
         )  # fmt: skip
         await _send(conn, coop, offer, other.uri, now)
         return await alliance_store.save(
-            conn, coop_id=coop.id, remote_uri=other.uri, direction="outgoing", state="offered",
-            offer_id=offer_id, now=now,
+            conn, coop_id=coop.id, remote_uri=other.uri, direction="outgoing",
+            state=AllianceState.OFFERED, offer_id=offer_id, now=now,
         )  # fmt: skip
 
 
@@ -128,17 +128,21 @@ async def receive_offer(
     """An Offer{Alliance} arrived: it waits for the admin (`coopfed ally accept`) or, when the
     charter says so, the members' vote (services/alliance_votes.py); None when already allied."""
     existing = await alliance_store.get(conn, coop.id, sender.uri)
-    if existing is not None and existing.state == "active":
+    if existing is not None and existing.state == AllianceState.ACTIVE:
         return None
     return await alliance_store.save(
-        conn, coop_id=coop.id, remote_uri=sender.uri, direction="incoming", state="offered",
-        offer_id=offer_id, now=now,
+        conn, coop_id=coop.id, remote_uri=sender.uri, direction="incoming",
+        state=AllianceState.OFFERED, offer_id=offer_id, now=now,
     )  # fmt: skip
 
 
 async def _incoming(conn: AsyncConnection, coop: LocalActor, uri: str) -> Alliance:
     alliance = await alliance_store.get(conn, coop.id, uri)
-    if alliance is None or alliance.direction != "incoming" or alliance.state != "offered":
+    if (
+        alliance is None
+        or alliance.direction != "incoming"
+        or alliance.state != AllianceState.OFFERED
+    ):
         raise NotFound(f"no alliance offer from {uri}")
     return alliance
 
@@ -182,7 +186,7 @@ async def accept_in(
         answered_id=alliance.offer_activity_id, to=uri,
     )  # fmt: skip
     await _send(conn, coop, accept, uri, now)
-    await alliance_store.set_state(conn, alliance.id, "active", now)
+    await alliance_store.set_state(conn, alliance.id, AllianceState.ACTIVE, now)
 
 
 async def decline_in(
@@ -198,7 +202,7 @@ async def decline_in(
     )  # fmt: skip
     await _send(conn, coop, reject, uri, now)
     await _drop_follows(conn, uris, coop, other, now)
-    await alliance_store.set_state(conn, alliance.id, "declined", now)
+    await alliance_store.set_state(conn, alliance.id, AllianceState.DECLINED, now)
 
 
 async def receive_answer(
@@ -214,14 +218,18 @@ async def receive_answer(
     """B accepted our offer (approve B's Follow), or rejected / ended it (drop our follow)."""
     if alliance.remote_actor_uri != sender.uri:
         return ignored("answer from someone else than the offered co-op")
-    if accepted and alliance.state == "offered":
+    if accepted and alliance.state == AllianceState.OFFERED:
         await follows.decide_pending_follow(
             conn, uris=uris, local=coop, follower=sender, approve=True, now=now
         )
-        await alliance_store.set_state(conn, alliance.id, "active", now)
+        await alliance_store.set_state(conn, alliance.id, AllianceState.ACTIVE, now)
         return done("alliance active")
-    if not accepted and alliance.state in {"offered", "active"}:
-        state = "declined" if alliance.state == "offered" else "ended"
+    if not accepted and alliance.state in {AllianceState.OFFERED, AllianceState.ACTIVE}:
+        state = (
+            AllianceState.DECLINED
+            if alliance.state == AllianceState.OFFERED
+            else AllianceState.ENDED
+        )
         await _drop_follows(conn, uris, coop, sender, now)
         await alliance_store.set_state(conn, alliance.id, state, now)
         return done(f"alliance {state}")
@@ -245,9 +253,9 @@ async def end_alliance(node: Node, reference: str) -> Alliance:
     async with node.engine.begin() as conn:
         coop = await coop_actor(conn)
         alliance = await alliance_store.get(conn, coop.id, uri)
-        if alliance is None or alliance.state not in {"offered", "active"}:
+        if alliance is None or alliance.state not in {AllianceState.OFFERED, AllianceState.ACTIVE}:
             raise NotFound(f"no alliance with {uri}")
-        if alliance.direction == "incoming" and alliance.state == "offered":
+        if alliance.direction == "incoming" and alliance.state == AllianceState.OFFERED:
             _members_decide(alliance)
         other = await remote_store.get_by_uri(conn, uri)
         assert other is not None
@@ -264,7 +272,11 @@ async def end_alliance(node: Node, reference: str) -> Alliance:
             )  # fmt: skip
         await _send(conn, coop, activity, uri, now)
         await _drop_follows(conn, node.uris, coop, other, now)
-        state = "ended" if alliance.state == "active" else "declined"
+        state = (
+            AllianceState.ENDED
+            if alliance.state == AllianceState.ACTIVE
+            else AllianceState.DECLINED
+        )
         await alliance_store.set_state(conn, alliance.id, state, now)
         found = await alliance_store.get(conn, coop.id, uri)
         assert found is not None
@@ -279,7 +291,7 @@ async def receive_undo(
     alliance = await alliance_store.get_by_offer(conn, offer_id)
     if alliance is None or alliance.remote_actor_uri != sender.uri:
         return ignored("Undo of an offer we do not know from that co-op")
-    if alliance.state in {"offered", "active"}:
+    if alliance.state in {AllianceState.OFFERED, AllianceState.ACTIVE}:
         await _drop_follows(conn, uris, coop, sender, now)
-        await alliance_store.set_state(conn, alliance.id, "ended", now)
+        await alliance_store.set_state(conn, alliance.id, AllianceState.ENDED, now)
     return done("alliance ended")

@@ -31,6 +31,7 @@ from coopfed.services.remote_coops import verify_proof_by
 from coopfed.store import joint as joint_store
 from coopfed.store import projects as project_store
 from coopfed.store.joint import JointProposal
+from coopfed.store.projects import ProjectMemberState
 
 
 async def open_linked(
@@ -74,7 +75,7 @@ async def receive_joint_proposal(
         return ignored(why)
     coop = await coop_actor(conn)
     membership = await project_store.membership(conn, coop.id, incoming.project_uri)
-    if membership is None or membership.state != "joined":
+    if membership is None or membership.state != ProjectMemberState.JOINED:
         return ignored("a joint proposal of a project this co-op is not in")
     if await joint_store.get_by_uri(conn, incoming.uri) is not None:
         return done("joint proposal already known")

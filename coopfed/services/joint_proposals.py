@@ -58,6 +58,7 @@ from coopfed.store import joint as joint_store
 from coopfed.store import projects as project_store
 from coopfed.store.actors import LocalActor
 from coopfed.store.joint import JointProposal
+from coopfed.store.projects import ProjectMemberState
 
 DUE_BATCH = 20
 
@@ -95,7 +96,7 @@ async def active_members(conn: AsyncConnection, node: Node, project_uri: str) ->
     if project is None:
         return set()
     members = await project_store.members_of(conn, project.row_id)
-    return {member.coop_uri for member in members if member.state == "active"}
+    return {member.coop_uri for member in members if member.state == ProjectMemberState.ACTIVE}
 
 
 async def propose(node: Node, project_ref: str, draft: ProposalDraft) -> JointProposal:

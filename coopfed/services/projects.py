@@ -37,7 +37,7 @@ from coopfed.services.setup import create_actor_with_keys
 from coopfed.store import actors as actor_store
 from coopfed.store import projects as project_store
 from coopfed.store.actors import LocalActor
-from coopfed.store.projects import HostedProject, Membership, ProjectMember
+from coopfed.store.projects import HostedProject, Membership, ProjectMember, ProjectMemberState
 from coopfed.store.remote_actors import RemoteActor
 
 
@@ -134,11 +134,16 @@ async def create_project(
         )
         coop_uri = node.uris.actor(coop.username)
         await project_store.save_member(
-            conn, project_row_id=row_id, coop_uri=coop_uri, state="active", invite_id=None, now=now
+            conn,
+            project_row_id=row_id,
+            coop_uri=coop_uri,
+            state=ProjectMemberState.ACTIVE,
+            invite_id=None,
+            now=now,
         )
         await project_store.save_membership(
             conn, coop_id=coop.id, project_uri=node.uris.actor(username), name=name,
-            charter=charter, state="joined", invite_id=None, now=now,
+            charter=charter, state=ProjectMemberState.JOINED, invite_id=None, now=now,
         )  # fmt: skip
         found = await project_store.hosted_by_username(conn, username)
         assert found is not None
@@ -192,8 +197,8 @@ async def invite(node: Node, project_ref: str, coop_ref: str, *, weight: int | N
             await project_store.set_charter(conn, project.row_id, charter)
         invite_id = new_activity_id(node.uris)
         await project_store.save_member(
-            conn, project_row_id=project.row_id, coop_uri=other.uri, state="invited",
-            invite_id=invite_id, now=now,
+            conn, project_row_id=project.row_id, coop_uri=other.uri,
+            state=ProjectMemberState.INVITED, invite_id=invite_id, now=now,
         )  # fmt: skip
         activity = invite_to_ap(
             activity_id=invite_id, project_uri=project_uri, coop_uri=other.uri,
@@ -218,11 +223,12 @@ async def receive_invite(
 ) -> Received:
     """An Invite to a project (on the invited co-op's node): kept for the admin."""
     existing = await project_store.membership(conn, coop.id, invite.project_uri)
-    if existing is not None and existing.state == "joined":
+    if existing is not None and existing.state == ProjectMemberState.JOINED:
         return done("already in that project")
     await project_store.save_membership(
         conn, coop_id=coop.id, project_uri=invite.project_uri, name=invite.name,
-        charter=invite.charter, state="invited", invite_id=invite.activity_id, now=now,
+        charter=invite.charter, state=ProjectMemberState.INVITED, invite_id=invite.activity_id,
+        now=now,
     )  # fmt: skip
     return done("invitation waiting for the admin")
 
@@ -238,7 +244,7 @@ async def _tell_project(
     coop: LocalActor,
     activity: dict[str, Any],
     membership: Membership,
-    state: str,
+    state: ProjectMemberState,
     now: datetime,
 ) -> Membership:
     """Send our co-op's `activity` (Accept, Leave) to the project; the membership is now `state`."""
@@ -258,7 +264,11 @@ async def accept_invitation(node: Node, project_ref: str) -> Membership:
     async with node.engine.begin() as conn:
         coop = await coop_actor(conn)
         found = await project_store.membership(conn, coop.id, project_uri)
-        if found is None or found.state != "invited" or found.invite_activity_id is None:
+        if (
+            found is None
+            or found.state != ProjectMemberState.INVITED
+            or found.invite_activity_id is None
+        ):
             raise NotFound(f"no invitation to {project_uri}")
         coop_uri = node.uris.actor(coop.username)
         why = refusal(Action.ANSWER, actor=coop_uri, project_uri=project_uri, coop_uri=coop_uri)
@@ -268,7 +278,7 @@ async def accept_invitation(node: Node, project_ref: str) -> Membership:
             "Accept", activity_id=new_activity_id(node.uris), actor=coop_uri,
             answered_id=found.invite_activity_id, to=project_uri,
         )  # fmt: skip
-        return await _tell_project(conn, coop, accept, found, "joined", now)
+        return await _tell_project(conn, coop, accept, found, ProjectMemberState.JOINED, now)
 
 
 async def receive_invite_answer(
@@ -282,9 +292,10 @@ async def receive_invite_answer(
     why = refusal(Action.ANSWER, actor=sender.uri, project_uri="", coop_uri=member.coop_uri)
     if why is not None:
         return ignored(why)
-    if member.state != "invited":  # an answer replayed after leaving or removal: no way back in
+    # An answer replayed after leaving or removal: no way back in.
+    if member.state != ProjectMemberState.INVITED:
         return ignored(f"invitation no longer open (the co-op is {member.state})")
-    state = "active" if accepted else "left"
+    state = ProjectMemberState.ACTIVE if accepted else ProjectMemberState.LEFT
     await project_store.save_member(
         conn, project_row_id=project_row_id, coop_uri=member.coop_uri, state=state,
         invite_id=invite_id, now=now,
@@ -314,7 +325,7 @@ async def leave_project(node: Node, project_ref: str) -> Membership:
         if local_username(node, project_uri) is not None:
             raise ServiceError("the hosting co-op cannot leave a project it hosts")
         coop_uri = node.uris.actor(coop.username)
-        members = (coop_uri,) if found.state == "joined" else ()
+        members = (coop_uri,) if found.state == ProjectMemberState.JOINED else ()
         why = refusal(
             Action.LEAVE, actor=coop_uri, project_uri=project_uri, coop_uri=coop_uri,
             active_members=members,
@@ -324,7 +335,7 @@ async def leave_project(node: Node, project_ref: str) -> Membership:
         leave = leave_to_ap(
             activity_id=new_activity_id(node.uris), coop_uri=coop_uri, project_uri=project_uri
         )
-        return await _tell_project(conn, coop, leave, found, "left", now)
+        return await _tell_project(conn, coop, leave, found, ProjectMemberState.LEFT, now)
 
 
 async def receive_leave(
@@ -335,14 +346,16 @@ async def receive_leave(
     if hosted is None:
         return ignored("a Leave of a project that is not hosted here")
     members = await project_store.members_of(conn, hosted.row_id)
-    active = {member.coop_uri for member in members if member.state == "active"}
+    active = {member.coop_uri for member in members if member.state == ProjectMemberState.ACTIVE}
     why = refusal(
         Action.LEAVE, actor=sender_uri, project_uri=node.uris.actor(project.username),
         coop_uri=sender_uri, active_members=active,
     )  # fmt: skip
     if why is not None:
         return ignored(f"Leave refused: {why}")
-    await project_store.set_member_state(conn, hosted.row_id, sender_uri, "left", now)
+    await project_store.set_member_state(
+        conn, hosted.row_id, sender_uri, ProjectMemberState.LEFT, now
+    )
     return done(f"{sender_uri} left the project")
 
 
@@ -361,9 +374,14 @@ async def remove_member(node: Node, project_ref: str, coop_ref: str) -> ProjectM
             raise ServiceError("the hosting co-op cannot be removed from a project it hosts")
         members = {m.coop_uri: m for m in await project_store.members_of(conn, project.row_id)}
         member = members.get(coop_uri)
-        if member is None or member.state not in {"invited", "active"}:
+        if member is None or member.state not in {
+            ProjectMemberState.INVITED,
+            ProjectMemberState.ACTIVE,
+        }:
             raise NotFound(f"{coop_uri} is not a member co-op of {project_uri}")
-        await project_store.set_member_state(conn, project.row_id, coop_uri, "removed", now)
+        await project_store.set_member_state(
+            conn, project.row_id, coop_uri, ProjectMemberState.REMOVED, now
+        )
         remove = remove_to_ap(
             activity_id=new_activity_id(node.uris), project_uri=project_uri, coop_uri=coop_uri
         )
@@ -371,7 +389,7 @@ async def remove_member(node: Node, project_ref: str, coop_ref: str) -> ProjectM
             conn, sender=await _project_actor(conn, project), activity=remove,
             audience=Audience(actors=(coop_uri,)), now=now, governance=True,
         )  # fmt: skip
-        return ProjectMember(coop_uri, "removed", member.invite_activity_id)
+        return ProjectMember(coop_uri, ProjectMemberState.REMOVED, member.invite_activity_id)
 
 
 async def receive_removal(
@@ -387,7 +405,7 @@ async def receive_removal(
         return ignored(f"Remove refused: {why}")
     if removed_uri != node.uris.actor(coop.username):
         return ignored("Remove of another co-op from a project: not ours to act on")
-    if found.state not in {"invited", "joined"}:
+    if found.state not in {ProjectMemberState.INVITED, ProjectMemberState.JOINED}:
         return ignored(f"already {found.state}")
-    await project_store.set_membership_state(conn, found.row_id, "removed", now)
+    await project_store.set_membership_state(conn, found.row_id, ProjectMemberState.REMOVED, now)
     return done("removed from the project")

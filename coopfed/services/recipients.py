@@ -23,6 +23,7 @@ from coopfed.services.remote_coops import fetch_and_store
 from coopfed.store import outbox as outbox_store
 from coopfed.store import pending_recipients as store
 from coopfed.store import remote_actors as remote_store
+from coopfed.store.deliveries import DeliveryState
 from coopfed.store.pending_recipients import PendingRecipient
 
 log = logging.getLogger(__name__)
@@ -84,11 +85,13 @@ async def _failed(node: Node, uri: str, leased: Sequence[PendingRecipient], erro
     outcomes: list[tuple[int, str, int, datetime, str]] = []
     for row in rows:
         if backoff.should_park(policy, attempts, row.created_at, now, row.governance):
-            outcomes.append((row.id, "parked", attempts, now, error))
+            outcomes.append((row.id, DeliveryState.PARKED, attempts, now, error))
         else:
-            outcomes.append((row.id, "pending", attempts, retry_at, error))
+            outcomes.append((row.id, DeliveryState.PENDING, attempts, retry_at, error))
     parked = [
-        row.activity_row_id for row, o in zip(rows, outcomes, strict=True) if o[1] == "parked"
+        row.activity_row_id
+        for row, o in zip(rows, outcomes, strict=True)
+        if o[1] == DeliveryState.PARKED
     ]
     if parked:  # one line per actor, not per waiting activity
         log.warning(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import delete, insert, select, update
@@ -13,13 +14,23 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from coopfed.store.tables import alliances, following, proposals
 
 
+class AllianceState(StrEnum):
+    """An alliance as stored (`alliances.state`), the same words on both co-ops' nodes."""
+
+    OFFERED = "offered"  # sent or received, not answered yet
+    SETTLING = "settling"  # the members' vote ended; a worker is answering the offer
+    ACTIVE = "active"
+    DECLINED = "declined"  # the offer was refused or withdrawn before it was accepted
+    ENDED = "ended"  # an active alliance was ended by either side
+
+
 @dataclass(frozen=True)
 class Alliance:
     id: int
     coop_id: int
     remote_actor_uri: str
     direction: str  # outgoing | incoming
-    state: str  # offered | active | declined | ended
+    state: AllianceState
     offer_activity_id: str
     created_at: datetime
     updated_at: datetime
@@ -28,7 +39,8 @@ class Alliance:
 
 
 def _alliance(row: RowMapping) -> Alliance:
-    return Alliance(**{name: row[name] for name in Alliance.__dataclass_fields__})
+    fields = {name: row[name] for name in Alliance.__dataclass_fields__}
+    return Alliance(**{**fields, "state": AllianceState(fields["state"])})
 
 
 def _query() -> Any:
@@ -60,7 +72,7 @@ async def save(
     coop_id: int,
     remote_uri: str,
     direction: str,
-    state: str,
+    state: AllianceState,
     offer_id: str,
     now: datetime,
 ) -> Alliance:
@@ -86,7 +98,9 @@ async def save(
     return found
 
 
-async def set_state(conn: AsyncConnection, alliance_id: int, state: str, now: datetime) -> None:
+async def set_state(
+    conn: AsyncConnection, alliance_id: int, state: AllianceState, now: datetime
+) -> None:
     await conn.execute(
         update(alliances).where(alliances.c.id == alliance_id).values(state=state, updated_at=now)
     )
@@ -97,11 +111,13 @@ async def list_alliances(conn: AsyncConnection, coop_id: int) -> list[Alliance]:
     return [_alliance(row) for row in (await conn.execute(query)).mappings()]
 
 
-async def claim_offer(conn: AsyncConnection, alliance_id: int, state: str, now: datetime) -> bool:
+async def claim_offer(
+    conn: AsyncConnection, alliance_id: int, state: AllianceState, now: datetime
+) -> bool:
     """Move an offer that is still `offered` to `state`; False when someone settled it first."""
     changed = await conn.execute(
         update(alliances)
-        .where(alliances.c.id == alliance_id, alliances.c.state == "offered")
+        .where(alliances.c.id == alliance_id, alliances.c.state == AllianceState.OFFERED)
         .values(state=state, updated_at=now)
     )
     return bool(changed.rowcount)
@@ -122,7 +138,7 @@ async def offers_put_to_vote(conn: AsyncConnection, coop_id: int, limit: int) ->
         .where(
             alliances.c.coop_id == coop_id,
             alliances.c.direction == "incoming",
-            alliances.c.state == "offered",
+            alliances.c.state == AllianceState.OFFERED,
             proposals.c.state.in_(("decided", "withdrawn")),
         )
         .order_by(alliances.c.id)
@@ -134,7 +150,7 @@ async def offers_put_to_vote(conn: AsyncConnection, coop_id: int, limit: int) ->
 async def active_uris(conn: AsyncConnection, coop_id: int) -> list[str]:
     query = (
         select(alliances.c.remote_actor_uri)
-        .where(alliances.c.coop_id == coop_id, alliances.c.state == "active")
+        .where(alliances.c.coop_id == coop_id, alliances.c.state == AllianceState.ACTIVE)
         .order_by(alliances.c.id)
     )
     return list((await conn.execute(query)).scalars())

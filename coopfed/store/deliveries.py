@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import and_, bindparam, or_, select, update
@@ -25,6 +26,16 @@ from coopfed.activitypub.backoff import HostHealth, format_days, parse_days
 from coopfed.store.tables import deliveries, hosts, local_actors, outbox_activities
 
 UNAVAILABLE_PREFIX = "host_unavailable:"
+
+
+class DeliveryState(StrEnum):
+    """A delivery row as stored (`deliveries.state`; `pending_recipients` uses PENDING and
+    PARKED too). What `coopfed deliveries` and the delivery page show is derived from it
+    (`failing`, `waiting` are shown words, never stored)."""
+
+    PENDING = "pending"  # to be tried (again) at next_attempt_at
+    DONE = "done"  # delivered
+    PARKED = "parked"  # given up on until an admin retries it
 
 
 @dataclass(frozen=True)
@@ -72,7 +83,7 @@ def _due(now: datetime, *, fenced: bool = False) -> Any:
     older = deliveries.alias("older")
     blocking = select(older.c.id).where(
         older.c.inbox == deliveries.c.inbox,
-        older.c.state == "pending",
+        older.c.state == DeliveryState.PENDING,
         older.c.id < deliveries.c.id,
         or_(older.c.next_attempt_at > now, older.c.lease_until >= now),
     )
@@ -84,7 +95,7 @@ def _due(now: datetime, *, fenced: bool = False) -> Any:
         blocking = blocking.offset(0)
     blocked_by_older = blocking.exists()
     return and_(
-        deliveries.c.state == "pending",
+        deliveries.c.state == DeliveryState.PENDING,
         deliveries.c.next_attempt_at <= now,
         or_(deliveries.c.lease_until.is_(None), deliveries.c.lease_until < now),
         ~blocked_by_older,
@@ -167,7 +178,7 @@ _MARK_DONE = (
     update(deliveries)
     .where(deliveries.c.id.in_(bindparam("row_ids", expanding=True)))
     .values(
-        state="done",
+        state=DeliveryState.DONE,
         attempts=deliveries.c.attempts + 1,
         lease_until=None,
         delivered_at=bindparam("now"),
@@ -191,7 +202,7 @@ _MARK_PARKED = (
     update(deliveries)
     .where(deliveries.c.id == bindparam("row_id"))
     .values(
-        state="parked",
+        state=DeliveryState.PARKED,
         attempts=bindparam("n_attempts"),
         lease_until=None,
         last_status=bindparam("status"),
@@ -289,10 +300,10 @@ async def host_contact(conn: AsyncConnection, host: str, now: datetime) -> int:
         update(deliveries)
         .where(
             deliveries.c.host == host,
-            deliveries.c.state == "parked",
+            deliveries.c.state == DeliveryState.PARKED,
             deliveries.c.last_error.startswith(UNAVAILABLE_PREFIX),
         )
-        .values(state="pending", next_attempt_at=now, lease_until=None)
+        .values(state=DeliveryState.PENDING, next_attempt_at=now, lease_until=None)
     )
     return int(result.rowcount or 0)
 
@@ -307,8 +318,8 @@ async def retry_parked(
     condition = deliveries.c.id == row_id if row_id is not None else deliveries.c.host == host
     result = await conn.execute(
         update(deliveries)
-        .where(condition, deliveries.c.state == "parked")
-        .values(state="pending", attempts=0, next_attempt_at=now, lease_until=None)
+        .where(condition, deliveries.c.state == DeliveryState.PARKED)
+        .values(state=DeliveryState.PENDING, attempts=0, next_attempt_at=now, lease_until=None)
     )
     if host is not None:
         await save_hosts(conn, [HostHealth(host=host)])
@@ -323,7 +334,7 @@ class DeliveryRow:
     governance: bool
     inbox: str
     host: str
-    state: str  # as stored: pending | done | parked
+    state: DeliveryState
     attempts: int
     next_attempt_at: datetime
     last_status: int | None
@@ -358,4 +369,5 @@ async def list_deliveries(
         .order_by(d.id.desc())
         .limit(limit)
     )
-    return [DeliveryRow(**row) for row in (await conn.execute(query)).mappings()]
+    rows = (await conn.execute(query)).mappings()
+    return [DeliveryRow(**{**row, "state": DeliveryState(row["state"])}) for row in rows]

@@ -13,6 +13,7 @@ from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from coopfed.governance.canonical import canonical_text
+from coopfed.store.projects import ProjectMemberState
 from coopfed.store.tables import (
     joint_certificates,
     joint_proposals,
@@ -222,7 +223,7 @@ async def linked_without_certificate(
         .where(
             project_memberships.c.coop_id == coop_id,
             project_memberships.c.project_uri == joint_proposals.c.project_uri,
-            project_memberships.c.state == "joined",
+            project_memberships.c.state == ProjectMemberState.JOINED,
         )
         .exists()
     )

@@ -15,6 +15,7 @@ from urllib.parse import urlsplit
 from sqlalchemy import insert, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from coopfed.store.deliveries import DeliveryState
 from coopfed.store.tables import deliveries, followers, outbox_activities, remote_actors
 
 
@@ -56,7 +57,7 @@ async def insert_deliveries(
             "activity_id": activity_row_id,
             "inbox": inbox,
             "host": host_of(inbox),
-            "state": "pending",
+            "state": DeliveryState.PENDING,
             "attempts": 0,
             "next_attempt_at": now,
             "created_at": now,

@@ -21,6 +21,7 @@ from sqlalchemy import bindparam, delete, func, insert, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from coopfed.store.deliveries import DeliveryState
 from coopfed.store.outbox import host_of
 from coopfed.store.tables import deliveries, outbox_activities, pending_recipients
 
@@ -47,7 +48,7 @@ async def insert_recipients(
             "activity_id": activity_row_id,
             "actor_uri": uri,
             "host": host_of(uri),
-            "state": "pending",
+            "state": DeliveryState.PENDING,
             "attempts": schedules.get(uri, (0, now))[0],
             "next_attempt_at": max(schedules.get(uri, (0, now))[1], now),
             "created_at": now,
@@ -66,7 +67,7 @@ async def _schedules(conn: AsyncConnection, uris: Sequence[str]) -> dict[str, tu
         return {}
     query = (
         select(table.actor_uri, func.max(table.attempts), func.max(table.next_attempt_at))
-        .where(table.state == "pending", table.actor_uri.in_(list(uris)))
+        .where(table.state == DeliveryState.PENDING, table.actor_uri.in_(list(uris)))
         .group_by(table.actor_uri)
     )
     return {row[0]: (row[1], row[2]) for row in (await conn.execute(query)).all()}
@@ -74,7 +75,7 @@ async def _schedules(conn: AsyncConnection, uris: Sequence[str]) -> dict[str, tu
 
 def _due(now: datetime) -> Any:
     return (
-        (table.state == "pending")
+        (table.state == DeliveryState.PENDING)
         & (table.next_attempt_at <= now)
         & or_(table.lease_until.is_(None), table.lease_until < now)
     )
@@ -95,7 +96,9 @@ async def lease_due(
     )
     free = or_(table.lease_until.is_(None), table.lease_until < now)
     chosen = select(table.id).where(
-        table.state == "pending", free, table.actor_uri.in_(due_actors.scalar_subquery())
+        table.state == DeliveryState.PENDING,
+        free,
+        table.actor_uri.in_(due_actors.scalar_subquery()),
     )
     claim = update(pending_recipients).values(lease_until=lease_until).returning(table.id)
     if conn.dialect.name == "postgresql":
@@ -113,7 +116,9 @@ async def lease_due(
 
 async def waiting_for(conn: AsyncConnection, actor_uri: str) -> list[PendingRecipient]:
     """Every waiting (not parked) row of one actor, leased or not: they share its schedule."""
-    return await _recipients(conn, (table.actor_uri == actor_uri) & (table.state == "pending"))
+    return await _recipients(
+        conn, (table.actor_uri == actor_uri) & (table.state == DeliveryState.PENDING)
+    )
 
 
 async def _recipients(conn: AsyncConnection, condition: Any) -> list[PendingRecipient]:
@@ -143,7 +148,7 @@ async def resolve(
     inbox the activity already goes to, e.g. a shared inbox) and forget the waiting rows.
     Returns how many delivery rows were added."""
     waiting = select(table.id, table.activity_id).where(
-        table.actor_uri == actor_uri, table.state == "pending"
+        table.actor_uri == actor_uri, table.state == DeliveryState.PENDING
     )
     rows = (await conn.execute(waiting)).all()
     if not rows:
@@ -153,7 +158,7 @@ async def resolve(
             "activity_id": activity_id,
             "inbox": inbox,
             "host": host_of(inbox),
-            "state": "pending",
+            "state": DeliveryState.PENDING,
             "attempts": 0,
             "next_attempt_at": now,
             "created_at": now,
@@ -196,8 +201,8 @@ async def retry_parked(conn: AsyncConnection, now: datetime, *, host: str) -> in
     """Un-park every recipient on `host`: pending now, with a fresh schedule (attempts 0)."""
     result = await conn.execute(
         update(pending_recipients)
-        .where(table.host == host, table.state == "parked")
-        .values(state="pending", attempts=0, next_attempt_at=now, lease_until=None)
+        .where(table.host == host, table.state == DeliveryState.PARKED)
+        .values(state=DeliveryState.PENDING, attempts=0, next_attempt_at=now, lease_until=None)
     )
     return int(result.rowcount or 0)
 
@@ -230,7 +235,7 @@ class WaitingRow:
     id: int
     activity_id: str
     actor_uri: str
-    state: str
+    state: DeliveryState  # PENDING or PARKED
     attempts: int
     next_attempt_at: datetime
     last_error: str | None
@@ -257,4 +262,5 @@ async def list_waiting(
         .order_by(table.id.desc())
         .limit(limit)
     )
-    return [WaitingRow(**row) for row in (await conn.execute(query)).mappings()]
+    rows = (await conn.execute(query)).mappings()
+    return [WaitingRow(**{**row, "state": DeliveryState(row["state"])}) for row in rows]

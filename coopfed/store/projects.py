@@ -6,6 +6,7 @@ import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import insert, select, update
@@ -14,6 +15,23 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from coopfed.governance.canonical import canonical_text
 from coopfed.store.tables import local_actors, project_members, project_memberships, projects
+
+
+class ProjectMemberState(StrEnum):
+    """A co-op's place in a shared project: one vocabulary for both sides of the relation.
+
+    The host records it in `project_members`, the member co-op's own node in
+    `project_memberships`. They agree on every state but one: a co-op that is in the project is
+    ACTIVE on the host and JOINED on its own node. The stored words are kept as they are because
+    `coopfed project show`/`invitations` (and their --json), the web pages and the tests show
+    them, and the CLI's words are a contract.
+    """
+
+    INVITED = "invited"
+    ACTIVE = "active"  # in the project, as the host records it
+    JOINED = "joined"  # in the project, as the member co-op's own node records it
+    LEFT = "left"  # left by itself (or refused the invitation, on the host)
+    REMOVED = "removed"  # removed by the project
 
 
 @dataclass(frozen=True)
@@ -29,7 +47,7 @@ class HostedProject:
 @dataclass(frozen=True)
 class ProjectMember:
     coop_uri: str
-    state: str  # invited | active | left | removed
+    state: ProjectMemberState  # on the host: invited | active | left | removed
     invite_activity_id: str | None
 
 
@@ -41,7 +59,7 @@ class Membership:
     project_uri: str
     name: str
     charter: Mapping[str, Any]
-    state: str  # invited | joined | left | removed
+    state: ProjectMemberState  # on our node: invited | joined | left | removed
     invite_activity_id: str | None
 
 
@@ -110,7 +128,10 @@ async def members_of(conn: AsyncConnection, project_row_id: int) -> list[Project
         .order_by(project_members.c.id)
     )
     rows = (await conn.execute(query)).mappings()
-    return [ProjectMember(r["coop_uri"], r["state"], r["invite_activity_id"]) for r in rows]
+    return [
+        ProjectMember(r["coop_uri"], ProjectMemberState(r["state"]), r["invite_activity_id"])
+        for r in rows
+    ]
 
 
 async def save_member(
@@ -118,7 +139,7 @@ async def save_member(
     *,
     project_row_id: int,
     coop_uri: str,
-    state: str,
+    state: ProjectMemberState,
     invite_id: str | None,
     now: datetime,
 ) -> None:
@@ -146,7 +167,11 @@ async def save_member(
 
 
 async def set_member_state(
-    conn: AsyncConnection, project_row_id: int, coop_uri: str, state: str, now: datetime
+    conn: AsyncConnection,
+    project_row_id: int,
+    coop_uri: str,
+    state: ProjectMemberState,
+    now: datetime,
 ) -> None:
     """Change a member co-op's state, keeping its invitation."""
     await conn.execute(
@@ -167,7 +192,9 @@ async def member_by_invite(
     row = (await conn.execute(query)).mappings().first()
     if row is None:
         return None
-    member = ProjectMember(row["coop_uri"], row["state"], row["invite_activity_id"])
+    member = ProjectMember(
+        row["coop_uri"], ProjectMemberState(row["state"]), row["invite_activity_id"]
+    )
     return int(row["project_row_id"]), member
 
 
@@ -177,7 +204,7 @@ def _membership(row: RowMapping) -> Membership:
         row["project_uri"],
         row["name"],
         json.loads(row["charter"]),
-        row["state"],
+        ProjectMemberState(row["state"]),
         row["invite_activity_id"],
     )
 
@@ -189,7 +216,7 @@ async def save_membership(
     project_uri: str,
     name: str,
     charter: Mapping[str, Any],
-    state: str,
+    state: ProjectMemberState,
     invite_id: str | None,
     now: datetime,
 ) -> None:
@@ -226,7 +253,7 @@ async def membership(conn: AsyncConnection, coop_id: int, project_uri: str) -> M
 
 
 async def set_membership_state(
-    conn: AsyncConnection, row_id: int, state: str, now: datetime
+    conn: AsyncConnection, row_id: int, state: ProjectMemberState, now: datetime
 ) -> None:
     await conn.execute(
         update(project_memberships)

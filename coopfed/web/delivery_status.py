@@ -20,13 +20,14 @@ from coopfed.activitypub.backoff import RetryPolicy, is_overdue
 from coopfed.governance.canonical import rfc3339
 from coopfed.store import deliveries as delivery_store
 from coopfed.store import pending_recipients as recipient_store
-from coopfed.store.deliveries import DeliveryRow
+from coopfed.store.deliveries import DeliveryRow, DeliveryState
 from coopfed.store.pending_recipients import WaitingRow
 from coopfed.web.sessions import require_admin
 from coopfed.web.state import node_of
 from coopfed.web.templating import render
 
-SHOWN = ("pending", "failing", "parked")
+SHOWN = ("pending", "failing", "parked")  # shown words, derived from the stored DeliveryState
+LISTED = (DeliveryState.PENDING, DeliveryState.PARKED)
 LIMIT = 200
 
 
@@ -49,7 +50,7 @@ class ShownRecipient:
 
 
 def shown(row: DeliveryRow, policy: RetryPolicy, now: datetime) -> ShownDelivery:
-    if row.state != "pending":
+    if row.state != DeliveryState.PENDING:
         return ShownDelivery(row, row.state, False, None)
     next_at = rfc3339(row.next_attempt_at)
     if is_overdue(policy, row.attempts, row.created_at, now, row.governance):
@@ -63,14 +64,13 @@ async def deliveries_page(request: Request) -> Response:
     policy = RetryPolicy(time_scale=node.settings.worker.retry_time_scale)
     now = node.now()
     async with node.engine.connect() as conn:
-        rows = await delivery_store.list_deliveries(conn, states=("pending", "parked"), limit=LIMIT)
-        waiting = await recipient_store.list_waiting(
-            conn, states=("pending", "parked"), limit=LIMIT
-        )
+        rows = await delivery_store.list_deliveries(conn, states=LISTED, limit=LIMIT)
+        waiting = await recipient_store.list_waiting(conn, states=LISTED, limit=LIMIT)
     items = [shown(row, policy, now) for row in rows]
     groups = [(state, [item for item in items if item.state == state]) for state in SHOWN]
     recipients = [
-        ShownRecipient(row, "waiting" if row.state == "pending" else "parked") for row in waiting
+        ShownRecipient(row, "waiting" if row.state == DeliveryState.PENDING else "parked")
+        for row in waiting
     ]
     context = {"groups": groups, "limit": LIMIT, "total": len(items), "recipients": recipients}
     return await render(request, "admin/deliveries.html", context)

@@ -25,6 +25,8 @@ from coopfed.services.coop_relations import (
     relations,
     sees_joint_proposals,
 )
+from coopfed.store.alliances import AllianceState
+from coopfed.store.projects import ProjectMemberState
 from coopfed.web.sanitize import clean_text, remote_actor_label
 from coopfed.web.sessions import current_viewer
 from coopfed.web.state import node_of
@@ -118,7 +120,8 @@ def project_context(node: Node, found: Relations, *, joined_only: bool) -> dict[
             item.membership.state,
         )
         for item in found.memberships
-        if not item.project.local and (not joined_only or item.membership.state == "joined")
+        if not item.project.local
+        and (not joined_only or item.membership.state == ProjectMemberState.JOINED)
     ]
     names = {row.uri: row.name for row in hosted} | {row.project.uri: row.name for row in elsewhere}
     joint = [
@@ -138,7 +141,7 @@ def project_context(node: Node, found: Relations, *, joined_only: bool) -> dict[
 
 async def allies_page(request: Request) -> Response:
     node = node_of(request)
-    views = await alliance_views(node, states=("active",))
+    views = await alliance_views(node, states=(AllianceState.ACTIVE,))
     allies = [(coop_label(node, view.coop), view.alliance) for view in views]
     return await render(request, "allies.html", {"allies": allies})
 
