@@ -50,18 +50,18 @@ def _draft(offering: RemoteActor) -> proposals.ProposalDraft:
 async def receive_offer(
     conn: AsyncConnection, node: Node, coop: LocalActor, offering: RemoteActor, offer_id: str
 ) -> Received:
-    """Store an incoming offer; put it to the members' vote when the charter says so."""
+    """An `Offer{Alliance}` arrived (the only entry for one): it waits for the admin (`coopfed
+    ally accept`) or, when the charter says `alliances: vote`, for the members' vote."""
     now = node.now()
-    voting = await alliance_store.get(conn, coop.id, offering.uri)
-    if (
-        voting is not None
-        and voting.state == AllianceState.OFFERED
-        and voting.proposal_uri is not None
-    ):
-        return done(f"offer already put to the members' vote: {voting.proposal_uri}")  # one vote
-    alliance = await alliances.receive_offer(conn, coop, offering, offer_id, now)
-    if alliance is None:
+    existing = await alliance_store.get(conn, coop.id, offering.uri)
+    if existing is not None and existing.state == AllianceState.ACTIVE:
         return done("already allied")
+    if existing is not None and existing.state == AllianceState.OFFERED and existing.proposal_uri:
+        return done(f"offer already put to the members' vote: {existing.proposal_uri}")  # one vote
+    alliance = await alliance_store.save(
+        conn, coop_id=coop.id, remote_uri=offering.uri, direction="incoming",
+        state=AllianceState.OFFERED, offer_id=offer_id, now=now,
+    )  # fmt: skip
     charter = (await proposals.current_charter(conn, coop.id, now)).charter
     if charter.alliances is not AllianceDecision.VOTE:
         return done("offer waiting for the admin")

@@ -122,20 +122,6 @@ async def offer_alliance(node: Node, reference: str) -> Alliance:
         )  # fmt: skip
 
 
-async def receive_offer(
-    conn: AsyncConnection, coop: LocalActor, sender: RemoteActor, offer_id: str, now: datetime
-) -> Alliance | None:
-    """An Offer{Alliance} arrived: it waits for the admin (`coopfed ally accept`) or, when the
-    charter says so, the members' vote (services/alliance_votes.py); None when already allied."""
-    existing = await alliance_store.get(conn, coop.id, sender.uri)
-    if existing is not None and existing.state == AllianceState.ACTIVE:
-        return None
-    return await alliance_store.save(
-        conn, coop_id=coop.id, remote_uri=sender.uri, direction="incoming",
-        state=AllianceState.OFFERED, offer_id=offer_id, now=now,
-    )  # fmt: skip
-
-
 async def _incoming(conn: AsyncConnection, coop: LocalActor, uri: str) -> Alliance:
     alliance = await alliance_store.get(conn, coop.id, uri)
     if (

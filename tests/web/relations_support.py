@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from coopfed.node import Node
-from coopfed.services import alliances, projects
+from coopfed.services import alliance_votes, projects
 from coopfed.services.members import coop_actor
 from coopfed.store import alliances as alliance_store
 from coopfed.store import joint as joint_store
@@ -31,7 +31,7 @@ async def store_allies(node: Node) -> None:
         )  # fmt: skip
         offerer = await remote_store.get_by_uri(conn, OFFERING)
         assert offerer is not None
-        await alliances.receive_offer(conn, coop, offerer, OFFERING + "#offer", now)
+        await alliance_votes.receive_offer(conn, node, coop, offerer, OFFERING + "#offer")
 
 
 async def store_projects(node: Node) -> None:
