@@ -13,20 +13,38 @@ from coopfed.governance.proposal import VISIBILITIES
 
 if TYPE_CHECKING:
     from coopfed.node import Node
+    from coopfed.services.errors import ServiceError
+    from coopfed.services.project_hosting import WeightRefused
+
+# The flags a refused weight is about, as the services leave them for the adapter to name.
+WEIGHT_FLAGS = {"weight": "--weight", "fixed": "--weights fixed"}
+
+
+def flagged(error: WeightRefused) -> ServiceError:
+    """The refusal worded with this command's flags (the service knows no CLI options)."""
+    from coopfed.services.errors import ServiceError
+
+    return ServiceError(error.worded(**WEIGHT_FLAGS))
 
 
 def cmd_create(args: argparse.Namespace) -> int:
     from coopfed.governance.joint import DEFAULT_GRACE
-    from coopfed.services import projects, proposals
+    from coopfed.services import project_hosting, proposals
     from coopfed.services.errors import ServiceError
+    from coopfed.services.project_hosting import WeightRefused
 
     async def work(node: Node) -> dict[str, Any]:
         grace = proposals.parse_duration(args.grace) if args.grace else DEFAULT_GRACE
         if not grace:  # a zero grace makes every other co-op's certificate late
             raise ServiceError("--grace must be above zero (the default is 1h)")
-        charter = projects.parse_rule(args.rule, args.coop_quorum, args.weights, grace)
-        charter = await projects.fixed_weights(node, charter, args.weight or [])
-        project = await projects.create_project(node, args.handle, name=args.name, charter=charter)
+        charter = project_hosting.parse_rule(args.rule, args.coop_quorum, args.weights, grace)
+        try:
+            charter = await project_hosting.fixed_weights(node, charter, args.weight or [])
+        except WeightRefused as error:
+            raise flagged(error) from None
+        project = await project_hosting.create_project(
+            node, args.handle, name=args.name, charter=charter
+        )
         return {"id": node.uris.actor(project.username), "charter": dict(project.charter)}
 
     view = run_service(args, work)
@@ -35,22 +53,26 @@ def cmd_create(args: argparse.Namespace) -> int:
 
 
 def cmd_invite(args: argparse.Namespace) -> int:
-    from coopfed.services import projects
+    from coopfed.services import project_hosting
+    from coopfed.services.project_hosting import WeightRefused
 
     async def work(node: Node) -> str:
-        return await projects.invite(node, args.project, args.coop, weight=args.weight)
+        try:
+            return await project_hosting.invite(node, args.project, args.coop, weight=args.weight)
+        except WeightRefused as error:
+            raise flagged(error) from None
 
     print(run_service(args, work))
     return 0
 
 
 def cmd_invitations(args: argparse.Namespace) -> int:
-    from coopfed.services import projects
+    from coopfed.services import project_membership
 
     async def work(node: Node) -> list[dict[str, Any]]:
         return [
             {"project": m.project_uri, "name": m.name, "state": m.state, "charter": dict(m.charter)}
-            for m in await projects.invitations(node)
+            for m in await project_membership.invitations(node)
         ]
 
     views = run_service(args, work)
@@ -63,10 +85,10 @@ def cmd_invitations(args: argparse.Namespace) -> int:
 
 
 def cmd_accept(args: argparse.Namespace) -> int:
-    from coopfed.services import projects
+    from coopfed.services import project_membership
 
     async def work(node: Node) -> str:
-        joined = await projects.accept_invitation(node, args.project)
+        joined = await project_membership.accept_invitation(node, args.project)
         return f"{joined.project_uri}: {joined.state}"
 
     print(run_service(args, work))
@@ -74,10 +96,10 @@ def cmd_accept(args: argparse.Namespace) -> int:
 
 
 def cmd_leave(args: argparse.Namespace) -> int:
-    from coopfed.services import projects
+    from coopfed.services import project_membership
 
     async def work(node: Node) -> str:
-        left = await projects.leave_project(node, args.project)
+        left = await project_membership.leave_project(node, args.project)
         return f"{left.project_uri}: {left.state}"
 
     print(run_service(args, work))
@@ -85,10 +107,10 @@ def cmd_leave(args: argparse.Namespace) -> int:
 
 
 def cmd_remove(args: argparse.Namespace) -> int:
-    from coopfed.services import projects
+    from coopfed.services import project_hosting
 
     async def work(node: Node) -> str:
-        removed = await projects.remove_member(node, args.project, args.coop)
+        removed = await project_hosting.remove_member(node, args.project, args.coop)
         return f"{removed.coop_uri}: {removed.state}"
 
     print(run_service(args, work))
@@ -111,10 +133,10 @@ def cmd_propose(args: argparse.Namespace) -> int:
 
 
 def cmd_show(args: argparse.Namespace) -> int:
-    from coopfed.services import projects
+    from coopfed.services import project_hosting
 
     async def work(node: Node) -> dict[str, Any]:
-        project, members = await projects.show_project(node, args.project)
+        project, members = await project_hosting.show_project(node, args.project)
         return {
             "id": node.uris.actor(project.username),
             "name": project.name,

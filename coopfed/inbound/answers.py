@@ -4,7 +4,7 @@ Invites. Each answer names the answered activity's id as its object; that id say
 from __future__ import annotations
 
 from coopfed.inbound.context import HandlerContext, Outcome, done, ignored, sender
-from coopfed.services import alliances, projects
+from coopfed.services import alliances, project_hosting
 from coopfed.services.members import coop_actor
 from coopfed.store import alliances as alliance_store
 from coopfed.store import follows as follow_store
@@ -51,6 +51,6 @@ async def _answer_to_offer_or_invite(ctx: HandlerContext, *, accepted: bool) -> 
         return await alliances.receive_undo(
             ctx.conn, ctx.node.uris, coop, await sender(ctx), answered, now
         )
-    return await projects.receive_invite_answer(
+    return await project_hosting.receive_invite_answer(
         ctx.conn, await sender(ctx), answered, accepted=accepted, now=now
     )

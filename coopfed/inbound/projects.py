@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from coopfed.federation.mapping.alliances import ShapeRefused, ap_to_invite
 from coopfed.inbound.context import HandlerContext, Outcome, ignored, local_actor_of, sender
-from coopfed.services import projects
+from coopfed.services import project_hosting, project_membership
 from coopfed.store.actors import LocalActor
 
 
@@ -22,12 +22,14 @@ async def handle_invite(ctx: HandlerContext) -> Outcome:
     if coop is None or coop.kind != "coop":
         return ignored("an Invite for someone other than our co-op")
     await sender(ctx)  # stored, so our answer can be delivered
-    return await projects.receive_invite(ctx.conn, coop, invite, ctx.node.now())
+    return await project_membership.receive_invite(ctx.conn, coop, invite, ctx.node.now())
 
 
 async def project_leave(ctx: HandlerContext, project: LocalActor) -> Outcome:
     """A member co-op's `Leave` of a project hosted here (only the co-op's own actor)."""
-    return await projects.receive_leave(ctx.conn, ctx.node, project, ctx.actor, ctx.node.now())
+    return await project_hosting.receive_leave(
+        ctx.conn, ctx.node, project, ctx.actor, ctx.node.now()
+    )
 
 
 async def project_removal(ctx: HandlerContext) -> Outcome | None:
@@ -35,4 +37,6 @@ async def project_removal(ctx: HandlerContext) -> Outcome | None:
     removed = ctx.object_id
     if removed is None:
         return None
-    return await projects.receive_removal(ctx.conn, ctx.node, ctx.actor, removed, ctx.node.now())
+    return await project_membership.receive_removal(
+        ctx.conn, ctx.node, ctx.actor, removed, ctx.node.now()
+    )

@@ -1,9 +1,9 @@
 """What the site shows of the co-op's relations: allied co-ops and shared projects (read only).
 
 Alliances, projects and joint proposals are changed only through `services.alliances`,
-`services.projects` and the joint services; this module gathers what their pages show. Other
-co-ops come with the actor document we stored for them (if any): names are the remote server's
-words, cleaned by the web layer before they are shown.
+`services.project_hosting`, `services.project_membership` and the joint services; this module
+gathers what their pages show. Other co-ops come with the actor document we stored for them (if
+any): names are the remote server's words, cleaned by the web layer before they are shown.
 """
 
 from __future__ import annotations

@@ -49,7 +49,7 @@ from coopfed.services.errors import ServiceError
 from coopfed.services.joint_authority import Action, refusal
 from coopfed.services.members import coop_actor, new_public_id
 from coopfed.services.outbox import Audience, new_activity_id, publish
-from coopfed.services.projects import hosted_project
+from coopfed.services.project_hosting import hosted_project
 from coopfed.services.proposals import ProposalDraft, method_name
 from coopfed.services.received import Received, done, ignored
 from coopfed.services.remote_coops import local_username, verify_proof_by

@@ -1,7 +1,7 @@
 """`/admin/alliances` (offer, accept, end) and `/admin/projects` (hosted projects, invitations).
 
-Thin over `services.alliances` and `services.projects`: the same calls as `coopfed ally` and
-`coopfed project`, their refusals shown next to the form that caused them.
+Thin over `services.alliances` and `services.project_membership`: the same calls as
+`coopfed ally` and `coopfed project`, their refusals shown next to the form that caused them.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
 from coopfed.node import Node
-from coopfed.services import alliances, projects
+from coopfed.services import alliances, project_membership
 from coopfed.services.coop_relations import alliance_views, relations
 from coopfed.services.errors import ServiceError
 from coopfed.web.csrf import csrf_protected
@@ -119,7 +119,7 @@ async def accept_invitation(request: Request, form: FormData) -> Response:
     await require_admin(request)
     project = _text(form, "project")
     try:
-        await projects.accept_invitation(node_of(request), project)
+        await project_membership.accept_invitation(node_of(request), project)
     except ServiceError as error:
         return await _projects_page(request, {project: _sentence(error)}, status=409)
     return RedirectResponse("/admin/projects", status_code=303)

@@ -67,3 +67,21 @@ def test_a_project_without_grace_gets_an_hour_and_zero_is_refused(cli: Cli) -> N
         "project", "create", "lake", "--name", "Lake", "--rule", "unanimity", "--grace", "0s"
     )
     assert cli("project", "show", "lake")[0] == 2  # nothing created
+
+
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        (["--weights", "fixed"], "--weights fixed needs a --weight COOP=N for each member co-op"),
+        (
+            ["--weights", "fixed", "--weight", "3"],
+            "--weight '3': write COOP=N, e.g. acct:coop@host=3",
+        ),
+        (["--weight", f"{SELF}=1"], "--weight only goes with --weights fixed"),
+    ],
+)
+def test_weight_refusals_name_the_cli_flags(cli: Cli, options: list[str], message: str) -> None:
+    # The service words them without flags (services/project_hosting.py); the CLI adds its own.
+    code, _, err = create(cli, "river", *options)
+    assert code == 2
+    assert err.strip() == f"coopfed: error: {message}"

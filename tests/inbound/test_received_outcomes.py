@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 from coopfed.federation.mapping.joint import joint_proposal_to_ap
 from coopfed.inbound.dispatch import HandlerContext, Outcome, find_handler
 from coopfed.node import Node
-from coopfed.services import projects
+from coopfed.services import project_hosting
 from coopfed.store import actors as actor_store
 from coopfed.store import joint as joint_store
 from coopfed.store import projects as project_store
@@ -108,8 +108,8 @@ async def test_a_certificate_with_an_unknown_status_is_ignored(node: Node) -> No
 
 
 async def test_a_leave_by_a_coop_that_is_not_a_member_is_ignored(node: Node) -> None:
-    charter = projects.parse_rule("unanimity", None, "equal", timedelta(0))
-    hosted = await projects.create_project(node, "river", name="River", charter=charter)
+    charter = project_hosting.parse_rule("unanimity", None, "equal", timedelta(0))
+    hosted = await project_hosting.create_project(node, "river", name="River", charter=charter)
     async with node.engine.begin() as conn:
         await project_store.save_member(
             conn, project_row_id=hosted.row_id, coop_uri=OTHER, state="invited",

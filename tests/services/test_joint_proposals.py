@@ -19,7 +19,7 @@ from coopfed.federation.mapping.joint import certificate_to_ap
 from coopfed.governance.joint import ResultCertificate
 from coopfed.governance.result import DecisionStatus
 from coopfed.node import Node
-from coopfed.services import joint_proposals, projects, remote_coops
+from coopfed.services import joint_proposals, project_hosting, remote_coops
 from coopfed.services.proposals import ProposalDraft
 from coopfed.store import joint as joint_store
 from coopfed.store import projects as project_store
@@ -108,8 +108,8 @@ def signed(
 
 
 async def shared(node: Node) -> JointProposal:
-    charter = projects.parse_rule("coop_majority:1/2", None, "equal", timedelta(0))
-    project = await projects.create_project(node, "river", name="River", charter=charter)
+    charter = project_hosting.parse_rule("coop_majority:1/2", None, "equal", timedelta(0))
+    project = await project_hosting.create_project(node, "river", name="River", charter=charter)
     async with node.engine.begin() as conn:
         for coop in (B, C):
             await store_coop(conn, coop, node.now())

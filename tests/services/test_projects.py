@@ -14,7 +14,8 @@ from coopfed.services import (
     joint_certificates,
     joint_proposals,
     members,
-    projects,
+    project_hosting,
+    project_membership,
     proposals,
     votes,
 )
@@ -47,24 +48,24 @@ async def allied(a: Peer, b: Peer) -> None:
 async def project_with(a: Peer, b: Peer, charter: dict[str, object] | None = None) -> str:
     """A hosts project `river` with B in it; returns the project's IRI."""
     await allied(a, b)
-    rule = charter or projects.parse_rule("coop_majority:1/2", None, "equal", timedelta(0))
-    await projects.create_project(a.node, "river", name="River", charter=rule)
+    rule = charter or project_hosting.parse_rule("coop_majority:1/2", None, "equal", timedelta(0))
+    await project_hosting.create_project(a.node, "river", name="River", charter=rule)
     await introduce(a, b, "river")
     river = a.uri("river")
-    await projects.invite(a.node, "river", b.coop)
+    await project_hosting.invite(a.node, "river", b.coop)
     await exchange(a, b)
-    await projects.accept_invitation(b.node, river)
+    await project_membership.accept_invitation(b.node, river)
     await exchange(a, b)
     return river
 
 
 async def member_states(a: Peer) -> dict[str, str]:
-    _, members = await projects.show_project(a.node, "river")
+    _, members = await project_hosting.show_project(a.node, "river")
     return {member.coop_uri: member.state for member in members}
 
 
 async def membership_state(b: Peer, river: str) -> str:
-    found = {m.project_uri: m.state for m in await projects.invitations(b.node)}
+    found = {m.project_uri: m.state for m in await project_membership.invitations(b.node)}
     return found[river]
 
 
@@ -86,12 +87,12 @@ async def test_a_coop_leaves_a_project(pair: tuple[Peer, Peer]) -> None:
     await exchange(a, b)
     assert (await known_joint(b, before))[1] is not None  # B opened its linked proposal
 
-    left = await projects.leave_project(b.node, river)
+    left = await project_membership.leave_project(b.node, river)
     assert left.state == "left"
     await exchange(a, b)
     assert await member_states(a) == {a.coop: "active", b.coop: "left"}
     with pytest.raises(ServiceError, match="not a member"):
-        await projects.leave_project(b.node, river)  # once is enough
+        await project_membership.leave_project(b.node, river)  # once is enough
 
     after = await joint_proposals.propose(a.node, "river", draft("After"))
     assert after.charter["coops"] == [a.coop]  # opened after B left: B is not counted
@@ -112,16 +113,16 @@ async def test_a_coop_leaves_a_project(pair: tuple[Peer, Peer]) -> None:
 async def test_an_old_acceptance_does_not_bring_a_coop_back(pair: tuple[Peer, Peer]) -> None:
     a, b = pair
     river = await project_with(a, b)
-    await projects.leave_project(b.node, river)
+    await project_membership.leave_project(b.node, river)
     await exchange(a, b)
     # Regression: an Accept of the old Invite arriving again made the co-op active again.
-    _, members = await projects.show_project(a.node, "river")
+    _, members = await project_hosting.show_project(a.node, "river")
     invite_id = next(m.invite_activity_id for m in members if m.coop_uri == b.coop)
     assert invite_id is not None
     async with a.node.engine.begin() as conn:
         sender = await remote_store.get_by_uri(conn, b.coop)
         assert sender is not None
-        note = await projects.receive_invite_answer(
+        note = await project_hosting.receive_invite_answer(
             conn, sender, invite_id, accepted=True, now=a.node.now()
         )
     assert note is not None and "no longer open" in note.note
@@ -136,7 +137,7 @@ async def test_only_the_coop_itself_can_leave(pair: tuple[Peer, Peer]) -> None:
         river = await actor_store.get_local_actor(conn, "river")
         assert river is not None
         outsider = "http://c.test/actors/coopc"
-        refused = await projects.receive_leave(conn, a.node, river, outsider, a.node.now())
+        refused = await project_hosting.receive_leave(conn, a.node, river, outsider, a.node.now())
     assert "refused" in refused.note and "not a member" in refused.note
     assert refused.state == "ignored"
     assert (await member_states(a))[b.coop] == "active"
@@ -146,16 +147,16 @@ async def test_the_host_removes_a_member(pair: tuple[Peer, Peer]) -> None:
     a, b = pair
     river = await project_with(a, b)
     with pytest.raises(ServiceError, match="hosting co-op"):
-        await projects.remove_member(a.node, "river", a.coop)
+        await project_hosting.remove_member(a.node, "river", a.coop)
     with pytest.raises(ServiceError, match="hosting co-op"):
-        await projects.leave_project(a.node, river)
-    removed = await projects.remove_member(a.node, "river", b.coop)
+        await project_membership.leave_project(a.node, river)
+    removed = await project_hosting.remove_member(a.node, "river", b.coop)
     assert removed.state == "removed"
     outcomes = await deliver(a, b)
     assert [o.note for o in outcomes] == ["removed from the project"]
     assert await membership_state(b, river) == "removed"
     with pytest.raises(NotFound):
-        await projects.remove_member(a.node, "river", b.coop)
+        await project_hosting.remove_member(a.node, "river", b.coop)
     joint = await joint_proposals.propose(a.node, "river", draft("After removal"))
     assert joint.charter["coops"] == [a.coop]
 
@@ -164,7 +165,7 @@ async def test_a_remove_from_a_stranger_changes_nothing(pair: tuple[Peer, Peer])
     a, b = pair
     river = await project_with(a, b)
     async with b.node.engine.begin() as conn:
-        note = await projects.receive_removal(conn, b.node, a.coop, b.coop, b.node.now())
+        note = await project_membership.receive_removal(conn, b.node, a.coop, b.coop, b.node.now())
     assert note is None  # A's co-op is not the project: the Remove is not about a project
     assert await membership_state(b, river) == "joined"
 
@@ -172,21 +173,21 @@ async def test_a_remove_from_a_stranger_changes_nothing(pair: tuple[Peer, Peer])
 async def test_fixed_weights_count_in_the_joint_result(pair: tuple[Peer, Peer]) -> None:
     a, b = pair
     await allied(a, b)
-    rule = projects.parse_rule("coop_majority:1/2", None, "fixed", timedelta(0))
+    rule = project_hosting.parse_rule("coop_majority:1/2", None, "fixed", timedelta(0))
     with pytest.raises(ServiceError, match="needs a weight too"):
-        await projects.fixed_weights(a.node, rule, [f"{b.coop}=1"])
-    charter = await projects.fixed_weights(a.node, rule, [f"{a.coop}=3"])
-    await projects.create_project(a.node, "river", name="River", charter=charter)
+        await project_hosting.fixed_weights(a.node, rule, [f"{b.coop}=1"])
+    charter = await project_hosting.fixed_weights(a.node, rule, [f"{a.coop}=3"])
+    await project_hosting.create_project(a.node, "river", name="River", charter=charter)
     await introduce(a, b, "river")
-    with pytest.raises(ServiceError, match=r"give .* a --weight"):
-        await projects.invite(a.node, "river", b.coop)  # B has no weight yet
+    with pytest.raises(ServiceError, match=r"give .* a weight N"):
+        await project_hosting.invite(a.node, "river", b.coop)  # B has no weight yet
     with pytest.raises(ServiceError, match="above 0"):
-        await projects.invite(a.node, "river", b.coop, weight=0)
-    await projects.invite(a.node, "river", b.coop, weight=1)
+        await project_hosting.invite(a.node, "river", b.coop, weight=0)
+    await project_hosting.invite(a.node, "river", b.coop, weight=1)
     await exchange(a, b)
-    (invitation,) = await projects.invitations(b.node)
+    (invitation,) = await project_membership.invitations(b.node)
     assert invitation.charter["weights"] == {a.coop: 3, b.coop: 1}  # B sees what it accepts
-    await projects.accept_invitation(b.node, a.uri("river"))
+    await project_membership.accept_invitation(b.node, a.uri("river"))
     await exchange(a, b)
     joint = await joint_proposals.propose(a.node, "river", draft("Weighted"))
     assert joint.charter["weights"] == {a.coop: 3, b.coop: 1}
@@ -236,3 +237,11 @@ async def test_linked_proposals_wait_for_an_admin_when_the_charter_says_confirm(
     assert done.result["jointResult"]["took_part"] == {b.coop: "passed"}
     assert missed is not None and missed.result is not None
     assert missed.result["jointResult"]["did_not_take_part"][b.coop] == "missing"
+
+
+def test_weight_refusals_name_no_cli_option() -> None:
+    with pytest.raises(project_hosting.WeightRefused) as refused:
+        project_hosting.parse_weight("3")
+    assert str(refused.value) == "weight '3': write COOP=N, e.g. acct:coop@host=3"
+    worded = refused.value.worded(weight="--weight", fixed="--weights fixed")
+    assert worded == "--weight '3': write COOP=N, e.g. acct:coop@host=3"

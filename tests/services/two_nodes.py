@@ -20,7 +20,7 @@ from coopfed.federation.mapping.actors import local_actor_to_ap
 from coopfed.federation.mapping.remote_actors import ap_to_remote_actor
 from coopfed.inbound.dispatch import Outcome, dispatch
 from coopfed.node import Node
-from coopfed.services import alliances, projects, remote_coops
+from coopfed.services import alliances, project_hosting, remote_coops
 from coopfed.services.errors import ServiceError
 from coopfed.services.setup import create_node_actors
 from coopfed.store import actors as actor_store
@@ -142,6 +142,6 @@ def stored_actors_only(monkeypatch: pytest.MonkeyPatch) -> None:
     async def nothing(node: Node, uri: str) -> None:
         return None  # a failed proof's refetch finds nothing new
 
-    for module in (alliances, projects, remote_coops):
+    for module in (alliances, project_hosting, remote_coops):
         monkeypatch.setattr(module, "fetch_and_store", from_store)
     monkeypatch.setattr(remote_coops, "_fresh_document", nothing)

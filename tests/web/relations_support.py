@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from coopfed.node import Node
-from coopfed.services import alliance_votes, projects
+from coopfed.services import alliance_votes, project_hosting
 from coopfed.services.members import coop_actor
 from coopfed.store import alliances as alliance_store
 from coopfed.store import joint as joint_store
@@ -36,8 +36,8 @@ async def store_allies(node: Node) -> None:
 
 async def store_projects(node: Node) -> None:
     """A project hosted here with ALLY in it, an invitation to PROJECT, a joint proposal."""
-    charter = projects.parse_rule("coop_majority:2/3", None, "equal", timedelta(days=1))
-    hosted = await projects.create_project(
+    charter = project_hosting.parse_rule("coop_majority:2/3", None, "equal", timedelta(days=1))
+    hosted = await project_hosting.create_project(
         node, "garden", name="Garden <i>co-op</i>", charter=charter
     )
     now = node.now()

@@ -6,7 +6,7 @@ import httpx
 import pytest
 
 from coopfed.node import Node
-from coopfed.services import alliances, projects
+from coopfed.services import alliances, project_membership
 from tests.web.conftest import HTML, form_token, post_form, sign_in
 from tests.web.relations_support import ALLY, OFFERING, PROJECT, store_allies, store_projects
 
@@ -73,7 +73,7 @@ async def test_projects_page_and_accepting_an_invitation(
     assert "@bakery@other.example" in page.text
     accepted = await post_form(client, "/admin/projects", "accept", project=PROJECT)
     assert accepted.status_code == 303, accepted.text
-    states = {m.project_uri: m.state for m in await projects.invitations(node)}
+    states = {m.project_uri: m.state for m in await project_membership.invitations(node)}
     assert states[PROJECT] == "joined"
     again = await post_form(client, "/admin/projects", "accept", project=PROJECT)
     assert again.status_code == 409 and "No invitation to" in again.text

@@ -13,7 +13,7 @@ import httpx
 import pytest
 
 from coopfed.node import Node
-from coopfed.services import joint_proposals, projects
+from coopfed.services import joint_proposals, project_hosting
 from coopfed.services.proposals import ProposalDraft
 from coopfed.settings import Settings
 from coopfed.store import joint as joint_store
@@ -48,8 +48,8 @@ def stranger() -> Iterator[FediverseServer]:
 
 
 async def _joint(node: Node, coop_uri: str) -> JointProposal:
-    charter = projects.parse_rule("coop_majority:1/2", None, "equal", timedelta(0))
-    project = await projects.create_project(node, "river", name="River", charter=charter)
+    charter = project_hosting.parse_rule("coop_majority:1/2", None, "equal", timedelta(0))
+    project = await project_hosting.create_project(node, "river", name="River", charter=charter)
     async with node.engine.begin() as conn:
         await project_store.save_member(conn, project_row_id=project.row_id, coop_uri=coop_uri,
                                         state="active", invite_id=None, now=node.now())  # fmt: skip

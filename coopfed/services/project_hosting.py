@@ -1,10 +1,12 @@
-"""Shared projects: create one (a `Group` actor hosted here, with a charter), invite allied co-ops,
-and, on an invited co-op's node, see and accept invitations.
+"""Shared projects, the host's side: create one (a `Group` actor hosted here, with a charter),
+invite allied co-ops, take in their answers and Leaves, remove one. The member co-op's side is
+`project_membership.py`.
 
 The charter: `rule` (unanimity | coop_majority with threshold | proportional), `coop_quorum`,
 `weighting` (equal | members | fixed, then `weights`: co-op IRI → whole number above 0) and
-`grace_seconds` for late certificates. The hosting co-op is a
-member from the start. Authority goes through `joint_authority.refusal`, like the inbox.
+`grace_seconds` for late certificates. The hosting co-op is a member from the start. Authority
+goes through `joint_authority.refusal`, like the inbox. Refused weights are `WeightRefused`,
+worded without any adapter's input names (the CLI adds its own flags: `worded`).
 """
 
 from __future__ import annotations
@@ -15,12 +17,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from coopfed.federation.mapping.alliances import (
-    answer_to_ap,
-    invite_to_ap,
-    leave_to_ap,
-    remove_to_ap,
-)
+from coopfed.federation.mapping.alliances import invite_to_ap, remove_to_ap
 from coopfed.governance.charter import parse_fraction
 from coopfed.governance.errors import GovernanceError
 from coopfed.governance.joint import RuleKind, Weighting
@@ -37,14 +34,28 @@ from coopfed.services.setup import create_actor_with_keys
 from coopfed.store import actors as actor_store
 from coopfed.store import projects as project_store
 from coopfed.store.actors import LocalActor
-from coopfed.store.projects import HostedProject, Membership, ProjectMember, ProjectMemberState
+from coopfed.store.projects import HostedProject, ProjectMember, ProjectMemberState
 from coopfed.store.remote_actors import RemoteActor
+
+
+class WeightRefused(ServiceError):
+    """A refused fixed weight. `str()` is in plain words; an adapter names its own inputs with
+    `worded(weight=..., fixed=...)` (the CLI: `--weight`, `--weights fixed`)."""
+
+    def __init__(self, template: str, **facts: str) -> None:
+        self.template = template  # {weight}, {fixed} and the facts' names; no input text
+        self.facts = facts  # anything the sender wrote goes here, never into the template
+        super().__init__(self.worded(weight="weight", fixed="fixed weights"))
+
+    def worded(self, *, weight: str, fixed: str) -> str:
+        return self.template.format(weight=weight, fixed=fixed, **self.facts)
 
 
 def parse_rule(
     rule: str, coop_quorum: str | None, weights: str, grace: timedelta
 ) -> dict[str, Any]:
-    """CLI words → the charter stored and sent with invitations (canonical fractions)."""
+    """The rule as an admin writes it → the charter stored and sent with invitations
+    (canonical fractions)."""
     kind_text, _, threshold = rule.strip().partition(":")
     try:
         kind = RuleKind(kind_text)
@@ -73,13 +84,17 @@ def parse_weight(text: str) -> tuple[str, int]:
     """`COOP=N` (COOP a handle or actor URL, N a whole number above 0) → (COOP, N)."""
     coop, equals, number = text.strip().rpartition("=")
     if not equals or not coop.strip():
-        raise ServiceError(f"--weight {text!r}: write COOP=N, e.g. acct:coop@host=3")
+        raise WeightRefused(
+            "{weight} {given}: write COOP=N, e.g. acct:coop@host=3", given=repr(text)
+        )
     try:
         weight = int(number.strip())
     except ValueError:
-        raise ServiceError(f"--weight {text!r}: the weight must be a whole number") from None
+        raise WeightRefused(
+            "{weight} {given}: the weight must be a whole number", given=repr(text)
+        ) from None
     if weight <= 0:
-        raise ServiceError(f"--weight {text!r}: a weight must be above 0")
+        raise WeightRefused("{weight} {given}: a weight must be above 0", given=repr(text))
     return coop.strip(), weight
 
 
@@ -91,10 +106,10 @@ async def fixed_weights(node: Node, charter: dict[str, Any], given: list[str]) -
     """
     if charter["weighting"] != Weighting.FIXED.value:
         if given:
-            raise ServiceError("--weight only goes with --weights fixed")
+            raise WeightRefused("{weight} only goes with {fixed}")
         return charter
     if not given:
-        raise ServiceError("--weights fixed needs a --weight COOP=N for each member co-op")
+        raise WeightRefused("{fixed} needs a {weight} COOP=N for each member co-op")
     weights: dict[str, int] = {}
     async with node.engine.connect() as conn:
         coop_uri = node.uris.actor((await coop_actor(conn)).username)
@@ -104,12 +119,14 @@ async def fixed_weights(node: Node, charter: dict[str, Any], given: list[str]) -
         async with node.engine.connect() as conn:
             allied = await is_ally(conn, uri)
         if uri != coop_uri and not allied:
-            raise ServiceError(f"--weight: {reference} is neither this co-op nor an allied co-op")
+            raise WeightRefused(
+                "{weight}: {coop} is neither this co-op nor an allied co-op", coop=reference
+            )
         if uri in weights:
-            raise ServiceError(f"--weight: {reference} is given twice")
+            raise WeightRefused("{weight}: {coop} is given twice", coop=reference)
         weights[uri] = weight
     if coop_uri not in weights:
-        raise ServiceError(f"--weight: this co-op ({coop_uri}) needs a weight too")
+        raise WeightRefused("{weight}: this co-op ({coop}) needs a weight too", coop=coop_uri)
     return {**charter, "weights": weights}
 
 
@@ -165,11 +182,13 @@ def _with_weight(
     fixed = charter.get("weighting") == Weighting.FIXED.value
     if not fixed:
         if weight is not None:
-            raise ServiceError("--weight only goes with projects whose weights are fixed")
+            raise WeightRefused("{weight} only goes with projects whose weights are fixed")
         return charter
     weights = dict(charter.get("weights", {}))
     if weight is None and coop_uri not in weights:
-        raise ServiceError(f"the project's weights are fixed: give {coop_uri} a --weight N")
+        raise WeightRefused(
+            "the project's weights are fixed: give {coop} a {weight} N", coop=coop_uri
+        )
     if weight is not None:
         if weight <= 0:
             raise ServiceError("a weight must be above 0")
@@ -218,69 +237,6 @@ async def _project_actor(conn: AsyncConnection, project: HostedProject) -> Local
     return actor
 
 
-async def receive_invite(
-    conn: AsyncConnection, coop: LocalActor, invite: Any, now: datetime
-) -> Received:
-    """An Invite to a project (on the invited co-op's node): kept for the admin."""
-    existing = await project_store.membership(conn, coop.id, invite.project_uri)
-    if existing is not None and existing.state == ProjectMemberState.JOINED:
-        return done("already in that project")
-    await project_store.save_membership(
-        conn, coop_id=coop.id, project_uri=invite.project_uri, name=invite.name,
-        charter=invite.charter, state=ProjectMemberState.INVITED, invite_id=invite.activity_id,
-        now=now,
-    )  # fmt: skip
-    return done("invitation waiting for the admin")
-
-
-async def invitations(node: Node) -> list[Membership]:
-    async with node.engine.connect() as conn:
-        coop = await coop_actor(conn)
-        return await project_store.list_memberships(conn, coop.id)
-
-
-async def _tell_project(
-    conn: AsyncConnection,
-    coop: LocalActor,
-    activity: dict[str, Any],
-    membership: Membership,
-    state: ProjectMemberState,
-    now: datetime,
-) -> Membership:
-    """Send our co-op's `activity` (Accept, Leave) to the project; the membership is now `state`."""
-    await publish(
-        conn, sender=coop, activity=activity, audience=Audience(actors=(membership.project_uri,)),
-        now=now, governance=True,
-    )  # fmt: skip
-    await project_store.set_membership_state(conn, membership.row_id, state, now)
-    updated = await project_store.membership(conn, coop.id, membership.project_uri)
-    assert updated is not None
-    return updated
-
-
-async def accept_invitation(node: Node, project_ref: str) -> Membership:
-    project_uri = await resolve_uri(node, project_ref)
-    now = node.now()
-    async with node.engine.begin() as conn:
-        coop = await coop_actor(conn)
-        found = await project_store.membership(conn, coop.id, project_uri)
-        if (
-            found is None
-            or found.state != ProjectMemberState.INVITED
-            or found.invite_activity_id is None
-        ):
-            raise NotFound(f"no invitation to {project_uri}")
-        coop_uri = node.uris.actor(coop.username)
-        why = refusal(Action.ANSWER, actor=coop_uri, project_uri=project_uri, coop_uri=coop_uri)
-        if why is not None:
-            raise ServiceError(why)
-        accept = answer_to_ap(
-            "Accept", activity_id=new_activity_id(node.uris), actor=coop_uri,
-            answered_id=found.invite_activity_id, to=project_uri,
-        )  # fmt: skip
-        return await _tell_project(conn, coop, accept, found, ProjectMemberState.JOINED, now)
-
-
 async def receive_invite_answer(
     conn: AsyncConnection, sender: RemoteActor, invite_id: str, *, accepted: bool, now: datetime
 ) -> Received | None:
@@ -307,35 +263,6 @@ async def show_project(node: Node, reference: str) -> tuple[HostedProject, list[
     async with node.engine.connect() as conn:
         project = await hosted_project(conn, node, reference)
         return project, await project_store.members_of(conn, project.row_id)
-
-
-async def leave_project(node: Node, project_ref: str) -> Membership:
-    """Our co-op leaves a project it is in (on its own node): `Leave` to the project.
-
-    Joint proposals opened after it left are not sent to it; for those still open it stays in
-    the co-op list frozen at their opening (FEDERATION.md "Leaving a project").
-    """
-    project_uri = await resolve_uri(node, project_ref)
-    now = node.now()
-    async with node.engine.begin() as conn:
-        coop = await coop_actor(conn)
-        found = await project_store.membership(conn, coop.id, project_uri)
-        if found is None:
-            raise NotFound(f"this co-op is not in {project_uri}")
-        if local_username(node, project_uri) is not None:
-            raise ServiceError("the hosting co-op cannot leave a project it hosts")
-        coop_uri = node.uris.actor(coop.username)
-        members = (coop_uri,) if found.state == ProjectMemberState.JOINED else ()
-        why = refusal(
-            Action.LEAVE, actor=coop_uri, project_uri=project_uri, coop_uri=coop_uri,
-            active_members=members,
-        )  # fmt: skip
-        if why is not None:
-            raise ServiceError(f"{why} (it is {found.state})")
-        leave = leave_to_ap(
-            activity_id=new_activity_id(node.uris), coop_uri=coop_uri, project_uri=project_uri
-        )
-        return await _tell_project(conn, coop, leave, found, ProjectMemberState.LEFT, now)
 
 
 async def receive_leave(
@@ -390,22 +317,3 @@ async def remove_member(node: Node, project_ref: str, coop_ref: str) -> ProjectM
             audience=Audience(actors=(coop_uri,)), now=now, governance=True,
         )  # fmt: skip
         return ProjectMember(coop_uri, ProjectMemberState.REMOVED, member.invite_activity_id)
-
-
-async def receive_removal(
-    conn: AsyncConnection, node: Node, sender_uri: str, removed_uri: str, now: datetime
-) -> Received | None:
-    """The project removed our co-op; None when the sender is no project we know."""
-    coop = await coop_actor(conn)
-    found = await project_store.membership(conn, coop.id, sender_uri)
-    if found is None:
-        return None
-    why = refusal(Action.REMOVE, actor=sender_uri, project_uri=found.project_uri)
-    if why is not None:
-        return ignored(f"Remove refused: {why}")
-    if removed_uri != node.uris.actor(coop.username):
-        return ignored("Remove of another co-op from a project: not ours to act on")
-    if found.state not in {ProjectMemberState.INVITED, ProjectMemberState.JOINED}:
-        return ignored(f"already {found.state}")
-    await project_store.set_membership_state(conn, found.row_id, ProjectMemberState.REMOVED, now)
-    return done("removed from the project")
