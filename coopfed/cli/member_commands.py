@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 from typing import TYPE_CHECKING, Any
 
+from coopfed.cli import support
 from coopfed.cli.governance_views import member_events_json, member_json, run_service
 from coopfed.cli.link_commands import register_link_commands
 from coopfed.cli.membership_commands import register_member_commands
@@ -12,15 +13,6 @@ from coopfed.cli.support import CliError, print_json
 
 if TYPE_CHECKING:
     from coopfed.node import Node
-    from coopfed.services.members import ActorResolver
-
-
-def make_resolver(node: Node) -> ActorResolver:
-    """WebFinger or the actor URL through the safe fetcher, storing the actor's document (its
-    inbox: deliveries to the member need it); tests replace this function."""
-    from coopfed.services.remote_coops import storing_resolver
-
-    return storing_resolver(node)
 
 
 def cmd_member_add(args: argparse.Namespace) -> int:
@@ -37,7 +29,7 @@ def cmd_member_add(args: argparse.Namespace) -> int:
             local_username=args.local,
             member_class=chosen,
             shares=args.shares,
-            resolver=make_resolver(node),
+            resolver=support.make_resolver(node),
         )
         return member_json(record)
 

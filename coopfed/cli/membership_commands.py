@@ -10,6 +10,7 @@ import json
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from coopfed.cli import support
 from coopfed.cli.governance_views import member_json, run_service, when
 from coopfed.cli.support import CliError, print_json
 from coopfed.governance.errors import GovernanceError
@@ -104,11 +105,10 @@ def _ending(status: MemberStatus, verb: str) -> Any:
 
 
 def cmd_rebind(args: argparse.Namespace) -> int:
-    from coopfed.cli.member_commands import make_resolver
     from coopfed.services import member_lifecycle
 
     async def work(node: Node) -> dict[str, Any]:
-        resolver = make_resolver(node)
+        resolver = support.make_resolver(node)
         record = await member_lifecycle.rebind_member(node, args.old, args.new, resolver=resolver)
         return member_json(record)
 

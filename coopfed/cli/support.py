@@ -9,9 +9,13 @@ import json
 import logging
 import sys
 from collections.abc import Callable, Coroutine
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from coopfed.settings import Settings, load_settings
+
+if TYPE_CHECKING:  # the services load SQLAlchemy: imported when a command runs
+    from coopfed.node import Node
+    from coopfed.services.members import ActorResolver
 
 Handler = Callable[[argparse.Namespace], int]
 Subparsers = "argparse._SubParsersAction[argparse.ArgumentParser]"
@@ -50,3 +54,12 @@ def read_password(*, confirm: bool) -> str:
     if confirm and getpass.getpass("Password again: ") != password:
         raise CliError("the two passwords differ")
     return password
+
+
+def make_resolver(node: Node) -> ActorResolver:
+    """WebFinger or the actor URL through the safe fetcher, storing the actor's document (its
+    inbox: deliveries to the member need it). Shared by `member add` and `member rebind`;
+    callers look it up here at call time, so tests replace it in this module."""
+    from coopfed.services.remote_coops import storing_resolver
+
+    return storing_resolver(node)

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from coopfed.cli import member_commands
+from coopfed.cli import support
 from coopfed.node import Node
 from coopfed.services.errors import ServiceError
 from coopfed.services.members import ActorResolver
@@ -30,7 +30,7 @@ def no_network(monkeypatch: pytest.MonkeyPatch) -> None:
 
         return resolve
 
-    monkeypatch.setattr(member_commands, "make_resolver", fake)
+    monkeypatch.setattr(support, "make_resolver", fake)
 
 
 def test_add_local_and_remote_members_then_list_and_show(cli: Cli) -> None:

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from coopfed.cli import member_commands
+from coopfed.cli import support
 from coopfed.node import Node
 from coopfed.services.members import ActorResolver
 from coopfed.services.membership import ApplicationRequest, apply_for_membership
@@ -30,7 +30,7 @@ def no_network(monkeypatch: pytest.MonkeyPatch) -> None:
 
         return resolve
 
-    monkeypatch.setattr(member_commands, "make_resolver", fake)
+    monkeypatch.setattr(support, "make_resolver", fake)
 
 
 @pytest.fixture
