@@ -297,6 +297,9 @@ async def decide(
     return status
 
 
+HOST_WAIT = timedelta(minutes=5)  # after closes_at + grace, at most, for our own certificate
+
+
 async def _decidable(
     conn: AsyncConnection, node: Node, joint: JointProposal, now: datetime
 ) -> Combined | None:
@@ -318,7 +321,9 @@ async def _decidable(
     if now < joint.closes_at + grace:
         return None
     host = node.uris.actor((await coop_actor(conn)).username)
-    if host in coops and host not in counted and await _own_certificate_pending(conn, joint):
+    # Bounded: should our own certificate never come (refused, a failing job), decide anyway.
+    waiting = now < joint.closes_at + grace + HOST_WAIT and host in coops and host not in counted
+    if waiting and await _own_certificate_pending(conn, joint):
         return None
     return combined
 

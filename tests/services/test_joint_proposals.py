@@ -248,7 +248,7 @@ async def test_after_the_grace_the_host_waits_for_its_own_certificate(node: Node
     clock = use_clock(node)
     await add_locals(node, "ann")
     joint = await shared(node)  # grace 0
-    clock.advance(hours=2)
+    clock.advance(hours=1, minutes=1)
     assert await joint_proposals.decide_due_joint_proposals(node) == 0  # ours still open
     assert (await _joint_state(node, joint)).state == "open"
     assert await _run_jobs(node) == 1  # closed, certified, then decided in one round
@@ -266,3 +266,15 @@ async def test_an_empty_coop_list_is_never_complete(node: Node) -> None:
     clock.advance(hours=1, seconds=1)  # past closes_at, inside the grace
     async with node.engine.connect() as conn:
         assert await joint_proposals._decidable(conn, node, joint, node.now()) is None
+
+
+async def test_the_host_waits_for_its_own_certificate_only_so_long(node: Node) -> None:
+    clock = use_clock(node)
+    await add_locals(node, "ann")
+    joint = await shared(node)  # grace 0; our linked proposal is never closed below
+    clock.advance(hours=1, minutes=4)
+    assert await joint_proposals.decide_due_joint_proposals(node) == 0
+    clock.advance(minutes=2)  # past closes_at + grace + HOST_WAIT
+    assert await joint_proposals.decide_due_joint_proposals(node) == 1
+    result = (await _joint_state(node, joint)).result
+    assert result is not None and result["jointResult"]["status"] == "no_quorum"
