@@ -122,6 +122,9 @@ def proposal_lines(view: Mapping[str, Any]) -> list[str]:
     lines = [f"{view['id']}", f"  title: {view['title']}", f"  status: {view['status']}"]
     if view["decision"]:
         lines.append(f"  decision: {view['decision']}")
+    outcome = outcome_line(view.get("result"))
+    if outcome:
+        lines.append(f"  {outcome}")
     lines.append(f"  method: {view['method']}  options: {', '.join(view['options'])}")
     if view["closes_at"]:
         lines.append(f"  closes at: {view['closes_at']}")
@@ -131,3 +134,39 @@ def proposal_lines(view: Mapping[str, Any]) -> list[str]:
         counts = ", ".join(f"{key} {value}" for key, value in view["counts"].items())
         lines.append(f"  counts: {counts}  (turnout {view['turnout']})")
     return lines
+
+
+def outcome_line(result: Mapping[str, Any] | None) -> str | None:
+    """What a choice method decided, in words: "decided" alone names nobody.
+
+    None for motions (their decision line already says passed/rejected) and before a result.
+    """
+    if not result:
+        return None
+    detail: Mapping[str, Any] = result.get("detail") or {}
+    method = str(result.get("method") or detail.get("method") or "")
+    if result.get("status") == "tie":
+        tie: Mapping[str, Any] = result.get("tie") or {}
+        tied = ", ".join(str(name) for name in tie.get("tied") or detail.get("tied") or [])
+        reason = tie.get("reason")
+        return f"tie: {tied} ({method}){f': {reason}' if reason else ''}"
+    if result.get("status") != "decided" or "winners" not in detail:
+        return None
+    winners = [str(name) for name in detail["winners"]]
+    how = _how(method, detail)
+    if "stages" in detail:
+        return f"decided: elected {', '.join(winners)} ({how})"
+    verb = "wins" if len(winners) == 1 else "win"
+    return f"decided: {' and '.join(winners)} {verb} ({how})"
+
+
+def _how(method: str, detail: Mapping[str, Any]) -> str:
+    """The method and, for counts in steps, how many steps it took; a lot says so."""
+    parts = [method]
+    for key, unit in (("rounds", "round"), ("stages", "stage")):
+        if key in detail:
+            steps = len(detail[key])
+            parts.append(f"{steps} {unit}{'s' if steps != 1 else ''}")
+    if detail.get("lot") or detail.get("lots"):
+        parts.append("tie broken by lot")
+    return ", ".join(parts)

@@ -43,6 +43,7 @@ from coopfed.governance.joint import (
     Weighting,
     combine,
 )
+from coopfed.governance.proposal import ProposalState
 from coopfed.node import Node
 from coopfed.services import joint_members
 from coopfed.services.errors import ServiceError
@@ -56,6 +57,7 @@ from coopfed.services.remote_coops import local_username, verify_proof_by
 from coopfed.store import actors as actor_store
 from coopfed.store import joint as joint_store
 from coopfed.store import projects as project_store
+from coopfed.store import proposals as proposal_store
 from coopfed.store.actors import LocalActor
 from coopfed.store.joint import JointProposal
 from coopfed.store.projects import ProjectMemberState
@@ -265,9 +267,19 @@ def hosted_document(joint: JointProposal, reader: str | None) -> dict[str, Any] 
     return joint_proposal_document(_object_of(joint))
 
 
-async def decide(conn: AsyncConnection, node: Node, joint: JointProposal, now: datetime) -> str:
-    """Combine, sign with the project's key, store and send the joint result."""
-    status, result = await _combined(conn, node, joint)
+Combined = tuple[str, dict[str, Any]]
+
+
+async def decide(
+    conn: AsyncConnection,
+    node: Node,
+    joint: JointProposal,
+    now: datetime,
+    combined: Combined | None = None,
+) -> str:
+    """Combine (unless the caller just did), sign with the project's key, store and send the
+    joint result."""
+    status, result = combined or await _combined(conn, node, joint)
     username = local_username(node, joint.project_uri)
     assert username is not None
     project_actor = await _signer(conn, username)
@@ -287,8 +299,52 @@ async def decide(conn: AsyncConnection, node: Node, joint: JointProposal, now: d
     return status
 
 
+HOST_WAIT = timedelta(minutes=5)  # after closes_at + grace, at most, for our own certificate
+
+
+async def _decidable(
+    conn: AsyncConnection, node: Node, joint: JointProposal, now: datetime
+) -> Combined | None:
+    """The combined result when it may be decided, None while it must wait.
+
+    Early, at closes_at: when every co-op of the frozen list has a counted certificate,
+    nothing can change the result, so nobody waits out the grace for nothing. Completeness is
+    checked against that list itself, never as "nobody is missing" (an empty list would be
+    complete). Otherwise at closes_at + grace, but not before our own co-op's certificate is
+    stored while its linked proposal is still on the way to one: it is never late, and deciding
+    without it would count the host out (no_quorum when the others are slow too).
+    """
+    _, _, grace = rule_of(joint.charter)
+    combined = await _combined(conn, node, joint)
+    coops = set(joint.charter.get("coops", []))
+    counted = set(combined[1].get("took_part") or {})
+    if coops and coops <= counted:
+        return combined
+    if now < joint.closes_at + grace:
+        return None
+    host = node.uris.actor((await coop_actor(conn)).username)
+    # Bounded: should our own certificate never come (refused, a failing job), decide anyway.
+    waiting = now < joint.closes_at + grace + HOST_WAIT and host in coops and host not in counted
+    if waiting and await _own_certificate_pending(conn, joint):
+        return None
+    return combined
+
+
+async def _own_certificate_pending(conn: AsyncConnection, joint: JointProposal) -> bool:
+    """Our linked proposal is open, closing, or decided with its certificate not yet made."""
+    linked_uri = await joint_store.linked_proposal_uri(conn, joint.uri)
+    if linked_uri is None:
+        return False
+    record = await proposal_store.get_by_slug(conn, linked_uri.rsplit("/", 1)[1])
+    if record is None:
+        return False
+    state = record.proposal.state
+    return state in (ProposalState.OPEN, ProposalState.CLOSED, ProposalState.DECIDED)
+
+
 async def decide_due_joint_proposals(node: Node) -> int:
-    """Worker job `joint_decisions`: decide hosted joint proposals past closes_at + grace."""
+    """Worker job `joint_decisions`: decide hosted joint proposals past closes_at + grace, or
+    past closes_at once every member co-op has reported."""
     now = node.now()
     async with node.engine.connect() as conn:
         due = await joint_store.due_hosted(conn, now, DUE_BATCH)
@@ -300,9 +356,11 @@ async def decide_due_joint_proposals(node: Node) -> int:
             await joint_store.lock(conn, joint.row_id)
             joint = await joint_store.get_by_uri(conn, uri)
             assert joint is not None
-            _, _, grace = rule_of(joint.charter)
-            if joint.state != "open" or now < joint.closes_at + grace:
+            if joint.state != "open":
                 continue
-            await decide(conn, node, joint, now)
+            combined = await _decidable(conn, node, joint, now)
+            if combined is None:
+                continue
+            await decide(conn, node, joint, now, combined)
             decided += 1
     return decided

@@ -181,12 +181,17 @@ async def results_page(request: Request) -> Response:
         return error_response(404, "not_found", "no such proposal")
     context = page_context(page)
     detail = (page.result or {}).get("detail") or {}
+    pairwise = _pairwise(detail)
+    if pairwise is not None:
+        # Schulze's "counts" are how many options each one beats: a bar chart of them reads
+        # as votes (mostly zeros); the matrices below are the real explanation.
+        context["chart"] = None
     context.update(
         {
             "result": page.result,
             "rounds": _rounds(detail),
             "stages": _stages(detail),
-            "pairwise": _pairwise(detail),
+            "pairwise": pairwise,
             "tests": detail.get("tests") or [],
             "decided": proposal_decided(page),
         }
@@ -223,7 +228,9 @@ def _pairwise(detail: Mapping[str, Any]) -> dict[str, Any] | None:
     if not pairwise:
         return None
     candidates = [str(c) for c in detail.get("candidates", [])]
-    return {"candidates": candidates, "matrix": pairwise}
+    # Strongest paths (winning votes) say why the winner wins; 0 means no path at all.
+    strongest = detail.get("strongest") or None
+    return {"candidates": candidates, "matrix": pairwise, "strongest": strongest}
 
 
 async def proposals_list(request: Request) -> Response:

@@ -100,3 +100,44 @@ def test_errors_exit_2_with_one_line(cli: Cli) -> None:
     assert "cannot close" in cli.refused("proposal", "close", created["id"])
     listed = cli.json("proposal", "list")
     assert isinstance(listed, list) and [p["status"] for p in listed] == ["draft"]
+
+
+def _decide(cli: Cli, method: str, options: str, ballots: list[str], *extra: str) -> str:
+    """Open a proposal, one member per ballot votes it, close it; its human `show` output."""
+    names = [f"m{i}" for i in range(len(ballots))]
+    _members(cli, *names)
+    code, out, err = cli(
+        "proposal", "create", "--title", method, "--method", method, "--options", options,
+        "--duration", "3d", "--open", *extra,
+    )  # fmt: skip
+    assert code == 0, err
+    proposal_id = out.strip()
+    for name, ranking in zip(names, ballots, strict=True):
+        code, _, err = cli("vote", proposal_id, "--member", name, "--choice", ranking)
+        assert code == 0, err
+    assert cli.json("proposal", "close", proposal_id)["status"] == "decided"  # type: ignore[index]
+    code, out, _ = cli("proposal", "show", proposal_id)
+    assert code == 0
+    return out
+
+
+def test_show_names_the_irv_winner_and_the_rounds(cli: Cli) -> None:
+    # First round A 2, B 2, C 1: C goes, its ballot moves to B, B wins in round 2.
+    out = _decide(cli, "irv", "A,B,C", ["A,B", "A,C", "B,A", "B,C", "C,B"])
+    assert "  status: decided\n" in out  # the old lines stay
+    assert "  decided: B wins (irv@1, 2 rounds)\n" in out
+
+
+def test_show_names_the_stv_seats(cli: Cli) -> None:
+    ballots = ["A,B"] * 6 + ["B"] * 3 + ["C,B"] * 2
+    out = _decide(cli, "stv", "A,B,C", ballots, "--spec", '{"seats": 2}')
+    assert "  decided: elected A, B (stv@1, " in out
+
+
+def test_show_names_the_tied_options(cli: Cli) -> None:
+    # A 2, B 2 after C (no votes) goes: no lot in the default charter, so a tie of A and B.
+    out = _decide(cli, "irv", "A,B,C", ["A", "A", "B", "B"])
+    assert "  decision: tie\n" in out
+    line = next(line for line in out.splitlines() if line.startswith("  tie: "))
+    assert "(irv@1)" in line
+    assert line.split(" (")[0] == "  tie: A, B"

@@ -5,6 +5,7 @@ different certificates from one co-op are flagged as conflicting; a rotated key 
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -20,12 +21,14 @@ from coopfed.governance.joint import ResultCertificate
 from coopfed.governance.result import DecisionStatus
 from coopfed.node import Node
 from coopfed.services import joint_proposals, project_hosting, remote_coops
-from coopfed.services.proposals import ProposalDraft
+from coopfed.services.joint_certificates import send_due_certificates
+from coopfed.services.proposals import ProposalDraft, close_due_proposals
 from coopfed.store import joint as joint_store
 from coopfed.store import projects as project_store
 from coopfed.store import remote_actors as remote_store
 from coopfed.store.joint import JointProposal
 from coopfed.store.remote_actors import RemoteActor
+from tests.support.governance import add_locals, use_clock
 
 B = "https://b.example/actors/coopb"
 C = "https://c.example/actors/coopc"
@@ -107,8 +110,8 @@ def signed(
                         created=datetime(2030, 1, 1, tzinfo=UTC))  # fmt: skip
 
 
-async def shared(node: Node) -> JointProposal:
-    charter = project_hosting.parse_rule("coop_majority:1/2", None, "equal", timedelta(0))
+async def shared(node: Node, grace: timedelta = timedelta(0)) -> JointProposal:
+    charter = project_hosting.parse_rule("coop_majority:1/2", None, "equal", grace)
     project = await project_hosting.create_project(node, "river", name="River", charter=charter)
     async with node.engine.begin() as conn:
         for coop in (B, C):
@@ -205,3 +208,76 @@ async def test_a_rotated_key_is_fetched_once_before_refusing(node: Node) -> None
     forged = await receive(node, B, signed(certificate(B), joint, key_of=C))
     assert "refused" in forged and FETCHED == [B, B]
     assert await stored(node, joint) == 2
+
+
+async def _run_jobs(node: Node) -> int:
+    """One worker round's governance jobs, in the worker's order; joint decisions made."""
+    await close_due_proposals(node)
+    await send_due_certificates(node)
+    return await joint_proposals.decide_due_joint_proposals(node)
+
+
+async def _joint_state(node: Node, joint: JointProposal) -> JointProposal:
+    async with node.engine.connect() as conn:
+        fresh = await joint_store.get_by_uri(conn, joint.uri)
+    assert fresh is not None
+    return fresh
+
+
+async def test_decided_at_close_once_every_coop_has_certified(node: Node) -> None:
+    clock = use_clock(node)
+    await add_locals(node, "ann")  # our linked proposal needs a voter to open
+    joint = await shared(node, grace=timedelta(hours=1))
+    await receive(node, B, signed(certificate(B), joint))
+    clock.advance(minutes=59)
+    assert await _run_jobs(node) == 0  # still open: nothing decided before closes_at
+    clock.advance(minutes=2)  # past closes_at, 59 minutes before closes_at + grace
+    assert await _run_jobs(node) == 1
+    decided = await _joint_state(node, joint)
+    assert decided.state == "decided" and decided.result is not None
+    result = decided.result["jointResult"]
+    assert (
+        set(result["took_part"])
+        == set(joint.charter["coops"])
+        == {B, node.uris.actor(node.settings.coop.handle)}
+    )
+    assert result["did_not_take_part"] == {}
+
+
+async def test_after_the_grace_the_host_waits_for_its_own_certificate(node: Node) -> None:
+    # The cause of no_quorum near closing: with every certificate but ours missing or slow,
+    # deciding at closes_at + grace before our own linked proposal was closed and certified
+    # counted the host out too.
+    clock = use_clock(node)
+    await add_locals(node, "ann")
+    joint = await shared(node)  # grace 0
+    clock.advance(hours=1, minutes=1)
+    assert await joint_proposals.decide_due_joint_proposals(node) == 0  # ours still open
+    assert (await _joint_state(node, joint)).state == "open"
+    assert await _run_jobs(node) == 1  # closed, certified, then decided in one round
+    result = (await _joint_state(node, joint)).result
+    assert result is not None
+    assert list(result["jointResult"]["took_part"]) == [node.uris.actor(node.settings.coop.handle)]
+    assert result["jointResult"]["did_not_take_part"] == {B: "missing"}
+
+
+async def test_an_empty_coop_list_is_never_complete(node: Node) -> None:
+    clock = use_clock(node)
+    await add_locals(node, "ann")
+    joint = await shared(node, grace=timedelta(hours=1))
+    joint = replace(joint, charter={**joint.charter, "coops": []})  # "all of nothing"
+    clock.advance(hours=1, seconds=1)  # past closes_at, inside the grace
+    async with node.engine.connect() as conn:
+        assert await joint_proposals._decidable(conn, node, joint, node.now()) is None
+
+
+async def test_the_host_waits_for_its_own_certificate_only_so_long(node: Node) -> None:
+    clock = use_clock(node)
+    await add_locals(node, "ann")
+    joint = await shared(node)  # grace 0; our linked proposal is never closed below
+    clock.advance(hours=1, minutes=4)
+    assert await joint_proposals.decide_due_joint_proposals(node) == 0
+    clock.advance(minutes=2)  # past closes_at + grace + HOST_WAIT
+    assert await joint_proposals.decide_due_joint_proposals(node) == 1
+    result = (await _joint_state(node, joint)).result
+    assert result is not None and result["jointResult"]["status"] == "no_quorum"

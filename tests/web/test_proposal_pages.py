@@ -221,3 +221,33 @@ async def test_the_log_on_the_page_is_the_stored_log(node: Node, client: httpx.A
     text = (await client.get(f"/proposals/{record.slug}", headers=HTML)).text
     assert re.search(r"Ballot log: 1 entry, head <code class=\"log-head\">(\w+)</code>", text)
     assert log.head_hash in text
+
+
+async def test_schulze_results_show_the_matrix_and_strongest_paths_not_a_chart(
+    node: Node, client: httpx.AsyncClient
+) -> None:
+    use_clock(node)
+    voters = await add_locals(node, *(f"v{i}" for i in range(7)))
+    record = await open_yes_no(node, title="Tree", method="schulze", options=["A", "B", "C"])
+    # A cycle A>B (5:2), B>C (5:2), C>A (4:3): A wins on the strongest paths (5 > 4).
+    ballots = [["A", "B", "C"]] * 3 + [["B", "C", "A"]] * 2 + [["C", "A", "B"]] * 2
+    for voter, ranking in zip(voters, ballots, strict=True):
+        assert (await cast_vote(node, record.slug, voter.actor_uri, ranking)).stored
+    await proposals.close_proposal(node, record.slug, closed_by="admin")
+    page = await client.get(f"/proposals/{record.slug}/results", headers=HTML)
+    text = page.text
+    assert page.status_code == 200
+    head_to_head, strongest = text.split("Strongest paths", 1)
+    rows = re.compile(r'<tr><th scope="row">(\w)</th>((?:<td>[^<]*</td>)+)</tr>')
+
+    def table(html: str) -> dict[str, list[str]]:
+        return {m[1]: re.findall(r"<td>([^<]*)</td>", m[2]) for m in rows.finditer(html)}
+
+    assert table(head_to_head.split("Head to head", 1)[1]) == {
+        "A": ["–", "5", "3"],
+        "B": ["2", "–", "5"],
+        "C": ["4", "2", "–"],
+    }
+    assert table(strongest) == {"A": ["–", "5", "5"], "B": ["4", "–", "5"], "C": ["4", "4", "–"]}
+    assert "Winner: <strong>A</strong>" in text
+    assert "<svg" not in text and "Counts per option" not in text
