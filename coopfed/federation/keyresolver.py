@@ -26,6 +26,8 @@ from coopfed.federation.mapping.remote_actors import (
     find_key,
     is_actor_document,
     parse_public_key,
+    term,
+    term_str,
 )
 from coopfed.federation.runtime import FederationRuntime
 from coopfed.store import remote_actors as actor_store
@@ -105,7 +107,7 @@ class NodeKeyResolver:
 async def _fetch_exact(fetcher: SafeFetcher, url: str) -> dict[str, Any]:
     """The document at `url`, which must carry that very id (even after redirects)."""
     document = await fetcher.fetch_object(url)
-    document_id = document.get("id")
+    document_id = term(document, "id")
     if not isinstance(document_id, str) or not _same_resource(document_id, url):
         raise KeyUnavailable(f"id_mismatch: {url[:200]} serves {str(document_id)[:200]}")
     return document
@@ -116,13 +118,20 @@ async def _owner_document(
 ) -> dict[str, Any]:
     """A key served as its own document (`{id, owner, publicKeyPem}`, or a Multikey
     `{id, controller, publicKeyMultibase}`): fetch its owner."""
-    key = key_document.get("publicKey", key_document)
-    owner = (key.get("owner") or key.get("controller")) if isinstance(key, dict) else None
+    key = _scalar_entry(term(key_document, "publicKey")) or key_document
+    owner = term_str(key, "owner") or term_str(key, "controller")
     if not isinstance(owner, str):
         raise KeyUnavailable("key document names no owner")
     if _origin(owner) != _origin(key_id):
         raise KeyUnavailable("key owner is on another origin")
     return await _fetch_exact(fetcher, owner)
+
+
+def _scalar_entry(value: Any) -> dict[str, Any] | None:
+    """The one publicKey entry of a key document, compact or expanded (a one-element list)."""
+    if isinstance(value, list) and len(value) == 1:
+        value = value[0]
+    return value if isinstance(value, dict) else None
 
 
 def _bound_actor(document: dict[str, Any], key_id: str) -> RemoteActor:
