@@ -33,6 +33,7 @@ from coopfed.web import (
     proposals,
     relations,
 )
+from coopfed.web.body_deadline import BodyDeadline
 from coopfed.web.errors import exception_handlers
 from coopfed.web.headers import SecurityHeaders
 from coopfed.web.templating import STATIC_DIR
@@ -79,7 +80,10 @@ def create_app(
             *members.routes,
             Mount("/static", StaticFiles(directory=STATIC_DIR), name="static"),
         ],
-        middleware=[Middleware(SecurityHeaders, https=settings.base_url.startswith("https://"))],
+        middleware=[
+            Middleware(BodyDeadline, seconds=settings.server.body_read_timeout),
+            Middleware(SecurityHeaders, https=settings.base_url.startswith("https://")),
+        ],
         exception_handlers=exception_handlers,
         lifespan=lifespan,
     )

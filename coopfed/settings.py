@@ -39,6 +39,7 @@ class ServerSettings:
     data_dir: str = "data"
     trusted_proxies: tuple[str, ...] = ()
     workers: int = 1
+    body_read_timeout: float = 10.0  # seconds for a whole request body; then 408
 
 
 @dataclass(frozen=True)
@@ -213,6 +214,7 @@ SCHEMA: dict[str, dict[str, tuple[Parser, bool]]] = {
         "data_dir": (_str, False),
         "trusted_proxies": (_str_list, False),
         "workers": (_positive_int, False),
+        "body_read_timeout": (_float, False),
     },
     "database": {"url": (_database_url, False)},
     "federation": {

@@ -10,6 +10,7 @@ Each command group lives in its own module with a `register(subparsers, common)`
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
 
@@ -65,6 +66,19 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:
+        return _reader_went_away()
+
+
+def _reader_went_away() -> int:
+    """`coopfed ... --json | head -1`: the reader closed the pipe; stop quietly, not a traceback.
+
+    stdout is pointed at /dev/null so the interpreter's final flush cannot raise again (the
+    recipe from the `signal` docs); 141 is what a shell reports for a SIGPIPE'd writer.
+    """
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    return 141
 
 
 if __name__ == "__main__":

@@ -85,8 +85,60 @@ def _attributed_to(obj: dict[str, Any]) -> list[str]:
     return [found for found in (_id_of(value) for value in values) if found is not None]
 
 
+def _under(iri: str, actor: str) -> bool:
+    return iri == actor or any(iri.startswith(actor + mark) for mark in "/#?")
+
+
+def under_another_actor(iri: str, actor: str) -> bool:
+    """True when `iri` sits under a sibling actor's IRI on the sender's own server.
+
+    Mastodon ids are predictable (`{actor}#votes/N/activity`), so an account could claim a
+    neighbour's next id and block the real one (issue 13, hole 2). A sibling is the next path
+    segment beside the sender's last one: `/users/alice…` beside `/users/mallory`. Ids under no
+    actor (`/notes/abc` on Misskey, `/<uuid>` Follows on Mastodon) are not siblings; an actor
+    directly under the root (`/actor`) has no siblings to protect, since its parent is the root.
+    """
+    if _under(iri, actor) or _origin(iri) != _origin(actor) or _origin(actor) is None:
+        return False
+    origin = _origin(actor) or ""
+    if not actor.startswith(origin + "/"):  # a spelling origin_of normalised (port, case)
+        return False
+    path = actor[len(origin) :].split("?", 1)[0].split("#", 1)[0]
+    segments = [part for part in path.split("/") if part]
+    if len(segments) < 2 or path.endswith("/"):
+        return False
+    parent = origin + "/" + "/".join(segments[:-1]) + "/"
+    if not iri.startswith(parent):
+        return False
+    sibling = iri[len(parent) :]
+    for mark in "/#?":
+        sibling = sibling.split(mark, 1)[0]
+    return sibling not in ("", segments[-1])
+
+
+_FOREIGN_OBJECT_CHECKED = frozenset({"Create", "Update", "Delete", "Undo"})
+
+
+def _foreign_id(shape: Shape) -> Refusal | None:
+    if under_another_actor(shape.id, shape.actor):
+        return Refusal("foreign_id", f"activity id {shape.id[:200]} is under another actor's IRI")
+    if (
+        shape.type in _FOREIGN_OBJECT_CHECKED
+        and shape.object_id is not None
+        and under_another_actor(shape.object_id, shape.actor)
+    ):
+        detail = f"object id {shape.object_id[:200]} is under another actor's IRI"
+        return Refusal("foreign_id", detail)
+    return None
+
+
 def check(activity: dict[str, Any], shape: Shape, *, our_origin: str) -> Refusal | None:
     """A refusal when the actor may not do this; None when it may."""
+    # The older, more specific refusals (not_owner, attributed_to) answer first.
+    return _check_ownership(activity, shape) or _foreign_id(shape)
+
+
+def _check_ownership(activity: dict[str, Any], shape: Shape) -> Refusal | None:
     obj = activity.get("object")
     if shape.type == "Create" and isinstance(obj, dict):
         authors = _attributed_to(obj)

@@ -11,6 +11,7 @@ request amplifier. `refresh=True` (after a failed check) bypasses memory and dat
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from typing import Any
 
@@ -26,6 +27,8 @@ from coopfed.federation.mapping.remote_actors import (
     find_key,
     is_actor_document,
     parse_public_key,
+    term,
+    term_str,
 )
 from coopfed.federation.runtime import FederationRuntime
 from coopfed.store import remote_actors as actor_store
@@ -68,10 +71,39 @@ class NodeKeyResolver:
             stored = await self._from_store(key_id)
             if stored is not None:
                 return stored
-        key_origin = _origin(key_id)
-        if not self._runtime.fetch_limits.allow(f"host:{key_origin}", f"addr:{self._client}"):
-            raise KeyUnavailable("rate_limited: too many key fetches, try later")
-        return await self._fetch(key_id)
+        return await self._fetch_once(key_id)
+
+    async def _fetch_once(self, key_id: str) -> PublicKeyRecord:
+        """Fetch an unknown key: a recent miss fails at once, a fetch under way is shared, and
+        only a fetch actually sent spends the asker's budget.
+
+        The budget is per (asking address, key host) and per asking address, never per host
+        alone: one sender's made-up key ids must not lock every other sender out of that host's
+        new users (issue 13, hole 5).
+        """
+        runtime = self._runtime
+        missed = runtime.key_misses.get(key_id)
+        if missed is not None:
+            raise KeyUnavailable(missed)
+        running = runtime.key_fetches.get(key_id)
+        if running is None:
+            host = _origin(key_id)
+            if not runtime.fetch_limits.allow(
+                f"addr:{self._client} host:{host}", f"addr:{self._client}"
+            ):
+                raise KeyUnavailable("rate_limited: too many key fetches, try later")
+            running = asyncio.create_task(self._fetch_remembering_misses(key_id))
+            runtime.key_fetches[key_id] = running
+            running.add_done_callback(lambda _: runtime.key_fetches.pop(key_id, None))
+        # shield: a caller that goes away (client hung up) does not cancel the others' fetch.
+        return await asyncio.shield(running)
+
+    async def _fetch_remembering_misses(self, key_id: str) -> PublicKeyRecord:
+        try:
+            return await self._fetch(key_id)
+        except KeyUnavailable as exc:
+            self._runtime.key_misses.put(key_id, str(exc))
+            raise
 
     async def _from_store(self, key_id: str) -> PublicKeyRecord | None:
         async with self._runtime.node.engine.connect() as conn:
@@ -105,7 +137,7 @@ class NodeKeyResolver:
 async def _fetch_exact(fetcher: SafeFetcher, url: str) -> dict[str, Any]:
     """The document at `url`, which must carry that very id (even after redirects)."""
     document = await fetcher.fetch_object(url)
-    document_id = document.get("id")
+    document_id = term(document, "id")
     if not isinstance(document_id, str) or not _same_resource(document_id, url):
         raise KeyUnavailable(f"id_mismatch: {url[:200]} serves {str(document_id)[:200]}")
     return document
@@ -116,13 +148,20 @@ async def _owner_document(
 ) -> dict[str, Any]:
     """A key served as its own document (`{id, owner, publicKeyPem}`, or a Multikey
     `{id, controller, publicKeyMultibase}`): fetch its owner."""
-    key = key_document.get("publicKey", key_document)
-    owner = (key.get("owner") or key.get("controller")) if isinstance(key, dict) else None
+    key = _scalar_entry(term(key_document, "publicKey")) or key_document
+    owner = term_str(key, "owner") or term_str(key, "controller")
     if not isinstance(owner, str):
         raise KeyUnavailable("key document names no owner")
     if _origin(owner) != _origin(key_id):
         raise KeyUnavailable("key owner is on another origin")
     return await _fetch_exact(fetcher, owner)
+
+
+def _scalar_entry(value: Any) -> dict[str, Any] | None:
+    """The one publicKey entry of a key document, compact or expanded (a one-element list)."""
+    if isinstance(value, list) and len(value) == 1:
+        value = value[0]
+    return value if isinstance(value, dict) else None
 
 
 def _bound_actor(document: dict[str, Any], key_id: str) -> RemoteActor:

@@ -8,6 +8,7 @@ client would outlive the event loop of whoever created it.
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections import OrderedDict
 from collections.abc import AsyncIterator, Callable
@@ -31,6 +32,7 @@ if TYPE_CHECKING:  # the Node builds its runtime: a runtime import would be a cy
 KEY_CACHE_SIZE = 10_000
 # Unknown-key fetches: a burst of 20, then one every 3 s, per remote host and per client address.
 FETCH_BURST = 20.0
+KEY_MISS_TTL_SECONDS = 30.0  # short: a key that appears later is found half a minute on
 FETCH_REFILL_PER_SECOND = 1 / 3
 
 
@@ -97,6 +99,32 @@ class RateLimiter:
         return True
 
 
+@dataclass
+class KeyMisses:
+    """Key ids that could not be fetched lately (negative cache): asking again within `ttl`
+    seconds fails at once, without a fetch and without spending anyone's fetch budget."""
+
+    ttl: float = KEY_MISS_TTL_SECONDS
+    clock: Callable[[], float] = time.monotonic
+    _until: OrderedDict[str, tuple[float, str]] = field(default_factory=OrderedDict)
+
+    def get(self, key_id: str) -> str | None:
+        found = self._until.get(key_id)
+        if found is None or found[0] <= self.clock():
+            self._until.pop(key_id, None)
+            return None
+        return found[1]
+
+    def put(self, key_id: str, reason: str) -> None:
+        self._until[key_id] = (self.clock() + self.ttl, reason)
+        self._until.move_to_end(key_id)
+        while len(self._until) > KEY_CACHE_SIZE:
+            self._until.popitem(last=False)
+
+    def forget(self, key_id: str) -> None:
+        self._until.pop(key_id, None)
+
+
 FetcherFactory = Callable[[], SafeFetcher]
 
 
@@ -105,6 +133,9 @@ class FederationRuntime:
         self.node = node
         self.keys = KeyCache()
         self.fetch_limits = RateLimiter()
+        self.key_misses = KeyMisses()
+        # One fetch per unknown key at a time: concurrent requests for it await the same task.
+        self.key_fetches: dict[str, asyncio.Task[PublicKeyRecord]] = {}
         self._fetcher_factory = fetcher_factory
         self._signer: CavageSigner | None = None
         self.known_usernames: set[str] = set()  # local actors seen to exist (never deleted)

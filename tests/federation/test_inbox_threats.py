@@ -375,9 +375,12 @@ async def test_undo_follow_by_someone_else_is_refused_and_the_follow_stays(
     assert response.status_code == 403
     assert _error(response) == ("authority", "not_owner")
     assert await stored(node) == 1
-    # By id only (same host, so it passes the inbox): the worker refuses to undo it.
+    # By id only: alice's Follow id sits under alice's IRI, so the inbox refuses it too
+    # (issue 13, hole 2; the worker used to be the only check).
     by_id = {"id": new_id(bob), "type": "Undo", "actor": bob.uri, "object": alice_follow["id"]}
-    assert (await bob.apost(client, COOP_INBOX, by_id)).status_code == 202
+    response = await bob.apost(client, COOP_INBOX, by_id)
+    assert response.status_code == 403
+    assert _error(response) == ("authority", "foreign_id")
     await process_inbox_batch(node)
     assert await count_rows(node, "followers") == 1
     async with node.engine.connect() as conn:
@@ -386,7 +389,7 @@ async def test_undo_follow_by_someone_else_is_refused_and_the_follow_stays(
             .scalars()
             .all()
         )
-    assert list(states) == ["done", "ignored"]
+    assert list(states) == ["done"]
 
 
 async def test_actor_update_moving_inbox_shared_inbox_or_key_is_refused(

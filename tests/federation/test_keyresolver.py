@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 from datetime import UTC, datetime
+from typing import Any
 
 import httpx
 import pytest
@@ -266,3 +267,42 @@ async def test_an_rfc9421_ed25519_post_with_tampered_body_or_wrong_key_is_refuse
         (401, "bad_signature"),
     ]
     assert await nothing_stored(node)
+
+
+def _expanded_key(key: dict[str, str]) -> dict[str, Any]:
+    security = "https://w3id.org/security#"
+    return {
+        "@id": key["id"],
+        security + "owner": [{"@id": key["owner"]}],
+        security + "publicKeyPem": [{"@value": key["publicKeyPem"]}],
+    }
+
+
+async def test_an_actor_serving_its_key_in_expanded_json_ld_is_accepted(
+    node: Node, remote_fresh: FediverseServer
+) -> None:
+    # Regression (issue 13, "Also"): the expanded security terms were refused with 401.
+    alice = remote_fresh.actor("alice")
+    document = alice.document()
+    document["https://w3id.org/security#publicKey"] = _expanded_key(document.pop("publicKey"))
+    remote_fresh.serve_json("/users/alice", document)
+    record = await NodeKeyResolver(node.federation).resolve(alice.key_id, refresh=False)
+    assert record.owner == alice.uri
+    assert record.public_key.public_numbers() == alice.private_key.public_key().public_numbers()  # type: ignore[union-attr]
+    assert [f.path for f in remote_fresh.fetches] == ["/users/alice"]  # no context fetched
+
+
+async def test_a_separate_expanded_key_document_is_accepted(
+    node: Node, remote_fresh: FediverseServer
+) -> None:
+    alice = remote_fresh.actor("alice")
+    key_url = f"{remote_fresh.origin}/keys/alice"
+    pem = public_key_to_pem(alice.private_key.public_key())
+    key = {"id": key_url, "owner": alice.uri, "publicKeyPem": pem}
+    remote_fresh.serve_json("/keys/alice", _expanded_key(key))
+    document = alice.document()
+    document["publicKey"] = [document["publicKey"], key]
+    remote_fresh.serve_json("/users/alice", document)
+    record = await NodeKeyResolver(node.federation).resolve(key_url, refresh=False)
+    assert record.owner == alice.uri
+    assert [f.path for f in remote_fresh.fetches] == ["/keys/alice", "/users/alice"]

@@ -115,7 +115,8 @@ class SafeFetcher:
             obj = parse_json_object(document.body, max_bytes=self._policy.max_bytes)
         except JsonRejected as exc:
             raise FetchRefused("bad_json", str(exc), url=document.url) from None
-        object_id = obj.get("id")
+        # `@id`: an expanded JSON-LD document (some servers serve keys that way).
+        object_id = obj.get("id", obj.get("@id"))
         if not isinstance(object_id, str) or not _same_resource(object_id, document.url):
             raise FetchRefused("id_mismatch", f"id {object_id!r} fetched from {document.url}")
         return obj

@@ -70,8 +70,40 @@ def is_actor_document(document: dict[str, Any]) -> bool:
     return isinstance(kind, str) and kind in ACTOR_TYPES
 
 
+# Some servers publish the security terms expanded (`"https://w3id.org/security#publicKeyPem"`,
+# values as `{"@value": …}` / `{"@id": …}` / one-element lists). We read both spellings by name,
+# never by fetching a context: an attacker-chosen context URL would be a fetch we do not want.
+SECURITY = "https://w3id.org/security#"
+
+
+def term(entry: dict[str, Any], name: str) -> Any:
+    """`name` in compact form, else its expanded security-vocabulary IRI (None when absent)."""
+    if name in entry:
+        return entry[name]
+    if name == "id":
+        return entry.get("@id")
+    return entry.get(SECURITY + name)
+
+
+def _scalar(value: Any) -> Any:
+    """A JSON-LD value unwrapped: first of a list, `@value` of a value object, `@id` of a node."""
+    if isinstance(value, list):
+        return _scalar(value[0]) if len(value) == 1 else None
+    if isinstance(value, dict):
+        if "@value" in value:
+            return value["@value"]
+        if set(value) == {"@id"}:
+            return value["@id"]
+    return value
+
+
+def term_str(entry: dict[str, Any], name: str) -> str | None:
+    value = _scalar(term(entry, name))
+    return value if isinstance(value, str) and value else None
+
+
 def _entries(document: dict[str, Any], name: str) -> list[dict[str, Any]]:
-    raw = document.get(name)
+    raw = term(document, name)
     return [entry for entry in (raw if isinstance(raw, list) else [raw]) if isinstance(entry, dict)]
 
 
@@ -85,7 +117,8 @@ def actor_keys(document: dict[str, Any]) -> list[ActorKey]:
     (id, controller, multibase), as listed; binding to the actor is the caller's check."""
     keys: list[ActorKey] = []
     for entry in _entries(document, "publicKey"):
-        key_id, owner, pem = _str(entry, "id"), _str(entry, "owner"), _str(entry, "publicKeyPem")
+        key_id, owner = term_str(entry, "id"), term_str(entry, "owner")
+        pem = term_str(entry, "publicKeyPem")
         if key_id and owner and pem:
             keys.append(ActorKey(key_id, owner, pem))
     for entry in _entries(document, "assertionMethod"):
