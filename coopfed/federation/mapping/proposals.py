@@ -161,7 +161,20 @@ def coopfed_facts(view: ProposalView) -> dict[str, Any]:
         facts["resultRecord"] = canonical_text(dict(view.result))
     if view.joint_proposal is not None:
         facts["jointProposal"] = view.joint_proposal
+    if proposal.state is ProposalState.DECIDED and view.result is not None:
+        facts.update(publication_links(view.question_id))
     return facts
+
+
+def publication_links(question_id: str) -> dict[str, str]:
+    """Where a decided proposal publishes its electorate, ballot log, result and bundle
+    (served by web/publication.py under the same visibility as the Question)."""
+    return {
+        "resultBundle": f"{question_id}/bundle",
+        "ballotLog": f"{question_id}/ballots",
+        "electorateCollection": f"{question_id}/electorate",
+        "resultRecordDocument": f"{question_id}/record",
+    }
 
 
 def proposal_content(view: ProposalView, kind: PollKind | None) -> str:
