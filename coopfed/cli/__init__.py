@@ -22,6 +22,7 @@ from coopfed.cli import (
     node_commands,
     project_commands,
     proposal_commands,
+    verify_commands,
     vote_commands,
 )
 from coopfed.cli.support import CliError, Handler
@@ -36,6 +37,7 @@ COMMAND_GROUPS = [
     alliance_commands,
     project_commands,
     charter_commands,
+    verify_commands,
 ]
 
 

@@ -48,8 +48,11 @@ async def proposal_view(conn: AsyncConnection, uris: Uris, record: ProposalRecor
     """Everything the Question shows, read in the caller's transaction."""
     coop = await coop_actor(conn)
     proposal = record.proposal
-    log = await ballot_store.load_log(conn, record.row_id, record.uri)
-    tally = poll_tally(proposal, log.ballots()) if proposal.electorate is not None else None
+    # The stored rows as they are: a chain broken behind the node's back must not make the
+    # Question unservable (compute_result re-verifies it before any tally that decides).
+    log = await ballot_store.load_entries(conn, record.row_id, record.uri)
+    ballots = [entry.ballot for entry in log]
+    tally = poll_tally(proposal, ballots) if proposal.electorate is not None else None
     return ProposalView(
         proposal=proposal,
         body=record.body,
@@ -59,7 +62,7 @@ async def proposal_view(conn: AsyncConnection, uris: Uris, record: ProposalRecor
         tally=tally,
         member_actors=await electorate_actors(conn, record),
         ally_actors=await _allies_if(conn, record),
-        log_head=log.head_hash if len(log) else None,
+        log_head=log[-1].entry_hash if log else None,
         log_length=len(log),
         result=record.result,
         joint_proposal=record.joint_proposal_uri,

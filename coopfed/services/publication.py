@@ -19,7 +19,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from coopfed.governance.charter import charter_hash, charter_to_dict
-from coopfed.governance.log import LogEntry
+from coopfed.governance.log import GENESIS, LogEntry
 from coopfed.governance.proposal import ProposalState
 from coopfed.services.member_roll import may_see_roll
 from coopfed.services.members import GONE, coop_actor
@@ -64,7 +64,7 @@ async def _bundle(conn: AsyncConnection, record: ProposalRecord, named: bool) ->
     proposal = record.proposal
     electorate = proposal.electorate
     assert electorate is not None  # checked by the caller
-    log = await ballot_store.load_log(conn, record.row_id, record.uri)
+    log = await ballot_store.load_entries(conn, record.row_id, record.uri)
     result = dict(record.result or {})
     return {
         "version": BUNDLE_VERSION,
@@ -83,7 +83,7 @@ async def _bundle(conn: AsyncConnection, record: ProposalRecord, named: bool) ->
         },
         "log": {
             "length": len(log),
-            "head": log.head_hash,
+            "head": log[-1].entry_hash if log else GENESIS,
             "entries": [_entry(entry, named) for entry in log],
         },
         "result": result,
