@@ -47,7 +47,7 @@ def _ballot(data: Mapping[str, Any]) -> Ballot:
     )
 
 
-def _entries(bundle: Mapping[str, Any]) -> list[LogEntry]:
+def log_entries(bundle: Mapping[str, Any]) -> list[LogEntry]:
     try:
         return [
             LogEntry(
@@ -66,7 +66,7 @@ def _entries(bundle: Mapping[str, Any]) -> list[LogEntry]:
 def check_chain(bundle: Mapping[str, Any], question: Mapping[str, Any]) -> list[Check]:
     """The hash chain, its head against the result and against the head the Question
     published during voting (ballotLogHead)."""
-    entries = _entries(bundle)
+    entries = log_entries(bundle)
     pseudonymous = any(e.get("pseudonymous") for e in bundle["log"]["entries"])
     if pseudonymous:
         return [_links_only(bundle)]
@@ -140,7 +140,7 @@ def retally(bundle: Mapping[str, Any]) -> list[Check]:
             bundle["method"],
             bundle["spec"],
             electorate,
-            [entry.ballot for entry in _entries(bundle)],
+            [entry.ballot for entry in log_entries(bundle)],
             charter,
             proposal_id=str(bundle["proposal"]),
             author_member_id=bundle.get("author_member_id"),
