@@ -8,10 +8,12 @@ URL, unreachable, not a decided proposal) — one line on stderr.
 from __future__ import annotations
 
 import argparse
+from dataclasses import dataclass
 from typing import Any
 
 import httpx
 
+from coopfed.activitypub.proofs import ProofError, verify_by_actor
 from coopfed.cli.support import CliError, print_json
 from coopfed.governance.verification import Check, Unverifiable, verify
 
@@ -37,14 +39,49 @@ def _get(client: httpx.Client, url: str) -> dict[str, Any]:
     return document
 
 
-def fetch_publication(url: str) -> tuple[dict[str, Any], dict[str, Any]]:
-    """The decided Question at `url` and the bundle it links to."""
+@dataclass(frozen=True)
+class Publication:
+    question: dict[str, Any]
+    bundle: dict[str, Any]
+    actor: dict[str, Any]  # the co-op that signed: its assertionMethod holds the key
+
+
+def fetch_publication(url: str) -> Publication:
+    """The decided Question at `url`, the bundle it links to and the co-op that signed them."""
     with httpx.Client(timeout=TIMEOUT, follow_redirects=False) as client:
         question = _get(client, url)
         bundle_url = question.get("resultBundle")
         if not isinstance(bundle_url, str):
             raise CliError(f"{url} is not a decided proposal (no resultBundle)")
-        return question, _get(client, bundle_url)
+        actor_url = question.get("attributedTo")
+        if not isinstance(actor_url, str):
+            raise CliError(f"{url} names no co-op (attributedTo)")
+        return Publication(question, _get(client, bundle_url), _get(client, actor_url))
+
+
+def _proof_check(name: str, document: object, actor: dict[str, Any]) -> Check:
+    """An eddsa-jcs-2022 proof by the co-op's own assertion key (same origin, FEP-fe34)."""
+    if not isinstance(document, dict):
+        return Check(name, False, "no signed document")
+    try:
+        verify_by_actor(document, actor)
+    except ProofError as error:
+        return Check(name, False, str(error))
+    return Check(name, True, f"signed by {actor.get('id')}")
+
+
+def proof_checks(publication: Publication) -> list[Check]:
+    bundle, question = publication.bundle, publication.question
+    record = bundle.get("record_document")
+    checks = [
+        _proof_check("proof_question", question, publication.actor),
+        _proof_check("proof_record", record, publication.actor),
+    ]
+    if isinstance(record, dict):
+        same = record.get("result") == bundle.get("result")
+        detail = "same record" if same else "the signed record differs from the bundle's"
+        checks.append(Check("record_document", same, detail))
+    return checks
 
 
 def _report(url: str, checks: list[Check], as_json: bool) -> int:
@@ -70,12 +107,12 @@ def _report(url: str, checks: list[Check], as_json: bool) -> int:
 
 
 def cmd_verify(args: argparse.Namespace) -> int:
-    question, bundle = fetch_publication(args.url)
+    publication = fetch_publication(args.url)
     try:
-        checks = verify(bundle, question, args.receipt)
+        checks = verify(publication.bundle, publication.question, args.receipt)
     except Unverifiable as error:
         raise CliError(f"cannot verify {args.url}: {error}") from error
-    return _report(args.url, checks, args.json)
+    return _report(args.url, [*proof_checks(publication), *checks], args.json)
 
 
 def register(sub: Any, common: argparse.ArgumentParser) -> None:

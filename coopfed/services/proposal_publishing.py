@@ -12,6 +12,7 @@ from __future__ import annotations
 import time
 from collections.abc import Sequence
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -29,6 +30,7 @@ from coopfed.node import Node
 from coopfed.services.account_links import member_for_actor
 from coopfed.services.alliances import ally_actor_uris
 from coopfed.services.members import GONE, coop_actor
+from coopfed.services.object_proofs import sign_if_final
 from coopfed.services.outbox import Audience, publish
 from coopfed.store import account_links as link_store
 from coopfed.store import ballots as ballot_store
@@ -88,6 +90,14 @@ async def electorate_actors(conn: AsyncConnection, record: ProposalRecord) -> tu
     return tuple(sorted({*(r.member.actor_id for r in voters), *linked}))
 
 
+async def served_question(
+    conn: AsyncConnection, uris: Uris, record: ProposalRecord
+) -> dict[str, Any]:
+    """The Question GET answers: a decided one signed as in its final Update."""
+    question = proposal_to_question(await proposal_view(conn, uris, record))
+    return sign_if_final(await coop_actor(conn), uris, record, question)
+
+
 async def may_see(conn: AsyncConnection, record: ProposalRecord, actor: str | None) -> bool:
     """Public proposals: anyone. Members-only: a current member's actor. Allies-only: a member
     or an allied co-op."""
@@ -141,7 +151,7 @@ async def _publish_update(
 ) -> None:
     view = await proposal_view(conn, uris, record)
     voters = await update_store.voter_actors(conn, record.row_id)
-    question = proposal_to_question(view)
+    question = sign_if_final(sender, uris, record, proposal_to_question(view))
     activity = question_update_activity(question, sequence=_sequence(now))
     audience = _audience(view, voters)
     await publish(conn, sender=sender, activity=activity, audience=audience, now=now)

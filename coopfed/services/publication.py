@@ -18,15 +18,19 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from coopfed.activitypub.vocab import CONTEXT
 from coopfed.governance.charter import charter_hash, charter_to_dict
 from coopfed.governance.log import GENESIS, LogEntry
 from coopfed.governance.proposal import ProposalState
 from coopfed.services.member_roll import may_see_roll
 from coopfed.services.members import GONE, coop_actor
+from coopfed.services.object_proofs import sign_as
 from coopfed.services.proposal_publishing import may_see
 from coopfed.store import ballots as ballot_store
 from coopfed.store import members as member_store
+from coopfed.store.actors import LocalActor
 from coopfed.store.proposals import ProposalRecord
+from coopfed.uris import Uris
 
 BUNDLE_VERSION = 1
 
@@ -47,7 +51,7 @@ def _entry(entry: LogEntry, named: bool) -> dict[str, Any]:
 
 
 async def readable_bundle(
-    conn: AsyncConnection, record: ProposalRecord, reader: str | None
+    conn: AsyncConnection, uris: Uris, record: ProposalRecord, reader: str | None
 ) -> dict[str, Any] | None:
     """The bundle of a decided proposal, or None when it is not decided or not visible."""
     proposal = record.proposal
@@ -56,8 +60,26 @@ async def readable_bundle(
         return None
     if not await may_see(conn, record, reader):
         return None
-    named = await may_see_roll(conn, await coop_actor(conn), reader)
-    return await _bundle(conn, record, named)
+    coop = await coop_actor(conn)
+    bundle = await _bundle(conn, record, await may_see_roll(conn, coop, reader))
+    bundle["record_document"] = record_document(coop, uris, record)
+    return bundle
+
+
+def record_document(coop: LocalActor, uris: Uris, record: ProposalRecord) -> dict[str, Any]:
+    """The result record as a Document signed by the co-op, dated at the close."""
+    closed_at = record.proposal.closed_at
+    assert closed_at is not None  # decided proposals are closed
+    document = {
+        "@context": CONTEXT,
+        "id": f"{record.uri}/record",
+        "type": "Document",
+        "attributedTo": uris.actor(coop.username),
+        "partOf": record.uri,
+        "resultHash": record.proposal.result_hash,
+        "result": dict(record.result or {}),
+    }
+    return sign_as(coop, uris, document, closed_at)
 
 
 async def _bundle(conn: AsyncConnection, record: ProposalRecord, named: bool) -> dict[str, Any]:

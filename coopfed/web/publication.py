@@ -38,7 +38,7 @@ async def _serve(request: Request, shape: Shape, signing_actor: ReaderOf) -> Res
         return error_response(404, "not_found", "no such decided proposal")
     reader = await signing_actor(node, request)  # may fetch a key: no connection held
     async with node.engine.connect() as conn:
-        bundle = await publication.readable_bundle(conn, record, reader)
+        bundle = await publication.readable_bundle(conn, node.uris, record, reader)
     if bundle is None:
         return error_response(404, "not_found", "no such decided proposal")
     response = activity_response(shape(str(request.url.path), bundle))
@@ -82,14 +82,8 @@ def _electorate(_path: str, bundle: dict[str, Any]) -> dict[str, Any]:
 
 
 def _record(_path: str, bundle: dict[str, Any]) -> dict[str, Any]:
-    return {
-        "@context": CONTEXT,
-        "id": f"{bundle['proposal']}/record",
-        "type": "Document",
-        "partOf": bundle["proposal"],
-        "resultHash": bundle["result_hash"],
-        "result": bundle["result"],
-    }
+    document: dict[str, Any] = bundle["record_document"]  # signed by the co-op
+    return document
 
 
 SHAPES: dict[str, Shape] = {

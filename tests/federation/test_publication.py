@@ -6,7 +6,9 @@ from __future__ import annotations
 from typing import Any
 
 import httpx
+import pytest
 
+from coopfed.activitypub.proofs import ProofError, verify_by_actor
 from coopfed.governance.log import verify_chain
 from coopfed.governance.membership import MembershipPrinciple, RollVisibility
 from coopfed.governance.verification import log_entries, verify
@@ -15,7 +17,7 @@ from coopfed.services import members, proposals
 from coopfed.services.membership_principle import principle_of, set_principle
 from coopfed.services.votes import cast_vote
 from coopfed.store.proposals import ProposalRecord
-from tests.federation.test_proposal_votes import _follow, _open
+from tests.federation.test_proposal_votes import _follow, _of_type, _open
 from tests.support.fediverse import FediverseServer
 
 AS_JSON = {"Accept": "application/activity+json"}
@@ -49,6 +51,14 @@ async def test_a_public_decision_publishes_what_a_recount_needs(
     assert electorate["electorateHash"] == question["electorateHash"]
     document = (await client.get(question["resultRecordDocument"], headers=AS_JSON)).json()
     assert document["resultHash"] == question["resultHash"]
+    actor = (await client.get(question["attributedTo"], headers=AS_JSON)).json()
+    ((update, _),) = await _of_type(node, "Update", "Question")
+    for signed in (question, document, update["object"]):
+        verify_by_actor(signed, actor)  # raises unless the co-op's assertion key signed it
+    assert update["object"]["proof"] == question["proof"]  # dated at the close: one proof
+    forged = {**document, "resultHash": "0" * 64}
+    with pytest.raises(ProofError, match="does not verify"):
+        verify_by_actor(forged, actor)
 
 
 async def test_a_members_only_decision_is_published_only_to_members(

@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from cryptography.hazmat.primitives.serialization import Encoding, NoEncryption, PrivateFormat
 
 from tests.support.processes import coopfed, free_port, running
 
@@ -80,7 +82,8 @@ def test_an_honest_result_verifies(node: Node) -> None:
     report = _report(done)
     assert report["verified"] is True and report["differences"] == []
     names = {check["name"] for check in report["checks"]}  # type: ignore[attr-defined]
-    assert {"ballot_chain", "electorate_hash_question", "result_hash", "tally"} <= names
+    expected = {"ballot_chain", "electorate_hash_question", "result_hash", "tally"}
+    assert expected | {"proof_question", "proof_record"} <= names
     plain = node.verify()
     assert plain.returncode == 0 and plain.stdout.startswith("verified: ")
 
@@ -120,6 +123,20 @@ def test_an_edited_result_record_is_named(node: Node) -> None:
     differences = _report(done)["differences"]
     assert any(d.startswith("result_hash") for d in differences), differences  # type: ignore[attr-defined]
     assert any(d.startswith("tally.status") for d in differences), differences  # type: ignore[attr-defined]
+
+
+def test_a_proof_by_the_wrong_key_is_named(node: Node) -> None:
+    """The node signs with a key its actor does not publish (a stolen or swapped key)."""
+    other = Ed25519PrivateKey.generate().private_bytes(
+        Encoding.PEM, PrivateFormat.PKCS8, NoEncryption()
+    )
+    swap = "UPDATE local_actors SET ed25519_private_pem = ? WHERE username = 'demo'"
+    node.sql(swap, other.decode())
+    done = node.verify("--json")
+    assert done.returncode == 1, done.stderr
+    differences = _report(done)["differences"]
+    for name in ("proof_question", "proof_record"):
+        assert any(d.startswith(f"{name}: the proof does not verify") for d in differences)  # type: ignore[attr-defined]
 
 
 def test_receipts_found_and_a_made_up_one_not(node: Node) -> None:

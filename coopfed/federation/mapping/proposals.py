@@ -217,7 +217,10 @@ def update_activity_id(question_id: str, sequence: int) -> str:
 
 
 def _wrap(kind: str, activity_id: str, question: Mapping[str, Any]) -> dict[str, Any]:
-    inner = {key: value for key, value in question.items() if key != "@context"}
+    # A signed Question keeps its @context: the proof covers it (FEP-8b32), so the embedded
+    # object verifies on its own, however it is relayed.
+    signed = "proof" in question
+    inner = {key: value for key, value in question.items() if signed or key != "@context"}
     activity: dict[str, Any] = {
         "@context": question.get("@context", CONTEXT),
         "id": activity_id,
