@@ -18,6 +18,7 @@ from coopfed.cli import (
     alliance_commands,
     charter_commands,
     deliveries,
+    federation_commands,
     member_commands,
     node_commands,
     project_commands,
@@ -38,6 +39,7 @@ COMMAND_GROUPS = [
     project_commands,
     charter_commands,
     verify_commands,
+    federation_commands,
 ]
 
 
