@@ -9,9 +9,11 @@ import httpx
 
 from coopfed.inbound.worker import process_inbox_batch
 from coopfed.node import Node
+from coopfed.services.accounts import create_local_account
 from coopfed.services.equivocations import list_equivocations
 from tests.federation.inbox_support import COOP, SHARED_INBOX, new_id
 from tests.support.fediverse import FediverseServer, TestActor
+from tests.web.conftest import HTML, PASSWORD, sign_in
 
 
 def _update(actor: TestActor, question: str, **facts: Any) -> dict[str, Any]:
@@ -73,3 +75,19 @@ async def test_a_question_of_another_origin_is_not_observed(
         assert answer.status_code == 403
     await process_inbox_batch(node)
     assert await list_equivocations(node) == []
+
+
+async def test_admins_see_equivocations_on_the_admin_page(
+    node: Node, client: httpx.AsyncClient, remote_fresh: FediverseServer
+) -> None:
+    async with node.engine.begin() as conn:
+        await create_local_account(conn, username="ada", password=PASSWORD, is_admin=True,
+                                   now=node.now())  # fmt: skip
+    await sign_in(client, "ada")
+    assert "No peer has contradicted itself." in (await client.get("/admin", headers=HTML)).text
+    peer = remote_fresh.actor("alice")
+    question = f"{remote_fresh.origin}/proposals/p4"
+    for value in ("1", "2"):
+        await _send(client, node, peer, _update(peer, question, resultHash=value * 64))
+    page = (await client.get("/admin", headers=HTML)).text
+    assert "two results" in page and "2" * 64 in page and question in page
