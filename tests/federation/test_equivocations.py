@@ -3,10 +3,13 @@ one proposal) is caught by a peer that receives both Update(Question)s; the evid
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 import httpx
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
+from coopfed.activitypub.proofs import create_proof
 from coopfed.inbound.worker import process_inbox_batch
 from coopfed.node import Node
 from coopfed.services.accounts import create_local_account
@@ -14,6 +17,12 @@ from coopfed.services.equivocations import list_equivocations
 from tests.federation.inbox_support import COOP, SHARED_INBOX, new_id
 from tests.support.fediverse import FediverseServer, TestActor
 from tests.web.conftest import HTML, PASSWORD, sign_in
+
+NOW = datetime(2026, 12, 3, 12, tzinfo=UTC)
+
+
+def _signed(obj: dict[str, Any], key: Ed25519PrivateKey, coop: TestActor) -> dict[str, Any]:
+    return create_proof(obj, key, verification_method=coop.multikey_id, created=NOW)
 
 
 def _update(actor: TestActor, question: str, **facts: Any) -> dict[str, Any]:
@@ -91,3 +100,23 @@ async def test_admins_see_equivocations_on_the_admin_page(
         await _send(client, node, peer, _update(peer, question, resultHash=value * 64))
     page = (await client.get("/admin", headers=HTML)).text
     assert "two results" in page and "2" * 64 in page and question in page
+
+
+async def test_a_signed_question_is_kept_only_with_a_valid_proof(
+    node: Node, client: httpx.AsyncClient, remote_fresh: FediverseServer
+) -> None:
+    coop = remote_fresh.add_actor("signer", ed25519=True)
+    assert coop.ed25519_key is not None
+    question = f"{remote_fresh.origin}/proposals/p5"
+    other_key = Ed25519PrivateKey.generate()
+    for value, key in (("1", other_key), ("2", other_key)):  # signed by a key it does not list
+        activity = _update(coop, question, resultHash=value * 64)
+        activity["object"] = _signed(activity["object"], key, coop)
+        await _send(client, node, coop, activity)
+    assert await list_equivocations(node) == []  # both refused: nothing observed
+    for value in ("1", "2"):
+        activity = _update(coop, question, resultHash=value * 64)
+        activity["object"] = _signed(activity["object"], coop.ed25519_key, coop)
+        await _send(client, node, coop, activity)
+    (found,) = await list_equivocations(node)
+    assert found.kind == "result" and '"proof"' in found.second_document
