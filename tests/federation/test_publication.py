@@ -10,14 +10,16 @@ import pytest
 
 from coopfed.activitypub.proofs import ProofError, verify_by_actor
 from coopfed.governance.log import verify_chain
+from coopfed.governance.members import MemberStatus
 from coopfed.governance.membership import MembershipPrinciple, RollVisibility
 from coopfed.governance.verification import log_entries, verify
 from coopfed.node import Node
 from coopfed.services import members, proposals
+from coopfed.services.member_lifecycle import end_membership
 from coopfed.services.membership_principle import principle_of, set_principle
 from coopfed.services.votes import cast_vote
 from coopfed.store.proposals import ProposalRecord
-from tests.federation.test_proposal_votes import _follow, _of_type, _open
+from tests.federation.test_proposal_votes import _follow, _of_type, _open, _outbox
 from tests.support.fediverse import FediverseServer
 
 AS_JSON = {"Accept": "application/activity+json"}
@@ -97,3 +99,16 @@ async def test_voter_ids_are_pseudonyms_where_the_roll_is_hidden(
     signed = {**AS_JSON, **alice.signed_headers("GET", f"{record.uri}/bundle")}
     as_alice = (await client.get(f"{record.uri}/bundle", headers=signed)).json()
     assert as_alice["electorate"]["members"] == [[member.member_id, member.member.member_class]]
+
+
+async def test_membership_events_carry_the_coops_proof(
+    node: Node, client: httpx.AsyncClient, remote_fresh: FediverseServer
+) -> None:
+    alice = remote_fresh.actor("alice")
+    await members.add_member(node, alice.uri)
+    await end_membership(node, alice.uri, MemberStatus.LEFT, reason="", decided_by="admin")
+    (event,) = [activity for activity, _ in await _outbox(node) if activity["type"] == "Remove"]
+    actor = (await client.get(event["actor"], headers=AS_JSON)).json()
+    verify_by_actor(event, actor)
+    with pytest.raises(ProofError, match="does not verify"):
+        verify_by_actor({**event, "target": f"{event['target']}/elsewhere"}, actor)
