@@ -42,6 +42,11 @@ INLINE_TERMS: Final[dict[str, Any]] = {
     # The result record as its canonical JSON text: sha256 of these exact bytes = resultHash.
     "resultRecord": "coopfed:resultRecord",
     "jointProposal": {"@id": "coopfed:jointProposal", "@type": "@id"},
+    # What a decided proposal publishes for `coopfed verify` (FEDERATION.md "Published results").
+    "resultBundle": {"@id": "coopfed:resultBundle", "@type": "@id"},
+    "ballotLog": {"@id": "coopfed:ballotLog", "@type": "@id"},
+    "electorateCollection": {"@id": "coopfed:electorateCollection", "@type": "@id"},
+    "resultRecordDocument": {"@id": "coopfed:resultRecordDocument", "@type": "@id"},
     # Alliances and shared projects (FEDERATION.md "Alliances and shared projects").
     "Alliance": "coopfed:Alliance",
     "JointProposal": "coopfed:JointProposal",

@@ -19,10 +19,12 @@ from coopfed.cli import (
     alliance_commands,
     charter_commands,
     deliveries,
+    federation_commands,
     member_commands,
     node_commands,
     project_commands,
     proposal_commands,
+    verify_commands,
     vote_commands,
 )
 from coopfed.cli.support import CliError, Handler
@@ -37,6 +39,8 @@ COMMAND_GROUPS = [
     alliance_commands,
     project_commands,
     charter_commands,
+    verify_commands,
+    federation_commands,
 ]
 
 

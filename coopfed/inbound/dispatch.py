@@ -25,6 +25,7 @@ from coopfed.inbound import (
     membership_claims,
     move,
     projects,
+    question_update,
     undo,
     vote,
 )
@@ -46,6 +47,7 @@ ROUTES: dict[tuple[str, str], Handler] = {
     ("Add", ANY): membership_claims.handle_add,
     ("Remove", ANY): membership_claims.handle_remove,  # or a project removing our co-op
     **{("Update", kind): actor_update.handle_actor_update for kind in sorted(ACTOR_TYPES)},
+    ("Update", "Question"): question_update.handle_question_update,
     ("Update", ANY): actor_update.handle_other_update,
     ("Delete", ANY): delete.handle_delete,
     ("Offer", "Alliance"): alliances.handle_alliance_offer,

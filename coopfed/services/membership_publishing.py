@@ -23,6 +23,7 @@ from coopfed.federation.mapping.membership import (
 )
 from coopfed.governance.canonical import rfc3339
 from coopfed.governance.members import MemberStatus
+from coopfed.services.object_proofs import sign_as
 from coopfed.services.outbox import Audience, new_activity_id, publish
 from coopfed.store import follows as follow_store
 from coopfed.store import members as member_store
@@ -100,6 +101,8 @@ async def publish_added(
         view=member_view(uris, record),
         cc=[uris.followers(coop.username)],
     )
+    # Signed (FEP-8b32): a membership event stays checkable when relayed or stored.
+    activity = sign_as(coop, uris, activity, now)
     await publish(conn, sender=coop, activity=activity, audience=audience, now=now, governance=True)
 
 
@@ -121,6 +124,8 @@ async def publish_removed(
         decision=decision,
         cc=[uris.followers(coop.username)],
     )
+    # Signed (FEP-8b32): a membership event stays checkable when relayed or stored.
+    activity = sign_as(coop, uris, activity, now)
     await publish(conn, sender=coop, activity=activity, audience=audience, now=now, governance=True)
 
 
@@ -142,4 +147,6 @@ async def publish_record_updated(
         to=actors[:1] + list(extra),
         cc=[uris.followers(coop.username)],
     )
+    # Signed (FEP-8b32): a membership event stays checkable when relayed or stored.
+    activity = sign_as(coop, uris, activity, now)
     await publish(conn, sender=coop, activity=activity, audience=audience, now=now, governance=True)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import time
 from collections.abc import Sequence
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -29,6 +30,7 @@ from coopfed.node import Node
 from coopfed.services.account_links import member_for_actor
 from coopfed.services.alliances import ally_actor_uris
 from coopfed.services.members import GONE, coop_actor
+from coopfed.services.object_proofs import sign_if_final
 from coopfed.services.outbox import Audience, publish
 from coopfed.store import account_links as link_store
 from coopfed.store import ballots as ballot_store
@@ -48,8 +50,11 @@ async def proposal_view(conn: AsyncConnection, uris: Uris, record: ProposalRecor
     """Everything the Question shows, read in the caller's transaction."""
     coop = await coop_actor(conn)
     proposal = record.proposal
-    log = await ballot_store.load_log(conn, record.row_id, record.uri)
-    tally = poll_tally(proposal, log.ballots()) if proposal.electorate is not None else None
+    # The stored rows as they are: a chain broken behind the node's back must not make the
+    # Question unservable (compute_result re-verifies it before any tally that decides).
+    log = await ballot_store.load_entries(conn, record.row_id, record.uri)
+    ballots = [entry.ballot for entry in log]
+    tally = poll_tally(proposal, ballots) if proposal.electorate is not None else None
     return ProposalView(
         proposal=proposal,
         body=record.body,
@@ -59,7 +64,7 @@ async def proposal_view(conn: AsyncConnection, uris: Uris, record: ProposalRecor
         tally=tally,
         member_actors=await electorate_actors(conn, record),
         ally_actors=await _allies_if(conn, record),
-        log_head=log.head_hash if len(log) else None,
+        log_head=log[-1].entry_hash if log else None,
         log_length=len(log),
         result=record.result,
         joint_proposal=record.joint_proposal_uri,
@@ -83,6 +88,14 @@ async def electorate_actors(conn: AsyncConnection, record: ProposalRecord) -> tu
     voters = [r for r in register if r.member_id in electorate]
     linked = await link_store.linked_actor_uris(conn, [r.row_id for r in voters])
     return tuple(sorted({*(r.member.actor_id for r in voters), *linked}))
+
+
+async def served_question(
+    conn: AsyncConnection, uris: Uris, record: ProposalRecord
+) -> dict[str, Any]:
+    """The Question GET answers: a decided one signed as in its final Update."""
+    question = proposal_to_question(await proposal_view(conn, uris, record))
+    return sign_if_final(await coop_actor(conn), uris, record, question)
 
 
 async def may_see(conn: AsyncConnection, record: ProposalRecord, actor: str | None) -> bool:
@@ -138,7 +151,7 @@ async def _publish_update(
 ) -> None:
     view = await proposal_view(conn, uris, record)
     voters = await update_store.voter_actors(conn, record.row_id)
-    question = proposal_to_question(view)
+    question = sign_if_final(sender, uris, record, proposal_to_question(view))
     activity = question_update_activity(question, sequence=_sequence(now))
     audience = _audience(view, voters)
     await publish(conn, sender=sender, activity=activity, audience=audience, now=now)

@@ -41,15 +41,23 @@ def _entry(row: RowMapping, proposal_id: str) -> LogEntry:
     return LogEntry(proposal_id, row["position"], row["prev_hash"], ballot, row["entry_hash"])
 
 
-async def load_log(conn: AsyncConnection, proposal_row_id: int, proposal_id: str) -> BallotLog:
-    """The whole log of a proposal, in order; raises `LogError` if the chain does not verify."""
+async def load_entries(
+    conn: AsyncConnection, proposal_row_id: int, proposal_id: str
+) -> list[LogEntry]:
+    """The stored rows of a log, in order, as they are: not verified (what is published, so
+    a verifier can say where a chain breaks instead of the node failing to answer)."""
     query = (
         select(ballots)
         .where(ballots.c.proposal_row_id == proposal_row_id)
         .order_by(ballots.c.position)
     )
     rows = (await conn.execute(query)).mappings()
-    return BallotLog(proposal_id, [_entry(row, proposal_id) for row in rows])
+    return [_entry(row, proposal_id) for row in rows]
+
+
+async def load_log(conn: AsyncConnection, proposal_row_id: int, proposal_id: str) -> BallotLog:
+    """The whole log of a proposal, in order; raises `LogError` if the chain does not verify."""
+    return BallotLog(proposal_id, await load_entries(conn, proposal_row_id, proposal_id))
 
 
 async def append_entry(

@@ -611,3 +611,36 @@ link_failures = Table(
     Column("failed_at", UTCDateTime, nullable=False),
     Index("ix_link_failures_key_failed_at", "key", "failed_at"),
 )
+
+# What allied nodes published about their own proposals (Update(Question) carrying the ballot
+# log head, or the result): the first document per (proposal, kind, log length) is kept, and a
+# different value for the same key is an equivocation, kept with both signed documents.
+observed_heads = Table(
+    "observed_heads",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("proposal_uri", String(2048), nullable=False),
+    Column("kind", String(16), nullable=False),  # "log_head" or "result"
+    Column("log_length", Integer, nullable=False),  # -1 for "result"
+    Column("value", String(128), nullable=False),
+    Column("actor_uri", String(2048), nullable=False),
+    Column("document", Text, nullable=False),
+    Column("received_at", UTCDateTime(timezone=True), nullable=False),
+    UniqueConstraint("proposal_uri", "kind", "log_length"),
+)
+
+equivocations = Table(
+    "equivocations",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("proposal_uri", String(2048), nullable=False),
+    Column("actor_uri", String(2048), nullable=False),
+    Column("kind", String(16), nullable=False),
+    Column("log_length", Integer, nullable=False),
+    Column("first_value", String(128), nullable=False),
+    Column("second_value", String(128), nullable=False),
+    Column("first_document", Text, nullable=False),
+    Column("second_document", Text, nullable=False),
+    Column("detected_at", UTCDateTime(timezone=True), nullable=False),
+    UniqueConstraint("proposal_uri", "kind", "log_length", "second_value"),
+)

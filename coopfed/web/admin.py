@@ -1,4 +1,5 @@
-"""The admin area: only what works today (node facts, accounts, federation queue states)."""
+"""The admin area: only what works today (node facts, accounts, federation queue states,
+equivocating peers)."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from coopfed.services.equivocations import list_equivocations
 from coopfed.store import overview
 from coopfed.store.db import is_sqlite
 from coopfed.web.sessions import require_admin
@@ -27,6 +29,7 @@ async def admin_home(request: Request) -> Response:
         "database_kind": "SQLite" if is_sqlite(node.settings.database_url) else "PostgreSQL",
         "accounts": accounts,
         "queues": queues,
+        "equivocations": await list_equivocations(node),
     }
     return await render(request, "admin.html", context)
 

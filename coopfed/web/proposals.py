@@ -20,13 +20,13 @@ from starlette.routing import Route
 
 from coopfed.activitypub.httpsig import SignatureError, verify_request
 from coopfed.federation.keyresolver import NodeKeyResolver
-from coopfed.federation.mapping.proposals import Visibility, proposal_to_question
+from coopfed.federation.mapping.proposals import Visibility
 from coopfed.node import Node
 from coopfed.services import joint_proposals, proposal_publishing
 from coopfed.store import proposals as proposal_store
 from coopfed.store.joint import JointProposal
 from coopfed.store.proposals import ProposalRecord
-from coopfed.web import delivery_status, proposal_admin, proposal_pages, voting
+from coopfed.web import delivery_status, proposal_admin, proposal_pages, publication, voting
 from coopfed.web import me_ballots as me_ballots  # registers "Your ballots" on /me
 from coopfed.web.clientaddr import client_of
 from coopfed.web.errors import error_response
@@ -76,8 +76,8 @@ async def _question(
         actor = await signing_actor(node, request)
         if not await proposal_publishing.may_see(conn, record, actor):
             return error_response(404, "not_found", "no such proposal")
-    view = await proposal_publishing.proposal_view(conn, node.uris, record)
-    response = activity_response(proposal_to_question(view))
+    question = await proposal_publishing.served_question(conn, node.uris, record)
+    response = activity_response(question)
     if record.visibility != Visibility.PUBLIC.value:
         response.headers["Cache-Control"] = "private, no-store"
     return response
@@ -104,5 +104,6 @@ routes = [
     *voting.routes,
     *proposal_pages.routes,
     *delivery_status.routes,
+    *publication.make_routes(signing_actor),
     Route("/proposals/{slug}", proposal),
 ]

@@ -161,7 +161,20 @@ def coopfed_facts(view: ProposalView) -> dict[str, Any]:
         facts["resultRecord"] = canonical_text(dict(view.result))
     if view.joint_proposal is not None:
         facts["jointProposal"] = view.joint_proposal
+    if proposal.state is ProposalState.DECIDED and view.result is not None:
+        facts.update(publication_links(view.question_id))
     return facts
+
+
+def publication_links(question_id: str) -> dict[str, str]:
+    """Where a decided proposal publishes its electorate, ballot log, result and bundle
+    (served by web/publication.py under the same visibility as the Question)."""
+    return {
+        "resultBundle": f"{question_id}/bundle",
+        "ballotLog": f"{question_id}/ballots",
+        "electorateCollection": f"{question_id}/electorate",
+        "resultRecordDocument": f"{question_id}/record",
+    }
 
 
 def proposal_content(view: ProposalView, kind: PollKind | None) -> str:
@@ -204,7 +217,10 @@ def update_activity_id(question_id: str, sequence: int) -> str:
 
 
 def _wrap(kind: str, activity_id: str, question: Mapping[str, Any]) -> dict[str, Any]:
-    inner = {key: value for key, value in question.items() if key != "@context"}
+    # A signed Question keeps its @context: the proof covers it (FEP-8b32), so the embedded
+    # object verifies on its own, however it is relayed.
+    signed = "proof" in question
+    inner = {key: value for key, value in question.items() if signed or key != "@context"}
     activity: dict[str, Any] = {
         "@context": question.get("@context", CONTEXT),
         "id": activity_id,

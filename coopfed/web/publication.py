@@ -1,0 +1,105 @@
+"""`GET /proposals/{slug}/bundle|ballots|electorate|record`: a decided proposal's published
+result, for `coopfed verify` and anyone else who wants to recompute it.
+
+The bundle is one JSON document (services/publication.py); the other three are
+ActivityStreams views of its parts, linked from the Question. A proposal that is not decided,
+or that the reader may not see (the Question's own rule, signed GETs for members-only), is 404.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from coopfed.activitypub.vocab import CONTEXT
+from coopfed.federation.mapping.proposals import Visibility
+from coopfed.node import Node
+from coopfed.services import publication
+from coopfed.store import proposals as proposal_store
+from coopfed.web.errors import error_response
+from coopfed.web.negotiation import activity_response
+from coopfed.web.state import node_of
+
+Shape = Callable[[str, dict[str, Any]], dict[str, Any]]
+# web/proposals.py's `signing_actor`: the Question's reader, passed in (it imports this module).
+ReaderOf = Callable[[Node, Request], Awaitable[str | None]]
+
+
+async def _serve(request: Request, shape: Shape, signing_actor: ReaderOf) -> Response:
+    node = node_of(request)
+    slug = request.path_params["slug"]
+    async with node.engine.connect() as conn:
+        record = await proposal_store.get_by_slug(conn, slug)
+    if record is None:
+        return error_response(404, "not_found", "no such decided proposal")
+    reader = await signing_actor(node, request)  # may fetch a key: no connection held
+    async with node.engine.connect() as conn:
+        bundle = await publication.readable_bundle(conn, node.uris, record, reader)
+    if bundle is None:
+        return error_response(404, "not_found", "no such decided proposal")
+    response = activity_response(shape(str(request.url.path), bundle))
+    if record.visibility != Visibility.PUBLIC.value:
+        response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
+def _bundle(_path: str, bundle: dict[str, Any]) -> dict[str, Any]:
+    return bundle
+
+
+def _collection(bundle: dict[str, Any], suffix: str, items: list[Any]) -> dict[str, Any]:
+    return {
+        "@context": CONTEXT,
+        "id": f"{bundle['proposal']}/{suffix}",
+        "type": "OrderedCollection",
+        "partOf": bundle["proposal"],
+        "totalItems": len(items),
+        "orderedItems": items,
+    }
+
+
+def _ballots(_path: str, bundle: dict[str, Any]) -> dict[str, Any]:
+    log = bundle["log"]
+    document = _collection(bundle, "ballots", log["entries"])
+    document["ballotLogHead"] = log["head"]
+    document["ballotLogLength"] = log["length"]
+    return document
+
+
+def _electorate(_path: str, bundle: dict[str, Any]) -> dict[str, Any]:
+    electorate = bundle["electorate"]
+    members = electorate["members"]
+    document = _collection(bundle, "electorate", members or [])
+    document["totalItems"] = electorate["size"]  # the size even when the list is withheld
+    document["electorateHash"] = electorate["hash"]
+    document["recordDate"] = electorate["record_date"]
+    document["membersListed"] = members is not None
+    return document
+
+
+def _record(_path: str, bundle: dict[str, Any]) -> dict[str, Any]:
+    document: dict[str, Any] = bundle["record_document"]  # signed by the co-op
+    return document
+
+
+SHAPES: dict[str, Shape] = {
+    "bundle": _bundle,
+    "ballots": _ballots,
+    "electorate": _electorate,
+    "record": _record,
+}
+
+
+def _route(suffix: str, shape: Shape, signing_actor: ReaderOf) -> Route:
+    async def endpoint(request: Request) -> Response:
+        return await _serve(request, shape, signing_actor)
+
+    return Route(f"/proposals/{{slug}}/{suffix}", endpoint, methods=["GET"])
+
+
+def make_routes(signing_actor: ReaderOf) -> list[Route]:
+    return [_route(suffix, shape, signing_actor) for suffix, shape in SHAPES.items()]

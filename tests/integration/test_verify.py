@@ -1,0 +1,153 @@
+"""`coopfed verify URL` against a real `coopfed serve` process (SQLite), over real HTTP.
+
+An honest result verifies; each kind of tampering behind the node's back is named.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import subprocess
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from cryptography.hazmat.primitives.serialization import Encoding, NoEncryption, PrivateFormat
+
+from tests.support.processes import coopfed, free_port, running
+
+pytestmark = pytest.mark.slow
+
+
+@dataclass
+class Node:
+    base: str
+    cwd: Path
+    proposal: str
+    receipts: list[str]
+
+    @property
+    def db(self) -> Path:
+        return self.cwd / "data" / "coopfed.db"
+
+    def verify(self, *extra: str) -> subprocess.CompletedProcess[str]:
+        return coopfed("verify", self.proposal, *extra, cwd=self.cwd)
+
+    def sql(self, statement: str, *params: object) -> None:
+        with sqlite3.connect(self.db) as conn:
+            assert conn.execute(statement, params).rowcount >= 1
+
+
+def _ok(*args: str, cwd: Path) -> str:
+    done = coopfed(*args, cwd=cwd)
+    assert done.returncode == 0, done.stderr
+    return done.stdout
+
+
+def _decided(cwd: Path) -> tuple[str, list[str]]:
+    for name in ("alice", "bob", "carol"):
+        _ok("member", "add", "--local", name, cwd=cwd)
+    created = json.loads(
+        _ok("proposal", "create", "--title", "Cargo bike", "--method", "proposal",
+            "--duration", "3d", "--open", "--json", cwd=cwd)
+    )  # fmt: skip
+    receipts = []
+    for name, choice in (("alice", "yes"), ("bob", "yes"), ("carol", "no")):
+        out = _ok("vote", created["id"], "--member", name, "--choice", choice, cwd=cwd)
+        receipts.append(out.split("receipt ")[1].split()[0])
+    _ok("proposal", "close", created["id"], cwd=cwd)
+    return created["id"], receipts
+
+
+@pytest.fixture
+def node(tmp_path: Path) -> Iterator[Node]:
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    _ok("init", "--url", base, "--name", "Demo Co-op", "--handle", "demo", cwd=tmp_path)
+    proposal, receipts = _decided(tmp_path)
+    with running("serve", cwd=tmp_path, log=tmp_path / "serve.log", health_url=f"{base}/healthz"):
+        yield Node(base, tmp_path, proposal, receipts)
+
+
+def _report(done: subprocess.CompletedProcess[str]) -> dict[str, object]:
+    report: dict[str, object] = json.loads(done.stdout)
+    return report
+
+
+def test_an_honest_result_verifies(node: Node) -> None:
+    done = node.verify("--json")
+    assert done.returncode == 0, done.stdout + done.stderr
+    report = _report(done)
+    assert report["verified"] is True and report["differences"] == []
+    names = {check["name"] for check in report["checks"]}  # type: ignore[attr-defined]
+    expected = {"ballot_chain", "electorate_hash_question", "result_hash", "tally"}
+    assert expected | {"proof_question", "proof_record"} <= names
+    plain = node.verify()
+    assert plain.returncode == 0 and plain.stdout.startswith("verified: ")
+
+
+def test_an_altered_ballot_is_named(node: Node) -> None:
+    node.sql("UPDATE ballots SET choice = '\"no\"' WHERE position = 0")
+    done = node.verify("--json")
+    assert done.returncode == 1, done.stderr
+    assert any("ballot log entry 0" in d for d in _report(done)["differences"])  # type: ignore[attr-defined]
+
+
+def test_a_removed_ballot_is_named(node: Node) -> None:
+    node.sql("DELETE FROM ballots WHERE position = 2")
+    done = node.verify("--json")
+    assert done.returncode == 1, done.stderr
+    differences = _report(done)["differences"]
+    assert any(d.startswith("log_head") for d in differences), differences  # type: ignore[attr-defined]
+
+
+def test_a_changed_electorate_is_named(node: Node) -> None:
+    with sqlite3.connect(node.db) as conn:
+        (text,) = conn.execute("SELECT electorate FROM proposals").fetchone()
+        electorate = json.loads(text)
+        electorate["members"] = electorate["members"][:-1]  # one voter struck off the roll
+        electorate["size"] -= 1
+        conn.execute("UPDATE proposals SET electorate = ?", (json.dumps(electorate),))
+    done = node.verify("--json")
+    assert done.returncode == 1, done.stderr
+    differences = _report(done)["differences"]
+    assert any(d.startswith("electorate_hash_result") for d in differences), differences  # type: ignore[attr-defined]
+
+
+def test_an_edited_result_record_is_named(node: Node) -> None:
+    node.sql("UPDATE proposals SET result = replace(result, '\"passed\"', '\"rejected\"')")
+    done = node.verify("--json")
+    assert done.returncode == 1, done.stderr
+    differences = _report(done)["differences"]
+    assert any(d.startswith("result_hash") for d in differences), differences  # type: ignore[attr-defined]
+    assert any(d.startswith("tally.status") for d in differences), differences  # type: ignore[attr-defined]
+
+
+def test_a_proof_by_the_wrong_key_is_named(node: Node) -> None:
+    """The node signs with a key its actor does not publish (a stolen or swapped key)."""
+    other = Ed25519PrivateKey.generate().private_bytes(
+        Encoding.PEM, PrivateFormat.PKCS8, NoEncryption()
+    )
+    swap = "UPDATE local_actors SET ed25519_private_pem = ? WHERE username = 'demo'"
+    node.sql(swap, other.decode())
+    done = node.verify("--json")
+    assert done.returncode == 1, done.stderr
+    differences = _report(done)["differences"]
+    for name in ("proof_question", "proof_record"):
+        assert any(d.startswith(f"{name}: the proof does not verify") for d in differences)  # type: ignore[attr-defined]
+
+
+def test_receipts_found_and_a_made_up_one_not(node: Node) -> None:
+    for receipt in node.receipts:
+        assert node.verify("--receipt", receipt).returncode == 0
+    made_up = node.verify("--receipt", "f" * 64)
+    assert made_up.returncode == 1 and "not in the ballot log" in made_up.stdout
+
+
+def test_could_not_check_is_exit_2_with_one_line(node: Node) -> None:
+    for url in ("not a url", f"{node.base}/proposals/nope", "http://127.0.0.1:1/proposals/x"):
+        done = coopfed("verify", url, cwd=node.cwd)
+        assert done.returncode == 2, (url, done.stdout, done.stderr)
+        assert len(done.stderr.strip().splitlines()) == 1 and "Traceback" not in done.stderr
