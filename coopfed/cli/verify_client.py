@@ -12,7 +12,8 @@ import httpx
 
 from coopfed.activitypub.proofs import ProofError, verify_by_actor
 from coopfed.cli.support import CliError, print_json
-from coopfed.governance.verification import Check, Unverifiable, verify
+from coopfed.federation.mapping.publication import question_claims
+from coopfed.governance.verification import Check, PublishedClaims, Unverifiable, verify
 
 ACCEPT = "application/activity+json"
 TIMEOUT = 20.0
@@ -39,6 +40,7 @@ def _get(client: httpx.Client, url: str) -> dict[str, Any]:
 @dataclass(frozen=True)
 class Publication:
     question: dict[str, Any]
+    claims: PublishedClaims
     bundle: dict[str, Any]
     actor: dict[str, Any]  # the co-op that signed: its assertionMethod holds the key
 
@@ -47,13 +49,13 @@ def fetch_publication(url: str) -> Publication:
     """The decided Question at `url`, the bundle it links to and the co-op that signed them."""
     with httpx.Client(timeout=TIMEOUT, follow_redirects=False) as client:
         question = _get(client, url)
-        bundle_url = question.get("resultBundle")
-        if not isinstance(bundle_url, str):
+        claims = question_claims(question)
+        if claims.bundle_url is None:
             raise CliError(f"{url} is not a decided proposal (no resultBundle)")
-        actor_url = question.get("attributedTo")
-        if not isinstance(actor_url, str):
+        if claims.coop_uri is None:
             raise CliError(f"{url} names no co-op (attributedTo)")
-        return Publication(question, _get(client, bundle_url), _get(client, actor_url))
+        bundle, actor = _get(client, claims.bundle_url), _get(client, claims.coop_uri)
+        return Publication(question, claims, bundle, actor)
 
 
 def _proof_check(name: str, document: object, actor: dict[str, Any]) -> Check:
@@ -106,7 +108,7 @@ def _report(url: str, checks: list[Check], as_json: bool) -> int:
 def cmd_verify(args: argparse.Namespace) -> int:
     publication = fetch_publication(args.url)
     try:
-        checks = verify(publication.bundle, publication.question, args.receipt)
+        checks = verify(publication.bundle, publication.claims, args.receipt)
     except Unverifiable as error:
         raise CliError(f"cannot verify {args.url}: {error}") from error
     return _report(args.url, [*proof_checks(publication), *checks], args.json)

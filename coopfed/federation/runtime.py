@@ -121,9 +121,6 @@ class KeyMisses:
         while len(self._until) > KEY_CACHE_SIZE:
             self._until.popitem(last=False)
 
-    def forget(self, key_id: str) -> None:
-        self._until.pop(key_id, None)
-
 
 FetcherFactory = Callable[[], SafeFetcher]
 

@@ -1,8 +1,9 @@
 """Check a published result without trusting the node that published it (`coopfed verify`).
 
-Input: the decided Question and its bundle (services/publication.py, FEDERATION.md "Published
-results"). Each check is named and says what differs; the tally is recomputed here with the
-named method and charter, by the same governance functions the node used.
+Input: the bundle (services/publication.py, FEDERATION.md "Published results") and what the
+decided Question claims about it (read off the wire by federation/mapping/publication.py).
+Each check is named and says what differs; the tally is recomputed here with the named method
+and charter, by the same governance functions the node used.
 """
 
 from __future__ import annotations
@@ -30,6 +31,20 @@ class Check:
 
     def to_dict(self) -> dict[str, Any]:
         return {"name": self.name, "ok": self.ok, "detail": self.detail}
+
+
+@dataclass(frozen=True, slots=True)
+class PublishedClaims:
+    """What a decided Question says about its count; None where it says nothing."""
+
+    proposal_id: str | None = None
+    log_head: str | None = None  # the ballotLogHead published during voting
+    log_length: int | None = None
+    electorate_hash: str | None = None
+    result_hash: str | None = None
+    result_record: str | None = None  # the result record as canonical text
+    bundle_url: str | None = None
+    coop_uri: str | None = None
 
 
 class Unverifiable(Exception):
@@ -63,7 +78,7 @@ def log_entries(bundle: Mapping[str, Any]) -> list[LogEntry]:
         raise Unverifiable(f"the ballot log is malformed: {error}") from error
 
 
-def check_chain(bundle: Mapping[str, Any], question: Mapping[str, Any]) -> list[Check]:
+def check_chain(bundle: Mapping[str, Any], claims: PublishedClaims) -> list[Check]:
     """The hash chain, its head against the result and against the head the Question
     published during voting (ballotLogHead)."""
     entries = log_entries(bundle)
@@ -77,9 +92,8 @@ def check_chain(bundle: Mapping[str, Any], question: Mapping[str, Any]) -> list[
     checks = [Check("ballot_chain", True, f"{len(entries)} entries, head {head}")]
     recorded = bundle["result"].get("log_head")
     checks.append(_same("log_head_in_result", head, recorded))
-    published = question.get("ballotLogHead")
-    if published is not None:
-        checks.append(_same("log_head_published", head, published))
+    if claims.log_head is not None:
+        checks.append(_same("log_head_published", head, claims.log_head))
     return checks
 
 
@@ -99,9 +113,9 @@ def _same(name: str, actual: object, expected: object) -> Check:
     return Check(name, False, f"recomputed {actual}, published {expected}")
 
 
-def check_electorate(bundle: Mapping[str, Any], question: Mapping[str, Any]) -> list[Check]:
+def check_electorate(bundle: Mapping[str, Any], claims: PublishedClaims) -> list[Check]:
     published = bundle["electorate"]
-    checks = [_same("electorate_hash_question", published["hash"], question.get("electorateHash"))]
+    checks = [_same("electorate_hash_question", published["hash"], claims.electorate_hash)]
     checks.append(
         _same("electorate_hash_result", published["hash"], bundle["result"].get("electorate_hash"))
     )
@@ -113,13 +127,13 @@ def check_electorate(bundle: Mapping[str, Any], question: Mapping[str, Any]) -> 
     return checks
 
 
-def check_result_record(bundle: Mapping[str, Any], question: Mapping[str, Any]) -> list[Check]:
+def check_result_record(bundle: Mapping[str, Any], claims: PublishedClaims) -> list[Check]:
     digest = hashlib.sha256(canonical_json(bundle["result"])).hexdigest()
     checks = [_same("result_hash", digest, bundle.get("result_hash"))]
-    if "resultHash" in question:
-        checks.append(_same("result_hash_question", digest, question["resultHash"]))
-    if "resultRecord" in question:
-        same = question["resultRecord"] == canonical_text(bundle["result"])
+    if claims.result_hash is not None:
+        checks.append(_same("result_hash_question", digest, claims.result_hash))
+    if claims.result_record is not None:
+        same = claims.result_record == canonical_text(bundle["result"])
         detail = "same record" if same else "the Question carries a different result record"
         checks.append(Check("result_record_question", same, detail))
     return checks
@@ -174,7 +188,7 @@ def check_receipt(bundle: Mapping[str, Any], receipt: str) -> Check:
     return Check("receipt", found, detail)
 
 
-CHECKS: tuple[Callable[[Mapping[str, Any], Mapping[str, Any]], list[Check]], ...] = (
+CHECKS: tuple[Callable[[Mapping[str, Any], PublishedClaims], list[Check]], ...] = (
     check_chain,
     check_electorate,
     check_result_record,
@@ -182,19 +196,19 @@ CHECKS: tuple[Callable[[Mapping[str, Any], Mapping[str, Any]], list[Check]], ...
 
 
 def verify(
-    bundle: Mapping[str, Any], question: Mapping[str, Any], receipt: str | None = None
+    bundle: Mapping[str, Any], claims: PublishedClaims, receipt: str | None = None
 ) -> list[Check]:
     """Every check, in order; raises Unverifiable when the documents are not a publication."""
     for key in ("proposal", "log", "electorate", "result", "charter", "method"):
         if key not in bundle:
             raise Unverifiable(f"the bundle has no {key!r}")
-    if question.get("id") != bundle["proposal"]:
+    if claims.proposal_id != bundle["proposal"]:
         raise Unverifiable("the bundle belongs to another proposal")
-    checks = [check for step in CHECKS for check in step(bundle, question)]
+    checks = [check for step in CHECKS for check in step(bundle, claims)]
     checks.extend(retally(bundle))
     if receipt is not None:
         checks.append(check_receipt(bundle, receipt))
     return checks
 
 
-__all__ = ["Check", "Unverifiable", "chain_hash", "verify"]
+__all__ = ["Check", "PublishedClaims", "Unverifiable", "chain_hash", "verify"]

@@ -15,6 +15,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from coopfed.federation.mapping.publication import question_claims
 from coopfed.node import Node
 from coopfed.store import equivocations as store
 from coopfed.store.equivocations import Equivocation, Observation
@@ -24,12 +25,12 @@ RESULT_LENGTH = -1  # the key of a proposal's result: one per proposal, whatever
 
 def claims(question: Mapping[str, Any]) -> list[tuple[str, int, str]]:
     """(kind, log length, value) the Question asserts: its log head and its result hash."""
+    published = question_claims(question)
+    head, length, result = published.log_head, published.log_length, published.result_hash
     found: list[tuple[str, int, str]] = []
-    head, length = question.get("ballotLogHead"), question.get("ballotLogLength")
-    if isinstance(head, str) and type(length) is int and length >= 0 and len(head) <= 128:
+    if head is not None and length is not None and len(head) <= 128:
         found.append(("log_head", length, head))
-    result = question.get("resultHash")
-    if isinstance(result, str) and len(result) <= 128:
+    if result is not None and len(result) <= 128:
         found.append(("result", RESULT_LENGTH, result))
     return found
 

@@ -50,7 +50,7 @@ from coopfed.services.errors import ServiceError
 from coopfed.services.joint_authority import Action, refusal
 from coopfed.services.members import coop_actor, new_public_id
 from coopfed.services.outbox import Audience, new_activity_id, publish
-from coopfed.services.project_hosting import hosted_project
+from coopfed.services.project_hosting import acting_project
 from coopfed.services.proposals import ProposalDraft, method_name
 from coopfed.services.received import Received, done, ignored
 from coopfed.services.remote_coops import local_username, verify_proof_by
@@ -110,11 +110,7 @@ async def propose(node: Node, project_ref: str, draft: ProposalDraft) -> JointPr
     if not draft.title.strip():
         raise ServiceError("a proposal needs a title")
     async with node.engine.begin() as conn:
-        project = await hosted_project(conn, node, project_ref)
-        project_uri = node.uris.actor(project.username)
-        why = refusal(Action.OPEN, actor=project_uri, project_uri=project_uri)
-        if why is not None:
-            raise ServiceError(why)
+        project, project_uri = await acting_project(conn, node, project_ref, Action.OPEN)
         coops = sorted(await active_members(conn, node, project_uri))
         charter = {**project.charter, "coops": coops}
         if charter.get("weighting") == Weighting.FIXED.value:

@@ -175,6 +175,18 @@ async def hosted_project(conn: AsyncConnection, node: Node, reference: str) -> H
     return found
 
 
+async def acting_project(
+    conn: AsyncConnection, node: Node, reference: str, action: Action
+) -> tuple[HostedProject, str]:
+    """The hosted project and its IRI, once the one authorisation rule lets it take `action`."""
+    project = await hosted_project(conn, node, reference)
+    project_uri = node.uris.actor(project.username)
+    why = refusal(action, actor=project_uri, project_uri=project_uri)
+    if why is not None:
+        raise ServiceError(why)
+    return project, project_uri
+
+
 def _with_weight(
     charter: Mapping[str, Any], coop_uri: str, weight: int | None
 ) -> Mapping[str, Any]:
@@ -204,11 +216,7 @@ async def invite(node: Node, project_ref: str, coop_ref: str, *, weight: int | N
     other = await fetch_and_store(node, coop_uri)
     now = node.now()
     async with node.engine.begin() as conn:
-        project = await hosted_project(conn, node, project_ref)
-        project_uri = node.uris.actor(project.username)
-        why = refusal(Action.INVITE, actor=project_uri, project_uri=project_uri)
-        if why is not None:
-            raise ServiceError(why)
+        project, project_uri = await acting_project(conn, node, project_ref, Action.INVITE)
         if not await is_ally(conn, other.uri):
             raise ServiceError(f"{other.uri} is not an allied co-op: offer an alliance first")
         charter = _with_weight(project.charter, other.uri, weight)
@@ -291,11 +299,7 @@ async def remove_member(node: Node, project_ref: str, coop_ref: str) -> ProjectM
     coop_uri = await resolve_uri(node, coop_ref)
     now = node.now()
     async with node.engine.begin() as conn:
-        project = await hosted_project(conn, node, project_ref)
-        project_uri = node.uris.actor(project.username)
-        why = refusal(Action.REMOVE, actor=project_uri, project_uri=project_uri)
-        if why is not None:
-            raise ServiceError(why)
+        project, project_uri = await acting_project(conn, node, project_ref, Action.REMOVE)
         coop = await coop_actor(conn)
         if coop_uri == node.uris.actor(coop.username):
             raise ServiceError("the hosting co-op cannot be removed from a project it hosts")

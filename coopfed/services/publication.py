@@ -18,7 +18,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from coopfed.activitypub.vocab import CONTEXT
+from coopfed.federation.mapping import publication as mapping
 from coopfed.governance.charter import charter_hash, charter_to_dict
 from coopfed.governance.log import GENESIS, LogEntry
 from coopfed.governance.proposal import ProposalState
@@ -70,15 +70,9 @@ def record_document(coop: LocalActor, uris: Uris, record: ProposalRecord) -> dic
     """The result record as a Document signed by the co-op, dated at the close."""
     closed_at = record.proposal.closed_at
     assert closed_at is not None  # decided proposals are closed
-    document = {
-        "@context": CONTEXT,
-        "id": f"{record.uri}/record",
-        "type": "Document",
-        "attributedTo": uris.actor(coop.username),
-        "partOf": record.uri,
-        "resultHash": record.proposal.result_hash,
-        "result": dict(record.result or {}),
-    }
+    document = mapping.record_document(
+        record.uri, uris.actor(coop.username), record.proposal.result_hash, record.result or {}
+    )
     return sign_as(coop, uris, document, closed_at)
 
 

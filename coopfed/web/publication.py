@@ -15,7 +15,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from coopfed.activitypub.vocab import CONTEXT
+from coopfed.federation.mapping import publication as mapping
 from coopfed.federation.mapping.proposals import Visibility
 from coopfed.node import Node
 from coopfed.services import publication
@@ -51,34 +51,12 @@ def _bundle(_path: str, bundle: dict[str, Any]) -> dict[str, Any]:
     return bundle
 
 
-def _collection(bundle: dict[str, Any], suffix: str, items: list[Any]) -> dict[str, Any]:
-    return {
-        "@context": CONTEXT,
-        "id": f"{bundle['proposal']}/{suffix}",
-        "type": "OrderedCollection",
-        "partOf": bundle["proposal"],
-        "totalItems": len(items),
-        "orderedItems": items,
-    }
-
-
 def _ballots(_path: str, bundle: dict[str, Any]) -> dict[str, Any]:
-    log = bundle["log"]
-    document = _collection(bundle, "ballots", log["entries"])
-    document["ballotLogHead"] = log["head"]
-    document["ballotLogLength"] = log["length"]
-    return document
+    return mapping.ballots_collection(bundle)
 
 
 def _electorate(_path: str, bundle: dict[str, Any]) -> dict[str, Any]:
-    electorate = bundle["electorate"]
-    members = electorate["members"]
-    document = _collection(bundle, "electorate", members or [])
-    document["totalItems"] = electorate["size"]  # the size even when the list is withheld
-    document["electorateHash"] = electorate["hash"]
-    document["recordDate"] = electorate["record_date"]
-    document["membersListed"] = members is not None
-    return document
+    return mapping.electorate_collection(bundle)
 
 
 def _record(_path: str, bundle: dict[str, Any]) -> dict[str, Any]:

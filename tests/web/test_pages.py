@@ -102,6 +102,18 @@ async def test_admin_area_lists_accounts_and_queues(client: httpx.AsyncClient) -
     assert "<td>Deliveries</td>" in page.text and "<td>Inbox</td>" in page.text
 
 
+@pytest.mark.usefixtures("accounts")
+async def test_admin_page_title_is_its_name_and_equivocations_appear_once(
+    client: httpx.AsyncClient,
+) -> None:
+    # Regression: the Equivocations section was once pasted into the title block too, so the
+    # page's <title> held a whole table and the section showed twice.
+    await sign_in(client, "ada")
+    page = await client.get("/admin", headers=HTML)
+    assert "<title>Admin · Test Co-op" in page.text
+    assert page.text.count('<h2 id="equivocations-heading">') == 1
+
+
 async def test_front_page_shows_the_membership_principle_and_how_to_apply(
     node: Node, client: httpx.AsyncClient
 ) -> None:
