@@ -26,6 +26,7 @@ USER coopfed
 WORKDIR /data
 VOLUME ["/data"]
 EXPOSE 8000
-HEALTHCHECK --interval=30s --timeout=5s CMD python -c "import urllib.request,sys; urllib.request.urlopen('http://127.0.0.1:8000/healthz'); sys.exit(0)"
+# The probe follows the configured port (COOPFED_SERVER__PORT, e.g. docker run -e …=9000).
+HEALTHCHECK --interval=30s --timeout=5s CMD python -c "import os,urllib.request; urllib.request.urlopen('http://127.0.0.1:%s/healthz' % os.environ.get('COOPFED_SERVER__PORT', '8000'), timeout=4)"
 ENTRYPOINT ["coopfed"]
 CMD ["serve"]

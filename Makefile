@@ -8,6 +8,8 @@ INSTALLED := $(VENV)/.installed
 PYTEST_WORKERS ?= 2
 # More pytest arguments: make test PYTEST_ARGS='tests/store -x' (or make pytest PYTEST_ARGS=...).
 PYTEST_ARGS ?=
+# The demo's port: `make run PORT=8001`. The public URL follows it, so WebFinger handles match.
+PORT ?= 8000
 
 .PHONY: run test lint typecheck pytest install clean bench
 
@@ -20,10 +22,10 @@ $(INSTALLED): pyproject.toml
 
 install: $(INSTALLED)
 
-# A demo co-op on SQLite at http://127.0.0.1:8000 (created on first run, kept afterwards).
+# A demo co-op on SQLite at http://127.0.0.1:$(PORT) (created on first run, kept afterwards).
 run: $(INSTALLED)
-	@test -f coopfed.toml || $(BIN)/coopfed init --url http://127.0.0.1:8000 --name "Demo Co-op" --handle demo --summary "A demonstration co-op running on coopfed."
-	$(BIN)/coopfed serve
+	@test -f coopfed.toml || $(BIN)/coopfed init --url http://127.0.0.1:$(PORT) --name "Demo Co-op" --handle demo --summary "A demonstration co-op running on coopfed."
+	$(BIN)/coopfed serve --port $(PORT) --url http://127.0.0.1:$(PORT)
 
 lint: $(INSTALLED)
 	$(BIN)/ruff check coopfed tests bench migrations

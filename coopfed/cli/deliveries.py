@@ -25,6 +25,7 @@ from coopfed.cli.support import CliError, print_json, run, settings_from
 
 if TYPE_CHECKING:  # the node and store load SQLAlchemy: imported when a command runs
     from coopfed.node import Node
+    from coopfed.settings import Settings
     from coopfed.store.deliveries import DeliveryRow
     from coopfed.store.pending_recipients import WaitingRow
 
@@ -148,7 +149,7 @@ def cmd_list(args: argparse.Namespace) -> int:
     async def body(node: Node) -> list[dict[str, Any]]:
         return await _listing(node, args.state, args.limit)
 
-    items = run(_with_node(args, body))
+    items = run(_with_node(settings_from(args), body))
     if args.json:
         print_json(items)
     else:
@@ -171,7 +172,7 @@ def cmd_retry(args: argparse.Namespace) -> int:
                 return count, 0
             return count, await pending_recipients.retry_parked(conn, node.now(), host=host)
 
-    count, recipients = run(_with_node(args, body))
+    count, recipients = run(_with_node(settings_from(args), body))
     if args.id is not None and count == 0:
         raise CliError(f"delivery {args.id} does not exist or is not parked")
     if args.json:
@@ -209,7 +210,7 @@ def cmd_recipients(args: argparse.Namespace) -> int:
             rows = await store.list_waiting(conn, states=states, limit=args.limit)
         return [recipient_json(row) for row in rows]
 
-    items = run(_with_node(args, body))
+    items = run(_with_node(settings_from(args), body))
     if args.json:
         print_json(items)
     elif not items:
@@ -227,10 +228,10 @@ def cmd_recipients(args: argparse.Namespace) -> int:
     return 0
 
 
-async def _with_node(args: argparse.Namespace, body: Callable[[Node], Awaitable[T]]) -> T:
+async def _with_node(settings: Settings, body: Callable[[Node], Awaitable[T]]) -> T:
     from coopfed.node import Node
 
-    node = Node.from_settings(settings_from(args))
+    node = Node.from_settings(settings)
     try:
         return await body(node)
     finally:

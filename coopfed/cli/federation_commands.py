@@ -5,16 +5,19 @@ from __future__ import annotations
 
 import argparse
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from coopfed.cli.support import print_json, run, settings_from
 
+if TYPE_CHECKING:
+    from coopfed.settings import Settings
 
-async def _listing(args: argparse.Namespace) -> list[dict[str, Any]]:
+
+async def _listing(settings: Settings) -> list[dict[str, Any]]:
     from coopfed.node import Node
     from coopfed.services.equivocations import list_equivocations
 
-    node = Node.from_settings(settings_from(args))
+    node = Node.from_settings(settings)
     try:
         found = await list_equivocations(node)
     finally:
@@ -36,7 +39,7 @@ async def _listing(args: argparse.Namespace) -> list[dict[str, Any]]:
 
 
 def cmd_equivocations(args: argparse.Namespace) -> int:
-    rows = run(_listing(args))
+    rows = run(_listing(settings_from(args)))
     if args.json:
         print_json(rows)
         return 0

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from coopfed.cli import preflight
 from coopfed.cli.support import CliError
 from coopfed.node import Node
 from coopfed.settings import Settings, build_settings, config_path, resolve_relative_paths
@@ -126,6 +127,7 @@ def init_node(args: argparse.Namespace) -> None:
     data_dir = args.data_dir or "data"
     settings = build_settings(_raw_settings(args, data_dir), "command line")
     resolved = resolve_relative_paths(settings, file.parent.resolve())
+    preflight.check_before_init(resolved)
     exists = asyncio.run(_existing_node(resolved))
     if not args.force and file.exists():
         raise CliError(f"{file} already exists: this node is set up (use --force to replace it)")

@@ -35,13 +35,16 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from coopfed.app import create_app
     from coopfed.store import migrate
 
-    settings = settings_from(args)
-    configure_logging(args)
-    migrate.upgrade(settings.database_url)  # once, here, before any web process starts
-    run(_ensure_actors(settings))
+    if args.url:  # `make run PORT=8001`: the public URL follows the port, so WebFinger works
+        os.environ["COOPFED_SERVER__URL"] = args.url
+    settings = settings_from(args, "creates")
     host = args.host or settings.server.host
     port = args.port or settings.server.port
     workers = args.workers or settings.server.workers
+    _refuse_workers_on_sqlite(settings, workers)
+    configure_logging(args)
+    migrate.upgrade(settings.database_url)  # once, here, before any web process starts
+    run(_ensure_actors(settings))
     if workers == 1:
         uvicorn.run(create_app(settings), host=host, port=port, proxy_headers=False)
         return 0
@@ -57,6 +60,17 @@ def cmd_serve(args: argparse.Namespace) -> int:
         proxy_headers=False,
     )
     return 0
+
+
+def _refuse_workers_on_sqlite(settings: Settings, workers: int) -> None:
+    """SQLite has one writer and the inbox's group commit lives in one process: one web process."""
+    from coopfed.store.db import is_sqlite
+
+    if workers > 1 and is_sqlite(settings.database_url):
+        raise CliError(
+            f"server.workers: {workers} web processes need PostgreSQL (database.url); "
+            "SQLite serves with one (--workers 1)"
+        )
 
 
 async def _ensure_actors(settings: Settings) -> None:
@@ -91,7 +105,7 @@ async def _run_worker(settings: Settings) -> int:
 
 
 def cmd_worker(args: argparse.Namespace) -> int:
-    settings = settings_from(args)
+    settings = settings_from(args, "schema")
     configure_logging(args)
     return run(_run_worker(settings))
 
@@ -99,7 +113,7 @@ def cmd_worker(args: argparse.Namespace) -> int:
 def cmd_db_upgrade(args: argparse.Namespace) -> int:
     from coopfed.store import migrate
 
-    settings = settings_from(args)
+    settings = settings_from(args, "creates")
     migrate.upgrade(settings.database_url)
     print(f"database at revision {migrate.head_revision(settings.database_url)}")
     return 0
@@ -108,7 +122,7 @@ def cmd_db_upgrade(args: argparse.Namespace) -> int:
 def cmd_db_current(args: argparse.Namespace) -> int:
     from coopfed.store import migrate
 
-    settings = settings_from(args)
+    settings = settings_from(args, "existing")
     current = run(migrate.current_revision(settings.database_url))
     head = migrate.head_revision(settings.database_url)
     if args.json:
@@ -161,6 +175,7 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
     serve.add_argument("--host", help="address to listen on (default: server.host)")
     serve.add_argument("--port", type=int, help="port to listen on (default: server.port)")
     serve.add_argument("--workers", type=int, help="web processes (default: server.workers)")
+    serve.add_argument("--url", help="public base URL for this run (default: server.url)")
     serve.set_defaults(handler=cmd_serve)
 
     worker = sub.add_parser("worker", parents=[common], help="run the background worker alone")

@@ -30,8 +30,15 @@ def run(coroutine: Coroutine[Any, Any, T]) -> T:
     return asyncio.run(coroutine)
 
 
-def settings_from(args: argparse.Namespace) -> Settings:
-    return load_settings(args.config)
+def settings_from(args: argparse.Namespace, need: str = "schema") -> Settings:
+    """The settings, once the database is ready for the command (`preflight.Need`: "schema",
+    "existing", "creates"; "none" skips the database checks)."""
+    settings = load_settings(args.config)
+    if need != "none":
+        from coopfed.cli import preflight
+
+        preflight.check(settings, preflight.Need(need))
+    return settings
 
 
 def print_json(value: Any) -> None:

@@ -37,6 +37,12 @@ def head_revision(database_url: str) -> str | None:
     return ScriptDirectory.from_config(alembic_config(database_url)).get_current_head()
 
 
+def is_known_revision(database_url: str, revision: str) -> bool:
+    """Whether this code's migrations include `revision` (else the database is newer)."""
+    scripts = ScriptDirectory.from_config(alembic_config(database_url))
+    return any(script.revision == revision for script in scripts.walk_revisions())
+
+
 async def current_revision(database_url: str) -> str | None:
     engine = create_engine(database_url, pool_size=0)
     try:

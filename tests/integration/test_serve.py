@@ -61,3 +61,29 @@ def test_serve_on_postgres_from_environment_alone(
             headers={"Accept": "application/activity+json"},
         ).json()
     assert actor["name"] == "Env Co-op"
+
+
+def test_serve_url_follows_the_port_so_webfinger_works(tmp_path: Path) -> None:
+    """`make run PORT=8001` on a demo made for :8000: the handle and IRIs follow the new port."""
+    made_for = f"http://127.0.0.1:{free_port()}"
+    init = coopfed("init", "--url", made_for, "--name", "Demo", "--handle", "demo", cwd=tmp_path)
+    assert init.returncode == 0, init.stderr
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    args = ("serve", "--port", str(port), "--url", base)
+    with running(*args, cwd=tmp_path, log=tmp_path / "serve.log", health_url=f"{base}/healthz"):
+        answer = httpx.get(
+            f"{base}/.well-known/webfinger", params={"resource": f"acct:demo@127.0.0.1:{port}"}
+        )
+    assert answer.status_code == 200
+    hrefs = [link["href"] for link in answer.json()["links"] if link["rel"] == "self"]
+    assert hrefs == [f"{base}/actors/demo"]
+
+
+def test_makefile_run_passes_the_port_to_the_url() -> None:
+    makefile = (Path(__file__).parents[2] / "Makefile").read_text()
+    run_recipe = makefile.split("\nrun:", 1)[1].split("\n\n", 1)[0]
+    assert "--url http://127.0.0.1:$(PORT)" in run_recipe.split("serve", 1)[1]
+    dockerfile = (Path(__file__).parents[2] / "Dockerfile").read_text()
+    healthcheck = next(line for line in dockerfile.splitlines() if line.startswith("HEALTHCHECK"))
+    assert "COOPFED_SERVER__PORT" in healthcheck
