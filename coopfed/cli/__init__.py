@@ -17,6 +17,7 @@ from collections.abc import Sequence
 from coopfed import __version__
 from coopfed.cli import (
     alliance_commands,
+    backup_commands,
     charter_commands,
     deliveries,
     federation_commands,
@@ -32,6 +33,7 @@ from coopfed.settings import SettingsError
 
 COMMAND_GROUPS = [
     node_commands,
+    backup_commands,
     deliveries,
     member_commands,
     proposal_commands,

@@ -38,13 +38,13 @@ def _listen_port(url: str) -> int:
         return 8000  # build_settings reports the bad URL with its key name
 
 
-def _toml_value(value: Any) -> str:
+def toml_value(value: Any) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, int):
         return str(value)
     if isinstance(value, list | tuple):
-        return "[" + ", ".join(_toml_value(v) for v in value) + "]"
+        return "[" + ", ".join(toml_value(v) for v in value) + "]"
     text = str(value).replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
     return f'"{text}"'
 
@@ -57,23 +57,23 @@ def render_config(settings: Settings) -> str:
         "# COOPFED_<SECTION>__<KEY> override this file.",
         "",
         "[coop]",
-        f"name = {_toml_value(settings.coop.name)}",
-        f"handle = {_toml_value(settings.coop.handle)}",
-        f"summary = {_toml_value(settings.coop.summary)}",
+        f"name = {toml_value(settings.coop.name)}",
+        f"handle = {toml_value(settings.coop.handle)}",
+        f"summary = {toml_value(settings.coop.summary)}",
         "",
         "[server]",
-        f"url = {_toml_value(settings.server.url)}",
-        f"host = {_toml_value(settings.server.host)}",
+        f"url = {toml_value(settings.server.url)}",
+        f"host = {toml_value(settings.server.host)}",
         f"port = {settings.server.port}",
-        f"data_dir = {_toml_value(settings.server.data_dir)}",
+        f"data_dir = {toml_value(settings.server.data_dir)}",
         "",
         "[database]",
         "# Empty: SQLite in data_dir. PostgreSQL: postgresql://user@host/dbname",
-        f"url = {_toml_value(settings.database.url)}",
+        f"url = {toml_value(settings.database.url)}",
         "",
         "[federation]",
-        f"allow_http = {_toml_value(settings.federation.allow_http)}",
-        f"allow_private_addresses = {_toml_value(settings.federation.allow_private_addresses)}",
+        f"allow_http = {toml_value(settings.federation.allow_http)}",
+        f"allow_private_addresses = {toml_value(settings.federation.allow_private_addresses)}",
         "manually_approves_followers = false",
         "",
     ]

@@ -1,0 +1,132 @@
+"""`coopfed backup` / `coopfed restore`: refusals exit 2 with one line; nothing is written."""
+
+from __future__ import annotations
+
+import io
+import json
+import tarfile
+from pathlib import Path
+
+import pytest
+
+from coopfed.cli import main
+from coopfed.store import migrate
+
+INIT = ["init", "--url", "http://127.0.0.1:8765", "--name", "Test Co-op", "--handle", "testcoop"]
+
+
+@pytest.fixture
+def archive(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> Path:
+    config = tmp_path / "node" / "coopfed.toml"
+    assert main([*INIT, "--config", str(config)]) == 0
+    capsys.readouterr()
+    assert main(["backup", str(tmp_path), "--json", "--config", str(config)]) == 0
+    summary = json.loads(capsys.readouterr().out)
+    assert set(summary) >= {"path", "size", "schema_revision", "actor", "database"}
+    return Path(summary["path"])
+
+
+def restore(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str]:
+    capsys.readouterr()
+    code = main(["restore", *argv])
+    return code, capsys.readouterr().err
+
+
+def test_backup_records_the_manifest_and_the_last_backup(archive: Path, tmp_path: Path) -> None:
+    with tarfile.open(archive) as tar:
+        member = tar.extractfile("manifest.json")
+        assert member is not None
+        manifest = json.loads(member.read())
+    assert set(manifest["files"]) == {"database.sqlite", "coopfed.toml"}
+    assert manifest["actor"] == "http://127.0.0.1:8765/actors/testcoop"
+    assert manifest["database"] == "sqlite" and manifest["schema_revision"]
+    last = json.loads((tmp_path / "node" / "data" / "last-backup.json").read_text())
+    assert last["path"] == str(archive)
+
+
+def test_restore_refuses_a_corrupted_archive(
+    archive: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    corrupted = tmp_path / "corrupted.tar.gz"
+    with tarfile.open(archive) as source, tarfile.open(corrupted, "w:gz") as target:
+        for info in source.getmembers():
+            data = source.extractfile(info)
+            assert data is not None
+            body = data.read()
+            if info.name == "database.sqlite":
+                body = body[:-1] + bytes([body[-1] ^ 1])
+            target.addfile(info, io.BytesIO(body))
+    new = tmp_path / "new"
+    code, err = restore(
+        capsys, str(corrupted), "--data-dir", str(new / "data"), "--config", str(new / "c.toml")
+    )
+    assert code == 2 and "database.sqlite" in err and "checksum" in err
+    assert not new.exists()
+
+
+def test_restore_refuses_a_truncated_archive(
+    archive: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    truncated = tmp_path / "truncated.tar.gz"
+    truncated.write_bytes(archive.read_bytes()[: archive.stat().st_size // 2])
+    new = tmp_path / "new"
+    code, err = restore(
+        capsys, str(truncated), "--data-dir", str(new / "data"), "--config", str(new / "c.toml")
+    )
+    assert code == 2 and str(truncated) in err and len(err.strip().splitlines()) == 1
+    assert not new.exists()
+
+
+def test_restore_never_overwrites_a_node(
+    archive: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    node = tmp_path / "node"
+    before = (node / "data" / "coopfed.db").read_bytes()
+    code, err = restore(
+        capsys, str(archive), "--data-dir", str(node / "data"), "--config", str(tmp_path / "x.toml")
+    )
+    assert code == 2 and "already exists" in err and "never overwrites" in err
+    code, err = restore(
+        capsys,
+        str(archive),
+        "--data-dir",
+        str(tmp_path / "d"),
+        "--config",
+        str(node / "coopfed.toml"),
+    )
+    assert code == 2 and "coopfed.toml already exists" in err
+    assert (node / "data" / "coopfed.db").read_bytes() == before
+    assert not (tmp_path / "x.toml").exists() and not (tmp_path / "d").exists()
+
+
+def test_restore_refuses_another_database_kind(
+    archive: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, err = restore(
+        capsys, str(archive), "--data-dir", str(tmp_path / "d"),
+        "--database-url", "postgresql://postgres@127.0.0.1:1/x",
+        "--config", str(tmp_path / "c.toml"),
+    )  # fmt: skip
+    assert code == 2 and "sqlite database" in err
+
+
+def test_an_archive_from_older_code_is_migrated(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    old = tmp_path / "old"
+    (old / "data").mkdir(parents=True)
+    migrate.upgrade(f"sqlite+aiosqlite:///{old / 'data' / 'coopfed.db'}", "0014")
+    config = old / "coopfed.toml"
+    config.write_text(
+        '[coop]\nname = "Old"\nhandle = "old"\n[server]\nurl = "http://127.0.0.1:8766"\n'
+    )
+    assert main(["backup", str(tmp_path / "old.tar.gz"), "--config", str(config)]) == 0
+    new = tmp_path / "new"
+    code, err = restore(
+        capsys, str(tmp_path / "old.tar.gz"), "--data-dir", str(new / "data"),
+        "--config", str(new / "coopfed.toml"),
+    )  # fmt: skip
+    assert code == 0, err
+    assert main(["db", "current", "--json", "--config", str(new / "coopfed.toml")]) == 0
+    state = json.loads(capsys.readouterr().out)
+    assert state["up_to_date"] is True
