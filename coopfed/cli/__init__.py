@@ -25,6 +25,7 @@ from coopfed.cli import (
     node_commands,
     project_commands,
     proposal_commands,
+    status_commands,
     verify_commands,
     vote_commands,
 )
@@ -34,6 +35,7 @@ from coopfed.settings import SettingsError
 COMMAND_GROUPS = [
     node_commands,
     backup_commands,
+    status_commands,
     deliveries,
     member_commands,
     proposal_commands,
