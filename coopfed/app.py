@@ -30,6 +30,7 @@ from coopfed.web import (
     me_links,
     me_membership,
     members,
+    metrics,
     proposals,
     relations,
 )
@@ -78,6 +79,7 @@ def create_app(
             *relations.routes,
             *proposals.routes,
             *members.routes,
+            *metrics.routes,
             Mount("/static", StaticFiles(directory=STATIC_DIR), name="static"),
         ],
         middleware=[

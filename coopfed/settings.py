@@ -6,6 +6,7 @@ in the error, so an operator sees `database.url: …` rather than a traceback.
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import re
 import tomllib
@@ -75,6 +76,11 @@ class WebSettings:
 
 
 @dataclass(frozen=True)
+class MetricsSettings:
+    allow: tuple[str, ...] = ("127.0.0.1", "::1")  # addresses or networks that may read /metrics
+
+
+@dataclass(frozen=True)
 class Settings:
     coop: CoopSettings
     server: ServerSettings
@@ -82,6 +88,7 @@ class Settings:
     federation: FederationSettings = field(default_factory=FederationSettings)
     worker: WorkerSettings = field(default_factory=WorkerSettings)
     web: WebSettings = field(default_factory=WebSettings)
+    metrics: MetricsSettings = field(default_factory=MetricsSettings)
     source: str = "<defaults>"
 
     @property
@@ -170,6 +177,17 @@ def _str_list(value: Any) -> tuple[str, ...]:
     raise ValueError("must be a list of strings")
 
 
+def _networks(value: Any) -> tuple[str, ...]:
+    """Addresses or networks (`10.0.0.0/8`), checked here so a typo fails at start-up."""
+    items = _str_list(value)
+    for item in items:
+        try:
+            ipaddress.ip_network(item, strict=False)
+        except ValueError:
+            raise ValueError(f"{item!r} is not an IP address or network") from None
+    return items
+
+
 def _handle(value: Any) -> str:
     handle = _str(value)
     if not HANDLE_RE.fullmatch(handle):
@@ -238,6 +256,7 @@ SCHEMA: dict[str, dict[str, tuple[Parser, bool]]] = {
         "apply_max_per_window": (_positive_int, False),
         "apply_window_minutes": (_positive_int, False),
     },
+    "metrics": {"allow": (_networks, False)},
 }
 
 SECTION_TYPES: dict[str, type] = {
@@ -247,6 +266,7 @@ SECTION_TYPES: dict[str, type] = {
     "federation": FederationSettings,
     "worker": WorkerSettings,
     "web": WebSettings,
+    "metrics": MetricsSettings,
 }
 
 

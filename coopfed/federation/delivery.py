@@ -26,6 +26,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from coopfed import metrics
 from coopfed.activitypub import backoff
 from coopfed.activitypub.backoff import HostHealth, RetryPolicy
 from coopfed.activitypub.httpsig import CavageSigner
@@ -360,6 +361,7 @@ class DeliveryRun:
         if result.ok:
             assert result.status is not None
             self.outcomes.done.append((row.id, result.status))
+            metrics.DELIVERIES.labels("done").inc()
             return None
         if result.refused or not backoff.should_retry(result.status):
             self._park(row, result.status, result.error, attempt=True)
@@ -371,6 +373,7 @@ class DeliveryRun:
         retry_after = backoff.parse_retry_after(result.retry_after, now)
         retry_at = now + backoff.next_delay(self.policy, attempts, retry_after, self.rng)
         self.outcomes.retry.append((row.id, attempts, retry_at, result.status, result.error))
+        metrics.DELIVERIES.labels("retry").inc()
         return retry_at
 
     def _park(
@@ -378,6 +381,7 @@ class DeliveryRun:
     ) -> None:
         attempts = row.attempts + 1 if attempt else row.attempts
         self.outcomes.park.append((row.id, attempts, status, error))
+        metrics.DELIVERIES.labels("parked").inc()
 
     def _note_host(self, host: str, result: PostResult, now: datetime) -> None:
         if result.refused:
@@ -393,3 +397,4 @@ class DeliveryRun:
             return
         self.hosts[host] = backoff.after_failure(self.policy, health, now)
         self.dirty_hosts.add(host)
+        metrics.DELIVERY_HOST_FAILURES.labels(host).inc()

@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 from datetime import datetime, timedelta
 
+from coopfed import metrics
 from coopfed.inbound.dispatch import dispatch
 from coopfed.node import Node
 from coopfed.store import inbox as inbox_store
@@ -37,12 +38,15 @@ async def _process(node: Node, item: InboxItem) -> None:
         async with node.engine.begin() as conn:
             outcome = await dispatch(node, conn, item)
             await inbox_store.finish(conn, item.id, state=outcome.state, outcome=outcome.note)
+        metrics.INBOX_PROCESSED.labels(outcome.state).inc()
+        metrics.INBOX_LAG.observe(max((node.now() - item.received_at).total_seconds(), 0.0))
     except Exception as exc:
         error = f"{type(exc).__name__}: {exc}"
         when = retry_at(item.attempts, node.now())
         log.warning("inbox item %s (%s) failed: %s", item.id, item.activity_id, error)
         async with node.engine.begin() as conn:
             await inbox_store.fail(conn, item.id, error=error, retry_at=when)
+        metrics.INBOX_PROCESSED.labels("failed").inc()
 
 
 async def process_inbox_batch(node: Node) -> int:

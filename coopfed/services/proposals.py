@@ -9,6 +9,7 @@ module loads, calls and stores.
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
@@ -16,6 +17,7 @@ from typing import Any, TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from coopfed import metrics
 from coopfed.governance import methods
 from coopfed.governance import proposal as lifecycle
 from coopfed.governance.charter import (
@@ -344,6 +346,17 @@ async def compute_result(conn: AsyncConnection, record: ProposalRecord) -> Resul
     departed = frozenset(
         r.member_id for r in register if r.member.status in GONE and r.member_id in electorate
     )
+    started = time.perf_counter()
+    try:
+        return _tally(record, electorate, log, departed)
+    finally:
+        metrics.TALLY_SECONDS.labels(proposal.method).observe(time.perf_counter() - started)
+
+
+def _tally(
+    record: ProposalRecord, electorate: Any, log: Any, departed: frozenset[str]
+) -> ResultRecord:
+    proposal = record.proposal
     return _guard(
         lambda: methods.tally(
             proposal.method,

@@ -28,7 +28,13 @@ from coopfed.services import proposal_publishing
 from coopfed.services.members import coop_actor
 from coopfed.services.outbox import Audience, publish
 from coopfed.services.proposals import slug_of
-from coopfed.services.votes import VoteOutcome, VoteRefusal, VoteStatus, cast_vote_in
+from coopfed.services.votes import (
+    VoteOutcome,
+    VoteRefusal,
+    VoteStatus,
+    cast_vote_in,
+    count_vote,
+)
 from coopfed.store import proposals as proposal_store
 from coopfed.store import question_updates as update_store
 from coopfed.store.proposals import ProposalRecord
@@ -75,6 +81,7 @@ async def record_remote_vote(
     outcome = await cast_vote_in(
         conn, uris, record.slug, vote.voter, choice, received_at, activity_id=vote.activity_id
     )
+    count_vote(outcome, "federated")
     return await _after(conn, uris, record, vote, outcome, received_at)
 
 

@@ -20,6 +20,7 @@ from typing import Any
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from coopfed import metrics
 from coopfed.governance import methods
 from coopfed.governance.ballots import (
     Ballot,
@@ -105,15 +106,22 @@ async def cast_vote(
     for attempt in range(RETRIES):
         try:
             async with node.engine.begin() as conn:
-                return await cast_vote_in(
+                outcome = await cast_vote_in(
                     conn, node.uris, proposal, voter, choice, moment,
                     activity_id=activity_id, reason=reason, keep_invalid=keep_invalid,
                 )  # fmt: skip
+            count_vote(outcome, "local")
+            return outcome
         except IntegrityError:
             # Lost a race on the activity id or the log position: the retry sees the winner.
             if attempt == RETRIES - 1:
                 raise
     raise AssertionError("unreachable")
+
+
+def count_vote(outcome: VoteOutcome, source: str) -> None:
+    """For /metrics, once the ballot's unit of work committed (`local`: web and CLI)."""
+    metrics.VOTES.labels(source, outcome.status.value).inc()
 
 
 async def cast_vote_in(

@@ -10,6 +10,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from coopfed import metrics
 from coopfed.federation import inbox as pipeline
 from coopfed.node import Node
 from coopfed.store import actors as actor_store
@@ -50,7 +51,9 @@ async def _receive(request: Request, recipient: str | None) -> Response:
             request.stream(), cap, request.headers.get("content-length")
         )
     except pipeline.BodyTooLarge:
-        return _response(pipeline.too_large(cap))
+        too_large = pipeline.too_large(cap)
+        _count(too_large)
+        return _response(too_large)
     inbox_request = pipeline.InboxRequest(
         url=_public_url(node, request),
         headers=request.headers,
@@ -58,7 +61,16 @@ async def _receive(request: Request, recipient: str | None) -> Response:
         recipient=recipient,
         client=client_of(request),
     )
-    return _response(await pipeline.receive(node, inbox_request))
+    answer = await pipeline.receive(node, inbox_request)
+    _count(answer)
+    return _response(answer)
+
+
+def _count(answer: pipeline.InboxAnswer) -> None:
+    body = answer.body or {}
+    result = "accepted" if answer.status < 300 else "refused"
+    error, reason = str(body.get("error", "")), str(body.get("reason", ""))
+    metrics.INBOX_RECEIVED.labels(result, error, reason).inc()
 
 
 async def actor_inbox(request: Request) -> Response:
