@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import io
 import json
 import tarfile
@@ -11,6 +12,7 @@ import pytest
 
 from coopfed.cli import main
 from coopfed.store import migrate
+from tests.support.databases import PG_SKIP_REASON, PG_URL, PostgresDatabases
 
 INIT = ["init", "--url", "http://127.0.0.1:8765", "--name", "Test Co-op", "--handle", "testcoop"]
 
@@ -130,3 +132,27 @@ def test_an_archive_from_older_code_is_migrated(
     assert main(["db", "current", "--json", "--config", str(new / "coopfed.toml")]) == 0
     state = json.loads(capsys.readouterr().out)
     assert state["up_to_date"] is True
+
+
+@pytest.mark.postgres
+@pytest.mark.skipif(not PG_URL, reason=PG_SKIP_REASON)
+def test_restore_refuses_a_postgres_database_with_tables(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], postgres_databases: PostgresDatabases
+) -> None:
+    source = asyncio.run(postgres_databases.fresh(migrated=False))
+    config = tmp_path / "node" / "coopfed.toml"
+    assert main([*INIT, "--database-url", source, "--config", str(config)]) == 0
+    assert main(["backup", str(tmp_path / "pg.tar.gz"), "--config", str(config)]) == 0
+    live = asyncio.run(postgres_databases.fresh())  # migrated: it has tables
+    new = tmp_path / "new"
+    code, err = restore(
+        capsys, str(tmp_path / "pg.tar.gz"), "--data-dir", str(new / "data"),
+        "--database-url", live, "--config", str(new / "coopfed.toml"),
+    )  # fmt: skip
+    assert code == 2 and "already has tables" in err
+    code, err = restore(
+        capsys, str(tmp_path / "pg.tar.gz"), "--data-dir", str(new / "data"),
+        "--config", str(new / "coopfed.toml"),
+    )  # fmt: skip
+    assert code == 2 and "--database-url postgresql://" in err
+    assert not new.exists()
