@@ -76,6 +76,11 @@ class WebSettings:
 
 
 @dataclass(frozen=True)
+class LoggingSettings:
+    format: str = "text"  # text | json
+
+
+@dataclass(frozen=True)
 class MetricsSettings:
     allow: tuple[str, ...] = ("127.0.0.1", "::1")  # addresses or networks that may read /metrics
 
@@ -89,6 +94,7 @@ class Settings:
     worker: WorkerSettings = field(default_factory=WorkerSettings)
     web: WebSettings = field(default_factory=WebSettings)
     metrics: MetricsSettings = field(default_factory=MetricsSettings)
+    logging: LoggingSettings = field(default_factory=LoggingSettings)
     source: str = "<defaults>"
 
     @property
@@ -188,6 +194,13 @@ def _networks(value: Any) -> tuple[str, ...]:
     return items
 
 
+def _log_format(value: Any) -> str:
+    text = _str(value).strip().lower()
+    if text not in {"text", "json"}:
+        raise ValueError(f"must be text or json, got {value!r}")
+    return text
+
+
 def _handle(value: Any) -> str:
     handle = _str(value)
     if not HANDLE_RE.fullmatch(handle):
@@ -257,6 +270,7 @@ SCHEMA: dict[str, dict[str, tuple[Parser, bool]]] = {
         "apply_window_minutes": (_positive_int, False),
     },
     "metrics": {"allow": (_networks, False)},
+    "logging": {"format": (_log_format, False)},
 }
 
 SECTION_TYPES: dict[str, type] = {
@@ -267,6 +281,7 @@ SECTION_TYPES: dict[str, type] = {
     "worker": WorkerSettings,
     "web": WebSettings,
     "metrics": MetricsSettings,
+    "logging": LoggingSettings,
 }
 
 

@@ -42,11 +42,13 @@ def cmd_serve(args: argparse.Namespace) -> int:
     port = args.port or settings.server.port
     workers = args.workers or settings.server.workers
     _refuse_workers_on_sqlite(settings, workers)
-    configure_logging(args)
+    log_config = configure_logging(args, settings)
     migrate.upgrade(settings.database_url)  # once, here, before any web process starts
     run(_ensure_actors(settings))
     if workers == 1:
-        uvicorn.run(create_app(settings), host=host, port=port, proxy_headers=False)
+        uvicorn.run(
+            create_app(settings), host=host, port=port, proxy_headers=False, log_config=log_config
+        )
         return 0
     # Each web process builds its own app from the same config (PostgreSQL recommended).
     if args.config:
@@ -58,6 +60,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         port=port,
         workers=workers,
         proxy_headers=False,
+        log_config=log_config,
     )
     return 0
 
@@ -106,7 +109,7 @@ async def _run_worker(settings: Settings) -> int:
 
 def cmd_worker(args: argparse.Namespace) -> int:
     settings = settings_from(args, "schema")
-    configure_logging(args)
+    configure_logging(args, settings)
     return run(_run_worker(settings))
 
 

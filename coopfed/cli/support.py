@@ -6,7 +6,6 @@ import argparse
 import asyncio
 import getpass
 import json
-import logging
 import sys
 from collections.abc import Callable, Coroutine
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -45,9 +44,16 @@ def print_json(value: Any) -> None:
     print(json.dumps(value, indent=2, ensure_ascii=False, sort_keys=True))
 
 
-def configure_logging(args: argparse.Namespace) -> None:
+def configure_logging(args: argparse.Namespace, settings: Settings) -> dict[str, Any]:
+    """Logging by `logging.format`; returns the config, which `serve` gives uvicorn too."""
+    import logging.config
+
+    from coopfed.cli.logformat import logging_config
+
     level = logging.DEBUG if getattr(args, "verbose", False) else logging.INFO
-    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    config = logging_config(settings.logging.format, level)
+    logging.config.dictConfig(config)
+    return config
 
 
 def read_password(*, confirm: bool) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -87,3 +88,19 @@ def test_makefile_run_passes_the_port_to_the_url() -> None:
     dockerfile = (Path(__file__).parents[2] / "Dockerfile").read_text()
     healthcheck = next(line for line in dockerfile.splitlines() if line.startswith("HEALTHCHECK"))
     assert "COOPFED_SERVER__PORT" in healthcheck
+
+
+def test_json_logs_put_a_timestamp_on_every_line_access_lines_too(tmp_path: Path) -> None:
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    init = coopfed("init", "--url", base, "--name", "Demo", "--handle", "demo", cwd=tmp_path)
+    assert init.returncode == 0, init.stderr
+    config = tmp_path / "coopfed.toml"
+    config.write_text(config.read_text() + '\n[logging]\nformat = "json"\n')
+    log = tmp_path / "serve.log"
+    with running("serve", cwd=tmp_path, log=log, health_url=f"{base}/healthz"):
+        assert httpx.get(f"{base}/nodeinfo-missing-page").status_code == 404
+    lines = [json.loads(line) for line in log.read_text().splitlines() if line.strip()]
+    assert lines and all({"ts", "level", "logger", "message"} <= set(line) for line in lines)
+    access = [line for line in lines if line["logger"] == "uvicorn.access"]
+    assert any("/nodeinfo-missing-page" in line["message"] for line in access)
