@@ -14,8 +14,7 @@ from coopfed.app import create_app
 from coopfed.node import Node
 from coopfed.services.setup import create_node_actors
 from coopfed.settings import Settings, build_settings
-from coopfed.store import migrate
-from tests.support.databases import BACKENDS, PG_URL, PostgresDatabases, sqlite_url
+from tests.support.databases import BACKENDS, PG_URL, PostgresDatabases, SqliteTemplate
 from tests.support.skips import skip_summary
 
 TEST_BASE_URL = "http://coop.test"
@@ -37,6 +36,11 @@ def postgres_databases() -> Iterator[PostgresDatabases]:
         asyncio.run(databases.drop_all())
 
 
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> SqliteTemplate:
+    return SqliteTemplate(tmp_path_factory.mktemp("sqlite-template"))
+
+
 @pytest.fixture(params=BACKENDS)
 def backend(request: pytest.FixtureRequest) -> str:
     value = request.param
@@ -45,13 +49,16 @@ def backend(request: pytest.FixtureRequest) -> str:
 
 
 @pytest.fixture
-async def database_url(backend: str, tmp_path: Path, postgres_databases: PostgresDatabases) -> str:
+async def database_url(
+    backend: str,
+    tmp_path: Path,
+    postgres_databases: PostgresDatabases,
+    sqlite_template: SqliteTemplate,
+) -> str:
     """An empty but fully migrated database on the parametrised backend."""
     if backend == "postgres":
         return await postgres_databases.fresh()
-    url = sqlite_url(tmp_path)
-    await asyncio.to_thread(migrate.upgrade, url)
-    return url
+    return await asyncio.to_thread(sqlite_template.fresh, tmp_path)
 
 
 def make_settings(database_url: str, tmp_path: Path, **sections: dict[str, Any]) -> Settings:

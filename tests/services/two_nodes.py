@@ -24,13 +24,12 @@ from coopfed.services import alliances, project_hosting, remote_coops
 from coopfed.services.errors import ServiceError
 from coopfed.services.setup import create_node_actors
 from coopfed.store import actors as actor_store
-from coopfed.store import migrate
 from coopfed.store import remote_actors as remote_store
 from coopfed.store.inbox import InboxItem
 from coopfed.store.remote_actors import RemoteActor
 from coopfed.store.tables import outbox_activities
 from tests.conftest import make_settings
-from tests.support.databases import PostgresDatabases, sqlite_url
+from tests.support.databases import PostgresDatabases, SqliteTemplate
 
 
 @dataclass
@@ -47,13 +46,14 @@ class Peer:
         return self.uri(self.node.settings.coop.handle)
 
 
-async def _node(backend: str, directory: Path, dbs: PostgresDatabases, name: str) -> Node:
+async def _node(
+    backend: str, directory: Path, dbs: PostgresDatabases, sqlite: SqliteTemplate, name: str
+) -> Node:
     directory.mkdir()
     if backend == "postgres":
         url = await dbs.fresh()
     else:
-        url = sqlite_url(directory)
-        await asyncio.to_thread(migrate.upgrade, url)
+        url = await asyncio.to_thread(sqlite.fresh, directory)
     settings = make_settings(
         url, directory, coop={"handle": f"coop{name}", "name": f"Co-op {name.upper()}"},
         server={"url": f"http://{name}.test"},
@@ -117,10 +117,13 @@ def later(peer: Peer, delta: timedelta) -> None:
 
 @pytest.fixture
 async def pair(
-    backend: str, tmp_path: Path, postgres_databases: PostgresDatabases
+    backend: str,
+    tmp_path: Path,
+    postgres_databases: PostgresDatabases,
+    sqlite_template: SqliteTemplate,
 ) -> AsyncIterator[tuple[Peer, Peer]]:
-    a = Peer(await _node(backend, tmp_path / "a", postgres_databases, "a"))
-    b = Peer(await _node(backend, tmp_path / "b", postgres_databases, "b"))
+    a = Peer(await _node(backend, tmp_path / "a", postgres_databases, sqlite_template, "a"))
+    b = Peer(await _node(backend, tmp_path / "b", postgres_databases, sqlite_template, "b"))
     await introduce(a, b, "coopa")
     await introduce(b, a, "coopb")
     yield a, b
