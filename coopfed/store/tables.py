@@ -61,6 +61,9 @@ accounts = Table(
     Column("password_hash", String(200), nullable=False),
     Column("is_admin", Boolean, nullable=False, default=False),
     Column("created_at", UTCDateTime, nullable=False),
+    # Signed into every session cookie; raising it ends every earlier session (sign-out, a
+    # password change, a membership ended or suspended): `services.accounts.end_sessions`.
+    Column("session_generation", Integer, nullable=False, default=0, server_default="0"),
 )
 
 
