@@ -7,8 +7,10 @@
   `Follow` only by that follower; an actor `Update` only of the actor itself, without moving
   its inbox, shared inbox or key to another host;
 - embedded objects from a third origin are not trusted: replaced by their id before storing;
-- deleted objects stay deleted: a `Create` reusing the id is refused, a second `Delete` is a
-  no-op.
+- deleted objects stay deleted for their sender: its `Create` or `Update` reusing the id is
+  refused, its second `Delete` is a no-op. Ids are keyed per actor (dedupe and tombstones), and
+  an actor may delete only what `may_delete` says, so a neighbour on the same server can neither
+  pre-empt nor tombstone someone else's id, even one under no actor (`/notes/x`).
 """
 
 from __future__ import annotations
@@ -16,12 +18,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from sqlalchemy.ext.asyncio import AsyncConnection
+
 from coopfed.activitypub.origin import InvalidURL, origin_of
 from coopfed.federation.mapping.remote_actors import (
     ActorRefused,
     ap_to_remote_actor,
     is_actor_document,
 )
+from coopfed.store import inbox as inbox_store
 
 _OWNER_ONLY = frozenset({"Update", "Delete", "Undo"})
 _TOMBSTONE_CHECKED = frozenset({"Create", "Update", "Delete"})
@@ -181,6 +186,17 @@ def strip_foreign_embeds(activity: dict[str, Any], shape: Shape) -> bool:
     else:
         activity["object"] = object_id
     return True
+
+
+def created_id(shape: Shape) -> str | None:
+    """The object a Create brings (kept with the item: its sender may later Delete it)."""
+    return shape.object_id if shape.type == "Create" else None
+
+
+async def may_delete(conn: AsyncConnection, actor: str, object_id: str) -> bool:
+    """The one rule for whose Delete tombstones an id: `actor`'s own IRI and what sits under
+    it, or an id it sent us before (an activity of its, or the object of its Create)."""
+    return _under(object_id, actor) or await inbox_store.sent_before(conn, actor, object_id)
 
 
 def tombstone_target(shape: Shape) -> str | None:

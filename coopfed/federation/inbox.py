@@ -139,6 +139,7 @@ async def _commit(
         body=text,
         actor_uri=shape.actor,
         recipient=request.recipient,
+        created_id=authority.created_id(shape),
     )
     try:
         result = await _store(node, item, authority.tombstone_target(shape))

@@ -20,6 +20,7 @@ from coopfed.node import Node
 from coopfed.services import membership_publishing as publishing
 from coopfed.services import shares
 from coopfed.services.account_links import free_for_binding
+from coopfed.services.accounts import end_sessions_of_actor
 from coopfed.services.errors import ServiceError
 from coopfed.services.members import GONE, ActorResolver, coop_actor, find_member_in, is_url
 from coopfed.services.membership_principle import current_principle
@@ -61,6 +62,7 @@ async def end_membership_in(
         "decided_by": decided_by,
     }
     await member_store.append_event(conn, record.row_id, "status_changed", decision, now)
+    await end_sessions_of_actor(conn, uris, record.actor_uri)  # signed-in pages end with it
     if status in GONE:
         principle = (await current_principle(conn, coop.id, now)).principle
         await shares.redeem_on_leaving(conn, coop.id, principle, record, now, ENDINGS[status])

@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from coopfed.governance.members import Member, MemberClasses, MemberError, MemberStatus
 from coopfed.node import Node
 from coopfed.services.account_links import free_for_binding
-from coopfed.services.accounts import AccountError, validate_username
+from coopfed.services.accounts import AccountError, end_sessions_of_actor, validate_username
 from coopfed.services.errors import NotFound, ServiceError
 from coopfed.services.setup import create_actor_with_keys
 from coopfed.store import actors as actor_store
@@ -209,6 +209,8 @@ async def change_status(node: Node, reference: str, status: MemberStatus) -> Mem
         await member_store.update_status(conn, record.row_id, status, left_at=left_at)
         detail = {"from": record.member.status.value, "to": status.value}
         await member_store.append_event(conn, record.row_id, "status_changed", detail, now)
+        if status is not MemberStatus.ACTIVE:
+            await end_sessions_of_actor(conn, node.uris, record.actor_uri)
         updated = await member_store.get_by_row_id(conn, record.row_id)
         assert updated is not None
         return updated

@@ -98,7 +98,8 @@ async def cast_vote(
     """Cast `voter`'s (actor IRI) ballot on `proposal` (slug or IRI) in its own transaction.
 
     `now` defaults to the node clock: the home clock decides lateness, never the sender's.
-    The same `activity_id` twice stores one ballot, even when both arrive at once.
+    The same `activity_id` twice from one voter stores one ballot, even when both arrive at
+    once; another actor's use of that id is not this voter's.
     `keep_invalid=False` (the admin CLI) refuses a choice the method cannot count instead
     of logging it as an invalid ballot.
     """
@@ -142,7 +143,7 @@ async def cast_vote_in(
         return _refused(VoteRefusal.UNKNOWN_PROPOSAL, f"no proposal {proposal!r} here")
     await proposal_store.lock(conn, record.row_id, now)
     if activity_id is not None:
-        seen = await ballot_store.find_by_activity(conn, activity_id)
+        seen = await ballot_store.find_by_activity(conn, voter, activity_id)
         if seen is not None:
             ballot = seen.entry.ballot
             return VoteOutcome(

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import func, insert, select, update
 from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -35,6 +35,7 @@ class Account:
     username: str
     password_hash: str
     is_admin: bool
+    session_generation: int = 0
 
 
 def _actor(row: RowMapping) -> LocalActor:
@@ -113,9 +114,18 @@ async def get_account(conn: AsyncConnection, username: str) -> Account | None:
             local_actors.c.username,
             accounts.c.password_hash,
             accounts.c.is_admin,
+            accounts.c.session_generation,
         )
         .join(local_actors, local_actors.c.id == accounts.c.actor_id)
         .where(local_actors.c.username == username)
     )
     row = (await conn.execute(query)).mappings().first()
     return Account(**row) if row else None
+
+
+async def bump_session_generation(conn: AsyncConnection, account_id: int) -> None:
+    await conn.execute(
+        update(accounts)
+        .where(accounts.c.id == account_id)
+        .values(session_generation=accounts.c.session_generation + 1)
+    )

@@ -69,8 +69,9 @@ async def append_entry(
     source_actor_uri: str,
     activity_id: str | None,
 ) -> None:
-    """Insert one entry. The unique (proposal, position) and activity id constraints make a
-    concurrent append or a replayed activity fail with IntegrityError instead of forking."""
+    """Insert one entry. The unique (proposal, position) and (actor, activity id) constraints
+    make a concurrent append or a replayed activity fail with IntegrityError instead of
+    forking."""
     ballot = entry.ballot
     await conn.execute(
         insert(ballots).values(
@@ -91,11 +92,18 @@ async def append_entry(
     )
 
 
-async def find_by_activity(conn: AsyncConnection, activity_id: str) -> StoredEntry | None:
+async def find_by_activity(
+    conn: AsyncConnection, source_actor_uri: str, activity_id: str
+) -> StoredEntry | None:
+    """The entry `source_actor_uri` cast with `activity_id`: ids are unique per actor only (a
+    neighbour on the voter's server may have used the same, guessable, id first)."""
     query = (
         select(ballots, proposals.c.uri)
         .join(proposals, proposals.c.id == ballots.c.proposal_row_id)
-        .where(ballots.c.activity_id == activity_id)
+        .where(
+            ballots.c.source_actor_uri == source_actor_uri,
+            ballots.c.activity_id == activity_id,
+        )
     )
     row = (await conn.execute(query)).mappings().first()
     if row is None:

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import Select, and_, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
@@ -19,10 +19,12 @@ from coopfed.store.tables import inbox_items, tombstones
 
 
 class InsertResult(StrEnum):
+    """Ids are keyed per sender: another actor's use of the same id is another item."""
+
     stored = "stored"
-    duplicate = "duplicate"  # same id, same body: a retry, nothing to do
-    conflict = "conflict"  # same id, different body: refused
-    tombstoned = "tombstoned"  # its object was deleted: nothing stored
+    duplicate = "duplicate"  # same actor and id, same body: a retry, nothing to do
+    conflict = "conflict"  # same actor and id, different body: refused
+    tombstoned = "tombstoned"  # its sender deleted its object: nothing stored
 
 
 @dataclass(frozen=True)
@@ -32,6 +34,7 @@ class NewInboxItem:
     body: str
     actor_uri: str
     recipient: str | None
+    created_id: str | None = None  # the object id of a Create (what its sender may Delete)
 
 
 @dataclass(frozen=True)
@@ -57,16 +60,17 @@ def _item(row: RowMapping) -> InboxItem:
 
 def _insert_ignoring_duplicates(dialect: str) -> sqlite.Insert | postgresql.Insert:
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    return insert(inbox_items).on_conflict_do_nothing(index_elements=["activity_id"])
+    return insert(inbox_items).on_conflict_do_nothing(index_elements=["actor_uri", "activity_id"])
 
 
 async def insert_item(
     engine: AsyncEngine, item: NewInboxItem, *, now: datetime, tombstone_of: str | None = None
 ) -> InsertResult:
-    """Commit one item (its own transaction); a known activity id is compared by body hash.
+    """Commit one item (its own transaction); an id its actor sent before is compared by body
+    hash.
 
-    With `tombstone_of`, nothing is stored if that object was deleted (checked in the same
-    transaction). SQLite nodes use `inbox_writer` instead, which groups commits.
+    With `tombstone_of`, nothing is stored if the item's actor deleted that object (checked in
+    the same transaction). SQLite nodes use `inbox_writer` instead, which groups commits.
     """
     statement = _insert_ignoring_duplicates(engine.dialect.name).values(
         activity_id=item.activity_id,
@@ -74,38 +78,59 @@ async def insert_item(
         body=item.body,
         actor_uri=item.actor_uri,
         recipient=item.recipient,
+        created_id=item.created_id,
         received_at=now,
         state="pending",
         attempts=0,
         next_attempt_at=now,
     )
     async with engine.begin() as conn:
-        if tombstone_of is not None and await _tombstoned(conn, tombstone_of):
+        if tombstone_of is not None and await _tombstoned(conn, item.actor_uri, tombstone_of):
             return InsertResult.tombstoned
         result = await conn.execute(statement)
         if result.rowcount == 1:
             return InsertResult.stored
         query = select(inbox_items.c.body_sha256).where(
-            inbox_items.c.activity_id == item.activity_id
+            inbox_items.c.actor_uri == item.actor_uri,
+            inbox_items.c.activity_id == item.activity_id,
         )
         known = (await conn.execute(query)).scalar_one()
     return InsertResult.duplicate if known == item.body_sha256 else InsertResult.conflict
 
 
-async def _tombstoned(conn: AsyncConnection, object_uri: str) -> bool:
-    query = select(tombstones.c.id).where(tombstones.c.object_uri == object_uri)
-    return (await conn.execute(query)).first() is not None
+def _tombstone(actor_uri: str, object_uri: str) -> Select[tuple[int]]:
+    return select(tombstones.c.id).where(
+        tombstones.c.actor_uri == actor_uri, tombstones.c.object_uri == object_uri
+    )
 
 
-async def is_tombstoned(engine: AsyncEngine, object_uri: str) -> bool:
+async def _tombstoned(conn: AsyncConnection, actor_uri: str, object_uri: str) -> bool:
+    return (await conn.execute(_tombstone(actor_uri, object_uri))).first() is not None
+
+
+async def is_tombstoned(engine: AsyncEngine, actor_uri: str, object_uri: str) -> bool:
+    """Whether `actor_uri` deleted `object_uri` (another actor's Delete of it does not count)."""
     async with engine.connect() as conn:
-        return await _tombstoned(conn, object_uri)
+        return await _tombstoned(conn, actor_uri, object_uri)
 
 
-async def add_tombstone(conn: AsyncConnection, object_uri: str, *, now: datetime) -> None:
-    query = select(tombstones.c.id).where(tombstones.c.object_uri == object_uri)
-    if (await conn.execute(query)).first() is None:
-        await conn.execute(tombstones.insert().values(object_uri=object_uri, deleted_at=now))
+async def add_tombstone(
+    conn: AsyncConnection, actor_uri: str, object_uri: str, *, now: datetime
+) -> None:
+    """`actor_uri` deleted `object_uri` (whether it may is `federation.authority.may_delete`)."""
+    if (await conn.execute(_tombstone(actor_uri, object_uri))).first() is None:
+        await conn.execute(
+            tombstones.insert().values(actor_uri=actor_uri, object_uri=object_uri, deleted_at=now)
+        )
+
+
+async def sent_before(conn: AsyncConnection, actor_uri: str, iri: str) -> bool:
+    """Whether the inbox holds an activity of `actor_uri` with id `iri`, or a Create of it."""
+    query = select(inbox_items.c.id).where(
+        inbox_items.c.actor_uri == actor_uri,
+        or_(inbox_items.c.activity_id == iri, inbox_items.c.created_id == iri),
+    )
+    return (await conn.execute(query.limit(1))).first() is not None
 
 
 async def lease_due(
@@ -163,7 +188,9 @@ async def fail(
     await conn.execute(update(inbox_items).where(inbox_items.c.id == item_id).values(**values))
 
 
-async def get_item(conn: AsyncConnection, activity_id: str) -> InboxItem | None:
-    query = select(inbox_items).where(inbox_items.c.activity_id == activity_id)
+async def get_item(conn: AsyncConnection, actor_uri: str, activity_id: str) -> InboxItem | None:
+    query = select(inbox_items).where(
+        inbox_items.c.actor_uri == actor_uri, inbox_items.c.activity_id == activity_id
+    )
     row = (await conn.execute(query)).mappings().first()
     return _item(row) if row else None

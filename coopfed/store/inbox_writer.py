@@ -31,13 +31,15 @@ MAX_BATCH = 256
 IDLE_SECONDS = 2.0
 BUSY_TIMEOUT_SECONDS = 5.0
 
-_TOMBSTONED = "SELECT 1 FROM tombstones WHERE object_uri = ?"
+# Keyed per (actor, id), like `coopfed.store.inbox`: ids are only their sender's.
+_TOMBSTONED = "SELECT 1 FROM tombstones WHERE actor_uri = ? AND object_uri = ?"
 _INSERT = (
-    "INSERT INTO inbox_items (activity_id, body_sha256, body, actor_uri, recipient, received_at,"
-    " state, attempts, next_attempt_at) VALUES (?, ?, ?, ?, ?, ?, 'pending', 0, ?)"
-    " ON CONFLICT (activity_id) DO NOTHING"
+    "INSERT INTO inbox_items (activity_id, body_sha256, body, actor_uri, recipient, created_id,"
+    " received_at, state, attempts, next_attempt_at)"
+    " VALUES (?, ?, ?, ?, ?, ?, ?, 'pending', 0, ?)"
+    " ON CONFLICT (actor_uri, activity_id) DO NOTHING"
 )
-_KNOWN_HASH = "SELECT body_sha256 FROM inbox_items WHERE activity_id = ?"
+_KNOWN_HASH = "SELECT body_sha256 FROM inbox_items WHERE actor_uri = ? AND activity_id = ?"
 
 
 def sqlite_timestamp(moment: datetime) -> str:
@@ -78,7 +80,10 @@ def _connect(path: Path, busy_timeout: float) -> sqlite3.Connection:
 def _write_one(conn: sqlite3.Connection, job: _Job) -> InsertResult:
     item = job.item
     tombstone = job.tombstone_of
-    if tombstone is not None and conn.execute(_TOMBSTONED, (tombstone,)).fetchone() is not None:
+    if (
+        tombstone is not None
+        and conn.execute(_TOMBSTONED, (item.actor_uri, tombstone)).fetchone() is not None
+    ):
         return InsertResult.tombstoned
     stamp = sqlite_timestamp(job.now)
     values = (
@@ -87,12 +92,13 @@ def _write_one(conn: sqlite3.Connection, job: _Job) -> InsertResult:
         item.body,
         item.actor_uri,
         item.recipient,
+        item.created_id,
         stamp,
         stamp,
     )
     if conn.execute(_INSERT, values).rowcount == 1:
         return InsertResult.stored
-    known = conn.execute(_KNOWN_HASH, (item.activity_id,)).fetchone()[0]
+    known = conn.execute(_KNOWN_HASH, (item.actor_uri, item.activity_id)).fetchone()[0]
     return InsertResult.duplicate if known == item.body_sha256 else InsertResult.conflict
 
 

@@ -61,6 +61,9 @@ accounts = Table(
     Column("password_hash", String(200), nullable=False),
     Column("is_admin", Boolean, nullable=False, default=False),
     Column("created_at", UTCDateTime, nullable=False),
+    # Signed into every session cookie; raising it ends every earlier session (sign-out, a
+    # password change, a membership ended or suspended): `services.accounts.end_sessions`.
+    Column("session_generation", Integer, nullable=False, default=0, server_default="0"),
 )
 
 
@@ -103,11 +106,12 @@ remote_actor_keys = Table(
 )
 
 # Every verified activity an inbox accepted: committed before the 202, processed by the worker.
+# Deduped per (actor, id): an id is only its sender's (ids under no actor are guessable, issue 13).
 inbox_items = Table(
     "inbox_items",
     metadata,
     Column("id", Integer, primary_key=True),
-    Column("activity_id", String(2048), nullable=False, unique=True),
+    Column("activity_id", String(2048), nullable=False, index=True),
     Column("body_sha256", String(64), nullable=False),
     Column("body", Text, nullable=False),
     Column("actor_uri", String(2048), nullable=False),
@@ -119,15 +123,22 @@ inbox_items = Table(
     Column("lease_until", UTCDateTime, nullable=True),
     Column("last_error", Text, nullable=True),
     Column("outcome", Text, nullable=True),  # why an activity was ignored, for operators
+    # The object a Create brought (what its sender may later Delete); NULL for other types.
+    Column("created_id", String(2048), nullable=True),
+    UniqueConstraint("actor_uri", "activity_id", name="uq_inbox_items_actor_activity"),
+    Index("ix_inbox_items_actor_created", "actor_uri", "created_id"),
 )
 
-# Objects that were deleted: a Delete again is a no-op, a Create reusing the id is refused.
+# Objects their sender deleted: its Delete again is a no-op, its Create or Update of the id is
+# refused. Per (actor, object): one actor's Delete never blocks another's id.
 tombstones = Table(
     "tombstones",
     metadata,
     Column("id", Integer, primary_key=True),
-    Column("object_uri", String(2048), nullable=False, unique=True),
+    Column("actor_uri", String(2048), nullable=False),
+    Column("object_uri", String(2048), nullable=False),
     Column("deleted_at", UTCDateTime, nullable=False),
+    UniqueConstraint("actor_uri", "object_uri", name="uq_tombstones_actor_object"),
 )
 
 # Remote actors following a local actor (the co-op, a project, a member).
@@ -401,8 +412,9 @@ ballots = Table(
     Column("prev_hash", String(64), nullable=False),
     Column("entry_hash", String(64), nullable=False),
     Column("source_actor_uri", String(2048), nullable=False),
-    Column("activity_id", String(2048), nullable=True, unique=True),  # remote votes dedupe here
+    Column("activity_id", String(2048), nullable=True),  # remote votes dedupe here, per actor
     UniqueConstraint("proposal_row_id", "position", name="uq_ballots_proposal_position"),
+    UniqueConstraint("source_actor_uri", "activity_id", name="uq_ballots_source_activity"),
 )
 
 # Coalesced tally updates of published proposals: at most one Update(Question) per proposal per

@@ -10,6 +10,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
+from coopfed.services import accounts
 from coopfed.services.accounts import hash_password, password_matches
 from coopfed.store import actors as actor_store
 from coopfed.web import login_limit
@@ -100,6 +101,9 @@ async def sign_in(request: Request, form: FormData) -> Response:
 
 
 async def sign_out(request: Request, form: FormData) -> Response:
+    viewer = await current_viewer(request)
+    if viewer is not None:  # every copy of this cookie (and the account's others) ends too
+        await accounts.sign_out(node_of(request), viewer.account_id)
     response = RedirectResponse("/", status_code=303)
     end_session(request, response)
     return response

@@ -1,13 +1,16 @@
 """Signed session cookies for local members, and who is looking at a page.
 
 The cookie holds `username.issued.tag.mac`: no server-side row, so every web process accepts it.
-`tag` is a MAC of the account's password hash, so changing the password ends every session;
-`issued` bounds a session's life to `web.session_days`. The cookie is HttpOnly, SameSite=Lax,
-and Secure when the node's public URL is https.
+`tag` is a MAC of the account's password hash and session generation, checked on every request:
+changing the password, or raising the generation (`services.accounts.end_sessions`: sign-out,
+a membership ended or suspended), ends every session issued before, copies of the cookie
+included; `issued` bounds a session's life to `web.session_days`. The cookie is HttpOnly,
+SameSite=Lax, and Secure when the node's public URL is https.
 """
 
 from __future__ import annotations
 
+import hmac
 import re
 from dataclasses import dataclass
 from datetime import datetime
@@ -25,6 +28,10 @@ SESSION_COOKIE = "coopfed_session"
 _COOKIE_SHAPE = re.compile(
     r"^([a-z0-9_]{1,64})\.(\d{1,12})\.([A-Za-z0-9_-]{1,64})\.([A-Za-z0-9_-]{43})$"
 )
+
+
+def macs_equal(expected: str, given: str) -> bool:
+    return hmac.compare_digest(expected.encode(), given.encode())
 
 
 @dataclass(frozen=True)
@@ -49,14 +56,17 @@ def cookies_secure(request: Request) -> bool:
     return node_of(request).settings.base_url.startswith("https://")
 
 
-def _password_tag(keys: WebKeys, password_hash: str) -> str:
-    return mac(keys.session, "password:" + password_hash)[:22]
+def _account_tag(keys: WebKeys, account: actor_store.Account) -> str:
+    """What ties a cookie to the account as it is now (generation 0 signs as before 0019, so
+    sessions begun before that upgrade stay valid)."""
+    signed = "password:" + account.password_hash
+    if account.session_generation:
+        signed += f"\ngeneration:{account.session_generation}"
+    return mac(keys.session, signed)[:22]
 
 
 def session_value(keys: WebKeys, account: actor_store.Account, issued: datetime) -> str:
-    body = (
-        f"{account.username}.{int(issued.timestamp())}.{_password_tag(keys, account.password_hash)}"
-    )
+    body = f"{account.username}.{int(issued.timestamp())}.{_account_tag(keys, account)}"
     return f"{body}.{mac(keys.session, body)}"
 
 
@@ -95,8 +105,8 @@ async def _viewer_from_cookie(request: Request, value: str) -> Viewer | None:
         return None
     async with node.engine.connect() as conn:
         account = await actor_store.get_account(conn, username)
-    if account is None or _password_tag(keys, account.password_hash) != tag:
-        return None  # account gone, or its password changed since this session began
+    if account is None or not macs_equal(_account_tag(keys, account), tag):
+        return None  # account gone, its password changed or its sessions ended since
     return Viewer(account.username, account.is_admin, account.id, account.actor_id)
 
 

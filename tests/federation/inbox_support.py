@@ -92,7 +92,7 @@ async def send_and_process(
     await process_inbox_batch(node)
     async with node.engine.connect() as conn:
         query = select(inbox_items.c.state, inbox_items.c.outcome).where(
-            inbox_items.c.activity_id == activity["id"]
+            inbox_items.c.actor_uri == actor.uri, inbox_items.c.activity_id == activity["id"]
         )
         state, outcome = (await conn.execute(query)).one()
     return f"{state}: {outcome}"

@@ -25,12 +25,16 @@ from tests.support.databases import sqlite_url
 NOW = datetime(2026, 11, 26, 12, 0, 0, 123456, tzinfo=UTC)
 
 
-def item(number: int, body: str = "{}") -> NewInboxItem:
+ALICE = "https://remote.test/users/alice"
+MALLORY = "https://remote.test/users/mallory"
+
+
+def item(number: int, body: str = "{}", actor: str = ALICE) -> NewInboxItem:
     return NewInboxItem(
         activity_id=f"https://remote.test/activities/{number}",
         body_sha256=f"sha-of-{body}",
         body=body,
-        actor_uri="https://remote.test/users/alice",
+        actor_uri=actor,
         recipient=None,
     )
 
@@ -99,7 +103,7 @@ async def test_same_id_is_a_duplicate_or_a_conflict_even_within_one_batch(
 
 async def test_a_tombstoned_object_stores_nothing(database: Path, engine: AsyncEngine) -> None:
     async with engine.begin() as conn:
-        await inbox_store.add_tombstone(conn, "https://remote.test/notes/1", now=NOW)
+        await inbox_store.add_tombstone(conn, ALICE, "https://remote.test/notes/1", now=NOW)
     writer = SqliteInboxWriter(database)
     gone = await writer.insert(item(1), now=NOW, tombstone_of="https://remote.test/notes/1")
     alive = await writer.insert(item(2), now=NOW, tombstone_of="https://remote.test/notes/2")
@@ -156,10 +160,43 @@ async def test_the_thread_ends_when_idle_and_restarts_on_demand(database: Path) 
 
 async def test_the_engine_path_checks_tombstones_in_its_transaction(engine: AsyncEngine) -> None:
     async with engine.begin() as conn:
-        await inbox_store.add_tombstone(conn, "https://remote.test/notes/1", now=NOW)
+        await inbox_store.add_tombstone(conn, ALICE, "https://remote.test/notes/1", now=NOW)
     result = await inbox_store.insert_item(
         engine, item(1), now=NOW, tombstone_of="https://remote.test/notes/1"
     )
     assert result is InsertResult.tombstoned
     async with engine.connect() as conn:
         assert (await conn.execute(select(func.count()).select_from(inbox_items))).scalar() == 0
+
+
+async def test_ids_and_tombstones_are_per_actor_on_both_paths(
+    database: Path, engine: AsyncEngine
+) -> None:
+    """Issue 13, hole 2: Mallory's use of an id under no actor, or her tombstone of it, is
+    hers; Alice's item with that id is stored (SQLite writer and engine path alike)."""
+    note = "https://remote.test/notes/1"
+    async with engine.begin() as conn:
+        await inbox_store.add_tombstone(conn, MALLORY, note, now=NOW)
+    writer = SqliteInboxWriter(database)
+    assert await writer.insert(item(1, actor=MALLORY), now=NOW) is InsertResult.stored
+    assert await writer.insert(item(1), now=NOW, tombstone_of=note) is InsertResult.stored
+    assert (
+        await writer.insert(item(1, body='{"x": 1}', actor=MALLORY), now=NOW)
+        is InsertResult.conflict
+    )
+    assert (
+        await inbox_store.insert_item(engine, item(2, actor=MALLORY), now=NOW, tombstone_of=note)
+        is InsertResult.tombstoned
+    )
+    assert await inbox_store.insert_item(engine, item(2), now=NOW) is InsertResult.stored
+    assert await inbox_store.insert_item(engine, item(2, actor=MALLORY), now=NOW) is (
+        InsertResult.stored
+    )
+    async with engine.connect() as conn:
+        rows = await conn.execute(select(inbox_items.c.actor_uri, inbox_items.c.activity_id))
+        assert sorted(tuple(row) for row in rows) == sorted(
+            [(MALLORY, item(1).activity_id), (ALICE, item(1).activity_id),
+             (ALICE, item(2).activity_id), (MALLORY, item(2).activity_id)]
+        )  # fmt: skip
+        found = await inbox_store.get_item(conn, ALICE, item(1).activity_id)
+        assert found is not None and found.actor_uri == ALICE

@@ -9,12 +9,15 @@ import pytest
 from sqlalchemy import update
 
 from coopfed.app import create_app
+from coopfed.governance.members import MemberStatus
 from coopfed.node import Node
+from coopfed.services import member_lifecycle, members
 from coopfed.services.accounts import hash_password
+from coopfed.store import actors as actor_store
 from coopfed.store.tables import accounts, local_actors
 from coopfed.web.sessions import SESSION_COOKIE
 from tests.conftest import TEST_BASE_URL, make_settings
-from tests.web.conftest import HTML, sign_in
+from tests.web.conftest import HTML, form_token, sign_in
 
 pytestmark = pytest.mark.usefixtures("accounts")
 
@@ -97,3 +100,72 @@ async def test_https_nodes_mark_cookies_secure(node: Node) -> None:
         )
         cookies = response.headers.get_list("set-cookie")
         assert all("Secure" in cookie for cookie in cookies) and len(cookies) == 2
+
+
+async def _generation(node: Node, username: str) -> int:
+    async with node.engine.connect() as conn:
+        account = await actor_store.get_account(conn, username)
+    assert account is not None
+    return account.session_generation
+
+
+async def _with_cookie(client: httpx.AsyncClient, value: str) -> httpx.Response:
+    client.cookies.set(SESSION_COOKIE, value, domain="coop.test")
+    return await client.get("/me", headers=HTML)
+
+
+def _sent_to_sign_in(page: httpx.Response) -> bool:
+    return page.status_code == 303 and page.headers["location"].startswith("/sign-in")
+
+
+async def test_a_cookie_copied_before_sign_out_opens_nothing_after(
+    client: httpx.AsyncClient, node: Node
+) -> None:
+    """Issue 13, hole 6: sign-out used to delete only this browser's cookie; a copy (another
+    browser, a stolen cookie) still opened /me until it expired."""
+    await sign_in(client, "bea")
+    copied = client.cookies[SESSION_COOKIE]
+    client.cookies.clear()
+    await sign_in(client, "ada")
+    other_account = client.cookies[SESSION_COOKIE]
+    client.cookies.set(SESSION_COOKIE, copied, domain="coop.test")
+    page = await client.get("/me", headers=HTML)
+    assert page.status_code == 200 and "bea" in page.text
+    out = await client.post("/sign-out", data={"csrf_token": form_token(page)}, headers=HTML)
+    assert out.status_code == 303
+    assert await _generation(node, "bea") == 1 and await _generation(node, "ada") == 0
+    assert _sent_to_sign_in(await _with_cookie(client, copied))
+    assert (await _with_cookie(client, other_account)).status_code == 200  # not ada's sessions
+    client.cookies.clear()
+    await sign_in(client, "bea")  # a fresh sign-in works, the old copy still does not
+    assert await _me(client) == 200
+    assert _sent_to_sign_in(await _with_cookie(client, copied))
+
+
+@pytest.mark.parametrize(
+    ("status", "how"),
+    [
+        (MemberStatus.SUSPENDED, "end_membership"),
+        (MemberStatus.EXPELLED, "end_membership"),
+        (MemberStatus.LEFT, "end_membership"),
+        (MemberStatus.SUSPENDED, "change_status"),
+    ],
+)
+async def test_suspension_or_end_of_membership_ends_the_members_sessions(
+    client: httpx.AsyncClient, node: Node, status: MemberStatus, how: str
+) -> None:
+    record = await members.add_member(node, local_username="bea")
+    await sign_in(client, "bea")
+    copied = client.cookies[SESSION_COOKIE]
+    assert await _me(client) == 200
+    if how == "end_membership":
+        await member_lifecycle.end_membership(
+            node, record.member_id, status, reason="decided by the assembly", decided_by="ada"
+        )
+    else:
+        await members.change_status(node, record.member_id, status)
+    assert await _generation(node, "bea") == 1
+    assert _sent_to_sign_in(await _with_cookie(client, copied))
+    client.cookies.clear()
+    await sign_in(client, "bea")  # the account remains: signing in again works
+    assert await _me(client) == 200

@@ -1,0 +1,167 @@
+"""Migration 0018 (issue 13, hole 2): rows stored under 0017 keep working once ids are keyed
+per actor, and the downgrade back to 0017 works on the same data (both databases)."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from coopfed.node import Node
+from coopfed.services import votes
+from coopfed.services.setup import create_node_actors
+from coopfed.services.votes import VoteStatus
+from coopfed.store import ballots as ballot_store
+from coopfed.store import inbox as inbox_store
+from coopfed.store import migrate
+from coopfed.store.db import create_engine
+from coopfed.store.types import UTCDateTime
+from tests.conftest import make_settings
+from tests.support.databases import PostgresDatabases, sqlite_url
+from tests.support.governance import add_locals, open_yes_no
+
+ALICE = "https://social.example/users/alice"
+MALLORY = "https://social.example/users/mallory"
+NOTE = "https://social.example/notes/9a1"  # an id under no actor (Misskey)
+VOTE_ACTIVITY = "https://social.example/notes/9v1/activity"
+NOW = datetime(2026, 12, 1, 10, tzinfo=UTC)
+
+# The two tables as 0017 had them (the code's tables already have 0018's columns).
+_old = sa.MetaData()
+_inbox_0017 = sa.Table(
+    "inbox_items",
+    _old,
+    *(sa.Column(name, sa.String()) for name in ("activity_id", "body_sha256", "body")),
+    *(sa.Column(name, sa.String()) for name in ("actor_uri", "state")),
+    sa.Column("attempts", sa.Integer()),
+    sa.Column("received_at", UTCDateTime()),
+    sa.Column("next_attempt_at", UTCDateTime()),
+)
+_tombstones_0017 = sa.Table(
+    "tombstones",
+    _old,
+    sa.Column("object_uri", sa.String()),
+    sa.Column("deleted_at", UTCDateTime()),
+)
+
+
+@pytest.fixture
+async def old_database(backend: str, tmp_path: Path, postgres_databases: PostgresDatabases) -> str:
+    """A database at 0017 (the head before this migration)."""
+    if backend == "postgres":
+        url = await postgres_databases.fresh(migrated=False)
+    else:
+        url = sqlite_url(tmp_path)
+    await asyncio.to_thread(migrate.upgrade, url, "0017")
+    return url
+
+
+def _item(item_id: int, actor: str, activity: dict[str, object]) -> dict[str, object]:
+    return {
+        "activity_id": activity["id"],
+        "body_sha256": f"sha{item_id}",
+        "body": json.dumps(activity),
+        "actor_uri": actor,
+        "received_at": NOW,
+        "state": "done",
+        "attempts": 1,
+        "next_attempt_at": NOW,
+    }
+
+
+async def _old_rows(engine: AsyncEngine) -> None:
+    """What 0017 held: Alice's Create and Delete of a note, the tombstone her Delete made."""
+    create = {"id": f"{NOTE}/activity", "type": "Create", "actor": ALICE, "object": {"id": NOTE}}
+    delete = {"id": f"{ALICE}#delete/1", "type": "Delete", "actor": ALICE, "object": NOTE}
+    gone = {"id": f"{MALLORY}#delete/2", "type": "Delete", "actor": MALLORY, "object": MALLORY}
+    async with engine.begin() as conn:
+        for row in (_item(1, ALICE, create), _item(2, ALICE, delete), _item(3, MALLORY, gone)):
+            await conn.execute(_inbox_0017.insert().values(**row))
+        for object_uri in (NOTE, MALLORY):
+            await conn.execute(
+                _tombstones_0017.insert().values(object_uri=object_uri, deleted_at=NOW)
+            )
+
+
+async def test_rows_of_0017_keep_working_and_the_downgrade_works(
+    old_database: str, tmp_path: Path
+) -> None:
+    node = Node.from_settings(make_settings(old_database, tmp_path))
+    try:
+        async with node.engine.begin() as conn:
+            await create_node_actors(
+                conn, handle="testcoop", name="Test", summary="For tests.", now=node.now()
+            )
+        (alice,) = await add_locals(node, "alice")
+        record = await open_yes_no(node)
+        first = await votes.cast_vote(
+            node, record.slug, alice.actor_uri, "yes", activity_id=VOTE_ACTIVITY
+        )
+        assert first.status is VoteStatus.COUNTED
+        await _old_rows(node.engine)
+    finally:
+        await node.close()
+
+    await asyncio.to_thread(migrate.upgrade, old_database, "0018")
+
+    node = Node.from_settings(make_settings(old_database, tmp_path))
+    try:
+        engine = node.engine
+        # The tombstones went to the senders of the Deletes that made them.
+        assert await inbox_store.is_tombstoned(engine, ALICE, NOTE)
+        assert not await inbox_store.is_tombstoned(engine, MALLORY, NOTE)
+        assert await inbox_store.is_tombstoned(engine, MALLORY, MALLORY)
+        async with engine.connect() as conn:
+            # created_id was filled from the stored Create: Alice sent the note before.
+            assert await inbox_store.sent_before(conn, ALICE, NOTE)
+            assert not await inbox_store.sent_before(conn, MALLORY, NOTE)
+            kept = await ballot_store.find_by_activity(conn, alice.actor_uri, VOTE_ACTIVITY)
+            assert kept is not None and kept.entry.entry_hash == first.receipt
+            assert await ballot_store.find_by_activity(conn, MALLORY, VOTE_ACTIVITY) is None
+        # Alice's old retry is still a retry: one ballot, and her old inbox item a duplicate.
+        again = await votes.cast_vote(
+            node, record.slug, alice.actor_uri, "no", activity_id=VOTE_ACTIVITY
+        )
+        assert again.status is VoteStatus.DUPLICATE
+        retry = inbox_store.NewInboxItem(f"{NOTE}/activity", "sha1", "{}", ALICE, None)
+        now = node.now()
+        assert await inbox_store.insert_item(engine, retry, now=now) is (
+            inbox_store.InsertResult.duplicate
+        )
+        # Mallory's use of that id is now hers (the attack the migration closes).
+        theirs = inbox_store.NewInboxItem(f"{NOTE}/activity", "shaM", "{}", MALLORY, None)
+        assert await inbox_store.insert_item(engine, theirs, now=now) is (
+            inbox_store.InsertResult.stored
+        )
+        async with engine.connect() as conn:
+            count = sa.text("SELECT count(*) FROM ballots")
+            assert (await conn.execute(count)).scalar_one() == 1
+    finally:
+        await node.close()
+
+    await asyncio.to_thread(migrate.downgrade, old_database, "0017")
+    assert await migrate.current_revision(old_database) == "0017"
+    engine = create_engine(old_database, pool_size=0)
+    try:
+        async with engine.connect() as conn:
+            items = sa.text("SELECT actor_uri, activity_id FROM inbox_items ORDER BY id")
+            rows = [tuple(row) for row in (await conn.execute(items)).all()]
+            # The later of two items sharing an id is dropped; the rest is as it was.
+            assert rows == [
+                (ALICE, f"{NOTE}/activity"),
+                (ALICE, f"{ALICE}#delete/1"),
+                (MALLORY, f"{MALLORY}#delete/2"),
+            ]
+            tombs = sa.text("SELECT object_uri FROM tombstones ORDER BY object_uri")
+            assert list((await conn.execute(tombs)).scalars()) == sorted([NOTE, MALLORY])
+            ballots = sa.text("SELECT activity_id FROM ballots")
+            assert list((await conn.execute(ballots)).scalars()) == [VOTE_ACTIVITY]
+    finally:
+        await engine.dispose()
+    await asyncio.to_thread(migrate.upgrade, old_database, "head")
+    assert await migrate.current_revision(old_database) == migrate.head_revision(old_database)
