@@ -26,7 +26,7 @@ class Node:
     base: str
     cwd: Path
     proposal: str
-    receipts: list[str]
+    receipts: list[str]  # the lines `coopfed vote` printed: "counted: receipt HASH"
 
     @property
     def db(self) -> Path:
@@ -56,7 +56,7 @@ def _decided(cwd: Path) -> tuple[str, list[str]]:
     receipts = []
     for name, choice in (("alice", "yes"), ("bob", "yes"), ("carol", "no")):
         out = _ok("vote", created["id"], "--member", name, "--choice", choice, cwd=cwd)
-        receipts.append(out.split("receipt ")[1].split()[0])
+        receipts.append(out.strip())
     _ok("proposal", "close", created["id"], cwd=cwd)
     return created["id"], receipts
 
@@ -140,10 +140,20 @@ def test_a_proof_by_the_wrong_key_is_named(node: Node) -> None:
 
 
 def test_receipts_found_and_a_made_up_one_not(node: Node) -> None:
-    for receipt in node.receipts:
-        assert node.verify("--receipt", receipt).returncode == 0
-    made_up = node.verify("--receipt", "f" * 64)
-    assert made_up.returncode == 1 and "not in the ballot log" in made_up.stdout
+    """Each voter pastes the line `coopfed vote` printed, or just its hash; several at once."""
+    hashes = [line.split("receipt ")[1] for line in node.receipts]
+    assert all(line.startswith("counted: receipt ") for line in node.receipts)
+    for line, bare in zip(node.receipts, hashes, strict=True):
+        assert node.verify("--receipt", line).returncode == 0
+        assert node.verify("--receipt", bare).returncode == 0
+    every = [arg for line in node.receipts for arg in ("--receipt", line)]
+    done = node.verify(*every, "--json")
+    assert done.returncode == 0, done.stdout
+    found = [c["detail"] for c in _report(done)["checks"] if c["name"] == "receipt"]  # type: ignore[attr-defined]
+    assert found == [f"{h} is in the ballot log" for h in hashes]
+    made_up = node.verify("--receipt", node.receipts[0], "--receipt", "f" * 64)
+    assert made_up.returncode == 1
+    assert made_up.stdout.splitlines()[1:] == [f"  receipt: {'f' * 64} is not in the ballot log"]
 
 
 def test_could_not_check_is_exit_2_with_one_line(node: Node) -> None:
