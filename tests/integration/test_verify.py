@@ -1,12 +1,14 @@
-"""`coopfed verify URL` against a real `coopfed serve` process (SQLite), over real HTTP.
+"""`coopfed verify URL` against a real `coopfed serve` process, over real HTTP, on SQLite and
+on PostgreSQL.
 
-An honest result verifies; each kind of tampering behind the node's back is named.
+An honest result verifies; each kind of tampering behind the node's back (plain SQL on the
+node's own database) is named.
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
-import sqlite3
 import subprocess
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -15,7 +17,10 @@ from pathlib import Path
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.serialization import Encoding, NoEncryption, PrivateFormat
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import create_async_engine
 
+from tests.support.databases import BACKENDS, PostgresDatabases, sqlite_url
 from tests.support.processes import coopfed, free_port, running
 
 pytestmark = pytest.mark.slow
@@ -27,17 +32,28 @@ class Node:
     cwd: Path
     proposal: str
     receipts: list[str]  # the lines `coopfed vote` printed: "counted: receipt HASH"
-
-    @property
-    def db(self) -> Path:
-        return self.cwd / "data" / "coopfed.db"
+    database_url: str
 
     def verify(self, *extra: str) -> subprocess.CompletedProcess[str]:
         return coopfed("verify", self.proposal, *extra, cwd=self.cwd)
 
-    def sql(self, statement: str, *params: object) -> None:
-        with sqlite3.connect(self.db) as conn:
-            assert conn.execute(statement, params).rowcount >= 1
+    def sql(self, statement: str, **params: object) -> list[tuple[object, ...]]:
+        """One statement on the node's database behind its back; the rows it returned.
+        A write must touch at least one row."""
+
+        async def run() -> list[tuple[object, ...]]:
+            engine = create_async_engine(self.database_url)
+            try:
+                async with engine.begin() as conn:
+                    result = await conn.execute(text(statement), params)
+                    if result.returns_rows:
+                        return [tuple(row) for row in result]
+                    assert result.rowcount >= 1, statement
+                    return []
+            finally:
+                await engine.dispose()
+
+        return asyncio.run(run())
 
 
 def _ok(*args: str, cwd: Path) -> str:
@@ -61,14 +77,22 @@ def _decided(cwd: Path) -> tuple[str, list[str]]:
     return created["id"], receipts
 
 
-@pytest.fixture
-def node(tmp_path: Path) -> Iterator[Node]:
+@pytest.fixture(params=BACKENDS)
+def node(
+    request: pytest.FixtureRequest, tmp_path: Path, postgres_databases: PostgresDatabases
+) -> Iterator[Node]:
     port = free_port()
     base = f"http://127.0.0.1:{port}"
-    _ok("init", "--url", base, "--name", "Demo Co-op", "--handle", "demo", cwd=tmp_path)
+    init = ["init", "--url", base, "--name", "Demo Co-op", "--handle", "demo"]
+    if request.param == "postgres":  # a clone of the session's migrated template
+        url = asyncio.run(postgres_databases.fresh())
+        init += ["--database-url", url]
+    else:
+        url = sqlite_url(tmp_path / "data")
+    _ok(*init, cwd=tmp_path)
     proposal, receipts = _decided(tmp_path)
     with running("serve", cwd=tmp_path, log=tmp_path / "serve.log", health_url=f"{base}/healthz"):
-        yield Node(base, tmp_path, proposal, receipts)
+        yield Node(base, tmp_path, proposal, receipts, url)
 
 
 def _report(done: subprocess.CompletedProcess[str]) -> dict[str, object]:
@@ -104,12 +128,11 @@ def test_a_removed_ballot_is_named(node: Node) -> None:
 
 
 def test_a_changed_electorate_is_named(node: Node) -> None:
-    with sqlite3.connect(node.db) as conn:
-        (text,) = conn.execute("SELECT electorate FROM proposals").fetchone()
-        electorate = json.loads(text)
-        electorate["members"] = electorate["members"][:-1]  # one voter struck off the roll
-        electorate["size"] -= 1
-        conn.execute("UPDATE proposals SET electorate = ?", (json.dumps(electorate),))
+    [(stored,)] = node.sql("SELECT electorate FROM proposals")
+    electorate = json.loads(str(stored))
+    electorate["members"] = electorate["members"][:-1]  # one voter struck off the roll
+    electorate["size"] -= 1
+    node.sql("UPDATE proposals SET electorate = :e", e=json.dumps(electorate))
     done = node.verify("--json")
     assert done.returncode == 1, done.stderr
     differences = _report(done)["differences"]
@@ -130,8 +153,8 @@ def test_a_proof_by_the_wrong_key_is_named(node: Node) -> None:
     other = Ed25519PrivateKey.generate().private_bytes(
         Encoding.PEM, PrivateFormat.PKCS8, NoEncryption()
     )
-    swap = "UPDATE local_actors SET ed25519_private_pem = ? WHERE username = 'demo'"
-    node.sql(swap, other.decode())
+    swap = "UPDATE local_actors SET ed25519_private_pem = :pem WHERE username = 'demo'"
+    node.sql(swap, pem=other.decode())
     done = node.verify("--json")
     assert done.returncode == 1, done.stderr
     differences = _report(done)["differences"]
