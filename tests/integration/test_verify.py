@@ -184,3 +184,27 @@ def test_could_not_check_is_exit_2_with_one_line(node: Node) -> None:
         done = coopfed("verify", url, cwd=node.cwd)
         assert done.returncode == 2, (url, done.stdout, done.stderr)
         assert len(done.stderr.strip().splitlines()) == 1 and "Traceback" not in done.stderr
+
+
+def test_a_member_leaving_after_the_decision_changes_nothing(node: Node) -> None:
+    """Regression: the bundle listed the members who had left as of the request, so with
+    `revoke_ballot_on_leave` a leave after the close set that member's ballot aside in the
+    recount and an honest result stopped verifying. The list is now kept with the result."""
+    charter = node.cwd / "charter.json"
+    charter.write_text(json.dumps({"revoke_ballot_on_leave": True}))
+    _ok("charter", "set", str(charter), cwd=node.cwd)
+    created = json.loads(
+        _ok("proposal", "create", "--title", "Roof garden", "--method", "proposal",
+            "--duration", "3d", "--open", "--json", cwd=node.cwd)
+    )  # fmt: skip
+    for name, choice in (("alice", "yes"), ("bob", "no"), ("carol", "no")):
+        _ok("vote", created["id"], "--member", name, "--choice", choice, cwd=node.cwd)
+    closed = json.loads(_ok("proposal", "close", created["id"], "--json", cwd=node.cwd))
+    assert closed["result"]["counts"]["no"] == 2
+    _ok("member", "leave", "carol", cwd=node.cwd)  # after the close: her ballot stays counted
+    [(departed,)] = node.sql("SELECT departed FROM proposals WHERE uri = :u", u=created["id"])
+    assert departed == "[]"
+    done = coopfed("verify", created["id"], "--json", cwd=node.cwd)
+    assert done.returncode == 0, done.stdout + done.stderr
+    tally = [c for c in _report(done)["checks"] if c["name"] == "tally"]  # type: ignore[attr-defined]
+    assert tally == [{"name": "tally", "ok": True, "detail": "recounted: rejected"}]
