@@ -30,6 +30,7 @@ from coopfed.federation.mapping.joint import (
     wrap,
 )
 from coopfed.governance import methods
+from coopfed.governance.canonical import rfc3339
 from coopfed.governance.errors import GovernanceError
 from coopfed.governance.joint import (
     Weighting,
@@ -213,6 +214,34 @@ def hosted_document(joint: JointProposal, reader: str | None) -> dict[str, Any] 
     if joint.result is not None:
         return dict(joint.result)
     return joint_proposal_document(_object_of(joint))
+
+
+JOINT_BUNDLE_VERSION = 1
+
+
+async def joint_bundle(
+    conn: AsyncConnection, node: Node, joint: JointProposal, reader: str | None
+) -> dict[str, Any] | None:
+    """What `coopfed verify` recombines a decided joint proposal from (FEDERATION.md "Shared
+    projects"): the charter frozen at opening, every verified certificate as its co-op signed
+    it with when it was received here (in that order), the host co-op, and the signed joint
+    result. Same readers as the joint proposal's IRI (`may_read`); None otherwise or while
+    it is undecided."""
+    if not joint.hosted or joint.result is None or not may_read(joint, reader):
+        return None
+    stored = [s for s in await joint_store.certificates_of(conn, joint.row_id) if s.verified]
+    return {
+        "version": JOINT_BUNDLE_VERSION,
+        "joint_proposal": joint.uri,
+        "project": joint.project_uri,
+        "host": node.uris.actor((await coop_actor(conn)).username),
+        "charter": dict(joint.charter),
+        "closes_at": rfc3339(joint.closes_at),
+        "certificates": [
+            {"document": dict(s.document), "received_at": rfc3339(s.received_at)} for s in stored
+        ],
+        "result": dict(joint.result),
+    }
 
 
 Combined = tuple[str, dict[str, Any]]
