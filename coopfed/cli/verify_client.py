@@ -5,6 +5,7 @@ neither httpx nor cryptography (tests/cli/test_cli_imports.py)."""
 from __future__ import annotations
 
 import argparse
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -17,6 +18,20 @@ from coopfed.governance.verification import Check, PublishedClaims, Unverifiable
 
 ACCEPT = "application/activity+json"
 TIMEOUT = 20.0
+
+
+# A receipt is an entry hash (sha256, hex); around it, what `coopfed vote` prints.
+_RECEIPT = re.compile(r"(?:[a-z_]+:\s*)?(?:receipt\s+)?([0-9a-f]{64})", re.IGNORECASE)
+
+
+def parse_receipt(text: str) -> str:
+    """The hash in `text`: "HASH", "receipt HASH" or "counted: receipt HASH"."""
+    match = _RECEIPT.fullmatch(text.strip())
+    if match is None:
+        raise CliError(
+            f"not a receipt: {text!r} (give the 64-hex hash or the line `coopfed vote` printed)"
+        )
+    return match.group(1).lower()
 
 
 def _get(client: httpx.Client, url: str) -> dict[str, Any]:
@@ -106,9 +121,10 @@ def _report(url: str, checks: list[Check], as_json: bool) -> int:
 
 
 def cmd_verify(args: argparse.Namespace) -> int:
+    receipts = [parse_receipt(text) for text in args.receipt]  # bad input: exit 2 before fetching
     publication = fetch_publication(args.url)
     try:
-        checks = verify(publication.bundle, publication.claims, args.receipt)
+        checks = verify(publication.bundle, publication.claims, receipts)
     except Unverifiable as error:
         raise CliError(f"cannot verify {args.url}: {error}") from error
     return _report(args.url, [*proof_checks(publication), *checks], args.json)

@@ -1,5 +1,8 @@
-"""`coopfed verify URL [--receipt HASH] [--json]`: check a decided proposal's published result
+"""`coopfed verify URL [--receipt HASH]... [--json]`: check a decided proposal's published result
 as a plain HTTP client, against any coopfed node (no config, no database).
+
+`--receipt` takes the bare hash or the whole line `coopfed vote` printed ("counted: receipt
+HASH"), and may be repeated.
 
 Exit 0: verified. 1: something differs (each difference is named). 2: could not check (bad
 URL, unreachable, not a decided proposal) — one line on stderr.
@@ -23,7 +26,13 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
         "verify", parents=[common], help="check a decided proposal's result (any coopfed node)"
     )
     verify_parser.add_argument("url", metavar="URL", help="the proposal's IRI")
-    verify_parser.add_argument("--receipt", metavar="HASH", help="also find this receipt")
+    verify_parser.add_argument(
+        "--receipt",
+        metavar="HASH",
+        action="append",
+        default=[],
+        help="also find this receipt (the hash or the line `coopfed vote` printed; repeatable)",
+    )
     verify_parser.add_argument("--json", action="store_true", help="machine-readable output")
     verify_parser.set_defaults(handler=cmd_verify)
 

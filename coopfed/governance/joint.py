@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 from fractions import Fraction
 from typing import Any
 
-from coopfed.governance.canonical import canonical_json, rfc3339, to_jsonable
+from coopfed.governance.canonical import canonical_json, rfc3339, sha256_hex, to_jsonable
 from coopfed.governance.charter import Comparison, ThresholdBase
 from coopfed.governance.counting import quorum_met
 from coopfed.governance.errors import GovernanceError
@@ -293,3 +293,68 @@ def _proportional(
     if rule.comparison.holds(yes, base):
         return DecisionStatus.PASSED, detail
     return DecisionStatus.REJECTED, detail
+
+
+def certificate_hash(certificate: ResultCertificate) -> str:
+    """What a joint result names each counted certificate by."""
+    return sha256_hex(certificate.canonical_bytes())
+
+
+def rule_of(charter: Mapping[str, Any]) -> tuple[JointRule, Weighting, timedelta]:
+    """The rule, weighting and grace a project charter (as frozen at opening) sets."""
+    quorum = charter.get("coop_quorum")
+    rule = JointRule(
+        kind=RuleKind(charter["rule"]),
+        threshold=Fraction(charter.get("threshold") or "1/2"),
+        coop_quorum=None if quorum is None else Fraction(quorum),
+    )
+    grace = timedelta(seconds=int(charter.get("grace_seconds", 0)))
+    return rule, Weighting(charter.get("weighting", "equal")), grace
+
+
+def joint_decision(
+    charter: Mapping[str, Any],
+    certificates: Sequence[tuple[ResultCertificate, datetime]],
+    *,
+    closes_at: datetime,
+    host: str | None,
+    left: frozenset[str] = frozenset(),
+) -> tuple[str, dict[str, Any]]:
+    """THE combination of a joint proposal, as the host decides it and `coopfed verify`
+    recomputes it: (status, the `jointResult` body, plain JSON).
+
+    `charter`: the project charter frozen at opening (its `coops` all count, also those that
+    left since: they stay in every denominator). `certificates`: the verified ones, in the
+    order they were received, with when. `host`: the hosting co-op (its own is never late).
+    `left`: co-ops no longer in the project; a missing one is named "left", not "missing".
+    """
+    rule, weighting, grace = rule_of(charter)
+    coops = list(charter.get("coops", []))
+    first: dict[str, ResultCertificate] = {}
+    for certificate, _ in certificates:
+        first.setdefault(certificate.coop_actor_id, certificate)
+    if not coops:
+        return "no_quorum", {"did_not_take_part": {}, "took_part": {}, "detail": {"coops": 0}}
+    fixed = charter.get("weights", {})
+    member_coops = [
+        MemberCoop(
+            coop,
+            first[coop].proposal_id if coop in first else "",
+            first[coop].electorate_size if coop in first else 0,
+            Fraction(int(fixed.get(coop, 0))),
+        )
+        for coop in coops
+    ]
+    received = [ReceivedCertificate(c, at, True) for c, at in certificates]
+    result = combine(
+        member_coops, received, rule, weighting=weighting, closes_at=closes_at, grace=grace,
+        host=host,
+    )  # fmt: skip
+    counted = {coop: certificate_hash(first[coop]) for coop in result.took_part}
+    out = {
+        c: "left" if c in left and why == "missing" else why
+        for c, why in result.did_not_take_part.items()
+    }
+    plain = to_jsonable({**result.to_dict(), "did_not_take_part": out, "certificates": counted})
+    assert isinstance(plain, dict)  # Fractions -> "p/q"
+    return result.status.value, plain

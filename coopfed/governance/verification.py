@@ -9,7 +9,7 @@ and charter, by the same governance functions the node used.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -184,7 +184,7 @@ def retally(bundle: Mapping[str, Any]) -> list[Check]:
 
 def check_receipt(bundle: Mapping[str, Any], receipt: str) -> Check:
     found = any(e.get("entry_hash") == receipt for e in bundle["log"]["entries"])
-    detail = "in the ballot log" if found else f"{receipt} is not in the ballot log"
+    detail = f"{receipt} is in the ballot log" if found else f"{receipt} is not in the ballot log"
     return Check("receipt", found, detail)
 
 
@@ -196,7 +196,7 @@ CHECKS: tuple[Callable[[Mapping[str, Any], PublishedClaims], list[Check]], ...] 
 
 
 def verify(
-    bundle: Mapping[str, Any], claims: PublishedClaims, receipt: str | None = None
+    bundle: Mapping[str, Any], claims: PublishedClaims, receipts: Sequence[str] = ()
 ) -> list[Check]:
     """Every check, in order; raises Unverifiable when the documents are not a publication."""
     for key in ("proposal", "log", "electorate", "result", "charter", "method"):
@@ -206,8 +206,7 @@ def verify(
         raise Unverifiable("the bundle belongs to another proposal")
     checks = [check for step in CHECKS for check in step(bundle, claims)]
     checks.extend(retally(bundle))
-    if receipt is not None:
-        checks.append(check_receipt(bundle, receipt))
+    checks.extend(check_receipt(bundle, receipt) for receipt in receipts)
     return checks
 
 

@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from coopfed.activitypub.httpsig.keys import load_private_key_pem
 from coopfed.activitypub.proofs import create_proof
 from coopfed.federation.mapping.joint import certificate_to_ap, wrap
-from coopfed.governance.joint import ResultCertificate
+from coopfed.governance.joint import ResultCertificate, certificate_hash
 from coopfed.governance.result import DecisionStatus
 from coopfed.node import Node
 from coopfed.services import joint_proposals
@@ -73,7 +73,7 @@ async def _certify(
         return True
     recorded = await joint_store.add_certificate(
         conn, joint_row_id=joint.row_id, coop_uri=coop_uri, proposal_uri=record.uri,
-        document=signed, certificate_hash=joint_proposals.certificate_hash(certificate),
+        document=signed, certificate_hash=certificate_hash(certificate),
         verified=True, now=now,
     )  # fmt: skip
     if not recorded:

@@ -11,10 +11,8 @@ are kept but change nothing.
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Mapping
 from datetime import datetime, timedelta
-from fractions import Fraction
 from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
@@ -32,16 +30,13 @@ from coopfed.federation.mapping.joint import (
     wrap,
 )
 from coopfed.governance import methods
-from coopfed.governance.canonical import to_jsonable
+from coopfed.governance.canonical import rfc3339
 from coopfed.governance.errors import GovernanceError
 from coopfed.governance.joint import (
-    JointRule,
-    MemberCoop,
-    ReceivedCertificate,
-    ResultCertificate,
-    RuleKind,
     Weighting,
-    combine,
+    certificate_hash,
+    joint_decision,
+    rule_of,
 )
 from coopfed.governance.proposal import ProposalState
 from coopfed.node import Node
@@ -137,10 +132,6 @@ async def propose(node: Node, project_ref: str, draft: ProposalDraft) -> JointPr
         return joint
 
 
-def certificate_hash(certificate: ResultCertificate) -> str:
-    return hashlib.sha256(certificate.canonical_bytes()).hexdigest()
-
-
 async def receive_certificate(
     conn: AsyncConnection, node: Node, sender: str, obj: Mapping[str, Any], now: datetime
 ) -> Received:
@@ -175,57 +166,19 @@ async def receive_certificate(
     return done("certificate recorded")
 
 
-def rule_of(charter: Mapping[str, Any]) -> tuple[JointRule, Weighting, timedelta]:
-    quorum = charter.get("coop_quorum")
-    rule = JointRule(
-        kind=RuleKind(charter["rule"]),
-        threshold=Fraction(charter.get("threshold") or "1/2"),
-        coop_quorum=None if quorum is None else Fraction(quorum),
-    )
-    grace = timedelta(seconds=int(charter.get("grace_seconds", 0)))
-    return rule, Weighting(charter.get("weighting", "equal")), grace
-
-
 async def _combined(
     conn: AsyncConnection, node: Node, joint: JointProposal
 ) -> tuple[str, dict[str, Any]]:
-    rule, weighting, grace = rule_of(joint.charter)
-    # The co-ops frozen at opening all count, those that left since too (like a member who
-    # leaves after the record date): a certificate stored while the co-op was a member counts,
-    # none can arrive after it left, so it is "left" in did_not_take_part.
-    coops = list(joint.charter.get("coops", []))
+    """The joint result by `governance.joint.joint_decision` (the one rule `coopfed verify`
+    recomputes) over the verified certificates stored here."""
     active = await active_members(conn, node, joint.project_uri)
     stored = [s for s in await joint_store.certificates_of(conn, joint.row_id) if s.verified]
-    parsed = [(ap_to_certificate(s.document)[0], s) for s in stored]
-    first: dict[str, ResultCertificate] = {}
-    for certificate, _ in parsed:
-        first.setdefault(certificate.coop_actor_id, certificate)
-    fixed = joint.charter.get("weights", {})
-    member_coops = [
-        MemberCoop(
-            coop,
-            first[coop].proposal_id if coop in first else "",
-            first[coop].electorate_size if coop in first else 0,
-            Fraction(int(fixed.get(coop, 0))),
-        )
-        for coop in coops
-    ]
-    received = [ReceivedCertificate(c, s.received_at, True) for c, s in parsed]
-    if not member_coops:
-        return "no_quorum", {"did_not_take_part": {}, "took_part": {}, "detail": {"coops": 0}}
+    certificates = [(ap_to_certificate(s.document)[0], s.received_at) for s in stored]
     host = node.uris.actor((await coop_actor(conn)).username)  # its own is never late
-    result = combine(
-        member_coops, received, rule, weighting=weighting, closes_at=joint.closes_at,
-        grace=grace, host=host,
-    )  # fmt: skip
-    counted = {coop: certificate_hash(first[coop]) for coop in result.took_part}
-    out = {c: "left" if c not in active and why == "missing" else why
-           for c, why in result.did_not_take_part.items()}  # fmt: skip
-    plain = to_jsonable(
-        {**result.to_dict(), "did_not_take_part": out, "certificates": counted}
-    )  # Fractions → "p/q"
-    assert isinstance(plain, dict)
-    return result.status.value, plain
+    coops = frozenset(joint.charter.get("coops", []))
+    return joint_decision(
+        joint.charter, certificates, closes_at=joint.closes_at, host=host, left=coops - active
+    )
 
 
 def _object_of(joint: JointProposal) -> dict[str, Any]:
@@ -261,6 +214,34 @@ def hosted_document(joint: JointProposal, reader: str | None) -> dict[str, Any] 
     if joint.result is not None:
         return dict(joint.result)
     return joint_proposal_document(_object_of(joint))
+
+
+JOINT_BUNDLE_VERSION = 1
+
+
+async def joint_bundle(
+    conn: AsyncConnection, node: Node, joint: JointProposal, reader: str | None
+) -> dict[str, Any] | None:
+    """What `coopfed verify` recombines a decided joint proposal from (FEDERATION.md "Shared
+    projects"): the charter frozen at opening, every verified certificate as its co-op signed
+    it with when it was received here (in that order), the host co-op, and the signed joint
+    result. Same readers as the joint proposal's IRI (`may_read`); None otherwise or while
+    it is undecided."""
+    if not joint.hosted or joint.result is None or not may_read(joint, reader):
+        return None
+    stored = [s for s in await joint_store.certificates_of(conn, joint.row_id) if s.verified]
+    return {
+        "version": JOINT_BUNDLE_VERSION,
+        "joint_proposal": joint.uri,
+        "project": joint.project_uri,
+        "host": node.uris.actor((await coop_actor(conn)).username),
+        "charter": dict(joint.charter),
+        "closes_at": rfc3339(joint.closes_at),
+        "certificates": [
+            {"document": dict(s.document), "received_at": rfc3339(s.received_at)} for s in stored
+        ],
+        "result": dict(joint.result),
+    }
 
 
 Combined = tuple[str, dict[str, Any]]

@@ -312,9 +312,14 @@ async def _close(
     closed, events = _guard(
         lambda: lifecycle.close_proposal(record.proposal, now, closed_by=closed_by)
     )
-    result = await compute_result(conn, replace(record, proposal=closed))
+    departed = await departed_members(conn, record)
+    result = await compute_result(conn, replace(record, proposal=closed), departed)
     decided, decided_events = _guard(lambda: lifecycle.decide(closed, result, now))
-    await proposal_store.save_state(conn, record, decided, now, result=result.to_dict())
+    # The departed list is kept with the result: a member leaving later must not change
+    # what `coopfed verify` recounts (services/publication.py serves this list).
+    await proposal_store.save_state(
+        conn, record, decided, now, result=result.to_dict(), departed=departed
+    )
     await proposal_store.append_events(conn, record.row_id, [*events, *decided_events])
     fresh = await _reload(conn, record)
     await publishing.publish_changed(conn, uris, fresh, now)  # `closed` and the result
@@ -333,19 +338,30 @@ async def withdraw_proposal(node: Node, reference: str, *, by: str) -> ProposalR
         return fresh
 
 
-async def compute_result(conn: AsyncConnection, record: ProposalRecord) -> ResultRecord:
-    """Tally the whole ballot log under the proposal's frozen electorate and charter."""
+async def departed_members(conn: AsyncConnection, record: ProposalRecord) -> frozenset[str]:
+    """Members of the electorate who have left since the record date, as of now; the charter
+    decides whether their ballots still count (by default they do)."""
+    electorate = record.proposal.electorate
+    if electorate is None:
+        return frozenset()
+    register = await member_store.list_members(conn, record.coop_id)
+    return frozenset(
+        r.member_id for r in register if r.member.status in GONE and r.member_id in electorate
+    )
+
+
+async def compute_result(
+    conn: AsyncConnection, record: ProposalRecord, departed: frozenset[str] | None = None
+) -> ResultRecord:
+    """Tally the whole ballot log under the proposal's frozen electorate and charter
+    (`departed`: as `departed_members` finds them now, unless given)."""
     proposal = record.proposal
     electorate = proposal.electorate
     if electorate is None:
         raise ServiceError(f"proposal {record.slug} was never opened: nothing to count")
     log = await ballot_store.load_log(conn, record.row_id, record.uri)
-    register = await member_store.list_members(conn, record.coop_id)
-    # Members of the electorate who left since the record date; the charter decides whether
-    # their ballots still count (by default they do).
-    departed = frozenset(
-        r.member_id for r in register if r.member.status in GONE and r.member_id in electorate
-    )
+    if departed is None:
+        departed = await departed_members(conn, record)
     started = time.perf_counter()
     try:
         return _tally(record, electorate, log, departed)

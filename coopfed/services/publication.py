@@ -23,11 +23,11 @@ from coopfed.governance.charter import charter_hash, charter_to_dict
 from coopfed.governance.log import GENESIS, LogEntry
 from coopfed.governance.proposal import ProposalState
 from coopfed.services.member_roll import may_see_roll
-from coopfed.services.members import GONE, coop_actor
+from coopfed.services.members import coop_actor
 from coopfed.services.object_proofs import sign_as
 from coopfed.services.proposal_publishing import may_see
+from coopfed.services.proposals import departed_members
 from coopfed.store import ballots as ballot_store
-from coopfed.store import members as member_store
 from coopfed.store.actors import LocalActor
 from coopfed.store.proposals import ProposalRecord
 from coopfed.uris import Uris
@@ -107,13 +107,11 @@ async def _bundle(conn: AsyncConnection, record: ProposalRecord, named: bool) ->
     }
 
 
-async def _departed(conn: AsyncConnection, record: ProposalRecord) -> set[str]:
-    """Members of the electorate who left since the record date (the tally needs them: the
-    charter may set their ballots aside)."""
-    electorate = record.proposal.electorate
-    register = await member_store.list_members(conn, record.coop_id)
-    return {
-        r.member_id
-        for r in register
-        if r.member.status in GONE and electorate is not None and r.member_id in electorate
-    }
+async def _departed(conn: AsyncConnection, record: ProposalRecord) -> frozenset[str]:
+    """The members of the electorate who had left when the result was decided, as stored with
+    it (the tally needs them: the charter may set their ballots aside). A leave after the
+    close changes nothing. Results decided before migration 0022 have no stored list: the
+    members who have left by now is the best there is."""
+    if record.departed is not None:
+        return record.departed
+    return await departed_members(conn, record)

@@ -54,6 +54,9 @@ class ProposalRecord:
     joint_proposal_uri: str | None
     created_at: datetime
     updated_at: datetime
+    # The electorate members who had left when the result was decided (what the tally was
+    # given); None before it was decided, and for results decided before migration 0022.
+    departed: frozenset[str] | None = None
 
     @property
     def uri(self) -> str:
@@ -186,6 +189,7 @@ def _proposal_record(row: RowMapping) -> ProposalRecord:
         joint_proposal_uri=row["joint_proposal_uri"],
         created_at=row["created_at"],
         updated_at=row["updated_at"],
+        departed=None if row["departed"] is None else frozenset(json.loads(row["departed"])),
     )
 
 
@@ -272,9 +276,11 @@ async def save_state(
     now: datetime,
     *,
     result: Mapping[str, Any] | None = None,
+    departed: frozenset[str] | None = None,
     charter: CharterRecord | None = None,
 ) -> None:
-    """Write the life-cycle columns of `proposal` (and the charter it opened under)."""
+    """Write the life-cycle columns of `proposal` (and the charter it opened under); with a
+    result, the departed members its tally was given."""
     electorate = proposal.electorate
     values: dict[str, Any] = {
         "state": proposal.state.value,
@@ -291,6 +297,8 @@ async def save_state(
     }
     if result is not None:
         values["result"] = canonical_text(dict(result))
+    if departed is not None:
+        values["departed"] = json.dumps(sorted(departed))
     if charter is not None:
         values["charter_id"] = charter.row_id
         values["charter"] = canonical_text(charter_to_dict(proposal.charter))

@@ -375,6 +375,8 @@ proposals = Table(
     Column("decision", String(16), nullable=True),  # passed | rejected | no_quorum | tie | ...
     Column("result", Text, nullable=True),  # canonical JSON of the result record
     Column("result_hash", String(64), nullable=True),
+    # JSON list: the electorate members who had left when it was decided (migration 0022)
+    Column("departed", Text, nullable=True),
     Column("joint_proposal_uri", String(2048), nullable=True),
     Column("created_at", UTCDateTime, nullable=False),
     Column("updated_at", UTCDateTime, nullable=False),

@@ -4,6 +4,8 @@ result, for `coopfed verify` and anyone else who wants to recompute it.
 The bundle is one JSON document (services/publication.py); the other three are
 ActivityStreams views of its parts, linked from the Question. A proposal that is not decided,
 or that the reader may not see (the Question's own rule, signed GETs for members-only), is 404.
+A joint proposal hosted here has only `/bundle` (services.joint_proposals.joint_bundle), for
+the project's co-ops.
 """
 
 from __future__ import annotations
@@ -18,8 +20,9 @@ from starlette.routing import Route
 from coopfed.federation.mapping import publication as mapping
 from coopfed.federation.mapping.proposals import Visibility
 from coopfed.node import Node
-from coopfed.services import publication
+from coopfed.services import joint_proposals, publication
 from coopfed.store import proposals as proposal_store
+from coopfed.store.joint import JointProposal
 from coopfed.web.errors import error_response
 from coopfed.web.negotiation import activity_response
 from coopfed.web.state import node_of
@@ -34,6 +37,11 @@ async def _serve(request: Request, shape: Shape, signing_actor: ReaderOf) -> Res
     slug = request.path_params["slug"]
     async with node.engine.connect() as conn:
         record = await proposal_store.get_by_slug(conn, slug)
+        joint = None
+        if record is None and shape is _bundle:  # a joint proposal hosted here: its bundle
+            joint = await joint_proposals.hosted_joint(conn, node.uris.proposal(slug))
+    if joint is not None:
+        return await _joint_bundle(node, request, joint, signing_actor)
     if record is None:
         return error_response(404, "not_found", "no such decided proposal")
     reader = await signing_actor(node, request)  # may fetch a key: no connection held
@@ -44,6 +52,21 @@ async def _serve(request: Request, shape: Shape, signing_actor: ReaderOf) -> Res
     response = activity_response(shape(str(request.url.path), bundle))
     if record.visibility != Visibility.PUBLIC.value:
         response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
+async def _joint_bundle(
+    node: Node, request: Request, joint: JointProposal, signing_actor: ReaderOf
+) -> Response:
+    """A decided joint proposal's bundle, to the same readers as its IRI (signed GETs from
+    its project's co-ops' nodes); 404 for anyone else and while undecided."""
+    reader = await signing_actor(node, request)  # may fetch a key: no connection held
+    async with node.engine.connect() as conn:
+        bundle = await joint_proposals.joint_bundle(conn, node, joint, reader)
+    if bundle is None:
+        return error_response(404, "not_found", "no such decided proposal")
+    response = activity_response(bundle)
+    response.headers["Cache-Control"] = "private, no-store"
     return response
 
 

@@ -1,12 +1,14 @@
-"""`coopfed verify URL` against a real `coopfed serve` process (SQLite), over real HTTP.
+"""`coopfed verify URL` against a real `coopfed serve` process, over real HTTP, on SQLite and
+on PostgreSQL.
 
-An honest result verifies; each kind of tampering behind the node's back is named.
+An honest result verifies; each kind of tampering behind the node's back (plain SQL on the
+node's own database) is named.
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
-import sqlite3
 import subprocess
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -15,7 +17,10 @@ from pathlib import Path
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.serialization import Encoding, NoEncryption, PrivateFormat
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import create_async_engine
 
+from tests.support.databases import BACKENDS, PostgresDatabases, sqlite_url
 from tests.support.processes import coopfed, free_port, running
 
 pytestmark = pytest.mark.slow
@@ -26,18 +31,29 @@ class Node:
     base: str
     cwd: Path
     proposal: str
-    receipts: list[str]
-
-    @property
-    def db(self) -> Path:
-        return self.cwd / "data" / "coopfed.db"
+    receipts: list[str]  # the lines `coopfed vote` printed: "counted: receipt HASH"
+    database_url: str
 
     def verify(self, *extra: str) -> subprocess.CompletedProcess[str]:
         return coopfed("verify", self.proposal, *extra, cwd=self.cwd)
 
-    def sql(self, statement: str, *params: object) -> None:
-        with sqlite3.connect(self.db) as conn:
-            assert conn.execute(statement, params).rowcount >= 1
+    def sql(self, statement: str, **params: object) -> list[tuple[object, ...]]:
+        """One statement on the node's database behind its back; the rows it returned.
+        A write must touch at least one row."""
+
+        async def run() -> list[tuple[object, ...]]:
+            engine = create_async_engine(self.database_url)
+            try:
+                async with engine.begin() as conn:
+                    result = await conn.execute(text(statement), params)
+                    if result.returns_rows:
+                        return [tuple(row) for row in result]
+                    assert result.rowcount >= 1, statement
+                    return []
+            finally:
+                await engine.dispose()
+
+        return asyncio.run(run())
 
 
 def _ok(*args: str, cwd: Path) -> str:
@@ -56,19 +72,27 @@ def _decided(cwd: Path) -> tuple[str, list[str]]:
     receipts = []
     for name, choice in (("alice", "yes"), ("bob", "yes"), ("carol", "no")):
         out = _ok("vote", created["id"], "--member", name, "--choice", choice, cwd=cwd)
-        receipts.append(out.split("receipt ")[1].split()[0])
+        receipts.append(out.strip())
     _ok("proposal", "close", created["id"], cwd=cwd)
     return created["id"], receipts
 
 
-@pytest.fixture
-def node(tmp_path: Path) -> Iterator[Node]:
+@pytest.fixture(params=BACKENDS)
+def node(
+    request: pytest.FixtureRequest, tmp_path: Path, postgres_databases: PostgresDatabases
+) -> Iterator[Node]:
     port = free_port()
     base = f"http://127.0.0.1:{port}"
-    _ok("init", "--url", base, "--name", "Demo Co-op", "--handle", "demo", cwd=tmp_path)
+    init = ["init", "--url", base, "--name", "Demo Co-op", "--handle", "demo"]
+    if request.param == "postgres":  # a clone of the session's migrated template
+        url = asyncio.run(postgres_databases.fresh())
+        init += ["--database-url", url]
+    else:
+        url = sqlite_url(tmp_path / "data")
+    _ok(*init, cwd=tmp_path)
     proposal, receipts = _decided(tmp_path)
     with running("serve", cwd=tmp_path, log=tmp_path / "serve.log", health_url=f"{base}/healthz"):
-        yield Node(base, tmp_path, proposal, receipts)
+        yield Node(base, tmp_path, proposal, receipts, url)
 
 
 def _report(done: subprocess.CompletedProcess[str]) -> dict[str, object]:
@@ -104,12 +128,11 @@ def test_a_removed_ballot_is_named(node: Node) -> None:
 
 
 def test_a_changed_electorate_is_named(node: Node) -> None:
-    with sqlite3.connect(node.db) as conn:
-        (text,) = conn.execute("SELECT electorate FROM proposals").fetchone()
-        electorate = json.loads(text)
-        electorate["members"] = electorate["members"][:-1]  # one voter struck off the roll
-        electorate["size"] -= 1
-        conn.execute("UPDATE proposals SET electorate = ?", (json.dumps(electorate),))
+    [(stored,)] = node.sql("SELECT electorate FROM proposals")
+    electorate = json.loads(str(stored))
+    electorate["members"] = electorate["members"][:-1]  # one voter struck off the roll
+    electorate["size"] -= 1
+    node.sql("UPDATE proposals SET electorate = :e", e=json.dumps(electorate))
     done = node.verify("--json")
     assert done.returncode == 1, done.stderr
     differences = _report(done)["differences"]
@@ -130,8 +153,8 @@ def test_a_proof_by_the_wrong_key_is_named(node: Node) -> None:
     other = Ed25519PrivateKey.generate().private_bytes(
         Encoding.PEM, PrivateFormat.PKCS8, NoEncryption()
     )
-    swap = "UPDATE local_actors SET ed25519_private_pem = ? WHERE username = 'demo'"
-    node.sql(swap, other.decode())
+    swap = "UPDATE local_actors SET ed25519_private_pem = :pem WHERE username = 'demo'"
+    node.sql(swap, pem=other.decode())
     done = node.verify("--json")
     assert done.returncode == 1, done.stderr
     differences = _report(done)["differences"]
@@ -140,10 +163,20 @@ def test_a_proof_by_the_wrong_key_is_named(node: Node) -> None:
 
 
 def test_receipts_found_and_a_made_up_one_not(node: Node) -> None:
-    for receipt in node.receipts:
-        assert node.verify("--receipt", receipt).returncode == 0
-    made_up = node.verify("--receipt", "f" * 64)
-    assert made_up.returncode == 1 and "not in the ballot log" in made_up.stdout
+    """Each voter pastes the line `coopfed vote` printed, or just its hash; several at once."""
+    hashes = [line.split("receipt ")[1] for line in node.receipts]
+    assert all(line.startswith("counted: receipt ") for line in node.receipts)
+    for line, bare in zip(node.receipts, hashes, strict=True):
+        assert node.verify("--receipt", line).returncode == 0
+        assert node.verify("--receipt", bare).returncode == 0
+    every = [arg for line in node.receipts for arg in ("--receipt", line)]
+    done = node.verify(*every, "--json")
+    assert done.returncode == 0, done.stdout
+    found = [c["detail"] for c in _report(done)["checks"] if c["name"] == "receipt"]  # type: ignore[attr-defined]
+    assert found == [f"{h} is in the ballot log" for h in hashes]
+    made_up = node.verify("--receipt", node.receipts[0], "--receipt", "f" * 64)
+    assert made_up.returncode == 1
+    assert made_up.stdout.splitlines()[1:] == [f"  receipt: {'f' * 64} is not in the ballot log"]
 
 
 def test_could_not_check_is_exit_2_with_one_line(node: Node) -> None:
@@ -151,3 +184,27 @@ def test_could_not_check_is_exit_2_with_one_line(node: Node) -> None:
         done = coopfed("verify", url, cwd=node.cwd)
         assert done.returncode == 2, (url, done.stdout, done.stderr)
         assert len(done.stderr.strip().splitlines()) == 1 and "Traceback" not in done.stderr
+
+
+def test_a_member_leaving_after_the_decision_changes_nothing(node: Node) -> None:
+    """Regression: the bundle listed the members who had left as of the request, so with
+    `revoke_ballot_on_leave` a leave after the close set that member's ballot aside in the
+    recount and an honest result stopped verifying. The list is now kept with the result."""
+    charter = node.cwd / "charter.json"
+    charter.write_text(json.dumps({"revoke_ballot_on_leave": True}))
+    _ok("charter", "set", str(charter), cwd=node.cwd)
+    created = json.loads(
+        _ok("proposal", "create", "--title", "Roof garden", "--method", "proposal",
+            "--duration", "3d", "--open", "--json", cwd=node.cwd)
+    )  # fmt: skip
+    for name, choice in (("alice", "yes"), ("bob", "no"), ("carol", "no")):
+        _ok("vote", created["id"], "--member", name, "--choice", choice, cwd=node.cwd)
+    closed = json.loads(_ok("proposal", "close", created["id"], "--json", cwd=node.cwd))
+    assert closed["result"]["counts"]["no"] == 2
+    _ok("member", "leave", "carol", cwd=node.cwd)  # after the close: her ballot stays counted
+    [(departed,)] = node.sql("SELECT departed FROM proposals WHERE uri = :u", u=created["id"])
+    assert departed == "[]"
+    done = coopfed("verify", created["id"], "--json", cwd=node.cwd)
+    assert done.returncode == 0, done.stdout + done.stderr
+    tally = [c for c in _report(done)["checks"] if c["name"] == "tally"]  # type: ignore[attr-defined]
+    assert tally == [{"name": "tally", "ok": True, "detail": "recounted: rejected"}]

@@ -16,8 +16,9 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from coopfed.activitypub.httpsig.keys import ed25519_to_multibase
 from coopfed.activitypub.proofs import create_proof
-from coopfed.federation.mapping.joint import certificate_to_ap
+from coopfed.federation.mapping.joint import ap_to_certificate, certificate_to_ap
 from coopfed.governance.joint import ResultCertificate
+from coopfed.governance.joint_verification import check_combination
 from coopfed.governance.result import DecisionStatus
 from coopfed.node import Node
 from coopfed.services import joint_proposals, project_hosting, remote_coops
@@ -281,3 +282,39 @@ async def test_the_host_waits_for_its_own_certificate_only_so_long(node: Node) -
     assert await joint_proposals.decide_due_joint_proposals(node) == 1
     result = (await _joint_state(node, joint)).result
     assert result is not None and result["jointResult"]["status"] == "no_quorum"
+
+
+async def test_the_joint_bundle_recombines_to_the_signed_result(node: Node) -> None:
+    """The host serves what verify needs: recombined with the same `joint_decision`, the
+    bundle gives the signed result; an altered certificate in it does not."""
+    joint = await shared(node)
+    assert await receive(node, B, signed(certificate(B), joint)) == "certificate recorded"
+    async with node.engine.begin() as conn:
+        fresh = await joint_store.get_by_uri(conn, joint.uri)
+        assert fresh is not None
+        assert await joint_proposals.joint_bundle(conn, node, fresh, B) is None  # undecided
+        await joint_proposals.decide(conn, node, fresh, node.now())
+        decided = await joint_store.get_by_uri(conn, joint.uri)
+        assert decided is not None
+        assert await joint_proposals.joint_bundle(conn, node, decided, None) is None
+        assert await joint_proposals.joint_bundle(conn, node, decided, C) is None  # not in it
+        bundle = await joint_proposals.joint_bundle(conn, node, decided, B)
+    assert bundle is not None and bundle["joint_proposal"] == joint.uri
+    assert [c["document"]["attributedTo"] for c in bundle["certificates"]] == [B]
+
+    def recombined(items: list[dict[str, Any]]) -> list[tuple[str, bool]]:
+        assert bundle is not None
+        certificates = [
+            (ap_to_certificate(c["document"])[0], datetime.fromisoformat(c["received_at"]))
+            for c in items
+        ]
+        checks = check_combination(
+            bundle["charter"], certificates, bundle["result"]["jointResult"],
+            closes_at=datetime.fromisoformat(bundle["closes_at"]), host=bundle["host"],
+        )  # fmt: skip
+        return [(c.name, c.ok) for c in checks]
+
+    assert recombined(bundle["certificates"]) == [("combination", True)]
+    altered = json.loads(json.dumps(bundle["certificates"]))
+    altered[0]["document"]["certificate"]["status"] = "rejected"
+    assert ("combination.took_part", False) in recombined(altered)

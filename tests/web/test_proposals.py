@@ -97,3 +97,25 @@ async def test_once_decided_the_iri_serves_the_signed_joint_result(
     assert document["type"] == "JointProposal" and document["id"] == joint.uri
     assert document["jointResult"]["status"] == decided.status and "proof" in document
     assert (await _get_as(client, stranger, "eve", joint.uri)).status_code == 404
+
+
+async def test_the_joint_bundle_is_served_to_the_projects_coops_only(
+    node: Node, client: httpx.AsyncClient, coop_node: FediverseServer, stranger: FediverseServer
+) -> None:
+    joint = await _joint(node, coop_node.actor("coopb").uri)
+    bundle_url = f"{joint.uri}/bundle"
+    assert (await _get_as(client, coop_node, "coopb", bundle_url)).status_code == 404  # open
+    async with node.engine.begin() as conn:
+        await joint_proposals.decide(conn, node, joint, node.now())
+        decided = await joint_store.get_by_uri(conn, joint.uri)
+    assert decided is not None
+    answer = await _get_as(client, coop_node, "coopb", bundle_url)
+    assert answer.status_code == 200 and answer.headers["cache-control"] == "private, no-store"
+    bundle = answer.json()
+    assert bundle["joint_proposal"] == joint.uri and bundle["result"] == decided.result
+    assert bundle["charter"]["coops"] == decided.charter["coops"]
+    assert (await client.get(bundle_url, headers=AS_JSON)).status_code == 404  # unsigned
+    assert (await _get_as(client, stranger, "eve", bundle_url)).status_code == 404
+    for suffix in ("ballots", "electorate", "record"):  # a joint proposal has only its bundle
+        other = await _get_as(client, coop_node, "coopb", f"{joint.uri}/{suffix}")
+        assert other.status_code == 404
