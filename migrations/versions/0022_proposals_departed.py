@@ -6,7 +6,7 @@ decision made an honest result stop verifying. NULL for results decided before t
 (the bundle then falls back to the members who have left by now).
 
 Revision ID: 0022
-Revises: 0017
+Revises: 0019
 Create Date: 2026-12-03 23:30:00
 """
 
@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0022"
-down_revision = "0017"
+down_revision = "0019"
 branch_labels = None
 depends_on = None
 
