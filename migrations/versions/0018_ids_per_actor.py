@@ -11,7 +11,7 @@ now share (later inbox duplicates and tombstones dropped; later ballots keep the
 lose the activity id, which no hash covers).
 
 Revision ID: 0018
-Revises: 0017
+Revises: 0022
 Create Date: 2026-12-03 23:30:00
 """
 
@@ -24,7 +24,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0018"
-down_revision = "0017"
+down_revision = "0022"
 branch_labels = None
 depends_on = None
 

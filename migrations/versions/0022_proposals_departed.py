@@ -5,8 +5,12 @@ the request, not as of the close: with `revoke_ballot_on_leave`, a member leavin
 decision made an honest result stop verifying. NULL for results decided before this column
 (the bundle then falls back to the members who have left by now).
 
+It sits between 0017 and 0018 although numbered later: it was written beside 0018/0019 on
+another branch, and the data tests of 0018 and 0019 drive today's code (which reads this
+column) against a database at the revision before theirs.
+
 Revision ID: 0022
-Revises: 0019
+Revises: 0017
 Create Date: 2026-12-03 23:30:00
 """
 
@@ -16,7 +20,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0022"
-down_revision = "0019"
+down_revision = "0017"
 branch_labels = None
 depends_on = None
 

@@ -31,6 +31,10 @@ NOTE = "https://social.example/notes/9a1"  # an id under no actor (Misskey)
 VOTE_ACTIVITY = "https://social.example/notes/9v1/activity"
 NOW = datetime(2026, 12, 1, 10, tzinfo=UTC)
 
+# The revision before 0018 (0022 sits between 0017 and 0018: see its docstring); the inbox
+# and tombstone tables there are as 0017 made them.
+BEFORE = "0022"
+
 # The two tables as 0017 had them (the code's tables already have 0018's columns).
 _old = sa.MetaData()
 _inbox_0017 = sa.Table(
@@ -57,7 +61,7 @@ async def old_database(backend: str, tmp_path: Path, postgres_databases: Postgre
         url = await postgres_databases.fresh(migrated=False)
     else:
         url = sqlite_url(tmp_path)
-    await asyncio.to_thread(migrate.upgrade, url, "0017")
+    await asyncio.to_thread(migrate.upgrade, url, BEFORE)
     return url
 
 
@@ -144,8 +148,8 @@ async def test_rows_of_0017_keep_working_and_the_downgrade_works(
     finally:
         await node.close()
 
-    await asyncio.to_thread(migrate.downgrade, old_database, "0017")
-    assert await migrate.current_revision(old_database) == "0017"
+    await asyncio.to_thread(migrate.downgrade, old_database, BEFORE)
+    assert await migrate.current_revision(old_database) == BEFORE
     engine = create_engine(old_database, pool_size=0)
     try:
         async with engine.connect() as conn:
