@@ -30,6 +30,7 @@ from coopfed.governance.charter import (
 from coopfed.governance.errors import GovernanceError
 from coopfed.governance.proposal import VISIBILITIES as VISIBILITIES  # re-exported
 from coopfed.governance.proposal import ProposalEvent, ProposalState
+from coopfed.governance.proposal_text import normalise_newlines
 from coopfed.governance.result import ResultRecord
 from coopfed.node import Node
 from coopfed.services import proposal_publishing as publishing
@@ -203,8 +204,9 @@ async def create_in(
         _guard(lambda: lifecycle.check_may_propose(effective, author.member, is_admin=True))
         author_row_id = author.row_id
     slug = new_public_id()
+    body = normalise_newlines(draft.body)  # browsers send CRLF; store one form
     new = NewProposal(
-        coop.id, slug, uris.proposal(slug), draft.title.strip(), draft.body, method,
+        coop.id, slug, uris.proposal(slug), draft.title.strip(), body, method,
         options, spec, params, draft.visibility, author_row_id, duration, closes_at,
         charter.row_id, effective, joint_proposal_uri,
     )  # fmt: skip

@@ -21,6 +21,7 @@ from coopfed.services import proposals as proposal_service
 from coopfed.services.errors import NotFound, ServiceError
 from coopfed.services.proposal_pages import propose, why_not_propose
 from coopfed.services.proposals import VISIBILITIES, ProposalDraft, parse_duration
+from coopfed.web.confirm import Confirmation, ask, confirmed
 from coopfed.web.csrf import csrf_protected
 from coopfed.web.errors import error_response
 from coopfed.web.proposal_pages import METHOD_NAMES, proposal_page, reader_of
@@ -198,12 +199,44 @@ async def open_action(request: Request, form: FormData) -> Response:
 
 @csrf_protected
 async def close_action(request: Request, form: FormData) -> Response:
+    if not confirmed(form):
+        return await _confirm(request, "close")
     return await _life_cycle(request, "close")
 
 
 @csrf_protected
 async def withdraw_action(request: Request, form: FormData) -> Response:
+    if not confirmed(form):
+        return await _confirm(request, "withdraw")
     return await _life_cycle(request, "withdraw")
+
+
+async def _confirm(request: Request, action: str) -> Response:
+    """Closing early and withdrawing cannot be undone: ask once, saying what happens."""
+    await require_admin(request)
+    slug = request.path_params["slug"]
+    try:
+        record = await proposal_service.find_proposal(node_of(request), slug)
+    except NotFound:
+        return error_response(404, "not_found", "no such proposal")
+    title = record.proposal.title
+    if action == "close":
+        ask_for = Confirmation(
+            heading=f"Close “{title}” now?",
+            explanation="Voting ends at once and the result is decided from the ballots cast "
+            "so far; nobody can vote or change a ballot afterwards.",
+            button="Close now and decide",
+            cancel=f"/proposals/{slug}",
+        )
+    else:
+        ask_for = Confirmation(
+            heading=f"Withdraw “{title}”?",
+            explanation="The proposal ends without a decision: no result is counted and it "
+            "cannot be opened again.",
+            button="Withdraw",
+            cancel=f"/proposals/{slug}",
+        )
+    return await ask(request, ask_for)
 
 
 routes = [

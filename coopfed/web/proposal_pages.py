@@ -16,6 +16,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from coopfed.governance import proposal_text
 from coopfed.governance.canonical import fraction_str, rfc3339
 from coopfed.governance.charter import Charter, ThresholdBase
 from coopfed.governance.errors import GovernanceError
@@ -27,6 +28,7 @@ from coopfed.web.errors import error_response
 from coopfed.web.sessions import current_viewer
 from coopfed.web.state import node_of
 from coopfed.web.templating import render
+from coopfed.web.wording import counted
 
 METHOD_NAMES = {
     "proposal@1": "Yes / no (with block)",
@@ -68,7 +70,7 @@ def quorum_text(charter: Charter, size: int | None) -> str:
         return f"Quorum: {share} of the electorate must vote (abstaining counts)."
     needed = math.ceil(charter.quorum * size)
     return (
-        f"Quorum: {share} of the electorate, {needed} of {size} members, must vote"
+        f"Quorum: {share} of the electorate, {needed} of {counted(size, 'member')}, must vote"
         " (abstaining counts)."
     )
 
@@ -125,7 +127,7 @@ def page_context(page: ProposalPage) -> dict[str, Any]:
         "record": record,
         "state": proposal.state.value,
         "method_label": method_name(proposal.method),
-        "paragraphs": [p.strip() for p in record.body.split("\n\n") if p.strip()],
+        "paragraphs": proposal_text.paragraphs(record.body),
         "closes_at": rfc3339(proposal.closes_at) if proposal.closes_at else None,
         "closed_at": rfc3339(proposal.closed_at) if proposal.closed_at else None,
         "quorum_text": quorum_text(proposal.charter, page.electorate_size),

@@ -2,7 +2,8 @@
 
 `render` gives every page the co-op's settings, its `handle`, the signed-in `viewer` (or None)
 and `csrf_token()` for its forms (a page that never calls it sets no CSRF cookie). Filters:
-`clean_html` (remote HTML through the allow-list) and `remote_actor` (`name (@user@host)`).
+`clean_html` (remote HTML through the allow-list), `remote_actor` (`name (@user@host)`) and
+`counted` (`1 member`, `2 members`).
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from coopfed.web.keys import web_keys
 from coopfed.web.sanitize import remote_actor_label, sanitize_html
 from coopfed.web.sessions import current_viewer
 from coopfed.web.state import node_of
+from coopfed.web.wording import counted
 
 TEMPLATE_DIR = Path(__file__).parent / "templates"
 STATIC_DIR = Path(__file__).parent / "static"
@@ -37,6 +39,7 @@ def remote_actor(name: str | None, username: str, host: str) -> str:
 
 templates.env.filters["clean_html"] = clean_html
 templates.env.filters["remote_actor"] = remote_actor
+templates.env.filters["counted"] = counted  # {{ n | counted("member") }}: "1 member", "2 members"
 
 
 async def render(

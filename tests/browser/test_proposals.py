@@ -164,6 +164,8 @@ def test_admin_closes_and_the_results_show_rounds(page: Page, slugs: dict[str, s
     sign_in(page, ADMIN, ADMIN_PASSWORD)
     page.goto(f"/proposals/{slugs['irv']}")
     page.get_by_role("button", name="Close now and decide").click()
+    expect(page.get_by_text("This cannot be undone.")).to_be_visible()  # the confirmation step
+    page.get_by_role("button", name="Close now and decide").click()
     expect(page.locator(".status-line .badge").first).to_have_text("decided")
     page.get_by_role("link", name="Full results").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Results: Name the shop")

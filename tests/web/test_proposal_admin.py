@@ -26,9 +26,14 @@ async def _create(client: httpx.AsyncClient, fields: dict[str, Any]) -> httpx.Re
     return await client.post("/proposals/new", data=form, headers=HTML)
 
 
-async def _press(client: httpx.AsyncClient, slug: str, action: str) -> httpx.Response:
+async def _press(
+    client: httpx.AsyncClient, slug: str, action: str, *, confirm: bool = True
+) -> httpx.Response:
+    """Press a life-cycle button; close and withdraw also press the confirmation's button."""
     page = await client.get(f"/proposals/{slug}", headers=HTML)
     form = {"csrf_token": form_token(page)}
+    if confirm and action in ("close", "withdraw"):
+        form["confirm"] = "yes"
     return await client.post(f"/proposals/{slug}/{action}", data=form, headers=HTML)
 
 
@@ -160,3 +165,43 @@ def test_service_refusals_find_their_field() -> None:
     assert (
         re.match(r"unknown", "unknown method") and error_field("unknown method 'x@1'") == "method"
     )
+
+
+@pytest.mark.parametrize(
+    ("action", "button"), [("close", "Close now and decide"), ("withdraw", "Withdraw")]
+)
+async def test_irreversible_buttons_ask_first_and_change_nothing_until_confirmed(
+    node: Node, client: httpx.AsyncClient, action: str, button: str
+) -> None:
+    use_clock(node)
+    await members.add_member(node, local_username="bea")
+    slug = (await open_yes_no(node)).slug
+    await sign_in(client, "ada")
+    asked = await _press(client, slug, action, confirm=False)
+    assert asked.status_code == 200 and "This cannot be undone." in asked.text
+    assert f'<button class="button danger" type="submit">{button}</button>' in asked.text
+    assert 'name="confirm" value="yes"' in asked.text
+    assert f'action="/proposals/{slug}/{action}"' in asked.text
+    assert (await proposals.find_proposal(node, slug)).proposal.state.value == "open"
+    done = await _press(client, slug, action)
+    assert done.status_code == 303
+    expected = "decided" if action == "close" else "withdrawn"
+    assert (await proposals.find_proposal(node, slug)).proposal.state.value == expected
+
+
+async def test_paragraphs_survive_the_browsers_crlf(node: Node, client: httpx.AsyncClient) -> None:
+    await sign_in(client, "ada")
+    body = "First line\r\nstill first.\r\n\r\nSecond.\r\n \r\nThird."
+    created = await _create(
+        client, {"title": "T", "method": "proposal@1", "duration": "1d", "body": body}
+    )
+    slug = created.headers["location"].rsplit("/", 1)[1]
+    record = await proposals.find_proposal(node, slug)
+    assert "\r" not in record.body  # stored as LF: the same text whatever client sent it
+    page = await client.get(f"/proposals/{slug}", headers=HTML)
+    article = page.text.split('id="proposal-title"', 1)[1]
+    assert re.findall(r"<p>(First line\nstill first\.|Second\.|Third\.)</p>", article) == [
+        "First line\nstill first.",
+        "Second.",
+        "Third.",
+    ]

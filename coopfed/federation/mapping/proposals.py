@@ -20,6 +20,7 @@ from typing import Any
 
 from coopfed.activitypub.vocab import CONTEXT, PUBLIC
 from coopfed.federation.mapping.polls import PollKind, PollTally, poll_kind, poll_options
+from coopfed.governance import proposal_text
 from coopfed.governance.canonical import canonical_text, fraction_str, rfc3339
 from coopfed.governance.proposal import Proposal, ProposalState
 
@@ -185,7 +186,7 @@ def proposal_content(view: ProposalView, kind: PollKind | None) -> str:
     """
     proposal = view.proposal
     paragraphs = [f"<p><strong>{html.escape(proposal.title)}</strong></p>"]
-    for text in _paragraphs(view.body):
+    for text in proposal_text.paragraphs(view.body):
         lines = "<br>".join(html.escape(line) for line in text.split("\n"))
         paragraphs.append(f"<p>{lines}</p>")
     page = html.escape(view.page_url, quote=True)
@@ -200,11 +201,6 @@ def proposal_content(view: ProposalView, kind: PollKind | None) -> str:
     else:
         paragraphs.append(f"<p>Details, results and the ballot log: {link}</p>")
     return "".join(paragraphs)
-
-
-def _paragraphs(body: str) -> list[str]:
-    text = body.replace("\r\n", "\n").strip()
-    return [part.strip() for part in text.split("\n\n") if part.strip()]
 
 
 def create_activity_id(question_id: str) -> str:
