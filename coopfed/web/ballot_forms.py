@@ -43,11 +43,14 @@ class BallotForm:
 
 
 class BallotFormError(Exception):
-    """Fields that cannot be read; `errors` maps field names to messages for people."""
+    """Fields that cannot be read; `errors` maps field names to messages for people.
+    `submitted` is what the member had filled in, in `selected`'s shape, so the form comes
+    back as they left it (a refused ranking must not make them rank everything again)."""
 
-    def __init__(self, errors: Mapping[str, str]) -> None:
+    def __init__(self, errors: Mapping[str, str], submitted: Any = None) -> None:
         super().__init__("; ".join(errors.values()))
         self.errors = dict(errors)
+        self.submitted = submitted
 
 
 @dataclass(frozen=True)
@@ -122,7 +125,8 @@ def _single(form: BallotForm, data: FormData) -> str:
     if index is None:
         raise BallotFormError({"choice": "Choose one of the options (or abstain)."})
     if form.reason_field and form.options[index] == "objection" and not _text(data, "reason"):
-        raise BallotFormError({"reason": "An objection needs a reason: say what would change it."})
+        message = "An objection needs a reason: say what would change it."
+        raise BallotFormError({"reason": message}, submitted=form.options[index])
     return form.options[index]
 
 
@@ -155,7 +159,7 @@ def _points(form: BallotForm, data: FormData) -> dict[str, int]:
             continue
         points[option] = value
     if errors:
-        raise BallotFormError(errors)
+        raise BallotFormError(errors, submitted=points)
     return points
 
 
@@ -163,13 +167,15 @@ def _ranked(form: BallotForm, data: FormData) -> list[str]:
     ranking: list[str] = []
     errors: dict[str, str] = {}
     gap_at: str | None = None
+    by_rank: list[str | None] = []  # what each rank's select held, gaps and repeats included
     for position in range(1, len(form.options) + 1):
         field = f"rank-{position}"
         raw = _text(data, field)
+        index = _index(form, raw) if raw else None
+        by_rank.append(form.options[index] if index is not None else None)
         if not raw:
             gap_at = gap_at or field
             continue
-        index = _index(form, raw)
         if index is None:
             errors[field] = "Pick one of the options."
         elif form.options[index] in ranking:
@@ -179,7 +185,7 @@ def _ranked(form: BallotForm, data: FormData) -> list[str]:
         else:
             ranking.append(form.options[index])
     if errors:
-        raise BallotFormError(errors)
+        raise BallotFormError(errors, submitted=by_rank)
     return ranking
 
 

@@ -47,7 +47,8 @@ async def vote(request: Request, form: FormData) -> Response:
             ballot_form(page.record.proposal.method, page.record.proposal.spec), form
         )
     except BallotFormError as error:
-        return await proposal_page(request, slug, {"errors": error.errors}, status=400)
+        refused = {"errors": error.errors, "choice": error.submitted}
+        return await proposal_page(request, slug, refused, status=400)
     except GovernanceError:
         return error_response(409, "conflict", "this proposal's ballot cannot be shown")
     outcome = await cast_vote(

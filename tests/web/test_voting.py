@@ -97,6 +97,31 @@ async def test_ranked_vote_errors_are_next_to_the_rank(
     assert await _stored_choices(node, record) == []
 
 
+def _selected_by_rank(page: str) -> dict[str, str]:
+    """Each rank's select on the page and the option it shows selected."""
+    found: dict[str, str] = {}
+    for name, body in re.findall(r'<select[^>]*name="(rank-\d)"[^>]*>(.*?)</select>', page, re.S):
+        chosen = re.search(r'<option value="\d+" selected>([^<]+)</option>', body)
+        if chosen:
+            found[name] = chosen.group(1)
+    return found
+
+
+async def test_a_refused_ranking_comes_back_as_the_member_left_it(
+    node: Node, client: httpx.AsyncClient
+) -> None:
+    """Regression (issue #16): a ranking refused for one repeated option came back empty, so
+    the member had to rank every option again."""
+    await _member_signed_in(node, client)
+    record = await open_yes_no(node, method="irv", options=["Ash", "Birch", "Cedar", "Dogwood"])
+    answer = await _vote(client, record, {"rank-1": "2", "rank-2": "0", "rank-3": "2"})
+    assert answer.status_code == 400 and "Cedar is already ranked higher." in answer.text
+    assert _selected_by_rank(answer.text) == {"rank-1": "Cedar", "rank-2": "Ash", "rank-3": "Cedar"}
+    gap = await _vote(client, record, {"rank-1": "1", "rank-3": "3"})
+    assert _selected_by_rank(gap.text) == {"rank-1": "Birch", "rank-3": "Dogwood"}
+    assert await _stored_choices(node, record) == []
+
+
 @pytest.mark.parametrize(
     ("method", "options", "spec", "fields", "stored"),
     [
