@@ -15,6 +15,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 DEFAULT_CONFIG_PATH = Path("coopfed.toml")
 ENV_PREFIX = "COOPFED_"
@@ -30,6 +31,7 @@ class CoopSettings:
     name: str
     handle: str
     summary: str = ""
+    time_zone: str = "UTC"  # an IANA zone ("Europe/Paris"): how pages show dates and times
 
 
 @dataclass(frozen=True)
@@ -194,6 +196,16 @@ def _networks(value: Any) -> tuple[str, ...]:
     return items
 
 
+def _time_zone(value: Any) -> str:
+    """An IANA time zone name, checked against the zone database so a typo fails at start-up."""
+    name = _str(value).strip()
+    try:
+        ZoneInfo(name)
+    except (ValueError, ZoneInfoNotFoundError):
+        raise ValueError(f"{value!r} is not a time zone name (such as Europe/Paris)") from None
+    return name
+
+
 def _log_format(value: Any) -> str:
     text = _str(value).strip().lower()
     if text not in {"text", "json"}:
@@ -237,7 +249,12 @@ Parser = Callable[[Any], Any]
 
 # section -> key -> (parser, required)
 SCHEMA: dict[str, dict[str, tuple[Parser, bool]]] = {
-    "coop": {"name": (_str, True), "handle": (_handle, True), "summary": (_str, False)},
+    "coop": {
+        "name": (_str, True),
+        "handle": (_handle, True),
+        "summary": (_str, False),
+        "time_zone": (_time_zone, False),
+    },
     "server": {
         "url": (_public_url, True),
         "host": (_str, False),

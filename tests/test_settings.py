@@ -29,6 +29,7 @@ def test_loads_a_minimal_file_with_defaults(tmp_path: Path) -> None:
     assert settings.coop.handle == "river"
     assert settings.domain == "river.example"
     assert settings.server.port == 8000
+    assert settings.coop.time_zone == "UTC"
     assert settings.federation.allow_private_addresses == ()
     # A relative data dir is relative to the config file, and SQLite lives in it by default.
     assert settings.server.data_dir == str((tmp_path / "data").resolve())
@@ -73,6 +74,8 @@ def test_runs_from_environment_alone(tmp_path: Path) -> None:
         (GOOD, {"COOPFED_DATABASE__URL": "mysql://x"}, "database.url"),
         (GOOD, {"COOPFED_FEDERATION__ALLOW_HTTP": "maybe"}, "federation.allow_http"),
         (GOOD, {"COOPFED_NOPE__THING": "1"}, "nope.thing"),
+        (GOOD, {"COOPFED_COOP__TIME_ZONE": "Europe/Parsi"}, "coop.time_zone"),
+        (GOOD, {"COOPFED_COOP__TIME_ZONE": "../../etc/passwd"}, "coop.time_zone"),
         (GOOD + "[extra]\n", {}, "[extra]"),
         ("[coop\n", {}, "not valid TOML"),
     ],

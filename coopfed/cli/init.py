@@ -22,7 +22,12 @@ from coopfed.store.db import is_sqlite, sqlite_path
 
 def _raw_settings(args: argparse.Namespace, data_dir: str) -> dict[str, Any]:
     raw: dict[str, Any] = {
-        "coop": {"name": args.name, "handle": args.handle, "summary": args.summary},
+        "coop": {
+            "name": args.name,
+            "handle": args.handle,
+            "summary": args.summary,
+            "time_zone": args.time_zone,
+        },
         "server": {"url": args.url, "data_dir": data_dir, "port": _listen_port(args.url)},
         "database": {"url": args.database_url or ""},
         "federation": {"allow_http": args.url.startswith("http://")},
@@ -60,6 +65,7 @@ def render_config(settings: Settings) -> str:
         f"name = {toml_value(settings.coop.name)}",
         f"handle = {toml_value(settings.coop.handle)}",
         f"summary = {toml_value(settings.coop.summary)}",
+        f"time_zone = {toml_value(settings.coop.time_zone)}",
         "",
         "[server]",
         f"url = {toml_value(settings.server.url)}",

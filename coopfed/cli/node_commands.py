@@ -169,6 +169,9 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
     init.add_argument("--name", required=True, help="the co-op's name")
     init.add_argument("--handle", required=True, help="the co-op's handle (the part before @)")
     init.add_argument("--summary", default="", help="one paragraph about the co-op")
+    init.add_argument(
+        "--time-zone", default="UTC", help="IANA zone the pages show times in (Europe/Paris)"
+    )
     init.add_argument("--database-url", help="database URL (default: SQLite in the data dir)")
     init.add_argument("--data-dir", help="data directory (default: ./data beside the config)")
     init.add_argument("--force", action="store_true", help="replace an existing node (destroys it)")

@@ -3,7 +3,7 @@
 `render` gives every page the co-op's settings, its `handle`, the signed-in `viewer` (or None)
 and `csrf_token()` for its forms (a page that never calls it sets no CSRF cookie). Filters:
 `clean_html` (remote HTML through the allow-list), `remote_actor` (`name (@user@host)`) and
-`counted` (`1 member`, `2 members`).
+`counted` (`1 member`, `2 members`), `when` and `day` (dates in the co-op's time zone).
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from starlette.responses import Response
 from starlette.templating import Jinja2Templates
 
 from coopfed.web.csrf import csrf_token, set_csrf_cookie
+from coopfed.web.dates import day_filter, when_filter
 from coopfed.web.keys import web_keys
 from coopfed.web.sanitize import remote_actor_label, sanitize_html
 from coopfed.web.sessions import current_viewer
@@ -39,6 +40,8 @@ def remote_actor(name: str | None, username: str, host: str) -> str:
 
 templates.env.filters["clean_html"] = clean_html
 templates.env.filters["remote_actor"] = remote_actor
+templates.env.filters["when"] = when_filter  # in the co-op's time zone (coop.time_zone)
+templates.env.filters["day"] = day_filter
 templates.env.filters["counted"] = counted  # {{ n | counted("member") }}: "1 member", "2 members"
 
 

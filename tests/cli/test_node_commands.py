@@ -69,6 +69,16 @@ def test_init_with_bad_values_writes_nothing(
     assert list(tmp_path.iterdir()) == []
 
 
+def test_init_takes_a_time_zone_and_refuses_a_made_up_one(
+    config: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main([*INIT, "--time-zone", "Mars/Olympus", "--config", str(config)]) == 2
+    assert "coop.time_zone" in capsys.readouterr().err
+    assert list(config.parent.iterdir()) == []
+    assert main([*INIT, "--time-zone", "Europe/Paris", "--config", str(config)]) == 0
+    assert 'time_zone = "Europe/Paris"' in config.read_text()
+
+
 def test_broken_config_names_the_setting(config: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main([*INIT, "--config", str(config)]) == 0
     config.write_text(config.read_text().replace("port = 8765", 'port = "many"'))
