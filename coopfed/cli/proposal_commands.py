@@ -8,6 +8,7 @@ import json
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
+from coopfed.cli.comment_commands import cmd_comments
 from coopfed.cli.governance_views import joint_json, proposal_json, proposal_lines, run_service
 from coopfed.cli.support import CliError, print_json
 from coopfed.governance.proposal import VISIBILITIES, ProposalState
@@ -208,6 +209,7 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
         ("withdraw", cmd_withdraw, "withdraw a draft or open proposal"),
         ("show", cmd_show, "a proposal, its counts and its result"),
         ("tally", cmd_tally, "current counts (final once decided)"),
+        ("comments", cmd_comments, "the proposal's discussion (site and fediverse)"),
     ):
         verb = verbs.add_parser(name, parents=[common, json_flag], help=text)
         verb.add_argument("proposal", metavar="ID", help="the proposal's id or IRI")

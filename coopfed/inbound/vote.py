@@ -1,5 +1,6 @@
-"""`Create{Note}`: a vote in one of our proposals' polls (Mastodon's shape), a direct message
-to the co-op (a link code: see `direct_messages`), else ignored.
+"""`Create{Note}`: a vote in one of our proposals' polls (Mastodon's shape), a reply with text
+in a proposal's discussion (`comments`), a direct message to the co-op (a link code: see
+`direct_messages`), else ignored.
 
 Only an embedded Note `{name, inReplyTo: <our proposal>}` without content, attributed to the
 signing actor, is a vote. Replies, mentions and other posts are ignored with their reason (an
@@ -9,6 +10,7 @@ signing actor, is a vote. Replies, mentions and other posts are ignored with the
 from __future__ import annotations
 
 from coopfed.federation.mapping.votes import RemoteVote, ap_to_vote
+from coopfed.inbound.comments import handle_reply
 from coopfed.inbound.context import HandlerContext, Outcome, done, ignored
 from coopfed.inbound.direct_messages import handle_direct_message
 from coopfed.services.remote_votes import record_remote_vote
@@ -17,8 +19,11 @@ from coopfed.services.remote_votes import record_remote_vote
 async def handle_create_note(ctx: HandlerContext) -> Outcome:
     vote = ap_to_vote(ctx.activity, proposals_prefix=ctx.node.uris.proposal(""))
     if not isinstance(vote, RemoteVote):
-        # A vote attempt on our poll stays a vote (and is ignored with its reason).
-        answered = None if vote.is_vote_attempt else await handle_direct_message(ctx)
+        # A vote attempt on our poll stays a vote (and is ignored with its reason); a reply
+        # with text joins the proposal's discussion.
+        answered = None if vote.is_vote_attempt else await handle_reply(ctx)
+        if answered is None and not vote.is_vote_attempt:
+            answered = await handle_direct_message(ctx)
         if answered is not None:
             return answered
         return ignored(f"not a vote: {vote.reason.value} {vote.detail}".strip())

@@ -24,6 +24,7 @@ from coopfed.governance.errors import GovernanceError
 from coopfed.governance.proposal import ProposalState
 from coopfed.node import Node
 from coopfed.services import proposal_publishing
+from coopfed.services.comments import ThreadEntry, visible_thread
 from coopfed.services.errors import ServiceError
 from coopfed.services.members import GONE, coop_actor
 from coopfed.services.proposals import (
@@ -85,6 +86,7 @@ class ProposalPage:
     electorate_size: int | None
     author: ActorLabel | None
     voter: VoterState | None
+    comments: tuple[ThreadEntry, ...] = ()  # the discussion (services/comments.py)
 
     @property
     def accepting(self) -> bool:
@@ -136,6 +138,7 @@ async def load_page(node: Node, slug: str, reader: Reader) -> ProposalPage | Non
             electorate_size=None if electorate is None else electorate.size,
             author=await _author(conn, node.uris, record),
             voter=voter,
+            comments=await visible_thread(conn, node.uris, record.row_id),
         )
 
 

@@ -239,6 +239,11 @@ async def get_by_slug(conn: AsyncConnection, slug: str) -> ProposalRecord | None
     return _proposal_record(row) if row else None
 
 
+async def get_by_row_id(conn: AsyncConnection, row_id: int) -> ProposalRecord | None:
+    row = (await conn.execute(_select().where(proposals.c.id == row_id))).mappings().first()
+    return _proposal_record(row) if row else None
+
+
 async def list_proposals(
     conn: AsyncConnection, coop_id: int, state: ProposalState | None = None
 ) -> list[ProposalRecord]:

@@ -658,3 +658,27 @@ equivocations = Table(
     Column("detected_at", UTCDateTime(timezone=True), nullable=False),
     UniqueConstraint("proposal_uri", "kind", "log_length", "second_value"),
 )
+
+# A proposal's discussion (issue #16): comments written on the site and replies from the
+# fediverse, one thread (migration 0027).
+proposal_comments = Table(
+    "proposal_comments",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("proposal_id", Integer, ForeignKey("proposals.id", ondelete="CASCADE"), nullable=False),
+    Column("public_id", String(32), nullable=True, unique=True),  # site comments: uris.comment
+    Column("uri", String(2048), nullable=False),  # the Note's id
+    # sha256(author_uri, uri): ids are unique per author only (docs/threats.md SEE-2), and two
+    # 2 KiB strings are too wide for one PostgreSQL btree key.
+    Column("dedupe_key", String(64), nullable=False, unique=True),
+    Column("author_uri", String(2048), nullable=False),
+    Column("member_row_id", Integer, ForeignKey("members.id"), nullable=True),
+    Column("source", String(16), nullable=False),  # site | fediverse
+    Column("in_reply_to", String(2048), nullable=False),
+    Column("content_html", Text, nullable=False),  # remote HTML as received; sanitised when shown
+    Column("content_text", Text, nullable=False),
+    Column("state", String(16), nullable=False),  # shown | from_followers | hidden
+    Column("published_at", UTCDateTime, nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Index("ix_proposal_comments_proposal", "proposal_id", "published_at"),
+)

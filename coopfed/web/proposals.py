@@ -26,7 +26,14 @@ from coopfed.services import joint_proposals, proposal_publishing
 from coopfed.store import proposals as proposal_store
 from coopfed.store.joint import JointProposal
 from coopfed.store.proposals import ProposalRecord
-from coopfed.web import delivery_status, proposal_admin, proposal_pages, publication, voting
+from coopfed.web import (
+    comments,
+    delivery_status,
+    proposal_admin,
+    proposal_pages,
+    publication,
+    voting,
+)
 from coopfed.web import me_ballots as me_ballots  # registers "Your ballots" on /me
 from coopfed.web.clientaddr import client_of
 from coopfed.web.errors import error_response
@@ -105,5 +112,6 @@ routes = [
     *proposal_pages.routes,
     *delivery_status.routes,
     *publication.make_routes(signing_actor),
+    *comments.make_routes(signing_actor),
     Route("/proposals/{slug}", proposal),
 ]

@@ -1,0 +1,256 @@
+"""A proposal's discussion: one thread of site comments and fediverse replies (issue #16).
+
+Who may read or write in a thread is who may see the proposal (`proposal_publishing.may_see`):
+a reply to a members-only proposal from anyone else is a reply to nothing of ours — it is not
+stored and nobody is told anything. Replies from people who may see the proposal but are not
+members (followers of a public proposal) are kept apart (`from_followers`), never counted as a
+member's comment.
+
+A comment written on the site is published in the same transaction as it is stored: a `Create`
+of a Note by the member's own actor, and for public proposals the Group's `Announce` of it to
+the co-op's followers (FEP-1b12), so Mastodon users see the thread under the poll.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from coopfed.activitypub.vocab import PUBLIC
+from coopfed.federation.mapping.comments import (
+    MAX_SITE_COMMENT_CHARS,
+    CommentNote,
+    RemoteReply,
+    announce_comment,
+    create_comment,
+    site_comment_html,
+)
+from coopfed.federation.mapping.proposals import Visibility
+from coopfed.governance.canonical import rfc3339
+from coopfed.governance.members import MemberStatus
+from coopfed.governance.proposal import ProposalState
+from coopfed.governance.proposal_text import normalise_newlines, paragraphs
+from coopfed.node import Node
+from coopfed.services import proposal_publishing
+from coopfed.services.account_links import member_for_actor
+from coopfed.services.errors import NotFound, ServiceError
+from coopfed.services.members import coop_actor, new_public_id
+from coopfed.services.outbox import Audience, new_activity_id, publish
+from coopfed.services.proposals import slug_of
+from coopfed.services.received import Received, done, ignored
+from coopfed.store import actors as actor_store
+from coopfed.store import comments as comment_store
+from coopfed.store import proposals as proposal_store
+from coopfed.store.comments import CommentRecord, CommentSource, CommentState, NewComment
+from coopfed.store.proposals import ProposalRecord
+from coopfed.uris import Uris
+
+NOTHING_OF_OURS = "a reply to nothing of ours"
+
+
+@dataclass(frozen=True)
+class ThreadEntry:
+    """One comment as a reader sees it."""
+
+    comment: CommentRecord
+    author_label: str  # a local member's username, else the author's IRI
+
+    @property
+    def from_member(self) -> bool:
+        return self.comment.state is CommentState.SHOWN
+
+
+async def _target(conn: AsyncConnection, uris: Uris, uri: str) -> ProposalRecord | None:
+    """The proposal a reply belongs to: the Question itself, or one of its comments."""
+    if uri.startswith(uris.proposal("")):
+        return await proposal_store.get_by_slug(conn, slug_of(uris, uri))
+    parent = await comment_store.comment_by_uri(conn, uri)
+    if parent is None:
+        return None
+    return await proposal_store.get_by_row_id(conn, parent.proposal_row_id)
+
+
+async def _active_member_row(conn: AsyncConnection, actor: str) -> int | None:
+    record = await member_for_actor(conn, actor)  # a linked account writes as its member
+    if record is None or record.member.status is not MemberStatus.ACTIVE:
+        return None
+    return record.row_id
+
+
+def _published(value: str | None, received_at: datetime) -> datetime:
+    """The reply's own time when it reads as one and is not in the future; else receipt."""
+    if value is None:
+        return received_at
+    try:
+        stamp = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return received_at
+    if stamp.tzinfo is None or stamp > received_at:
+        return received_at
+    return stamp
+
+
+async def receive_reply(
+    conn: AsyncConnection, uris: Uris, reply: RemoteReply, received_at: datetime
+) -> Received:
+    """Store a fediverse reply in its proposal's thread (the inbox's Create{Note} with text)."""
+    record = await _target(conn, uris, reply.in_reply_to)
+    if record is None or record.proposal.opened_at is None:  # drafts are the admins' business
+        return ignored(NOTHING_OF_OURS)
+    if not await proposal_publishing.may_see(conn, record, reply.author):
+        return ignored(NOTHING_OF_OURS)  # the same as for nothing at all
+    member_row = await _active_member_row(conn, reply.author)
+    new = NewComment(
+        proposal_row_id=record.row_id,
+        public_id=None,
+        uri=reply.note_id,
+        author_uri=reply.author,
+        member_row_id=member_row,
+        source=CommentSource.FEDIVERSE,
+        in_reply_to=reply.in_reply_to,
+        content_html=reply.content_html,
+        content_text=reply.content_text,
+        state=CommentState.SHOWN if member_row is not None else CommentState.FROM_FOLLOWERS,
+        published_at=_published(reply.published, received_at),
+    )
+    stored = await comment_store.insert_comment(conn, new, received_at)
+    if stored is None:
+        return ignored("this reply is already in the thread")
+    return done(f"comment {stored.state.value} on {record.slug}")
+
+
+def check_comment_text(text: str) -> str:
+    """The text as stored (LF line endings, stripped); ServiceError for empty or too long."""
+    clean = normalise_newlines(text).strip()
+    if not clean:
+        raise ServiceError("a comment needs some text")
+    if len(clean) > MAX_SITE_COMMENT_CHARS:
+        raise ServiceError(f"a comment is at most {MAX_SITE_COMMENT_CHARS} characters")
+    return clean
+
+
+async def post_comment(node: Node, reference: str, username: str, text: str) -> CommentRecord:
+    """A member's comment from the site (or the CLI), stored and published together."""
+    clean = check_comment_text(text)
+    now = node.clock()
+    author_uri = node.uris.actor(username)
+    async with node.engine.begin() as conn:
+        record = await proposal_store.get_by_slug(conn, slug_of(node.uris, reference))
+        if record is None or not await proposal_publishing.may_see(conn, record, author_uri):
+            raise NotFound(f"no proposal {reference!r}")
+        member_row = await _active_member_row(conn, author_uri)
+        author = await actor_store.get_local_actor(conn, username)
+        if member_row is None or author is None:
+            raise ServiceError("only the co-op's active members can comment")
+        if record.proposal.state is ProposalState.WITHDRAWN:
+            raise ServiceError("this proposal was withdrawn: its discussion is closed")
+        public_id = new_public_id()
+        new = NewComment(
+            proposal_row_id=record.row_id,
+            public_id=public_id,
+            uri=node.uris.comment(public_id),
+            author_uri=author_uri,
+            member_row_id=member_row,
+            source=CommentSource.SITE,
+            in_reply_to=record.uri,
+            content_html=site_comment_html(paragraphs(clean)),
+            content_text=clean,
+            state=CommentState.SHOWN,
+            published_at=now,
+        )
+        stored = await comment_store.insert_comment(conn, new, now)
+        assert stored is not None  # a fresh public id
+        if record.proposal.opened_at is not None:  # a draft's discussion stays on the site
+            await _publish(conn, node.uris, record, stored, author)
+    return stored
+
+
+async def _readers(conn: AsyncConnection, uris: Uris, record: ProposalRecord) -> tuple[str, ...]:
+    """Who a non-public proposal's comments are addressed to: the proposal's own audience."""
+    view = await proposal_publishing.proposal_view(conn, uris, record)
+    return tuple(sorted({*view.member_actors, *view.ally_actors}))
+
+
+async def comment_note(
+    conn: AsyncConnection, uris: Uris, record: ProposalRecord, comment: CommentRecord
+) -> CommentNote:
+    """A site comment as its author's Note, addressed as its proposal is."""
+    coop = await coop_actor(conn)
+    public = record.visibility == Visibility.PUBLIC.value
+    return CommentNote(
+        note_id=comment.uri,
+        author=comment.author_uri,
+        question=record.uri,
+        in_reply_to=comment.in_reply_to,
+        content_html=comment.content_html,
+        published=rfc3339(comment.published_at),
+        to=(PUBLIC,) if public else await _readers(conn, uris, record),
+        cc=(uris.actor(coop.username), uris.followers(coop.username)) if public else (),
+    )
+
+
+async def _publish(
+    conn: AsyncConnection,
+    uris: Uris,
+    record: ProposalRecord,
+    comment: CommentRecord,
+    author: actor_store.LocalActor,
+) -> None:
+    """The member's Create{Note}; for public proposals also the Group's Announce of it."""
+    coop = await coop_actor(conn)
+    note = await comment_note(conn, uris, record, comment)
+    public = record.visibility == Visibility.PUBLIC.value
+    readers = () if public else note.to
+    now = comment.published_at
+    create = create_comment(note, new_activity_id(uris))
+    await publish(conn, sender=author, activity=create, audience=Audience(actors=readers), now=now)
+    if public:
+        announce = announce_comment(
+            uris.actor(coop.username), note, new_activity_id(uris), uris.followers(coop.username)
+        )
+        audience = Audience(followers=True, public=True)
+        await publish(conn, sender=coop, activity=announce, audience=audience, now=now)
+
+
+async def visible_thread(
+    conn: AsyncConnection, uris: Uris, proposal_row_id: int
+) -> tuple[ThreadEntry, ...]:
+    """The comments a reader of the proposal reads, oldest first. The caller has decided
+    that this reader may see the proposal (services/proposal_pages.load_page)."""
+    comments = await comment_store.thread(conn, proposal_row_id)
+    return tuple(_entry(uris, c) for c in comments if c.state is not CommentState.HIDDEN)
+
+
+async def thread_of_admin(node: Node, reference: str) -> list[ThreadEntry]:
+    """Every comment, hidden ones included: what `coopfed proposal comments` lists."""
+    async with node.engine.connect() as conn:
+        record = await proposal_store.get_by_slug(conn, slug_of(node.uris, reference))
+        if record is None:
+            raise NotFound(f"no proposal {reference!r}")
+        comments = await comment_store.thread(conn, record.row_id)
+    return [_entry(node.uris, c) for c in comments]
+
+
+def _entry(uris: Uris, comment: CommentRecord) -> ThreadEntry:
+    local = uris.actor("")
+    author = comment.author_uri
+    return ThreadEntry(comment, author[len(local) :] if author.startswith(local) else author)
+
+
+async def served_comment(node: Node, public_id: str, reader: str | None) -> CommentNote:
+    """A site comment's Note for GET /comments/{id}: its proposal's readers, else NotFound."""
+    async with node.engine.connect() as conn:
+        comment = await comment_store.comment_by_public_id(conn, public_id)
+        record = (
+            None if comment is None
+            else await proposal_store.get_by_row_id(conn, comment.proposal_row_id)
+        )  # fmt: skip
+        if comment is None or record is None:
+            raise NotFound("no such comment")
+        if comment.state is CommentState.HIDDEN or record.proposal.opened_at is None:
+            raise NotFound("no such comment")
+        if not await proposal_publishing.may_see(conn, record, reader):
+            raise NotFound("no such comment")
+        return await comment_note(conn, node.uris, record, comment)

@@ -1,0 +1,63 @@
+"""`coopfed proposal comments ID [--json]`: the discussion, with the fields operators script."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from coopfed.federation.mapping.comments import RemoteReply
+from coopfed.node import Node
+from coopfed.services import comments
+from coopfed.settings import load_settings
+from tests.cli.governance_support import Cli, write_config
+
+FRED = "https://social.example/users/fred"
+
+
+@pytest.fixture
+def cli(database_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> Cli:
+    return Cli(write_config(database_url, tmp_path), capsys)
+
+
+def _add_comments(config: Path, slug: str) -> None:
+    async def work() -> None:
+        node = Node.from_settings(load_settings(config, environ={}))
+        try:
+            await comments.post_comment(node, slug, "alice", "First\n\nsecond paragraph")
+            reply = RemoteReply(FRED, f"{FRED}/statuses/9", node.uris.proposal(slug),
+                                "<p>From afar</p>", "From afar", None)  # fmt: skip
+            async with node.engine.begin() as conn:
+                await comments.receive_reply(conn, node.uris, reply, datetime.now(UTC))
+        finally:
+            await node.close()
+
+    asyncio.run(work())
+
+
+def test_comments_list_both_sources_with_their_fields(cli: Cli) -> None:
+    assert cli("member", "add", "--local", "alice")[0] == 0
+    created = cli.json(
+        "proposal", "create", "--title", "Paint", "--method", "proposal", "--duration", "3d",
+        "--open",
+    )  # fmt: skip
+    assert isinstance(created, dict)
+    code, out, _ = cli("proposal", "comments", created["id"])
+    assert code == 0 and out.strip() == "no comments yet"
+    _add_comments(cli.config, created["slug"])
+    listed = cli.json("proposal", "comments", created["id"])
+    assert isinstance(listed, list)
+    assert [(c["author"], c["source"], c["state"], c["text"]) for c in listed] == [
+        ("alice", "site", "shown", "First\n\nsecond paragraph"),
+        (FRED, "fediverse", "from_followers", "From afar"),
+    ]
+    assert all(set(c) >= {"author", "source", "text", "published", "state"} for c in listed)
+    code, out, _ = cli("proposal", "comments", created["slug"])
+    assert "alice (site)" in out and "[from_followers]" in out
+
+
+def test_comments_of_an_unknown_proposal_exit_2(cli: Cli) -> None:
+    code, _, err = cli("proposal", "comments", "nope")
+    assert code == 2 and "no proposal" in err
