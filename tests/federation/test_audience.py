@@ -1,0 +1,182 @@
+"""Issue 13, holes 1, 3, 4, 7 and 8: who may see or receive members-only and allies-only things
+(services/audience.py, docs/threats.md SEE-1, SEE-3, SEE-4, SEE-5, SEE-10).
+
+Attacked through the node's own signed endpoints and inbox worker; the state checked is what
+each party would receive (outbox rows, their bodies and delivery inboxes), what a GET
+answers, and the ballots, tally and log head."""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+from typing import Any
+
+import httpx
+from sqlalchemy import func, select
+
+from coopfed.governance.members import MemberStatus
+from coopfed.governance.membership import MembershipPrinciple, RollVisibility
+from coopfed.node import Node
+from coopfed.services import alliances, member_lifecycle, members, proposals
+from coopfed.services.account_links import issue_code
+from coopfed.services.membership_principle import principle_of, set_principle
+from coopfed.services.proposals import ProposalDraft
+from coopfed.store import alliances as alliance_store
+from coopfed.store import remote_actors as remote_store
+from coopfed.store.actors import get_actor_of_kind
+from coopfed.store.proposals import ProposalRecord
+from coopfed.store.tables import ballots, deliveries, outbox_activities, pending_recipients
+from tests.federation.inbox_support import COOP, new_id, send_and_process
+from tests.federation.test_account_links import direct_message
+from tests.support.fediverse import FediverseServer, TestActor
+
+ACCEPT = {"Accept": "application/activity+json"}
+MEMBERS = f"{COOP}/members"
+
+
+async def _outbox(node: Node) -> list[tuple[dict[str, Any], list[str]]]:
+    """Every published activity with where it goes, oldest first: the inboxes it is queued
+    for, and the actors it waits for (addressed, inbox not known yet)."""
+    async with node.engine.connect() as conn:
+        rows = (await conn.execute(select(outbox_activities).order_by("id"))).mappings().all()
+        out = []
+        for row in rows:
+            query = select(deliveries.c.inbox).where(deliveries.c.activity_id == row["id"])
+            waiting = select(pending_recipients.c.actor_uri).where(
+                pending_recipients.c.activity_id == row["id"]
+            )
+            targets = [
+                *(await conn.execute(query)).scalars(),
+                *(await conn.execute(waiting)).scalars(),
+            ]
+            out.append((json.loads(row["body"]), targets))
+        return out
+
+
+async def _questions(node: Node, kind: str) -> list[tuple[dict[str, Any], list[str]]]:
+    return [
+        (activity, inboxes)
+        for activity, inboxes in await _outbox(node)
+        if activity["type"] == kind and activity["object"]["type"] == "Question"
+    ]
+
+
+async def _ballot_count(node: Node) -> int:
+    async with node.engine.connect() as conn:
+        return int((await conn.execute(select(func.count()).select_from(ballots))).scalar_one())
+
+
+async def _open(node: Node, visibility: str) -> ProposalRecord:
+    draft = ProposalDraft(
+        title="Sell the secret depot",
+        method="proposal",
+        body="Only members should read this.",
+        duration=timedelta(days=1),
+        visibility=visibility,
+    )
+    return await proposals.create_proposal(node, draft, open_now=True)
+
+
+async def _signed_get(client: httpx.AsyncClient, actor: TestActor, url: str) -> httpx.Response:
+    return await client.get(url, headers={**ACCEPT, **actor.signed_headers("GET", url)})
+
+
+async def _link(node: Node, client: httpx.AsyncClient, username: str, account: TestActor) -> None:
+    code = (await issue_code(node, username)).code
+    outcome = await send_and_process(client, node, account, direct_message(account, code))
+    assert outcome.startswith("done"), outcome
+
+
+def _own_inbox(actor: TestActor) -> str:
+    return f"{actor.uri}/inbox"
+
+
+# Hole 8 (SEE-10): a suspended member, or their linked account, reads nothing members-only.
+
+
+async def test_a_suspended_members_signed_get_of_a_members_only_proposal_is_404(
+    node: Node, client: httpx.AsyncClient, remote_fresh: FediverseServer
+) -> None:
+    alice, bob = remote_fresh.actor("alice"), remote_fresh.actor("bob")
+    await members.add_member(node, alice.uri)
+    await members.add_member(node, local_username="bea")
+    await _link(node, client, "bea", bob)  # Bob's account votes (and reads) for Bea
+    record = await _open(node, "members")
+    for reader in (alice, bob):
+        assert (await _signed_get(client, reader, record.uri)).status_code == 200
+    for reference in (alice.uri, "bea"):
+        await member_lifecycle.end_membership(
+            node, reference, MemberStatus.SUSPENDED, reason="dues", decided_by="admin"
+        )
+    for reader in (alice, bob):
+        answer = await _signed_get(client, reader, record.uri)
+        assert answer.status_code == 404, answer.text  # was 200: "not gone" let them through
+        assert "secret depot" not in answer.text
+    # Nor the published result documents, which follow the same rule.
+    bundle = f"{record.uri}/bundle"
+    assert (await _signed_get(client, alice, bundle)).status_code == 404
+
+
+# Hole 7 (SEE-5): an accepted Follow without an accepted alliance is not an ally.
+
+
+async def _offer_and_follow_accepted(
+    node: Node, client: httpx.AsyncClient, other: TestActor
+) -> str:
+    """We offer an alliance to `other`, which accepts only our Follow; returns the offer id."""
+    alliance = await alliances.offer_alliance(node, other.uri)
+    async with node.engine.connect() as conn:
+        coop = await get_actor_of_kind(conn, "coop")
+        stored = await remote_store.get_by_uri(conn, other.uri)
+        assert coop is not None and stored is not None and stored.id is not None
+        follow_id = await alliance_store.following_id(
+            conn, local_actor_id=coop.id, remote_actor_id=stored.id
+        )
+    assert follow_id is not None
+    accept = {"id": new_id(other), "type": "Accept", "actor": other.uri, "object": follow_id}
+    assert await send_and_process(client, node, other, accept) == "done: following accepted"
+    return alliance.offer_activity_id
+
+
+async def _allies_only_roll(node: Node) -> None:
+    current = (await principle_of(node)).principle
+    hidden = MembershipPrinciple(
+        current.classes, current.default_class, roll_visibility=RollVisibility.ALLIES
+    )
+    await set_principle(node, hidden)
+
+
+async def test_an_offer_accepted_only_as_a_follow_reads_no_roll_and_gets_no_events(
+    node: Node,
+    client: httpx.AsyncClient,
+    remote_fresh: FediverseServer,
+    other_remote: FediverseServer,
+) -> None:
+    alice, carol = remote_fresh.actor("alice"), remote_fresh.actor("bob")
+    eve = other_remote.actor("eve")  # the other co-op
+    await members.add_member(node, alice.uri)
+    await members.add_member(node, carol.uri)
+    await _allies_only_roll(node)
+    offer_id = await _offer_and_follow_accepted(node, client, eve)
+    page = f"{MEMBERS}?page=1"
+    answer = await _signed_get(client, eve, page)
+    assert answer.status_code == 404, answer.text  # was 200: follows counted as allies
+    assert alice.uri not in answer.text
+    before = len(await _outbox(node))
+    await member_lifecycle.end_membership(
+        node, carol.uri, MemberStatus.LEFT, reason="", decided_by="admin"
+    )
+    events = [(a, i) for a, i in (await _outbox(node))[before:] if a["type"] == "Remove"]
+    ((_, inboxes),) = events
+    assert not any(inbox.startswith(other_remote.origin) for inbox in inboxes), inboxes
+    assert alice.uri in inboxes  # the members are still told (waiting for their inbox)
+    # Once the other co-op accepts the alliance itself, it is an ally: both work.
+    answer_offer = {"id": new_id(eve), "type": "Accept", "actor": eve.uri, "object": offer_id}
+    assert await send_and_process(client, node, eve, answer_offer) == "done: alliance active"
+    assert (await _signed_get(client, eve, page)).status_code == 200
+    before = len(await _outbox(node))
+    await member_lifecycle.end_membership(
+        node, alice.uri, MemberStatus.SUSPENDED, reason="dues", decided_by="admin"
+    )
+    ((_, inboxes),) = [(a, i) for a, i in (await _outbox(node))[before:] if a["type"] == "Remove"]
+    assert any(inbox.startswith(other_remote.origin) for inbox in inboxes), inboxes
