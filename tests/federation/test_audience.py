@@ -17,17 +17,19 @@ from sqlalchemy import func, select
 from coopfed.governance.members import MemberStatus
 from coopfed.governance.membership import MembershipPrinciple, RollVisibility
 from coopfed.node import Node
-from coopfed.services import alliances, member_lifecycle, members, proposals
+from coopfed.services import alliances, member_lifecycle, members, proposal_publishing, proposals
 from coopfed.services.account_links import issue_code
 from coopfed.services.membership_principle import principle_of, set_principle
 from coopfed.services.proposals import ProposalDraft
 from coopfed.store import alliances as alliance_store
+from coopfed.store import proposal_pages as page_store
 from coopfed.store import remote_actors as remote_store
 from coopfed.store.actors import get_actor_of_kind
 from coopfed.store.proposals import ProposalRecord
 from coopfed.store.tables import ballots, deliveries, outbox_activities, pending_recipients
 from tests.federation.inbox_support import COOP, new_id, send_and_process
 from tests.federation.test_account_links import direct_message
+from tests.federation.test_proposal_votes import vote
 from tests.support.fediverse import FediverseServer, TestActor
 
 ACCEPT = {"Accept": "application/activity+json"}
@@ -180,3 +182,125 @@ async def test_an_offer_accepted_only_as_a_follow_reads_no_roll_and_gets_no_even
     )
     ((_, inboxes),) = [(a, i) for a, i in (await _outbox(node))[before:] if a["type"] == "Remove"]
     assert any(inbox.startswith(other_remote.origin) for inbox in inboxes), inboxes
+
+
+# Hole 4 (SEE-4): a member who left is neither named nor reached; the count is unchanged.
+
+
+def _counts(question: dict[str, Any]) -> dict[str, int]:
+    return {item["name"]: item["replies"]["totalItems"] for item in question["oneOf"]}
+
+
+async def test_a_member_who_left_gets_no_tally_updates_and_the_count_stands(
+    node: Node, client: httpx.AsyncClient, remote_fresh: FediverseServer
+) -> None:
+    alice, bob = remote_fresh.actor("alice"), remote_fresh.actor("bob")
+    for actor in (alice, bob):
+        await members.add_member(node, actor.uri)
+    record = await _open(node, "members")
+    for actor, option in ((alice, "yes"), (bob, "no")):
+        outcome = await send_and_process(client, node, actor, vote(actor, record.uri, option))
+        assert outcome == "done: vote counted: your ballot counts"
+    await member_lifecycle.end_membership(
+        node, bob.uri, MemberStatus.LEFT, reason="", decided_by="admin"
+    )
+    assert await proposal_publishing.publish_due_updates(node) == 1
+    updates = await _questions(node, "Update")
+    assert updates, "the tally Update went out"
+    for update, targets in updates:
+        assert bob.uri not in json.dumps(update)  # was: to and tag named him
+        assert targets == [_own_inbox(alice)], targets  # was: the shared inbox, for him too
+        question = update["object"]
+        # The electorate frozen at opening still counts his ballot (the charter's default).
+        assert _counts(question) == {"yes": 1, "no": 1, "block": 0}
+        assert question["electorateSize"] == 2 and question["votersCount"] == 2
+    tally = await proposals.tally_proposal(node, record.slug)
+    assert (tally.counts["yes"], tally.counts["no"], tally.turnout) == (1, 1, 2)
+    # Closing: the final Update goes to Alice alone as well.
+    await proposals.close_proposal(node, record.slug, closed_by="admin")
+    final = [(u, t) for u, t in await _questions(node, "Update") if "closed" in u["object"]]
+    ((closed, targets),) = final
+    assert bob.uri not in json.dumps(closed) and targets == [_own_inbox(alice)]
+
+
+# Hole 3 (SEE-3): each member's copy names only them; no GET lists the others.
+
+
+async def test_members_only_copies_and_gets_name_only_their_recipient(
+    node: Node,
+    client: httpx.AsyncClient,
+    remote_fresh: FediverseServer,
+    other_remote: FediverseServer,
+) -> None:
+    alice, bob, eve = (
+        remote_fresh.actor("alice"),
+        remote_fresh.actor("bob"),
+        other_remote.actor("eve"),
+    )
+    bea = await members.add_member(node, local_username="bea")
+    cy = await members.add_member(node, local_username="cy")
+    await _link(node, client, "bea", alice)  # Bea's phone
+    await _link(node, client, "cy", eve)  # Cy's account elsewhere
+    await members.add_member(node, bob.uri)
+    everyone = {alice.uri, bob.uri, eve.uri, bea.actor_uri, cy.actor_uri}
+    record = await _open(node, "members")
+    outcome = await send_and_process(client, node, alice, vote(alice, record.uri, "yes"))
+    assert outcome == "done: vote counted: your ballot counts"
+    assert await proposal_publishing.publish_due_updates(node) == 1
+
+    for kind in ("Create", "Update"):
+        copies = await _questions(node, kind)
+        recipients = sorted(activity["to"][0] for activity, _ in copies)
+        assert recipients == sorted([alice.uri, bob.uri, eve.uri])  # remote ones: a copy each
+        assert {activity["object"]["id"] for activity, _ in copies} == {record.uri}
+        assert len({activity["id"] for activity, _ in copies}) == 3
+        for activity, targets in copies:
+            (recipient,) = activity["to"]
+            assert activity["cc"] == [] and activity["object"]["to"] == [recipient]
+            assert activity["object"]["tag"] == [{"type": "Mention", "href": recipient}]
+            body = json.dumps(activity)
+            assert not [other for other in everyone - {recipient} if other in body], kind
+            # Its own inbox, never the shared one its server has (nor followers).
+            assert targets in ([f"{recipient}/inbox"], [recipient]), targets
+
+    for reader in (alice, bob, eve):
+        answer = await _signed_get(client, reader, record.uri)
+        assert answer.status_code == 200
+        question = answer.json()
+        assert question["to"] == [reader.uri] and question["cc"] == []
+        assert question["tag"] == [{"type": "Mention", "href": reader.uri}]
+        assert not [other for other in everyone - {reader.uri} if other in answer.text]
+
+
+# Hole 1 (SEE-1): a vote on something the voter may not see is a vote on nothing of ours.
+
+
+async def test_votes_on_what_the_voter_may_not_see_get_no_notice_and_store_nothing(
+    node: Node, client: httpx.AsyncClient, remote_fresh: FediverseServer
+) -> None:
+    alice, mallory = remote_fresh.actor("alice"), remote_fresh.actor("mallory")
+    await members.add_member(node, alice.uri)
+    hidden = await _open(node, "members")
+    allies_only = await _open(node, "allies")
+    draft = await proposals.create_proposal(
+        node,
+        ProposalDraft(title="Secret draft", method="proposal", duration=timedelta(days=1)),
+    )
+    async with node.engine.connect() as conn:
+        head = await page_store.log_head(conn, hidden.row_id)
+    before = await _outbox(node)
+    targets = [hidden.uri, allies_only.uri, draft.uri, "http://coop.test/proposals/nosuch"]
+    for question in targets:
+        for option in ("zzz", "yes"):  # unknown option first: it used to be checked first
+            outcome = await send_and_process(client, node, mallory, vote(mallory, question, option))
+            assert outcome == "ignored: vote ignored: not one of our proposals", outcome
+    assert await _outbox(node) == before  # nothing addressed to Mallory, no title, no options
+    assert await _ballot_count(node) == 0
+    async with node.engine.connect() as conn:
+        assert await page_store.log_head(conn, hidden.row_id) == head
+    # A public proposal still tells a stranger why (nothing there is secret).
+    public = await _open(node, "public")
+    outcome = await send_and_process(client, node, mallory, vote(mallory, public.uri, "zzz"))
+    assert outcome.startswith("done: vote refused"), outcome
+    notes = [a for a, _ in (await _outbox(node))[len(before) :] if a["object"]["type"] == "Note"]
+    assert [note["to"] for note in notes] == [[mallory.uri]]
