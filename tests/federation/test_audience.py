@@ -21,6 +21,7 @@ from coopfed.services import alliances, member_lifecycle, members, proposal_publ
 from coopfed.services.account_links import issue_code
 from coopfed.services.membership_principle import principle_of, set_principle
 from coopfed.services.proposals import ProposalDraft
+from coopfed.services.recipients import resolve_pending_recipients
 from coopfed.store import alliances as alliance_store
 from coopfed.store import proposal_pages as page_store
 from coopfed.store import remote_actors as remote_store
@@ -262,6 +263,14 @@ async def test_members_only_copies_and_gets_name_only_their_recipient(
             assert not [other for other in everyone - {recipient} if other in body], kind
             # Its own inbox, never the shared one its server has (nor followers).
             assert targets in ([f"{recipient}/inbox"], [recipient]), targets
+
+    # Bob was bound by his IRI and never wrote to us: his copies wait for his actor. Once the
+    # `recipients` job has fetched it, they too go to his own inbox, not his server's shared one.
+    waiting = [a["id"] for a, t in await _outbox(node) if t == [bob.uri]]
+    assert len(waiting) == 2
+    assert await resolve_pending_recipients(node) == 2
+    resolved = {a["id"]: t for a, t in await _outbox(node) if a["id"] in waiting}
+    assert list(resolved.values()) == [[_own_inbox(bob)]] * 2, resolved
 
     for reader in (alice, bob, eve):
         answer = await _signed_get(client, reader, record.uri)
