@@ -115,9 +115,6 @@ async def test_a_suspended_members_signed_get_of_a_members_only_proposal_is_404(
         answer = await _signed_get(client, reader, record.uri)
         assert answer.status_code == 404, answer.text  # was 200: "not gone" let them through
         assert "secret depot" not in answer.text
-    # Nor the published result documents, which follow the same rule.
-    bundle = f"{record.uri}/bundle"
-    assert (await _signed_get(client, alice, bundle)).status_code == 404
 
 
 # Hole 7 (SEE-5): an accepted Follow without an accepted alliance is not an ally.
