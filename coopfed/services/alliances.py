@@ -5,7 +5,7 @@ B; B's admin (or B's members by a vote, when B's charter says `alliances: vote`)
 approves A's Follow, sends `Follow` of A then `Accept` of the Offer (in that order, so A
 approves B's Follow when the Accept arrives). Either side ends it: A with `Undo{Offer}`, B with
 `Reject` of the Offer; both drop their follows of the other. Allies see allies-only proposals
-and receive membership events (`ally_actor_uris`).
+and receive membership events (services/audience.py decides: active alliances only).
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ from coopfed.federation.mapping.alliances import (
 )
 from coopfed.node import Node
 from coopfed.services import follows
+from coopfed.services.audience import is_active_ally
 from coopfed.services.errors import NotFound, ServiceError
 from coopfed.services.members import coop_actor
 from coopfed.services.outbox import Audience, new_activity_id, publish
@@ -37,14 +38,8 @@ from coopfed.store.remote_actors import RemoteActor
 from coopfed.uris import Uris
 
 
-async def ally_actor_uris(conn: AsyncConnection) -> tuple[str, ...]:
-    """Actors of the co-ops this co-op is allied with (active alliances only)."""
-    coop = await coop_actor(conn)
-    return tuple(await alliance_store.active_uris(conn, coop.id))
-
-
 async def is_ally(conn: AsyncConnection, actor_uri: str) -> bool:
-    return actor_uri in await ally_actor_uris(conn)
+    return await is_active_ally(conn, actor_uri)
 
 
 async def list_alliances(node: Node) -> list[Alliance]:

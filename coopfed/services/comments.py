@@ -1,6 +1,6 @@
 """A proposal's discussion: one thread of site comments and fediverse replies (issue #16).
 
-Who may read or write in a thread is who may see the proposal (`proposal_publishing.may_see`):
+Who may read or write in a thread is who may see the proposal (`audience.may_see_proposal`):
 a reply to a members-only proposal from anyone else is a reply to nothing of ours — it is not
 stored and nobody is told anything. Replies from people who may see the proposal but are not
 members (followers of a public proposal) are kept apart (`from_followers`), never counted as a
@@ -33,7 +33,7 @@ from coopfed.governance.members import MemberStatus
 from coopfed.governance.proposal import ProposalState
 from coopfed.governance.proposal_text import normalise_newlines, paragraphs
 from coopfed.node import Node
-from coopfed.services import proposal_publishing
+from coopfed.services import audience
 from coopfed.services.account_links import member_for_actor
 from coopfed.services.errors import NotFound, ServiceError
 from coopfed.services.members import coop_actor, new_public_id
@@ -44,6 +44,7 @@ from coopfed.store import actors as actor_store
 from coopfed.store import comments as comment_store
 from coopfed.store import proposals as proposal_store
 from coopfed.store.comments import CommentRecord, CommentSource, CommentState, NewComment
+from coopfed.store.outbox import host_of
 from coopfed.store.proposals import ProposalRecord
 from coopfed.uris import Uris
 
@@ -97,9 +98,7 @@ async def receive_reply(
 ) -> Received:
     """Store a fediverse reply in its proposal's thread (the inbox's Create{Note} with text)."""
     record = await _target(conn, uris, reply.in_reply_to)
-    if record is None or record.proposal.opened_at is None:  # drafts are the admins' business
-        return ignored(NOTHING_OF_OURS)
-    if not await proposal_publishing.may_see(conn, record, reply.author):
+    if record is None or not await audience.may_see_proposal(conn, record, reply.author):
         return ignored(NOTHING_OF_OURS)  # the same as for nothing at all
     member_row = await _active_member_row(conn, reply.author)
     new = NewComment(
@@ -138,7 +137,7 @@ async def post_comment(node: Node, reference: str, username: str, text: str) -> 
     author_uri = node.uris.actor(username)
     async with node.engine.begin() as conn:
         record = await proposal_store.get_by_slug(conn, slug_of(node.uris, reference))
-        if record is None or not await proposal_publishing.may_see(conn, record, author_uri):
+        if record is None or not await audience.may_see_proposal(conn, record, author_uri):
             raise NotFound(f"no proposal {reference!r}")
         member_row = await _active_member_row(conn, author_uri)
         author = await actor_store.get_local_actor(conn, username)
@@ -162,21 +161,20 @@ async def post_comment(node: Node, reference: str, username: str, text: str) -> 
         )
         stored = await comment_store.insert_comment(conn, new, now)
         assert stored is not None  # a fresh public id
-        if record.proposal.opened_at is not None:  # a draft's discussion stays on the site
-            await _publish(conn, node.uris, record, stored, author)
+        await _publish(conn, node.uris, record, stored, author)
     return stored
 
 
-async def _readers(conn: AsyncConnection, uris: Uris, record: ProposalRecord) -> tuple[str, ...]:
-    """Who a non-public proposal's comments are addressed to: the proposal's own audience."""
-    view = await proposal_publishing.proposal_view(conn, uris, record)
-    return tuple(sorted({*view.member_actors, *view.ally_actors}))
-
-
 async def comment_note(
-    conn: AsyncConnection, uris: Uris, record: ProposalRecord, comment: CommentRecord
+    conn: AsyncConnection,
+    uris: Uris,
+    record: ProposalRecord,
+    comment: CommentRecord,
+    readers: tuple[str, ...],
 ) -> CommentNote:
-    """A site comment as its author's Note, addressed as its proposal is."""
+    """A site comment as its author's Note. Public proposals: to Public. Otherwise to
+    `readers`: for members-only ones a single member (each gets a copy naming only them, and a
+    GET names only its reader: docs/threats.md SEE-3), for allies-only ones the allies."""
     coop = await coop_actor(conn)
     public = record.visibility == Visibility.PUBLIC.value
     return CommentNote(
@@ -186,7 +184,7 @@ async def comment_note(
         in_reply_to=comment.in_reply_to,
         content_html=comment.content_html,
         published=rfc3339(comment.published_at),
-        to=(PUBLIC,) if public else await _readers(conn, uris, record),
+        to=(PUBLIC,) if public else readers,
         cc=(uris.actor(coop.username), uris.followers(coop.username)) if public else (),
     )
 
@@ -198,20 +196,30 @@ async def _publish(
     comment: CommentRecord,
     author: actor_store.LocalActor,
 ) -> None:
-    """The member's Create{Note}; for public proposals also the Group's Announce of it."""
+    """The member's Create{Note}: one to Public for public proposals (and the Group's Announce
+    of it), one per recipient for members-only ones, one to the allies for allies-only ones."""
     coop = await coop_actor(conn)
-    note = await comment_note(conn, uris, record, comment)
-    public = record.visibility == Visibility.PUBLIC.value
-    readers = () if public else note.to
     now = comment.published_at
+    if record.visibility == Visibility.MEMBERS.value:
+        own_host = host_of(uris.base)
+        for recipient in await audience.proposal_recipients(conn, record):
+            if host_of(recipient) == own_host:
+                continue  # our own accounts read it here
+            note = await comment_note(conn, uris, record, comment, (recipient,))
+            alone = Audience(actors=(recipient,), personal=True)
+            create = create_comment(note, new_activity_id(uris))
+            await publish(conn, sender=author, activity=create, audience=alone, now=now)
+        return
+    readers = await audience.proposal_recipients(conn, record)
+    note = await comment_note(conn, uris, record, comment, readers)
     create = create_comment(note, new_activity_id(uris))
     await publish(conn, sender=author, activity=create, audience=Audience(actors=readers), now=now)
-    if public:
+    if record.visibility == Visibility.PUBLIC.value:
         announce = announce_comment(
             uris.actor(coop.username), note, new_activity_id(uris), uris.followers(coop.username)
         )
-        audience = Audience(followers=True, public=True)
-        await publish(conn, sender=coop, activity=announce, audience=audience, now=now)
+        followers = Audience(followers=True, public=True)
+        await publish(conn, sender=coop, activity=announce, audience=followers, now=now)
 
 
 async def visible_thread(
@@ -249,8 +257,9 @@ async def served_comment(node: Node, public_id: str, reader: str | None) -> Comm
         )  # fmt: skip
         if comment is None or record is None:
             raise NotFound("no such comment")
-        if comment.state is CommentState.HIDDEN or record.proposal.opened_at is None:
+        if comment.state is CommentState.HIDDEN:
             raise NotFound("no such comment")
-        if not await proposal_publishing.may_see(conn, record, reader):
+        if not await audience.may_see_proposal(conn, record, reader):
             raise NotFound("no such comment")
-        return await comment_note(conn, node.uris, record, comment)
+        readers = (reader,) if reader is not None else ()
+        return await comment_note(conn, node.uris, record, comment, readers)

@@ -19,7 +19,6 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from coopfed.activitypub.httpsig.keys import load_private_key_pem
-from coopfed.activitypub.origin import same_origin
 from coopfed.activitypub.proofs import ProofError, create_proof
 from coopfed.federation.mapping.alliances import ShapeRefused
 from coopfed.federation.mapping.joint import (
@@ -41,6 +40,7 @@ from coopfed.governance.joint import (
 from coopfed.governance.proposal import ProposalState
 from coopfed.node import Node
 from coopfed.services import joint_members
+from coopfed.services.audience import may_read_joint
 from coopfed.services.errors import ServiceError
 from coopfed.services.joint_authority import Action, refusal
 from coopfed.services.members import coop_actor, new_public_id
@@ -190,15 +190,6 @@ def _object_of(joint: JointProposal) -> dict[str, Any]:
     )  # fmt: skip
 
 
-def may_read(joint: JointProposal, reader: str | None) -> bool:
-    """Members-of-the-project business: a signed reader on the node of a co-op frozen in the
-    charter at opening (any state since: it stays in every denominator) — the co-op actor, its
-    instance actor that signs its fetches, or its members. A coopfed node hosts one co-op, so
-    its origin tells whose actor it is."""
-    coops = joint.charter.get("coops", [])
-    return reader is not None and any(same_origin(reader, coop) for coop in coops)
-
-
 async def hosted_joint(conn: AsyncConnection, uri: str) -> JointProposal | None:
     """The joint proposal hosted here under `uri`, if any."""
     joint = await joint_store.get_by_uri(conn, uri)
@@ -209,7 +200,7 @@ def hosted_document(joint: JointProposal, reader: str | None) -> dict[str, Any] 
     """What a GET of a hosted joint proposal's IRI serves to `reader`: the signed joint result
     document once decided (the Create's object plus `jointResult` and the project's proof),
     the Create's object before; None when `reader` may not see it."""
-    if not may_read(joint, reader):
+    if not may_read_joint(joint, reader):
         return None
     if joint.result is not None:
         return dict(joint.result)
@@ -225,9 +216,9 @@ async def joint_bundle(
     """What `coopfed verify` recombines a decided joint proposal from (FEDERATION.md "Shared
     projects"): the charter frozen at opening, every verified certificate as its co-op signed
     it with when it was received here (in that order), the host co-op, and the signed joint
-    result. Same readers as the joint proposal's IRI (`may_read`); None otherwise or while
-    it is undecided."""
-    if not joint.hosted or joint.result is None or not may_read(joint, reader):
+    result. Same readers as the joint proposal's IRI (`audience.may_read_joint`); None
+    otherwise or while it is undecided."""
+    if not joint.hosted or joint.result is None or not may_read_joint(joint, reader):
         return None
     stored = [s for s in await joint_store.certificates_of(conn, joint.row_id) if s.verified]
     return {

@@ -1,9 +1,9 @@
 """Membership events on the wire, always inside the caller's transaction (transactional outbox).
 
-Audience of every membership event: the co-op's active members (their actors), its allies and
-its followers. Allies, for now, are the actors the co-op follows (allied co-ops and shared
-projects: `following` rows that were accepted); `ally_actors` is the one place to change that.
-Membership events are governance traffic: never dropped silently.
+Audience of every membership event: whoever may see the member roll
+(`audience.membership_event_recipients`): active members, allies with an active alliance
+unless the roll is members-only, followers only when the roll is public; and the member
+concerned. Membership events are governance traffic: never dropped silently.
 """
 
 from __future__ import annotations
@@ -22,16 +22,12 @@ from coopfed.federation.mapping.membership import (
     update_member_to_ap,
 )
 from coopfed.governance.canonical import rfc3339
-from coopfed.governance.members import MemberStatus
+from coopfed.services.audience import membership_event_recipients
 from coopfed.services.object_proofs import sign_as
 from coopfed.services.outbox import Audience, new_activity_id, publish
-from coopfed.store import follows as follow_store
-from coopfed.store import members as member_store
 from coopfed.store.actors import LocalActor
 from coopfed.store.members import MemberRecord
 from coopfed.uris import Uris
-
-ALLIES_LIMIT = 10_000
 
 
 def member_view(uris: Uris, record: MemberRecord) -> MemberView:
@@ -47,24 +43,16 @@ def member_view(uris: Uris, record: MemberRecord) -> MemberView:
     )
 
 
-async def ally_actors(conn: AsyncConnection, coop: LocalActor) -> tuple[str, ...]:
-    """Allied co-ops and shared projects: actors the co-op follows (accepted)."""
-    return tuple(await follow_store.following_uris(conn, coop.id, offset=0, limit=ALLIES_LIMIT))
-
-
-async def member_actors(conn: AsyncConnection, coop: LocalActor) -> tuple[str, ...]:
-    """Actors of active members (local ones have no inbox to deliver to and are skipped)."""
-    register = await member_store.list_members(conn, coop.id)
-    return tuple(r.actor_uri for r in register if r.member.status is MemberStatus.ACTIVE)
-
-
 async def _audience(
     conn: AsyncConnection, coop: LocalActor, *also: str
 ) -> tuple[Audience, list[str]]:
-    actors = (*also, *await member_actors(conn, coop), *await ally_actors(conn, coop))
-    return Audience(actors=tuple(dict.fromkeys(actors)), followers=True), list(
-        dict.fromkeys(actors)
-    )
+    audience = await membership_event_recipients(conn, coop, *also)
+    return audience, list(audience.actors)
+
+
+def _cc(uris: Uris, coop: LocalActor, audience: Audience) -> list[str]:
+    """The followers collection is named only when followers receive the event."""
+    return [uris.followers(coop.username)] if audience.followers else []
 
 
 async def publish_join_answer(
@@ -99,7 +87,7 @@ async def publish_added(
         coop_uri=uris.actor(coop.username),
         members_uri=uris.members(coop.username),
         view=member_view(uris, record),
-        cc=[uris.followers(coop.username)],
+        cc=_cc(uris, coop, audience),
     )
     # Signed (FEP-8b32): a membership event stays checkable when relayed or stored.
     activity = sign_as(coop, uris, activity, now)
@@ -122,7 +110,7 @@ async def publish_removed(
         members_uri=uris.members(coop.username),
         view=member_view(uris, record),
         decision=decision,
-        cc=[uris.followers(coop.username)],
+        cc=_cc(uris, coop, audience),
     )
     # Signed (FEP-8b32): a membership event stays checkable when relayed or stored.
     activity = sign_as(coop, uris, activity, now)
@@ -145,7 +133,7 @@ async def publish_record_updated(
         coop_uri=uris.actor(coop.username),
         view=member_view(uris, record),
         to=actors[:1] + list(extra),
-        cc=[uris.followers(coop.username)],
+        cc=_cc(uris, coop, audience),
     )
     # Signed (FEP-8b32): a membership event stays checkable when relayed or stored.
     activity = sign_as(coop, uris, activity, now)

@@ -34,7 +34,8 @@ def sign_if_final(
     actor: LocalActor, uris: Uris, record: ProposalRecord, question: Mapping[str, Any]
 ) -> dict[str, Any]:
     """A decided proposal's Question carries a proof dated at its close (the same proof on
-    every GET and in the final Update); any other Question is returned unchanged."""
+    every GET and in the final Update; for members-only ones, per reader: each copy names its
+    recipient, and the proof covers `to`); any other Question is returned unchanged."""
     proposal = record.proposal
     if proposal.state is not ProposalState.DECIDED or proposal.closed_at is None:
         return dict(question)

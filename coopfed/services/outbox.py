@@ -29,11 +29,18 @@ log = logging.getLogger(__name__)
 
 @dataclass(frozen=True)
 class Audience:
-    """Who receives an activity: explicit remote actors and/or the sender's followers."""
+    """Who receives an activity: explicit remote actors and/or the sender's followers.
+
+    `personal`: delivered to each actor's own inbox, never a shared inbox (a copy meant for one
+    recipient alone: a server receiving it at its shared inbox could show it to all its
+    users it names, and Mastodon adds an existing post to a second user's view only when it
+    arrives at that user's own inbox). Never with followers.
+    """
 
     actors: tuple[str, ...] = ()
     followers: bool = False
     public: bool = False
+    personal: bool = False
 
 
 def new_activity_id(uris: Uris) -> str:
@@ -62,7 +69,11 @@ async def publish(
         governance=governance,
         now=now,
     )
-    inboxes = await outbox_store.inboxes_of_actors(conn, audience.actors)
+    if audience.personal and (audience.followers or audience.public):
+        raise ValueError("a personal copy goes to its actors alone")
+    inboxes = await outbox_store.inboxes_of_actors(
+        conn, audience.actors, shared=not audience.personal
+    )
     unknown = await _unreachable(conn, activity, audience.actors)
     await pending_store.insert_recipients(conn, activity_row_id=row_id, actor_uris=unknown, now=now)
     if audience.followers:

@@ -4,8 +4,9 @@ the stored result, the viewer's own ballots and receipts, who wrote the proposal
 Live counts are tallied from the verified ballot log once per new log head and kept in a small
 per-process cache keyed by that head, so a page view costs a few indexed queries.
 
-Visibility: public proposals to everyone; members-only ones to current members (and admins);
-allies-only ones to admins until alliances exist; drafts to admins only. Hidden-results
+Visibility (services/audience.py, as on the wire): public proposals to everyone; members-only
+ones to active members (and admins); allies-only ones to admins in the listing; drafts to
+admins only. Hidden-results
 charters show no counts until the proposal closes.
 """
 
@@ -23,7 +24,7 @@ from coopfed.governance import proposal as lifecycle
 from coopfed.governance.errors import GovernanceError
 from coopfed.governance.proposal import ProposalState
 from coopfed.node import Node
-from coopfed.services import proposal_publishing
+from coopfed.services import audience
 from coopfed.services.comments import ThreadEntry, visible_thread
 from coopfed.services.errors import ServiceError
 from coopfed.services.members import GONE, coop_actor
@@ -100,6 +101,8 @@ def _visibilities(reader: Reader, is_member: bool) -> tuple[str, ...]:
 
 
 async def _reader_member(conn: AsyncConnection, reader: Reader) -> MemberRecord | None:
+    """The reader as a voter (their ballots and receipts, proposing): who may see what is
+    services/audience.py's to decide, not this."""
     if reader.actor is None:
         return None
     member = await member_store.get_by_actor(conn, reader.actor)
@@ -107,11 +110,9 @@ async def _reader_member(conn: AsyncConnection, reader: Reader) -> MemberRecord 
 
 
 async def _may_see(conn: AsyncConnection, record: ProposalRecord, reader: Reader) -> bool:
-    if record.proposal.opened_at is None:
-        return reader.is_admin  # drafts (and withdrawn drafts) are the admins' business
     if reader.is_admin:
-        return True
-    return await proposal_publishing.may_see(conn, record, reader.actor)
+        return True  # drafts (and withdrawn drafts) too: they are the admins' business
+    return await audience.may_see_proposal(conn, record, reader.actor)
 
 
 async def load_page(node: Node, slug: str, reader: Reader) -> ProposalPage | None:
@@ -222,8 +223,8 @@ async def list_for(node: Node, reader: Reader, *, past_offset: int = 0) -> Listi
     """Open proposals first (soonest closing), then decided ones; drafts for admins."""
     async with node.engine.connect() as conn:
         coop = await coop_actor(conn)
-        member = await _reader_member(conn, reader)
-        shown = _visibilities(reader, member is not None)
+        is_member = await audience.is_active_member(conn, reader.actor) is not None
+        shown = _visibilities(reader, is_member)
 
         async def summaries(states: tuple[str, ...], limit: int, offset: int = 0) -> Any:
             return await page_store.list_summaries(

@@ -2,15 +2,20 @@
 tallies (coalesced), at close and at withdrawal — always in the caller's transaction, so the
 state change and its deliveries commit together (transactional outbox).
 
-Audiences: public proposals go to the co-op's followers; members-only proposals to the actors
-of the electorate's members; allies-only ones to allied co-ops (`services.alliances`).
-Tally and closing Updates also go to everyone who voted.
+Audiences (decided in services/audience.py): public proposals go to the co-op's followers;
+allies-only ones to the co-ops with an active alliance; members-only ones to the electorate's
+members who are active now and their linked accounts, each in its own copy: the same Question
+id, `to`/`tag` naming only that recipient, delivered to that recipient's own inbox (never a
+shared inbox, which would let a server show one copy to all its users, and never to
+followers), so no member learns who else is a member or which accounts they linked. Tally and
+closing Updates also go to every voter who may still see the proposal.
 """
 
 from __future__ import annotations
 
 import time
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -21,23 +26,22 @@ from coopfed.federation.mapping.proposals import (
     ProposalView,
     Visibility,
     counts_visible,
+    personal_copy,
     proposal_to_question,
     question_create_activity,
     question_update_activity,
 )
 from coopfed.governance.proposal import ProposalState
 from coopfed.node import Node
-from coopfed.services.account_links import member_for_actor
-from coopfed.services.alliances import ally_actor_uris
-from coopfed.services.members import GONE, coop_actor
+from coopfed.services import audience
+from coopfed.services.members import coop_actor
 from coopfed.services.object_proofs import sign_if_final
 from coopfed.services.outbox import Audience, publish
-from coopfed.store import account_links as link_store
 from coopfed.store import ballots as ballot_store
-from coopfed.store import members as member_store
 from coopfed.store import proposals as proposal_store
 from coopfed.store import question_updates as update_store
 from coopfed.store.actors import LocalActor
+from coopfed.store.outbox import host_of
 from coopfed.store.proposals import ProposalRecord
 from coopfed.uris import Uris
 
@@ -46,8 +50,11 @@ UPDATE_INTERVAL = timedelta(seconds=30)
 UPDATE_BATCH = 20
 
 
-async def proposal_view(conn: AsyncConnection, uris: Uris, record: ProposalRecord) -> ProposalView:
-    """Everything the Question shows, read in the caller's transaction."""
+async def proposal_view(
+    conn: AsyncConnection, uris: Uris, record: ProposalRecord, named: Sequence[str] = ()
+) -> ProposalView:
+    """Everything the Question shows, read in the caller's transaction. `named`: who a
+    members-only Question names (the one recipient of a copy, or the reader of a GET)."""
     coop = await coop_actor(conn)
     proposal = record.proposal
     # The stored rows as they are: a chain broken behind the node's back must not make the
@@ -55,15 +62,17 @@ async def proposal_view(conn: AsyncConnection, uris: Uris, record: ProposalRecor
     log = await ballot_store.load_entries(conn, record.row_id, record.uri)
     ballots = [entry.ballot for entry in log]
     tally = poll_tally(proposal, ballots) if proposal.electorate is not None else None
+    visibility = Visibility(record.visibility)
+    allies = visibility is Visibility.ALLIES
     return ProposalView(
         proposal=proposal,
         body=record.body,
-        visibility=Visibility(record.visibility),
+        visibility=visibility,
         coop_actor=uris.actor(coop.username),
         coop_followers=uris.followers(coop.username),
         tally=tally,
-        member_actors=await electorate_actors(conn, record),
-        ally_actors=await _allies_if(conn, record),
+        member_actors=tuple(named) if visibility is Visibility.MEMBERS else (),
+        ally_actors=await audience.active_ally_actors(conn) if allies else (),
         log_head=log[-1].entry_hash if log else None,
         log_length=len(log),
         result=record.result,
@@ -71,50 +80,14 @@ async def proposal_view(conn: AsyncConnection, uris: Uris, record: ProposalRecor
     )
 
 
-async def _allies_if(conn: AsyncConnection, record: ProposalRecord) -> tuple[str, ...]:
-    """Allied co-ops, for allies-only proposals (services/alliances.py)."""
-    if record.visibility != Visibility.ALLIES.value:
-        return ()
-    return await ally_actor_uris(conn)
-
-
-async def electorate_actors(conn: AsyncConnection, record: ProposalRecord) -> tuple[str, ...]:
-    """The actors of the electorate's members and their linked accounts (who members-only
-    proposals are addressed to: a linked Mastodon account sees the poll where it votes)."""
-    electorate = record.proposal.electorate
-    if electorate is None or record.visibility != Visibility.MEMBERS.value:
-        return ()
-    register = await member_store.list_members(conn, record.coop_id)
-    voters = [r for r in register if r.member_id in electorate]
-    linked = await link_store.linked_actor_uris(conn, [r.row_id for r in voters])
-    return tuple(sorted({*(r.member.actor_id for r in voters), *linked}))
-
-
 async def served_question(
-    conn: AsyncConnection, uris: Uris, record: ProposalRecord
+    conn: AsyncConnection, uris: Uris, record: ProposalRecord, reader: str | None = None
 ) -> dict[str, Any]:
-    """The Question GET answers: a decided one signed as in its final Update."""
-    question = proposal_to_question(await proposal_view(conn, uris, record))
+    """The Question GET answers (to a reader `audience.may_see_proposal` let through): a
+    members-only one names only that reader; a decided one is signed as in its final Update."""
+    named = () if reader is None else (reader,)
+    question = proposal_to_question(await proposal_view(conn, uris, record, named))
     return sign_if_final(await coop_actor(conn), uris, record, question)
-
-
-async def may_see(conn: AsyncConnection, record: ProposalRecord, actor: str | None) -> bool:
-    """Public proposals: anyone. Members-only: a current member's actor. Allies-only: a member
-    or an allied co-op."""
-    if record.visibility == Visibility.PUBLIC.value:
-        return True
-    if actor is None:
-        return False
-    if record.visibility == Visibility.ALLIES.value and actor in await ally_actor_uris(conn):
-        return True
-    member = await member_for_actor(conn, actor)  # a linked account reads as its member
-    return member is not None and member.member.status not in GONE
-
-
-def _audience(view: ProposalView, voters: Sequence[str] = ()) -> Audience:
-    public = view.visibility is Visibility.PUBLIC
-    targets = {*view.member_actors, *view.ally_actors, *voters}
-    return Audience(actors=tuple(sorted(targets)), followers=public, public=public)
 
 
 def _sequence(now: datetime) -> int:
@@ -126,10 +99,8 @@ async def publish_opened(
     conn: AsyncConnection, uris: Uris, record: ProposalRecord, now: datetime
 ) -> None:
     """Create(Question) by the co-op, for a proposal that just opened."""
-    view = await proposal_view(conn, uris, record)
-    activity = question_create_activity(proposal_to_question(view))
-    sender = await coop_actor(conn)
-    await publish(conn, sender=sender, activity=activity, audience=_audience(view), now=now)
+    recipients = await audience.proposal_recipients(conn, record)
+    await _publish(conn, uris, record, now, await coop_actor(conn), recipients, None)
 
 
 async def publish_changed(
@@ -149,12 +120,42 @@ async def _publish_update(
     now: datetime,
     sender: LocalActor,
 ) -> None:
-    view = await proposal_view(conn, uris, record)
     voters = await update_store.voter_actors(conn, record.row_id)
-    question = sign_if_final(sender, uris, record, proposal_to_question(view))
-    activity = question_update_activity(question, sequence=_sequence(now))
-    audience = _audience(view, voters)
-    await publish(conn, sender=sender, activity=activity, audience=audience, now=now)
+    recipients = await audience.update_recipients(conn, record, voters)
+    await _publish(conn, uris, record, now, sender, recipients, _sequence(now))
+
+
+async def _publish(
+    conn: AsyncConnection,
+    uris: Uris,
+    record: ProposalRecord,
+    now: datetime,
+    sender: LocalActor,
+    recipients: Sequence[str],
+    sequence: int | None,
+) -> None:
+    """The Create (`sequence` None) or an Update: one activity for public and allies-only
+    proposals, one copy per remote recipient for members-only ones."""
+    view = await proposal_view(conn, uris, record)
+
+    def activity_of(question_view: ProposalView) -> dict[str, Any]:
+        question = sign_if_final(sender, uris, record, proposal_to_question(question_view))
+        if sequence is None:
+            return question_create_activity(question)
+        return question_update_activity(question, sequence=sequence)
+
+    if view.visibility is not Visibility.MEMBERS:
+        public = view.visibility is Visibility.PUBLIC
+        shared = Audience(actors=tuple(recipients), followers=public, public=public)
+        await publish(conn, sender=sender, activity=activity_of(view), audience=shared, now=now)
+        return
+    own_host = host_of(view.coop_actor)
+    for recipient in recipients:
+        if host_of(recipient) == own_host:
+            continue  # our own accounts read it here: nothing to deliver
+        copy = personal_copy(activity_of(replace(view, member_actors=(recipient,))), recipient)
+        alone = Audience(actors=(recipient,), personal=True)
+        await publish(conn, sender=sender, activity=copy, audience=alone, now=now)
 
 
 async def tally_changed(

@@ -5,7 +5,7 @@ of members only when the reader may see the member roll), the hash-chained ballo
 result record. The web layer serves it whole (`/bundle`) and as ActivityStreams collections
 (`/electorate`, `/ballots`, `/record`).
 
-Who may read it is the proposal's own rule (`proposal_publishing.may_see`, the predicate the
+Who may read it is the proposal's own rule (`audience.may_see_proposal`, the predicate the
 Question GET uses): a members-only proposal publishes nothing to strangers. Without the roll,
 voter ids are pseudonyms (sha256 of proposal id, NUL, member id), so the log still shows how
 many ballots there were and what they chose, and the chain links still check, but not who.
@@ -22,10 +22,9 @@ from coopfed.federation.mapping import publication as mapping
 from coopfed.governance.charter import charter_hash, charter_to_dict
 from coopfed.governance.log import GENESIS, LogEntry
 from coopfed.governance.proposal import ProposalState
-from coopfed.services.member_roll import may_see_roll
+from coopfed.services.audience import may_see_proposal, may_see_roll
 from coopfed.services.members import coop_actor
 from coopfed.services.object_proofs import sign_as
-from coopfed.services.proposal_publishing import may_see
 from coopfed.services.proposals import departed_members
 from coopfed.store import ballots as ballot_store
 from coopfed.store.actors import LocalActor
@@ -58,7 +57,7 @@ async def readable_bundle(
     decided = proposal.state is ProposalState.DECIDED and record.result is not None
     if not decided or proposal.electorate is None or proposal.opened_at is None:
         return None
-    if not await may_see(conn, record, reader):
+    if not await may_see_proposal(conn, record, reader):
         return None
     coop = await coop_actor(conn)
     bundle = await _bundle(conn, record, await may_see_roll(conn, coop, reader))

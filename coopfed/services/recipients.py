@@ -11,6 +11,7 @@ keeps being retried every 12 h, as governance deliveries are.
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Sequence
 from datetime import datetime, timedelta
@@ -69,9 +70,30 @@ async def _resolve_actor(node: Node, uri: str, rows: Sequence[PendingRecipient])
             await store.forget(conn, [r.id for r in rows])
             return len(rows)
         inboxes = await outbox_store.inboxes_of_actors(conn, [uri])
-        added = await store.resolve(conn, actor_uri=uri, inboxes=inboxes, now=node.now())
+        own = await outbox_store.inboxes_of_actors(conn, [uri], shared=False)
+        bodies = await store.waiting_bodies(conn, uri)
+        personal = [row for row, body in bodies.items() if addressed_alone(body, uri)]
+        added = await store.resolve(
+            conn, actor_uri=uri, inboxes=inboxes, now=node.now(), own_inboxes=own,
+            personal=personal,
+        )  # fmt: skip
     log.info("outbox: fetched %s, queued %d delivery row(s) waiting for it", uri, added)
     return len(rows)
+
+
+def addressed_alone(body: str, actor_uri: str) -> bool:
+    """An activity addressed to this actor alone goes to its own inbox. Members-only Question
+    copies must (`Audience.personal`: `publish` sends them so when the inbox is known); for
+    any other one-recipient activity (a vote notice) the own inbox is as good as a shared one."""
+    activity = json.loads(body)
+    named = [value for key in ("to", "cc", "bto", "bcc") for value in _listed(activity.get(key))]
+    return named == [actor_uri]
+
+
+def _listed(value: object) -> list[object]:
+    if value is None:
+        return []
+    return list(value) if isinstance(value, list) else [value]
 
 
 async def _failed(node: Node, uri: str, leased: Sequence[PendingRecipient], error: str) -> None:

@@ -10,6 +10,10 @@ service as local votes, inside the inbox worker's transaction.
 - A refused vote (not a member, not in the electorate, late...) earns the voter one private
   note saying why (Mastodon ignores a Reject of a vote); a counted one schedules a coalesced
   Update(Question).
+- Before anything else, the voter must be someone who may see the proposal
+  (`audience.may_see_proposal`): to anyone else a members-only or allies-only proposal, or a
+  draft, is a vote on nothing of ours: ignored as an unknown IRI is, no note, nothing stored
+  (the note would quote its title and options: issue 13, hole 1).
 """
 
 from __future__ import annotations
@@ -24,7 +28,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from coopfed.federation.mapping.polls import PollKind, poll_kind, poll_options
 from coopfed.federation.mapping.votes import RemoteVote, VoteNotice, vote_notice_to_ap
 from coopfed.governance.canonical import rfc3339
-from coopfed.services import proposal_publishing
+from coopfed.services import audience, proposal_publishing
 from coopfed.services.members import coop_actor
 from coopfed.services.outbox import Audience, publish
 from coopfed.services.proposals import slug_of
@@ -63,6 +67,9 @@ async def record_remote_vote(
 ) -> RemoteVoteResult:
     record = await proposal_store.get_by_slug(conn, slug_of(uris, vote.question))
     if record is None or record.uri != vote.question:
+        return RemoteVoteResult("ignored", "not one of our proposals")
+    if not await audience.may_see_proposal(conn, record, vote.voter):
+        # The same answer as for an IRI we never minted: nothing here exists for this voter.
         return RemoteVoteResult("ignored", "not one of our proposals")
     proposal = record.proposal
     kind = poll_kind(proposal.method, proposal.spec)

@@ -69,8 +69,11 @@ async def insert_deliveries(
     return len(rows)
 
 
-async def inboxes_of_actors(conn: AsyncConnection, actor_uris: Iterable[str]) -> list[str]:
-    """Inboxes to reach these remote actors: one shared inbox per server where they have one."""
+async def inboxes_of_actors(
+    conn: AsyncConnection, actor_uris: Iterable[str], *, shared: bool = True
+) -> list[str]:
+    """Inboxes to reach these remote actors: one shared inbox per server where they have one
+    (`shared`), else each actor's own inbox."""
     uris = list(dict.fromkeys(actor_uris))
     if not uris:
         return []
@@ -78,7 +81,9 @@ async def inboxes_of_actors(conn: AsyncConnection, actor_uris: Iterable[str]) ->
         remote_actors.c.uri.in_(uris), remote_actors.c.deleted_at.is_(None)
     )
     result = await conn.execute(query)
-    return list(dict.fromkeys(shared or inbox for inbox, shared in result.all()))
+    if not shared:
+        return list(dict.fromkeys(inbox for inbox, _ in result.all()))
+    return list(dict.fromkeys(common or inbox for inbox, common in result.all()))
 
 
 async def unknown_actors(conn: AsyncConnection, actor_uris: Iterable[str]) -> list[str]:

@@ -141,11 +141,28 @@ async def _recipients(conn: AsyncConnection, condition: Any) -> list[PendingReci
     ]
 
 
+async def waiting_bodies(conn: AsyncConnection, actor_uri: str) -> dict[int, str]:
+    """The stored bodies of the activities waiting for this actor, by activity row."""
+    query = (
+        select(outbox_activities.c.id, outbox_activities.c.body)
+        .join(pending_recipients, table.activity_id == outbox_activities.c.id)
+        .where(table.actor_uri == actor_uri, table.state == DeliveryState.PENDING)
+    )
+    return {row[0]: row[1] for row in (await conn.execute(query)).all()}
+
+
 async def resolve(
-    conn: AsyncConnection, *, actor_uri: str, inboxes: Sequence[str], now: datetime
+    conn: AsyncConnection,
+    *,
+    actor_uri: str,
+    inboxes: Sequence[str],
+    now: datetime,
+    own_inboxes: Sequence[str] = (),
+    personal: Iterable[int] = (),
 ) -> int:
     """The actor's inbox is known now: queue a delivery per waiting activity (skipping an
     inbox the activity already goes to, e.g. a shared inbox) and forget the waiting rows.
+    Activities in `personal` (copies for this actor alone) go to `own_inboxes` instead.
     Returns how many delivery rows were added."""
     waiting = select(table.id, table.activity_id).where(
         table.actor_uri == actor_uri, table.state == DeliveryState.PENDING
@@ -153,6 +170,7 @@ async def resolve(
     rows = (await conn.execute(waiting)).all()
     if not rows:
         return 0
+    alone = set(personal)
     values = [
         {
             "activity_id": activity_id,
@@ -164,7 +182,7 @@ async def resolve(
             "created_at": now,
         }
         for activity_id in dict.fromkeys(row[1] for row in rows)
-        for inbox in dict.fromkeys(inboxes)
+        for inbox in dict.fromkeys(own_inboxes if activity_id in alone else inboxes)
     ]
     added = 0
     if values:

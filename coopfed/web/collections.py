@@ -2,7 +2,7 @@
 
 `/actors/{username}/{collection}` answers the `OrderedCollection` summary; `?page=N` a page.
 Members (actors of active members) are listed only for group actors, and only to whom the
-membership principle allows (`services.member_roll`): others get 404, as if there were none.
+membership principle allows (`services.audience`): others get 404, as if there were none.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from coopfed.federation.mapping.collections import (
 )
 from coopfed.governance.membership import RollVisibility
 from coopfed.node import Node
-from coopfed.services import member_roll
+from coopfed.services import audience
 from coopfed.store import actors as actor_store
 from coopfed.store import follows as follow_store
 from coopfed.store import membership as membership_store
@@ -66,9 +66,9 @@ KINDS: dict[str, tuple[Counter, Pager]] = {
 async def _may_see_members(
     node: Node, conn: AsyncConnection, actor: LocalActor, request: Request
 ) -> bool:
-    if await member_roll.roll_visibility(conn, actor.id) is RollVisibility.PUBLIC:
+    if await audience.roll_visibility(conn, actor.id) is RollVisibility.PUBLIC:
         return True  # no signature to verify
-    return await member_roll.may_see_roll(conn, actor, await signing_actor(node, request))
+    return await audience.may_see_roll(conn, actor, await signing_actor(node, request))
 
 
 def _page_number(request: Request) -> int | str | None:

@@ -13,7 +13,7 @@ from starlette.routing import Route
 from coopfed.federation.mapping.membership import member_record_to_ap
 from coopfed.governance.canonical import rfc3339
 from coopfed.governance.membership import RollVisibility
-from coopfed.services import member_roll
+from coopfed.services import audience
 from coopfed.services.membership_publishing import member_view
 from coopfed.store import actors as actor_store
 from coopfed.store import members as member_store
@@ -30,10 +30,10 @@ async def member_record(request: Request) -> Response:
         record = await member_store.get_by_member_id(conn, request.path_params["member_id"])
         if coop is None or record is None:
             return error_response(404, "not_found", "no such member")
-        visibility = await member_roll.roll_visibility(conn, coop.id)
+        visibility = await audience.roll_visibility(conn, coop.id)
         if visibility is not RollVisibility.PUBLIC:
             viewer = await signing_actor(node, request)
-            if not await member_roll.may_see_roll(conn, coop, viewer):
+            if not await audience.may_see_roll(conn, coop, viewer):
                 return error_response(404, "not_found", "no such member")
         events = await member_store.events_of(conn, record.row_id)
     history = [{"kind": e.kind, "at": rfc3339(e.at), "detail": dict(e.detail)} for e in events]

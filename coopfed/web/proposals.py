@@ -22,7 +22,7 @@ from coopfed.activitypub.httpsig import SignatureError, verify_request
 from coopfed.federation.keyresolver import NodeKeyResolver
 from coopfed.federation.mapping.proposals import Visibility
 from coopfed.node import Node
-from coopfed.services import joint_proposals, proposal_publishing
+from coopfed.services import audience, joint_proposals, proposal_publishing
 from coopfed.store import proposals as proposal_store
 from coopfed.store.joint import JointProposal
 from coopfed.store.proposals import ProposalRecord
@@ -81,9 +81,11 @@ async def _question(
         return error_response(404, "not_found", "no such proposal")  # drafts are private
     if record.visibility != Visibility.PUBLIC.value:
         actor = await signing_actor(node, request)
-        if not await proposal_publishing.may_see(conn, record, actor):
+        if not await audience.may_see_proposal(conn, record, actor):
             return error_response(404, "not_found", "no such proposal")
-    question = await proposal_publishing.served_question(conn, node.uris, record)
+    else:
+        actor = None  # public: the same document for everyone, no signature checked
+    question = await proposal_publishing.served_question(conn, node.uris, record, actor)
     response = activity_response(question)
     if record.visibility != Visibility.PUBLIC.value:
         response.headers["Cache-Control"] = "private, no-store"

@@ -183,20 +183,28 @@ async def test_a_site_comment_is_the_members_note_and_the_groups_announce(
     assert inboxes == [f"{remote_fresh.origin}/inbox"]  # the co-op's followers
 
 
-async def test_a_members_only_comment_reaches_members_only(
+async def test_a_members_only_comment_reaches_each_member_alone(
     node: Node, client: httpx.AsyncClient, remote_fresh: FediverseServer
 ) -> None:
-    alice, bob = remote_fresh.actor("alice"), remote_fresh.actor("bob")
-    await _deliver(client, node, bob, follow(bob))
-    await _deliver(client, node, alice, follow(alice))
-    await members.add_member(node, alice.uri)
+    """Like the proposal itself (docs/threats.md SEE-3): one copy per member, naming only them,
+    to their own inbox; nothing to followers."""
+    alice, bob, mallory = (remote_fresh.actor(n) for n in ("alice", "bob", "mallory"))
+    for actor in (mallory, alice, bob):  # known actors: their inboxes are stored
+        await _deliver(client, node, actor, follow(actor))
+    for member in (alice, bob):
+        await members.add_member(node, member.uri)
     await members.add_member(node, local_username="bea")
     record = await _open(node, visibility="members")
     before = len(await _published(node))
     await comments.post_comment(node, record.slug, "bea", "Between us")
-    ((create, _),) = (await _published(node))[before:]  # no Announce to followers
-    assert create["type"] == "Create" and PUBLIC not in create["object"]["to"]
-    assert bob.uri not in create["object"]["to"] and alice.uri in create["object"]["to"]
+    copies = (await _published(node))[before:]
+    assert sorted(create["object"]["to"][0] for create, _ in copies) == sorted([alice.uri, bob.uri])
+    for create, inboxes in copies:
+        assert create["type"] == "Create" and len(create["object"]["to"]) == 1
+        (recipient,) = create["object"]["to"]
+        other = bob.uri if recipient == alice.uri else alice.uri
+        assert other not in json.dumps(create) and mallory.uri not in json.dumps(create)
+        assert inboxes == [f"{recipient}/inbox"]  # personal inbox, never the shared one
 
 
 async def test_only_active_members_comment_and_text_is_required(node: Node) -> None:

@@ -320,4 +320,5 @@ async def test_members_only_question_is_served_only_to_members_signed_gets(
     question = answer.json()
     assert question["to"] == [alice.uri] and question["cc"] == []
     ((create, inboxes),) = await _of_type(node, "Create", "Question")
-    assert create["to"] == [alice.uri] and inboxes == [f"{remote_fresh.origin}/inbox"]
+    # Alice's own copy, at her own inbox: never a shared inbox (issue 13, hole 3).
+    assert create["to"] == [alice.uri] and inboxes == [f"{remote_fresh.origin}/users/alice/inbox"]

@@ -12,6 +12,7 @@ facts go under the inline coopfed terms of `vocab.CONTEXT`, documented in FEDERA
 from __future__ import annotations
 
 import enum
+import hashlib
 import html
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -27,7 +28,7 @@ from coopfed.governance.proposal import Proposal, ProposalState
 
 class Visibility(enum.StrEnum):
     PUBLIC = "public"  # to Public, cc followers
-    MEMBERS = "members"  # to each member's actor, mentioned; served only to members
+    MEMBERS = "members"  # a copy per recipient, naming and mentioning only them; to members only
     ALLIES = "allies"  # to allied co-ops' actors
 
 
@@ -35,7 +36,8 @@ class Visibility(enum.StrEnum):
 class ProposalView:
     """Everything a published proposal shows; the wiring fills it from the store.
 
-    `tally` None means no counts yet. `member_actors` address members-only proposals and
+    `tally` None means no counts yet. `member_actors` address members-only proposals (one
+    recipient per copy, or the reader of a GET: never the list of members) and
     `ally_actors` allies-only ones (the hook for shared projects between co-ops).
     """
 
@@ -239,3 +241,11 @@ def question_create_activity(question: Mapping[str, Any]) -> dict[str, Any]:
 def question_update_activity(question: Mapping[str, Any], *, sequence: int) -> dict[str, Any]:
     """`Update(Question)` with the full Question: new counts, `closed`, the result."""
     return _wrap("Update", update_activity_id(question["id"], sequence), question)
+
+
+def personal_copy(activity: Mapping[str, Any], recipient: str) -> dict[str, Any]:
+    """One recipient's copy of a members-only Create/Update: the same Question (same object
+    id), its own activity id (each copy is its own activity, and receivers dedupe by id), a
+    digest of the recipient rather than their IRI, so the id says nothing to anyone else."""
+    digest = hashlib.sha256(recipient.encode("utf-8")).hexdigest()[:16]
+    return {**activity, "id": f"{activity['id']}/to/{digest}"}

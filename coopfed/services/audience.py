@@ -1,0 +1,150 @@
+"""Who may see or receive what: the one place that decides (issue 13, docs/threats.md SEE-1..5).
+
+Every GET that serves something not public, and every activity addressed to more than its
+subject, asks here, so the rules cannot drift apart again:
+
+- **members** are members whose status is `active` now, by their bound actor or an account
+  linked to them. Applicants, suspended, left and expelled members are not (the electorate
+  frozen at opening still decides whose ballot counts: that is governance, not audience);
+- **allies** are co-ops with an `active` alliance. An accepted `Follow` alone (an offer the
+  other side never accepted) is not an alliance;
+- **proposals**: drafts are nobody's on the wire (the site shows them to admins); public ones
+  anyone's; members-only ones members'; allies-only ones members' and allies';
+- **the member roll** (collection, records, membership events): the membership principle's
+  `roll_visibility`, with members and allies as above;
+- **joint proposals**: the co-ops frozen in their charter (by origin: one co-op per node).
+
+Addressing follows the same predicates: a members-only proposal reaches the active members of
+its electorate and their linked accounts, each in a copy that names only them
+(services/proposal_publishing.py).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from coopfed.activitypub.origin import same_origin
+from coopfed.federation.mapping.proposals import Visibility
+from coopfed.governance.members import MemberStatus
+from coopfed.governance.membership import RollVisibility
+from coopfed.services.account_links import member_for_actor
+from coopfed.services.members import coop_actor
+from coopfed.services.outbox import Audience
+from coopfed.store import account_links as link_store
+from coopfed.store import alliances as alliance_store
+from coopfed.store import members as member_store
+from coopfed.store import membership as membership_store
+from coopfed.store.actors import LocalActor
+from coopfed.store.joint import JointProposal
+from coopfed.store.members import MemberRecord
+from coopfed.store.proposals import ProposalRecord
+
+
+async def is_active_member(conn: AsyncConnection, actor: str | None) -> MemberRecord | None:
+    """The member `actor` acts for (bound to it, or a linked account), if that member is active."""
+    if actor is None:
+        return None
+    member = await member_for_actor(conn, actor)
+    if member is None or member.member.status is not MemberStatus.ACTIVE:
+        return None
+    return member
+
+
+async def active_ally_actors(conn: AsyncConnection) -> tuple[str, ...]:
+    """Actors of the co-ops with an active alliance (never follows alone)."""
+    coop = await coop_actor(conn)
+    return tuple(await alliance_store.active_uris(conn, coop.id))
+
+
+async def is_active_ally(conn: AsyncConnection, actor: str | None) -> bool:
+    return actor is not None and actor in await active_ally_actors(conn)
+
+
+async def may_see_proposal(
+    conn: AsyncConnection, record: ProposalRecord, actor: str | None
+) -> bool:
+    """`actor` is whoever signed the request or the activity (None: nobody verified)."""
+    if record.proposal.opened_at is None:
+        return False  # drafts, and drafts withdrawn before opening, never leave the node
+    if record.visibility == Visibility.PUBLIC.value:
+        return True
+    if await is_active_member(conn, actor) is not None:
+        return True
+    return record.visibility == Visibility.ALLIES.value and await is_active_ally(conn, actor)
+
+
+async def proposal_recipients(conn: AsyncConnection, record: ProposalRecord) -> tuple[str, ...]:
+    """Who a proposal's Create/Update is addressed to besides followers: for members-only, the
+    electorate's members who are active now and their linked accounts; for allies-only, the
+    active allies; public proposals go to followers (none listed here)."""
+    if record.visibility == Visibility.ALLIES.value:
+        return await active_ally_actors(conn)
+    electorate = record.proposal.electorate
+    if electorate is None or record.visibility != Visibility.MEMBERS.value:
+        return ()
+    register = await member_store.list_members(conn, record.coop_id)
+    current = [
+        r for r in register if r.member_id in electorate and r.member.status is MemberStatus.ACTIVE
+    ]
+    linked = await link_store.linked_actor_uris(conn, [r.row_id for r in current])
+    return tuple(sorted({*(r.member.actor_id for r in current), *linked}))
+
+
+async def update_recipients(
+    conn: AsyncConnection, record: ProposalRecord, voters: Iterable[str]
+) -> tuple[str, ...]:
+    """Tally and closing Updates: the proposal's recipients and every voter who may still see
+    it (a voter who left, or an account unlinked since, is not told any more)."""
+    recipients = set(await proposal_recipients(conn, record))
+    for voter in voters:
+        if voter not in recipients and await may_see_proposal(conn, record, voter):
+            recipients.add(voter)
+    return tuple(sorted(recipients))
+
+
+async def roll_visibility(conn: AsyncConnection, coop_id: int) -> RollVisibility:
+    record = await membership_store.current_principle(conn, coop_id)
+    return RollVisibility.PUBLIC if record is None else record.principle.roll_visibility
+
+
+async def may_see_roll(conn: AsyncConnection, coop: LocalActor, viewer: str | None) -> bool:
+    """`viewer` is the actor whose signature a GET carried (None: unsigned or invalid)."""
+    visibility = await roll_visibility(conn, coop.id)
+    if visibility is RollVisibility.PUBLIC:
+        return True
+    if await is_active_member(conn, viewer) is not None:
+        return True
+    return visibility is RollVisibility.ALLIES and await is_active_ally(conn, viewer)
+
+
+async def active_member_actors(conn: AsyncConnection, coop: LocalActor) -> tuple[str, ...]:
+    """The bound actors of active members."""
+    register = await member_store.list_members(conn, coop.id)
+    return tuple(r.actor_uri for r in register if r.member.status is MemberStatus.ACTIVE)
+
+
+async def membership_event_recipients(
+    conn: AsyncConnection, coop: LocalActor, *also: str
+) -> Audience:
+    """Add/Remove/Update of a member record: whoever may see the roll. Active members always;
+    active allies unless the roll is members-only; followers only when the roll is public (a
+    hidden roll must not reach every follower by its events). `also`: the member concerned
+    (told even when they just left)."""
+    visibility = await roll_visibility(conn, coop.id)
+    actors = [*also, *await active_member_actors(conn, coop)]
+    if visibility is not RollVisibility.MEMBERS:
+        actors += await active_ally_actors(conn)
+    return Audience(
+        actors=tuple(dict.fromkeys(actors)), followers=visibility is RollVisibility.PUBLIC
+    )
+
+
+def may_read_joint(joint: JointProposal, reader: str | None) -> bool:
+    """Members-of-the-project business: a signed reader on the node of a co-op frozen in the
+    charter at opening (any state since: it stays in every denominator) — the co-op actor, its
+    instance actor that signs its fetches, or its members. A coopfed node hosts one co-op, so
+    its origin tells whose actor it is."""
+    coops = joint.charter.get("coops", [])
+    return reader is not None and any(same_origin(reader, coop) for coop in coops)
