@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -29,18 +29,11 @@ log = logging.getLogger(__name__)
 
 @dataclass(frozen=True)
 class Audience:
-    """Who receives an activity: explicit remote actors and/or the sender's followers.
-
-    `personal`: delivered to each actor's own inbox, never a shared inbox (a copy meant for one
-    recipient alone: a server receiving it at its shared inbox could show it to all its
-    users it names, and Mastodon adds an existing post to a second user's view only when it
-    arrives at that user's own inbox). Never with followers.
-    """
+    """Who receives an activity: explicit remote actors and/or the sender's followers."""
 
     actors: tuple[str, ...] = ()
     followers: bool = False
     public: bool = False
-    personal: bool = False
 
 
 def new_activity_id(uris: Uris) -> str:
@@ -69,11 +62,7 @@ async def publish(
         governance=governance,
         now=now,
     )
-    if audience.personal and (audience.followers or audience.public):
-        raise ValueError("a personal copy goes to its actors alone")
-    inboxes = await outbox_store.inboxes_of_actors(
-        conn, audience.actors, shared=not audience.personal
-    )
+    inboxes = await outbox_store.inboxes_of_actors(conn, audience.actors)
     unknown = await _unreachable(conn, activity, audience.actors)
     await pending_store.insert_recipients(conn, activity_row_id=row_id, actor_uris=unknown, now=now)
     if audience.followers:
@@ -105,3 +94,46 @@ async def _unreachable(
         shown,
     )
     return unknown
+
+
+async def publish_personal(
+    conn: AsyncConnection,
+    *,
+    sender: LocalActor,
+    copies: Sequence[tuple[str, dict[str, Any]]],
+    now: datetime,
+) -> list[int]:
+    """Queue one copy per (recipient, activity), each to that recipient's own inbox, never a
+    shared inbox: the copy is for that recipient alone, and Mastodon adds a post it already
+    holds to a second user's view only when it arrives at that user's own inbox. A few
+    statements whatever the number of copies (a members-only Update to a large roll). A
+    recipient with no stored actor waits for the `recipients` job, which keeps the copy on
+    its own inbox (services/recipients.py `addressed_alone`)."""
+    row_ids = await outbox_store.insert_activities(
+        conn,
+        local_actor_id=sender.id,
+        activities=[activity for _, activity in copies],
+        governance=False,
+        now=now,
+    )
+    recipients = [recipient for recipient, _ in copies]
+    inboxes = await outbox_store.own_inboxes(conn, recipients)
+    pairs = list(zip(row_ids, recipients, strict=True))
+    targets = [(row_id, inboxes[r]) for row_id, r in pairs if r in inboxes]
+    await outbox_store.insert_delivery_rows(conn, targets=targets, now=now)
+    own_host = host_of(str(copies[0][1]["id"])) if copies else ""
+    remote = [r for r in recipients if host_of(r) != own_host]
+    unknown = set(await outbox_store.unknown_actors(conn, remote))
+    waiting = [(row_id, r) for row_id, r in pairs if r in unknown]
+    for row_id, recipient in waiting:  # rare: members' and linked actors are stored
+        await pending_store.insert_recipients(
+            conn, activity_row_id=row_id, actor_uris=(recipient,), now=now
+        )
+    if waiting:  # one line for all copies, as `_unreachable` logs one per activity
+        log.warning(
+            "outbox: %d personal cop(ies) of %s wait for their actor to be fetched (first: %s)",
+            len(waiting),
+            copies[0][1]["id"],
+            waiting[0][1],
+        )
+    return row_ids

@@ -36,7 +36,7 @@ from coopfed.node import Node
 from coopfed.services import audience
 from coopfed.services.members import coop_actor
 from coopfed.services.object_proofs import sign_if_final
-from coopfed.services.outbox import Audience, publish
+from coopfed.services.outbox import Audience, publish, publish_personal
 from coopfed.store import ballots as ballot_store
 from coopfed.store import proposals as proposal_store
 from coopfed.store import question_updates as update_store
@@ -150,12 +150,15 @@ async def _publish(
         await publish(conn, sender=sender, activity=activity_of(view), audience=shared, now=now)
         return
     own_host = host_of(view.coop_actor)
-    for recipient in recipients:
-        if host_of(recipient) == own_host:
-            continue  # our own accounts read it here: nothing to deliver
-        copy = personal_copy(activity_of(replace(view, member_actors=(recipient,))), recipient)
-        alone = Audience(actors=(recipient,), personal=True)
-        await publish(conn, sender=sender, activity=copy, audience=alone, now=now)
+    copies = [
+        (
+            recipient,
+            personal_copy(activity_of(replace(view, member_actors=(recipient,))), recipient),
+        )
+        for recipient in recipients
+        if host_of(recipient) != own_host  # our own accounts read it here: nothing to deliver
+    ]
+    await publish_personal(conn, sender=sender, copies=copies, now=now)
 
 
 async def tally_changed(

@@ -83,7 +83,7 @@ async def _resolve_actor(node: Node, uri: str, rows: Sequence[PendingRecipient])
 
 def addressed_alone(body: str, actor_uri: str) -> bool:
     """An activity addressed to this actor alone goes to its own inbox. Members-only Question
-    copies must (`Audience.personal`: `publish` sends them so when the inbox is known); for
+    copies must (`publish_personal` sends them so when the inbox is known); for
     any other one-recipient activity (a vote notice) the own inbox is as good as a shared one."""
     activity = json.loads(body)
     named = [value for key in ("to", "cc", "bto", "bcc") for value in _listed(activity.get(key))]

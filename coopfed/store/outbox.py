@@ -7,7 +7,7 @@ that announce it commit together or not at all.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 from urllib.parse import urlsplit
@@ -47,6 +47,67 @@ async def insert_activity(
         .returning(outbox_activities.c.id)
     )
     return int(result.scalar_one())
+
+
+async def insert_activities(
+    conn: AsyncConnection,
+    *,
+    local_actor_id: int,
+    activities: Sequence[dict[str, Any]],
+    governance: bool,
+    now: datetime,
+) -> list[int]:
+    """Many non-public activities in one statement (per-recipient copies); row ids in order."""
+    if not activities:
+        return []
+    rows = [
+        {
+            "local_actor_id": local_actor_id,
+            "activity_uri": activity["id"],
+            "type": str(activity.get("type", "")),
+            "body": json.dumps(activity, ensure_ascii=False, separators=(",", ":")),
+            "public": False,
+            "governance": governance,
+            "created_at": now,
+        }
+        for activity in activities
+    ]
+    statement = insert(outbox_activities).returning(
+        outbox_activities.c.id, sort_by_parameter_order=True
+    )
+    return [int(row_id) for row_id in (await conn.execute(statement, rows)).scalars()]
+
+
+async def insert_delivery_rows(
+    conn: AsyncConnection, *, targets: Iterable[tuple[int, str]], now: datetime
+) -> int:
+    """One delivery row per (activity row, inbox), in one statement."""
+    rows = [
+        {
+            "activity_id": activity_row_id,
+            "inbox": inbox,
+            "host": host_of(inbox),
+            "state": DeliveryState.PENDING,
+            "attempts": 0,
+            "next_attempt_at": now,
+            "created_at": now,
+        }
+        for activity_row_id, inbox in dict.fromkeys(targets)
+    ]
+    if rows:
+        await conn.execute(insert(deliveries), rows)
+    return len(rows)
+
+
+async def own_inboxes(conn: AsyncConnection, actor_uris: Iterable[str]) -> dict[str, str]:
+    """Each stored (not deleted) remote actor's own inbox, never its server's shared one."""
+    uris = list(dict.fromkeys(actor_uris))
+    if not uris:
+        return {}
+    query = select(remote_actors.c.uri, remote_actors.c.inbox).where(
+        remote_actors.c.uri.in_(uris), remote_actors.c.deleted_at.is_(None)
+    )
+    return {uri: inbox for uri, inbox in (await conn.execute(query)).all()}
 
 
 async def insert_deliveries(
