@@ -16,6 +16,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from coopfed.activitypub.origin import origin_of, same_origin
 from coopfed.federation.mapping.polls import poll_kind, poll_tally
 from coopfed.federation.mapping.proposals import (
     ProposalView,
@@ -33,7 +34,9 @@ from coopfed.services.members import GONE, coop_actor
 from coopfed.services.object_proofs import sign_if_final
 from coopfed.services.outbox import Audience, publish
 from coopfed.store import account_links as link_store
+from coopfed.store import actors as actor_store
 from coopfed.store import ballots as ballot_store
+from coopfed.store import joint as joint_store
 from coopfed.store import members as member_store
 from coopfed.store import proposals as proposal_store
 from coopfed.store import question_updates as update_store
@@ -108,7 +111,26 @@ async def may_see(conn: AsyncConnection, record: ProposalRecord, actor: str | No
     if record.visibility == Visibility.ALLIES.value and actor in await ally_actor_uris(conn):
         return True
     member = await member_for_actor(conn, actor)  # a linked account reads as its member
-    return member is not None and member.member.status not in GONE
+    if member is not None and member.member.status not in GONE:
+        return True
+    return record.joint_proposal_uri is not None and await _project_reader(conn, record, actor)
+
+
+async def _project_reader(conn: AsyncConnection, record: ProposalRecord, actor: str) -> bool:
+    """A linked proposal is also read by the nodes of its joint proposal's co-ops (frozen in
+    the project charter at opening): `coopfed verify` on a joint proposal compares each
+    co-op's certificate with that co-op's own result, signing its GETs as its node's instance
+    actor. The voter ids stay pseudonyms for them (the roll is ours). From our own origin only
+    our instance actor reads this way: our members and former members keep the members rule."""
+    joint = await joint_store.get_by_uri(conn, record.joint_proposal_uri or "")
+    if joint is None:
+        return False
+    if same_origin(actor, record.uri):
+        instance = await actor_store.get_actor_of_kind(conn, "instance")
+        return instance is not None and actor == Uris(origin_of(record.uri)).actor(
+            instance.username
+        )
+    return any(same_origin(actor, coop) for coop in joint.charter.get("coops", []))
 
 
 def _audience(view: ProposalView, voters: Sequence[str] = ()) -> Audience:
