@@ -72,7 +72,12 @@ def local_signer(args: argparse.Namespace) -> tuple[httpx.Auth | None, str | Non
         if args.config:
             raise
         return None, None
-    return run(_instance_signer(settings))
+    from sqlalchemy.exc import SQLAlchemyError
+
+    try:
+        return run(_instance_signer(settings))
+    except (SQLAlchemyError, OSError) as error:
+        raise CliError(f"cannot read this node's instance actor: {error}") from error
 
 
 async def _instance_signer(settings: Settings) -> tuple[httpx.Auth | None, str | None]:
