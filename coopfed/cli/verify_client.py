@@ -6,17 +6,18 @@ from __future__ import annotations
 
 import argparse
 import re
-from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx
 
-from coopfed.activitypub.proofs import ProofError, verify_by_actor
-from coopfed.cli.support import CliError, print_json
-from coopfed.federation.mapping.publication import question_claims
-from coopfed.governance.verification import Check, PublishedClaims, Unverifiable, verify
+from coopfed.cli import joint_verify
+from coopfed.cli.support import CliError, print_json, run, settings_from
+from coopfed.cli.verify_reading import Reader, fetch_publication, proof_checks
+from coopfed.governance.verification import Check, Unverifiable, verify
 
-ACCEPT = "application/activity+json"
+if TYPE_CHECKING:
+    from coopfed.settings import Settings
+
 TIMEOUT = 20.0
 
 
@@ -34,71 +35,7 @@ def parse_receipt(text: str) -> str:
     return match.group(1).lower()
 
 
-def _get(client: httpx.Client, url: str) -> dict[str, Any]:
-    if not url.startswith(("http://", "https://")):
-        raise CliError(f"not an http(s) URL: {url!r}")
-    try:
-        response = client.get(url, headers={"Accept": ACCEPT})
-    except httpx.HTTPError as error:
-        raise CliError(f"could not fetch {url}: {error}") from error
-    if response.status_code != 200:
-        raise CliError(f"{url} answered HTTP {response.status_code}")
-    try:
-        document = response.json()
-    except ValueError as error:
-        raise CliError(f"{url} did not answer JSON") from error
-    if not isinstance(document, dict):
-        raise CliError(f"{url} did not answer a JSON object")
-    return document
-
-
-@dataclass(frozen=True)
-class Publication:
-    question: dict[str, Any]
-    claims: PublishedClaims
-    bundle: dict[str, Any]
-    actor: dict[str, Any]  # the co-op that signed: its assertionMethod holds the key
-
-
-def fetch_publication(url: str) -> Publication:
-    """The decided Question at `url`, the bundle it links to and the co-op that signed them."""
-    with httpx.Client(timeout=TIMEOUT, follow_redirects=False) as client:
-        question = _get(client, url)
-        claims = question_claims(question)
-        if claims.bundle_url is None:
-            raise CliError(f"{url} is not a decided proposal (no resultBundle)")
-        if claims.coop_uri is None:
-            raise CliError(f"{url} names no co-op (attributedTo)")
-        bundle, actor = _get(client, claims.bundle_url), _get(client, claims.coop_uri)
-        return Publication(question, claims, bundle, actor)
-
-
-def _proof_check(name: str, document: object, actor: dict[str, Any]) -> Check:
-    """An eddsa-jcs-2022 proof by the co-op's own assertion key (same origin, FEP-fe34)."""
-    if not isinstance(document, dict):
-        return Check(name, False, "no signed document")
-    try:
-        verify_by_actor(document, actor)
-    except ProofError as error:
-        return Check(name, False, str(error))
-    return Check(name, True, f"signed by {actor.get('id')}")
-
-
-def proof_checks(publication: Publication) -> list[Check]:
-    bundle, question = publication.bundle, publication.question
-    record = bundle.get("record_document")
-    checks = [
-        _proof_check("proof_question", question, publication.actor),
-        _proof_check("proof_record", record, publication.actor),
-    ]
-    if isinstance(record, dict):
-        same = record.get("result") == bundle.get("result")
-        detail = "same record" if same else "the signed record differs from the bundle's"
-        checks.append(Check("record_document", same, detail))
-    return checks
-
-
-def _report(url: str, checks: list[Check], as_json: bool) -> int:
+def _report(url: str, checks: list[Check], as_json: bool, extra: dict[str, Any]) -> int:
     differences = [f"{c.name}: {c.detail}" for c in checks if not c.ok]
     if as_json:
         print_json(
@@ -107,6 +44,7 @@ def _report(url: str, checks: list[Check], as_json: bool) -> int:
                 "proposal": url,
                 "checks": [c.to_dict() for c in checks],
                 "differences": differences,
+                **extra,
             }
         )
     elif differences:
@@ -120,11 +58,55 @@ def _report(url: str, checks: list[Check], as_json: bool) -> int:
     return 1 if differences else 0
 
 
+def local_signer(args: argparse.Namespace) -> tuple[httpx.Auth | None, str | None]:
+    """On a node (its config found as every other command finds it), the instance actor's
+    signer and IRI; (None, None) elsewhere or with --unsigned. A config named with --config
+    that cannot be used is an error, not a silent fall-back to unsigned."""
+    if getattr(args, "unsigned", False):
+        return None, None
+    from coopfed.settings import SettingsError
+
+    try:
+        settings = settings_from(args)
+    except (CliError, SettingsError):
+        if args.config:
+            raise
+        return None, None
+    from sqlalchemy.exc import SQLAlchemyError
+
+    try:
+        return run(_instance_signer(settings))
+    except (SQLAlchemyError, OSError) as error:
+        raise CliError(f"cannot read this node's instance actor: {error}") from error
+
+
+async def _instance_signer(settings: Settings) -> tuple[httpx.Auth | None, str | None]:
+    from coopfed.node import Node
+
+    node = Node.from_settings(settings)
+    try:
+        signer = await node.federation.instance_signer()
+    finally:
+        await node.close()
+    if signer is None:
+        return None, None
+    return signer, signer.key_id.split("#", 1)[0]
+
+
 def cmd_verify(args: argparse.Namespace) -> int:
     receipts = [parse_receipt(text) for text in args.receipt]  # bad input: exit 2 before fetching
-    publication = fetch_publication(args.url)
+    signer, signed_as = local_signer(args)
+    extra: dict[str, Any] = {"signed_as": signed_as}
+    with httpx.Client(timeout=TIMEOUT, follow_redirects=False, auth=signer) as client:
+        reader = Reader(client, signed_as)
+        document = reader.get(args.url)
+        if joint_verify.is_joint(document):
+            checks = joint_verify.verify_joint(reader, args.url, document, receipts)
+            return _report(args.url, checks, args.json, {**extra, "joint": True})
+        publication = fetch_publication(reader, args.url, document)
     try:
         checks = verify(publication.bundle, publication.claims, receipts)
     except Unverifiable as error:
         raise CliError(f"cannot verify {args.url}: {error}") from error
-    return _report(args.url, [*proof_checks(publication), *checks], args.json)
+    checks = [*proof_checks(publication), *checks]
+    return _report(args.url, checks, args.json, {**extra, "joint": False})

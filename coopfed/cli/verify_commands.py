@@ -1,11 +1,16 @@
-"""`coopfed verify URL [--receipt HASH]... [--json]`: check a decided proposal's published result
-as a plain HTTP client, against any coopfed node (no config, no database).
+"""`coopfed verify URL [--receipt HASH]... [--json] [--unsigned]`: check a decided proposal's
+published result over HTTP, against any coopfed node.
+
+Run on a node (its config found as every other command finds it), the GETs are signed as that
+node's instance actor: members-only proposals the node may read, and joint proposals of its
+shared projects (their bundle and every co-op's linked proposal), are readable then. Elsewhere,
+or with --unsigned, verify is a plain client (no config, no database).
 
 `--receipt` takes the bare hash or the whole line `coopfed vote` printed ("counted: receipt
 HASH"), and may be repeated.
 
 Exit 0: verified. 1: something differs (each difference is named). 2: could not check (bad
-URL, unreachable, not a decided proposal) — one line on stderr.
+URL, unreachable, not a decided proposal, not readable by this reader) — one line on stderr.
 """
 
 from __future__ import annotations
@@ -34,6 +39,11 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
         help="also find this receipt (the hash or the line `coopfed vote` printed; repeatable)",
     )
     verify_parser.add_argument("--json", action="store_true", help="machine-readable output")
+    verify_parser.add_argument(
+        "--unsigned",
+        action="store_true",
+        help="fetch as a plain client even on a node (no signed GETs)",
+    )
     verify_parser.set_defaults(handler=cmd_verify)
 
 

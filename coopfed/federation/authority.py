@@ -6,7 +6,8 @@
 - `Update`, `Delete` and `Undo` act only on objects of the actor's own origin; an `Undo` of a
   `Follow` only by that follower; an actor `Update` only of the actor itself, without moving
   its inbox, shared inbox or key to another host;
-- embedded objects from a third origin are not trusted: replaced by their id before storing;
+- embedded objects from a third origin are not trusted: replaced by their id before storing
+  (except a relayed Question in an `Announce`: its handler trusts it only by its proof);
 - deleted objects stay deleted for their sender: its `Create` or `Update` reusing the id is
   refused, its second `Delete` is a no-op. Ids are keyed per actor (dedupe and tombstones), and
   an actor may delete only what `may_delete` says, so a neighbour on the same server can neither
@@ -173,10 +174,20 @@ def _check_actor_update(obj: dict[str, Any], shape: Shape) -> Refusal | None:
     return None
 
 
+def _relayed_question(shape: Shape, obj: dict[str, Any]) -> bool:
+    """An Announce of a Question or of an Update(Question): kept whole for its handler,
+    which trusts it only by its co-op's proof, else fetches it from its origin
+    (inbound/relayed.py)."""
+    if shape.type != "Announce":
+        return False
+    inner = obj.get("object") if obj.get("type") == "Update" else obj
+    return isinstance(inner, dict) and inner.get("type") == "Question"
+
+
 def strip_foreign_embeds(activity: dict[str, Any], shape: Shape) -> bool:
     """Replace an embedded object of a third origin by its id; True if the activity changed."""
     obj = activity.get("object")
-    if not isinstance(obj, dict):
+    if not isinstance(obj, dict) or _relayed_question(shape, obj):
         return False
     object_id = _id_of(obj)
     if object_id is not None and _origin(object_id) == shape.actor_origin:

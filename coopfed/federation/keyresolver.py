@@ -7,6 +7,10 @@ FEP-521a `Multikey`s under `assertionMethod` (Ed25519 or RSA), with the same rul
 Multikey's `controller` plays the owner. Fetches of keys we do not know are rate
 limited per remote host and per client address, so random key ids cannot turn the inbox into a
 request amplifier. `refresh=True` (after a failed check) bypasses memory and database once.
+
+Our own actors' keys come from our own database, never from a fetch (the fetcher refuses our
+origin): a GET signed by this node's instance actor — `coopfed verify` run on the node, reading
+a joint proposal this node hosts — is checked like any other.
 """
 
 from __future__ import annotations
@@ -14,6 +18,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from typing import Any
+from urllib.parse import unquote
 
 import httpx
 
@@ -31,6 +36,7 @@ from coopfed.federation.mapping.remote_actors import (
     term_str,
 )
 from coopfed.federation.runtime import FederationRuntime
+from coopfed.store import actors as local_store
 from coopfed.store import remote_actors as actor_store
 from coopfed.store.remote_actors import RemoteActor
 
@@ -64,6 +70,9 @@ class NodeKeyResolver:
         self._client = client
 
     async def resolve(self, key_id: str, *, refresh: bool) -> PublicKeyRecord:
+        username = self._local_username(key_id)
+        if username is not None:
+            return await self._local(key_id, username)
         if not refresh:
             cached = self._runtime.keys.get(key_id)
             if cached is not None:
@@ -72,6 +81,25 @@ class NodeKeyResolver:
             if stored is not None:
                 return stored
         return await self._fetch_once(key_id)
+
+    def _local_username(self, key_id: str) -> str | None:
+        """The username of one of our actors whose main key `key_id` names, if it is one."""
+        prefix = f"{self._runtime.node.uris.actor('')}"
+        if not key_id.startswith(prefix) or not key_id.endswith("#main-key"):
+            return None
+        username = unquote(key_id[len(prefix) : -len("#main-key")])
+        if not username or "/" in username or "#" in username:
+            return None
+        return username if self._runtime.node.uris.actor_key(username) == key_id else None
+
+    async def _local(self, key_id: str, username: str) -> PublicKeyRecord:
+        async with self._runtime.node.engine.connect() as conn:
+            actor = await local_store.get_local_actor(conn, username)
+        if actor is None:
+            # The reason code of a refused fetch of our origin: our keys are never fetched.
+            raise KeyUnavailable(f"own_origin: no local actor {username[:100]!r}")
+        uri = self._runtime.node.uris.actor(username)
+        return PublicKeyRecord(key_id, uri, load_public_key_pem(actor.rsa_public_pem))
 
     async def _fetch_once(self, key_id: str) -> PublicKeyRecord:
         """Fetch an unknown key: a recent miss fails at once, a fetch under way is shared, and

@@ -26,6 +26,7 @@ from coopfed.inbound import (
     move,
     projects,
     question_update,
+    relayed,
     undo,
     vote,
 )
@@ -56,6 +57,7 @@ ROUTES: dict[tuple[str, str], Handler] = {
     ("Create", "JointProposal"): joint.handle_joint_proposal,
     ("Create", "ResultCertificate"): joint.handle_certificate,
     ("Update", "JointProposal"): joint.handle_joint_result,
+    ("Announce", ANY): relayed.handle_announce,  # relayed Questions; anything else ignored
 }
 
 

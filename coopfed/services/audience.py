@@ -12,7 +12,8 @@ subject, asks here, so the rules cannot drift apart again:
   anyone's; members-only ones members'; allies-only ones members' and allies';
 - **the member roll** (collection, records, membership events): the membership principle's
   `roll_visibility`, with members and allies as above;
-- **joint proposals**: the co-ops frozen in their charter (by origin: one co-op per node).
+- **joint proposals**: the co-ops frozen in their charter (by origin: one co-op per node); a
+  proposal linked to a joint one is also read by those co-ops' nodes (`coopfed verify`).
 
 Addressing follows the same predicates: a members-only proposal reaches the active members of
 its electorate and their linked accounts, each in a copy that names only them
@@ -25,7 +26,7 @@ from collections.abc import Iterable
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from coopfed.activitypub.origin import same_origin
+from coopfed.activitypub.origin import origin_of, same_origin
 from coopfed.federation.mapping.proposals import Visibility
 from coopfed.governance.members import MemberStatus
 from coopfed.governance.membership import RollVisibility
@@ -33,13 +34,16 @@ from coopfed.services.account_links import member_for_actor
 from coopfed.services.members import coop_actor
 from coopfed.services.outbox import Audience
 from coopfed.store import account_links as link_store
+from coopfed.store import actors as actor_store
 from coopfed.store import alliances as alliance_store
+from coopfed.store import joint as joint_store
 from coopfed.store import members as member_store
 from coopfed.store import membership as membership_store
 from coopfed.store.actors import LocalActor
 from coopfed.store.joint import JointProposal
 from coopfed.store.members import MemberRecord
 from coopfed.store.proposals import ProposalRecord
+from coopfed.uris import Uris
 
 
 async def is_active_member(conn: AsyncConnection, actor: str | None) -> MemberRecord | None:
@@ -72,7 +76,27 @@ async def may_see_proposal(
         return True
     if await is_active_member(conn, actor) is not None:
         return True
-    return record.visibility == Visibility.ALLIES.value and await is_active_ally(conn, actor)
+    if record.visibility == Visibility.ALLIES.value and await is_active_ally(conn, actor):
+        return True
+    return actor is not None and await _project_reader(conn, record, actor)
+
+
+async def _project_reader(conn: AsyncConnection, record: ProposalRecord, actor: str) -> bool:
+    """A linked proposal is also read by the nodes of its joint proposal's co-ops (frozen in
+    the project charter at opening): `coopfed verify` on a joint proposal compares each
+    co-op's certificate with that co-op's own result, signing its GETs as its node's instance
+    actor. The voter ids stay pseudonyms for them (the roll is ours). From our own origin only
+    our instance actor reads this way: our members and former members keep the members rule."""
+    if record.joint_proposal_uri is None:
+        return False
+    joint = await joint_store.get_by_uri(conn, record.joint_proposal_uri)
+    if joint is None:
+        return False
+    if same_origin(actor, record.uri):
+        instance = await actor_store.get_actor_of_kind(conn, "instance")
+        own = Uris(origin_of(record.uri))
+        return instance is not None and actor == own.actor(instance.username)
+    return any(same_origin(actor, coop) for coop in joint.charter.get("coops", []))
 
 
 async def proposal_recipients(conn: AsyncConnection, record: ProposalRecord) -> tuple[str, ...]:

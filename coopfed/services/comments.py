@@ -37,7 +37,7 @@ from coopfed.services import audience
 from coopfed.services.account_links import member_for_actor
 from coopfed.services.errors import NotFound, ServiceError
 from coopfed.services.members import coop_actor, new_public_id
-from coopfed.services.outbox import Audience, new_activity_id, publish
+from coopfed.services.outbox import Audience, new_activity_id, publish, publish_personal
 from coopfed.services.proposals import slug_of
 from coopfed.services.received import Received, done, ignored
 from coopfed.store import actors as actor_store
@@ -202,13 +202,13 @@ async def _publish(
     now = comment.published_at
     if record.visibility == Visibility.MEMBERS.value:
         own_host = host_of(uris.base)
+        copies = []
         for recipient in await audience.proposal_recipients(conn, record):
             if host_of(recipient) == own_host:
                 continue  # our own accounts read it here
             note = await comment_note(conn, uris, record, comment, (recipient,))
-            alone = Audience(actors=(recipient,), personal=True)
-            create = create_comment(note, new_activity_id(uris))
-            await publish(conn, sender=author, activity=create, audience=alone, now=now)
+            copies.append((recipient, create_comment(note, new_activity_id(uris))))
+        await publish_personal(conn, sender=author, copies=copies, now=now)
         return
     readers = await audience.proposal_recipients(conn, record)
     note = await comment_note(conn, uris, record, comment, readers)

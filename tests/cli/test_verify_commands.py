@@ -3,11 +3,14 @@ anything else exits 2 before any fetch (the live checks are in tests/integration
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
+
 import pytest
 
 from coopfed.cli import build_parser, main
 from coopfed.cli.support import CliError
-from coopfed.cli.verify_client import parse_receipt
+from coopfed.cli.verify_client import local_signer, parse_receipt
 
 HASH = "ab" * 32
 
@@ -41,3 +44,19 @@ def test_a_bad_receipt_exits_2_with_one_line_and_fetches_nothing(
         "coopfed: error: not a receipt: 'counted: receipt ?' "
         "(give the 64-hex hash or the line `coopfed vote` printed)"
     ]
+
+
+def test_verify_signs_only_on_a_node(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """No config here: a plain client, quietly. --unsigned: plain even on a node. A config
+    named with --config that does not exist: exit 2, never a quiet fall-back to unsigned."""
+    monkeypatch.chdir(tmp_path)
+    for name in [n for n in os.environ if n.startswith("COOPFED_")]:
+        monkeypatch.delenv(name)
+    parse = build_parser().parse_args
+    assert local_signer(parse(["verify", "http://x.test/p"])) == (None, None)
+    assert local_signer(parse(["verify", "http://x.test/p", "--unsigned"])) == (None, None)
+    missing = str(tmp_path / "nowhere.toml")
+    assert main(["verify", "http://127.0.0.1:1/proposals/x", "--config", missing]) == 2
+    assert "nowhere.toml" in capsys.readouterr().err

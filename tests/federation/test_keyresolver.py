@@ -22,6 +22,7 @@ from coopfed.activitypub.httpsig import (
 from coopfed.activitypub.httpsig.keys import (
     generate_ed25519_key,
     generate_rsa_key,
+    load_public_key_pem,
     public_key_to_multibase,
     public_key_to_pem,
 )
@@ -29,6 +30,8 @@ from coopfed.activitypub.httpsig.message import request_view
 from coopfed.federation.keyresolver import NodeKeyResolver
 from coopfed.federation.runtime import FederationRuntime
 from coopfed.node import Node
+from coopfed.services.setup import INSTANCE_USERNAME
+from coopfed.store import actors as local_store
 from coopfed.store import remote_actors as remote_store
 from tests.federation.conftest import count_rows
 from tests.federation.inbox_support import (
@@ -306,3 +309,23 @@ async def test_a_separate_expanded_key_document_is_accepted(
     record = await NodeKeyResolver(node.federation).resolve(key_url, refresh=False)
     assert record.owner == alice.uri
     assert [f.path for f in remote_fresh.fetches] == ["/keys/alice", "/users/alice"]
+
+
+async def test_our_own_actors_keys_come_from_our_database(node: Node) -> None:
+    """A GET signed by this node's instance actor (`coopfed verify` on the node, reading a
+    joint proposal it hosts) is checked with the key in our database: the fetcher refuses our
+    own origin, so before this the signature could never verify."""
+    username = INSTANCE_USERNAME
+    async with node.engine.connect() as conn:
+        actor = await local_store.get_local_actor(conn, username)
+    assert actor is not None
+    record = await NodeKeyResolver(node.federation).resolve(
+        node.uris.actor_key(username), refresh=True
+    )
+    assert record.owner == node.uris.actor(username)
+    assert public_key_to_pem(record.public_key) == public_key_to_pem(
+        load_public_key_pem(actor.rsa_public_pem)
+    )
+    for unknown in (node.uris.actor_key("nobody"), f"{node.uris.actor(username)}#other-key"):
+        with pytest.raises(KeyUnavailable):
+            await NodeKeyResolver(node.federation).resolve(unknown, refresh=False)

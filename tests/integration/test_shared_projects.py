@@ -10,6 +10,10 @@ under coop majority, rejected under unanimity). A and B pass only because their 
 vote counted (their local members tie). Then C is stopped while a joint proposal is open:
 after the grace period it "did not take part"; when it comes back its late certificate arrives
 and changes nothing, and it shows the same result as the others.
+Before that, `coopfed verify JOINT_URL` run on A (the host) and on B (signed GETs as their
+instance actors) verifies both joint results, finds the receipt `coopfed vote` printed for every
+local voter, and, once the host's stored copy of B's certificate is altered, names it (issue
+#14; `verify_joint_results`). The lake project has no --grace and must decide correctly.
 Without Node.js the scenario runs with local stand-ins for the peer members and then skips,
 saying why the peer members were not tested.
 
@@ -19,6 +23,7 @@ a fork instead of ~1.1 s of imports; the nodes themselves are ordinary `coopfed 
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import subprocess
@@ -33,10 +38,12 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import pytest
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import create_async_engine
 
 from tests.interop.fedify_peer import FedifyPeer, install_peer, of_type
 from tests.support.cli_forkserver import CliForkServer
-from tests.support.databases import BACKENDS, PostgresDatabases
+from tests.support.databases import BACKENDS, PostgresDatabases, sqlite_url
 from tests.support.processes import free_port, wait_until_up
 from tests.support.processes import stop as stop_process
 
@@ -66,6 +73,7 @@ class CoopNode:
     runner: CliForkServer
     env: dict[str, str] = field(default_factory=dict)
     process: subprocess.Popen[bytes] | None = None
+    url: str | None = None  # its PostgreSQL database; None: SQLite under root/data
 
     @property
     def base(self) -> str:
@@ -82,6 +90,14 @@ class CoopNode:
 
     def json(self, *args: str) -> Any:
         return json.loads(self.cli(*args, "--json"))
+
+    def verify(self, url: str, *args: str) -> subprocess.CompletedProcess[str]:
+        """`coopfed verify` run on this node (so signed as its instance actor); any exit."""
+        return self.runner.run("verify", url, *args, cwd=self.root, env=self.env)
+
+    @property
+    def database_url(self) -> str:
+        return self.url or sqlite_url(self.root / "data")
 
 
 class Progress:
@@ -138,6 +154,8 @@ def make_nodes(
                  *extra)  # fmt: skip
 
     side_by_side(partial(init, n, u) for n, u in zip(nodes, database_urls, strict=True))
+    for node, url in zip(nodes, database_urls, strict=True):
+        node.url = url
     return nodes
 
 
@@ -262,8 +280,9 @@ def peer_vote(peer: FedifyPeer, name: str, proposal: str, choice: str) -> None:
     peer.vote(name, proposal, [choice])
 
 
-def vote(node: CoopNode, proposal: str, peer: FedifyPeer | None) -> None:
-    """Members vote side by side: locals with `coopfed vote`, the peer member from its app."""
+def vote(node: CoopNode, proposal: str, peer: FedifyPeer | None) -> list[str]:
+    """Members vote side by side: locals with `coopfed vote`, the peer member from its app.
+    Returns what `coopfed vote` printed for each local voter (its receipt)."""
     local = dict(LOCAL_VOTES[node.name])
     name, choice = PEER_VOTES[node.name]
     if peer is None:
@@ -274,21 +293,24 @@ def vote(node: CoopNode, proposal: str, peer: FedifyPeer | None) -> None:
     ]
     if peer is not None:
         calls.append(partial(peer_vote, peer, name, proposal, choice))
-    side_by_side(calls)
+    printed = side_by_side(calls)[: len(local)]
     wait_for(  # the peer's vote is taken in by the inbox worker; it must count before closing
         f"{node.name} counts every ballot",
         lambda: node.json("proposal", "show", proposal)["turnout"] == len(calls),
     )
+    return [str(line).strip() for line in printed]
 
 
-def vote_everywhere(jobs: list[tuple[CoopNode, str]], peer: FedifyPeer | None) -> list[str]:
+def vote_everywhere(
+    jobs: list[tuple[CoopNode, str]], peer: FedifyPeer | None
+) -> list[tuple[str, list[str]]]:
     """On each node, as soon as its linked proposal for the joint one is open, members vote.
-    Returns the linked proposals, in the order of `jobs`."""
+    Returns the linked proposals with the receipts `coopfed vote` printed, in the order of
+    `jobs`."""
 
-    def linked_vote(node: CoopNode, joint: str) -> str:
+    def linked_vote(node: CoopNode, joint: str) -> tuple[str, list[str]]:
         proposal = linked(node, joint)
-        vote(node, proposal, peer)
-        return proposal
+        return proposal, vote(node, proposal, peer)
 
     return side_by_side(partial(linked_vote, n, j) for n, j in jobs)
 
@@ -315,6 +337,81 @@ def assert_counted(node: CoopNode, proposal: str) -> None:
     """The linked proposal's counts include the peer member's vote."""
     counts = node.json("proposal", "show", proposal)["counts"]
     assert (counts["yes"], counts["no"]) == COUNTS[node.name], (node.name, counts)
+
+
+def one_line_error(done: subprocess.CompletedProcess[str]) -> str:
+    assert len(done.stderr.strip().splitlines()) == 1 and "Traceback" not in done.stderr, done
+    return done.stderr
+
+
+def alter_certificate(host: CoopNode, joint: str, coop: str) -> None:
+    """Behind the host's back: the stored copy of `coop`'s certificate for `joint` now claims
+    one more yes than its co-op counted."""
+
+    async def edit() -> None:
+        engine = create_async_engine(host.database_url)
+        try:
+            async with engine.begin() as conn:
+                rows = (await conn.execute(text(
+                    "SELECT c.id, c.document FROM joint_certificates c JOIN joint_proposals j"
+                    " ON j.id = c.joint_row_id WHERE j.uri = :joint AND c.coop_uri = :coop"
+                ), {"joint": joint, "coop": coop})).all()  # fmt: skip
+                assert len(rows) == 1, rows
+                row_id, raw = rows[0]
+                document = json.loads(raw)
+                document["certificate"]["counts"]["yes"] += 1
+                await conn.execute(
+                    text("UPDATE joint_certificates SET document = :doc WHERE id = :id"),
+                    {"doc": json.dumps(document), "id": row_id},
+                )
+        finally:
+            await engine.dispose()
+
+    side_by_side([lambda: asyncio.run(edit())])  # a thread of its own: the test's loop runs
+
+
+def verify_joint_results(
+    a: CoopNode, b: CoopNode, c: CoopNode, joints: dict[str, str], receipts: dict[str, list[str]]
+) -> None:
+    """Issue #14's acceptance for joint proposals: `coopfed verify JOINT_URL` run on a node of
+    the project passes (as the host A and as B, reading the other co-ops' linked proposals
+    with signed GETs); every receipt `coopfed vote` printed is found; a plain client cannot
+    read it (exit 2); once the host's stored copy of B's certificate is altered, verify
+    exits 1 naming that certificate."""
+    river, lake = joints["river"], joints["lake"]
+    river_receipts = [x for r in receipts[river] for x in ("--receipt", r)]
+    lake_receipts = [x for r in receipts[lake] for x in ("--receipt", r)]
+    as_a, as_b, plain = side_by_side([
+        partial(a.verify, river, "--json", *river_receipts),
+        partial(b.verify, lake, "--json", *lake_receipts),
+        partial(c.verify, river, "--unsigned"),
+    ])  # fmt: skip
+    for done, signer in ((as_a, a), (as_b, b)):
+        assert done.returncode == 0, done.stdout + done.stderr
+        report = json.loads(done.stdout)
+        assert report["verified"] is True and report["joint"] is True, report
+        assert report["signed_as"] == f"{signer.base}/actors/instance.actor"
+        names = {check["name"] for check in report["checks"]}
+        assert {"proof_joint_result", "combination", "joint_result_document"} <= names
+        for coop in (a, b, c):
+            assert {f"certificate[{coop.actor}]", f"certificate[{coop.actor}].proof",
+                    f"linked[{coop.actor}].proof_record"} <= names, names  # fmt: skip
+    for done, expected in ((as_a, receipts[river]), (as_b, receipts[lake])):
+        found = [c for c in json.loads(done.stdout)["checks"] if c["name"] == "receipt"]
+        # Two local voters per co-op, three when local stand-ins vote for the peer members.
+        assert len(expected) in (2 * len(HOSTS), 3 * len(HOSTS)) and len(found) == len(expected)
+        assert all(check["ok"] for check in found), found
+    assert plain.returncode == 2, plain.stdout + plain.stderr
+    assert "could not check: not readable" in one_line_error(plain)
+
+    alter_certificate(a, lake, b.actor)
+    altered = a.verify(lake, "--json")
+    assert altered.returncode == 1, altered.stdout + altered.stderr
+    differences = json.loads(altered.stdout)["differences"]
+    named = [d for d in differences if d.startswith(f"certificate[{b.actor}]")]
+    assert any(d.startswith(f"certificate[{b.actor}].counts:") for d in named), differences
+    assert any(d.startswith(f"certificate[{b.actor}].proof:") for d in named), differences
+    assert not any(f"[{c.actor}]" in d or f"[{a.actor}]" in d for d in differences), differences
 
 
 def run_scenario(tmp_path: Path, urls: list[str | None], mark: Progress) -> str | None:
@@ -360,7 +457,16 @@ def run_scenario(tmp_path: Path, urls: list[str | None], mark: Progress) -> str 
             assert views[0]["did_not_take_part"] == {}
         mark("joint results known everywhere")
         counted = zip(jobs, linked_proposals, strict=True)
-        side_by_side(partial(assert_counted, node, proposal) for (node, _), proposal in counted)
+        side_by_side(
+            partial(assert_counted, node, proposal) for (node, _), (proposal, _) in counted
+        )
+        receipts = {
+            joint: [r for (_, j), (_, got) in zip(jobs, linked_proposals, strict=True)
+                    if j == joint for r in got]
+            for joint in joints.values()
+        }  # fmt: skip
+        verify_joint_results(a, b, c, joints, receipts)
+        mark("joint results verified (coopfed verify), a certificate altered and named")
 
         # C stops while a joint proposal is open: after the grace period it did not take part.
         joint = propose(a, "river", "Paint the bridge", "20s")

@@ -21,11 +21,18 @@ from coopfed.governance.joint import ResultCertificate
 from coopfed.governance.joint_verification import check_combination
 from coopfed.governance.result import DecisionStatus
 from coopfed.node import Node
-from coopfed.services import joint_proposals, project_hosting, remote_coops
+from coopfed.services import (
+    audience,
+    joint_proposals,
+    project_hosting,
+    remote_coops,
+)
 from coopfed.services.joint_certificates import send_due_certificates
 from coopfed.services.proposals import ProposalDraft, close_due_proposals
+from coopfed.services.setup import INSTANCE_USERNAME
 from coopfed.store import joint as joint_store
 from coopfed.store import projects as project_store
+from coopfed.store import proposals as proposal_store
 from coopfed.store import remote_actors as remote_store
 from coopfed.store.joint import JointProposal
 from coopfed.store.remote_actors import RemoteActor
@@ -318,3 +325,26 @@ async def test_the_joint_bundle_recombines_to_the_signed_result(node: Node) -> N
     altered = json.loads(json.dumps(bundle["certificates"]))
     altered[0]["document"]["certificate"]["status"] = "rejected"
     assert ("combination.took_part", False) in recombined(altered)
+
+
+async def test_a_linked_proposal_is_read_by_the_nodes_of_the_projects_coops(node: Node) -> None:
+    """`coopfed verify` on a joint proposal compares each certificate with its co-op's own
+    linked proposal, read with a signed GET as the verifying node's instance actor: a node of
+    a co-op frozen in the project charter reads it, so does our own instance actor; nobody
+    else beyond the members, and an ordinary members-only proposal stays members-only."""
+    joint = await shared(node)
+    async with node.engine.connect() as conn:
+        linked_uri = await joint_store.linked_proposal_uri(conn, joint.uri)
+        assert linked_uri is not None
+        linked = await proposal_store.get_by_slug(conn, linked_uri.rsplit("/", 1)[1])
+        assert linked is not None and linked.visibility == "members"
+        of_b = "https://b.example/actors/instance.actor"
+        ours = node.uris.actor(INSTANCE_USERNAME)
+        assert await audience.may_see_proposal(conn, linked, of_b)
+        assert await audience.may_see_proposal(conn, linked, ours)
+        assert not await audience.may_see_proposal(conn, linked, None)
+        assert not await audience.may_see_proposal(conn, linked, "https://c.example/actors/x")
+        assert not await audience.may_see_proposal(conn, linked, node.uris.actor("nobody"))
+        assert not await audience.may_see_proposal(
+            conn, replace(linked, joint_proposal_uri=None), of_b
+        )
