@@ -184,5 +184,13 @@ def _holder(record: MemberRecord) -> Holder:
     return Holder(member.member_id, member.member_class, member.is_active)
 
 
+async def member_ledger(node: Node, reference: str) -> list[LedgerLine]:
+    """The share movements touching one member, oldest first (the admin's member page)."""
+    async with node.engine.connect() as conn:
+        coop = await coop_actor(conn)
+        record = await find_member_in(conn, node.uris, reference)
+        return await share_store.ledger(conn, coop.id, record.row_id)
+
+
 async def ledger_of(conn: AsyncConnection, coop_id: int, record: MemberRecord) -> list[LedgerLine]:
     return await share_store.ledger(conn, coop_id, record.row_id)
