@@ -7,6 +7,7 @@ from decimal import Decimal
 
 import pytest
 
+from coopfed.governance.history import register_at
 from coopfed.governance.members import MemberStatus
 from coopfed.governance.membership import ClassPolicy, MembershipPrinciple
 from coopfed.node import Node
@@ -15,6 +16,7 @@ from coopfed.services.errors import ServiceError
 from coopfed.services.member_classes import change_member_class, reinstate_member
 from coopfed.services.member_lifecycle import end_membership
 from coopfed.services.membership_principle import set_principle
+from coopfed.store import member_history
 
 ADA = "http://coop.test/users/ada"
 PRINCIPLE = MembershipPrinciple(
@@ -75,3 +77,20 @@ async def test_reinstating_and_moving_keep_the_reason_when_given(node: Node) -> 
     assert events[-1].detail == {
         "from": "consumer", "to": "worker", "decided_by": ADA, "reason": "hired"
     }  # fmt: skip
+
+
+async def test_shares_added_outside_the_ledger_end_with_the_membership(node: Node) -> None:
+    """Regression: `member add --shares 2` then expel left an expelled member holding 2 shares
+    in the register (and in its replayed history) though the ledger held none."""
+    await members.add_member(node, local_username="eve", shares=2)
+    expelled = await end_membership(
+        node, "eve", MemberStatus.EXPELLED, reason="fraud", decided_by=ADA
+    )
+    assert expelled.member.shares == 0
+    _record, events = await members.find_member(node, "eve")
+    assert events[-1].kind == "shares_changed" and events[-1].detail["balance"] == 0
+    assert await _ledger(node, "eve") == []  # the ledger is not rewritten
+    async with node.engine.connect() as conn:
+        history = await member_history.history(conn, (await members.coop_actor(conn)).id)
+    [replayed] = register_at(history, node.now())
+    assert replayed.shares == 0
