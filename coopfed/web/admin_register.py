@@ -160,9 +160,14 @@ async def _member_page(
         ]
     errors = errors or {}
     shown = _forms_shown(record.member.status, record.member.shares, bool(parties))
+    in_ledger = sum(
+        line.movement.count * (1 if line.movement.target == record.member_id else -1)
+        for line in ledger
+    )
     context = {
         "record": record,
         "who": who,
+        "outside_ledger": max(record.member.shares - in_ledger, 0),
         "notices": [message for action, message in errors.items() if action not in shown],
         "events": list(reversed(events)),  # newest first
         "ledger": ledger,

@@ -45,6 +45,7 @@ def test_an_admin_suspends_reinstates_expels_and_downloads_the_register(
     expect(page.locator("#member-status")).to_have_text("active")
     history = page.locator("section", has=page.get_by_role("heading", name="History"))
     expect(history.locator("tbody tr").first).to_contain_text("reason: Paid in full")
+    screenshot(page, "admin-member")
 
     _manage(page, "dave")
     page.get_by_label("Reason for expelling").fill("Broke the code of conduct")

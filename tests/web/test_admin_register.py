@@ -185,6 +185,10 @@ async def test_register_and_ledger_download_as_csv_and_json(
     assert zoe["id"] == member_id and zoe["name"] == NAME and zoe["actor"] == REMOTE
     assert zoe["local"] == "false" and zoe["status"] == "active"
     assert rows[2][1:5] == ["bea", "bea", node.uris.actor("bea"), "true"]
+    bea_page = await client.get(f"/admin/members/{rows[2][0]}", headers=HTML)
+    assert "1 of these shares are not in the share ledger" in bea_page.text  # added outside it
+    zoe_page = await client.get(f"/admin/members/{member_id}", headers=HTML)
+    assert "not in the share ledger" not in zoe_page.text
     as_json = await client.get("/admin/members/register.json")
     assert as_json.headers["content-disposition"] == 'attachment; filename="members.json"'
     assert json.loads(as_json.text)[0]["name"] == NAME
