@@ -9,6 +9,7 @@ legacy code page and turns "Zoë" into mojibake; LibreOffice, Numbers and csv re
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 from starlette.exceptions import HTTPException
@@ -23,9 +24,11 @@ from coopfed.web.sessions import require_admin
 from coopfed.web.state import node_of
 
 BOM = "\ufeff"
+SAFE_NAME = re.compile(r"[^A-Za-z0-9._-]")
 
 
 def _attachment(body: str, filename: str, media_type: str) -> Response:
+    filename = SAFE_NAME.sub("-", filename)  # slugs are base32 today; a header must stay one
     headers = {
         "Content-Disposition": f'attachment; filename="{filename}"',
         "Cache-Control": "private, no-store",  # the register names people: no shared caches

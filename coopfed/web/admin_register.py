@@ -222,6 +222,11 @@ async def _confirmation(request: Request, member_id: str, change: Change) -> Res
     if record.member.status in GONE:
         gone = f"Member {member_id} is already {record.member.status.value}."
         return await _member_page(request, member_id, {change.action: gone}, status=409)
+    held = record.member.shares
+    if change.action == "redeem" and change.count > held:
+        # Asked before the confirmation, which would only end in the same refusal.
+        too_many = f"Member {member_id} holds {held} share(s); cannot redeem {change.count}."
+        return await _member_page(request, member_id, {"redeem": too_many}, status=409)
     async with node.engine.connect() as conn:
         who = await person_label(conn, node, record.actor_uri, record.handle)
     context = {"record": record, "who": who, "change": change, "fields": change.fields()}

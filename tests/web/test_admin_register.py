@@ -127,6 +127,9 @@ async def test_issue_transfer_and_redeem_shares(node: Node, client: httpx.AsyncC
     assert asked.status_code == 200 and "Redeem 2 of Zoë" in asked.text
     too_many = await _act(client, member_id, "redeem", count="9", reason="x", confirm="yes")
     assert too_many.status_code == 409 and 'id="redeem-error"' in too_many.text
+    not_asked = await _act(client, member_id, "redeem", count="9", reason="x")
+    assert not_asked.status_code == 409 and "holds 4 share(s); cannot redeem 9" in not_asked.text
+    assert 'name="confirm"' not in not_asked.text
     done = await _act(client, member_id, "redeem", count="2", reason="paid back", confirm="yes")
     assert done.status_code == 303
     exported = await export_member(node, member_id)
