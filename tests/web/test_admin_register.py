@@ -13,9 +13,11 @@ import httpx
 import pytest
 
 from coopfed.governance.members import MemberStatus
+from coopfed.governance.membership import ClassPolicy, MembershipPrinciple
 from coopfed.node import Node
 from coopfed.services import members, proposals, shares
 from coopfed.services.member_export import export_member
+from coopfed.services.membership_principle import set_principle
 from coopfed.services.votes import cast_vote
 from coopfed.store import remote_actors as remote_store
 from tests.support.governance import open_yes_no, use_clock
@@ -241,3 +243,27 @@ async def test_a_decided_result_downloads_as_csv_and_json(
     assert document["result"]["counts"]["yes"] == 1 and document["slug"] == record.slug
     missing = await client.get("/admin/proposals/no-such/result.csv", headers=HTML)
     assert missing.status_code == 404
+
+
+async def test_shares_transfer_between_members_where_the_principle_allows(
+    node: Node, client: httpx.AsyncClient
+) -> None:
+    await set_principle(
+        node, MembershipPrinciple((ClassPolicy("member", transferable=True),), "member")
+    )
+    member_id = await _zoe(node)  # one share, from the ledger
+    bea = await members.add_member(node, local_username="bea", shares=0)
+    await shares.issue_shares(node, bea.member_id, 1, reason="admission")
+    await sign_in(client, "ada")
+    await _act(client, member_id, "issue", count="2", reason="bought")
+    page = await client.get(f"/admin/members/{member_id}", headers=HTML)
+    assert f'<option value="{bea.member_id}">bea ({bea.member_id})</option>' in page.text
+    self_transfer = await _act(client, member_id, "transfer", target=member_id, count="1")
+    assert self_transfer.status_code == 409 and "two different members" in self_transfer.text
+    moved = await _act(client, member_id, "transfer", target=bea.member_id, count="2")
+    assert moved.status_code == 303
+    giver, _events = await members.find_member(node, member_id)
+    taker, _events = await members.find_member(node, bea.member_id)
+    assert (giver.member.shares, taker.member.shares) == (1, 3)
+    kept = await _act(client, member_id, "transfer", target=bea.member_id, count="1")
+    assert kept.status_code == 409 and "must keep at least 1" in kept.text
