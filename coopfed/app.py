@@ -18,7 +18,9 @@ from coopfed.web import (
     admin,
     admin_charter,
     admin_classes,
+    admin_exports,
     admin_members,
+    admin_register,
     admin_relations,
     apply,
     auth,
@@ -73,6 +75,8 @@ def create_app(
             *apply.routes,
             *admin.routes,
             *admin_members.routes,
+            *admin_exports.routes,  # before admin_register: /admin/members/register.csv
+            *admin_register.routes,
             *admin_charter.routes,
             *admin_classes.routes,
             *admin_relations.routes,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from typing import TYPE_CHECKING, Any
 
 from coopfed.cli import support
@@ -44,6 +45,9 @@ def cmd_member_add(args: argparse.Namespace) -> int:
 def cmd_member_list(args: argparse.Namespace) -> int:
     from coopfed.services import members
 
+    if args.csv:
+        return _member_list_csv(args)
+
     async def work(node: Node) -> list[dict[str, Any]]:
         return [member_json(record) for record in await members.list_members(node)]
 
@@ -55,6 +59,20 @@ def cmd_member_list(args: argparse.Namespace) -> int:
         print(f"{view['id']}  {view['status']:<9} {view['class']:<10} {view['actor']}")
     if not views:
         print("no members yet: `coopfed member add --local USERNAME` adds one")
+    return 0
+
+
+def _member_list_csv(args: argparse.Namespace) -> int:
+    """The register as CSV on stdout (the admin page's download, without its byte-order mark)."""
+    from coopfed.services import register_export
+
+    async def work(node: Node) -> str:
+        return register_export.to_csv(await register_export.register_table(node))
+
+    text = run_service(args, work)
+    sys.stdout.flush()
+    sys.stdout.buffer.write(text.encode("utf-8"))  # UTF-8 whatever the terminal's locale
+    sys.stdout.buffer.flush()
     return 0
 
 
@@ -93,7 +111,9 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
     add.set_defaults(handler=cmd_member_add)
 
     listing = member_sub.add_parser("list", parents=[common], help="list members")
-    listing.add_argument("--json", action="store_true", help="machine-readable output")
+    formats = listing.add_mutually_exclusive_group()
+    formats.add_argument("--json", action="store_true", help="machine-readable output")
+    formats.add_argument("--csv", action="store_true", help="the register as CSV (with names)")
     listing.set_defaults(handler=cmd_member_list)
 
     show = member_sub.add_parser("show", parents=[common], help="one member and their history")

@@ -1,4 +1,5 @@
-"""`coopfed member applications|admit|reject|leave|suspend|expel|rebind|export|principle|transfer`.
+"""`coopfed member applications|admit|reject|leave|suspend|expel|reinstate|set-class|rebind|export|
+principle|transfer|issue|redeem`.
 
 Registered under `coopfed member` by member_commands. `--json` shapes are a contract.
 """
@@ -100,6 +101,49 @@ def _ending(status: MemberStatus, verb: str) -> Any:
             return member_json(record)
 
         return _print_member(args, run_service(args, work), verb)
+
+    return command
+
+
+def cmd_reinstate(args: argparse.Namespace) -> int:
+    from coopfed.services import member_classes
+
+    async def work(node: Node) -> dict[str, Any]:
+        record = await member_classes.reinstate_member(
+            node, args.actor, decided_by=ADMIN, reason=args.reason or ""
+        )
+        return member_json(record)
+
+    return _print_member(args, run_service(args, work), "reinstated")
+
+
+def cmd_set_class(args: argparse.Namespace) -> int:
+    from coopfed.services import member_classes
+
+    async def work(node: Node) -> dict[str, Any]:
+        record = await member_classes.change_member_class(
+            node, args.actor, args.member_class, decided_by=ADMIN, reason=args.reason or ""
+        )
+        return member_json(record)
+
+    return _print_member(args, run_service(args, work), "moved")
+
+
+def _share_command(verb: str) -> Any:
+    def command(args: argparse.Namespace) -> int:
+        from coopfed.services import shares
+
+        change = shares.issue_shares if verb == "issued" else shares.redeem_shares
+
+        async def work(node: Node) -> dict[str, Any]:
+            return member_json(await change(node, args.actor, args.count, reason=args.reason))
+
+        view = run_service(args, work)
+        if args.json:
+            print_json(view)
+        else:
+            print(f"{args.count} share(s) {verb}: member {view['id']} holds {view['shares']}")
+        return 0
 
     return command
 
@@ -211,6 +255,23 @@ def register_member_commands(member_sub: Any, common: argparse.ArgumentParser) -
         _with_json(ending)
         ending.set_defaults(handler=_ending(status, verb))
 
+    reinstate = member_sub.add_parser(
+        "reinstate", parents=[common], help="make a suspended member active again"
+    )
+    reinstate.add_argument("actor", metavar="ACTOR", help="member id, actor, username or acct:")
+    reinstate.add_argument("--reason", help="the recorded reason (optional)")
+    _with_json(reinstate)
+    reinstate.set_defaults(handler=cmd_reinstate)
+
+    set_class = member_sub.add_parser(
+        "set-class", parents=[common], help="move a member to another class (shares stay)"
+    )
+    set_class.add_argument("actor", metavar="ACTOR", help="member id, actor, username or acct:")
+    set_class.add_argument("member_class", metavar="CLASS", help="a class of the principle")
+    set_class.add_argument("--reason", help="the recorded reason (optional)")
+    _with_json(set_class)
+    set_class.set_defaults(handler=cmd_set_class)
+
     rebind = member_sub.add_parser(
         "rebind", parents=[common], help="bind a member to another actor (one vote kept)"
     )
@@ -240,3 +301,14 @@ def register_member_commands(member_sub: Any, common: argparse.ArgumentParser) -
     transfer.add_argument("--count", type=int, required=True)
     _with_json(transfer)
     transfer.set_defaults(handler=cmd_transfer)
+
+    for name, verb, text in (
+        ("issue", "issued", "issue new shares to an active member"),
+        ("redeem", "redeemed", "redeem some of a member's shares (down to their class's minimum)"),
+    ):
+        change = member_sub.add_parser(name, parents=[common], help=text)
+        change.add_argument("actor", metavar="ACTOR", help="member id, actor, username or acct:")
+        change.add_argument("--count", type=int, required=True)
+        change.add_argument("--reason", required=True, help="recorded in the share ledger")
+        _with_json(change)
+        change.set_defaults(handler=_share_command(verb))

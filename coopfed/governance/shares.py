@@ -3,7 +3,8 @@
 Movements: `issue` (new shares to a member, e.g. on admission), `transfer` (between members,
 only where the charter's class policy allows it) and `redeem` (shares given back, e.g. on
 leaving). No movement may leave a balance below zero; a forbidden transfer is a
-`TransferForbidden` with a message for the person who asked.
+`TransferForbidden` with a message for the person who asked. Admins may also issue shares
+to an active member and redeem some of a member's shares, down to what their class requires.
 """
 
 from __future__ import annotations
@@ -145,5 +146,36 @@ def plan_transfer(
         raise TransferForbidden(
             f"member {source.member_id} must keep at least {required} share(s) of class "
             f"{source.member_class!r}"
+        )
+    return movement
+
+
+def plan_issue(
+    principle: MembershipPrinciple, holder: Holder, count: int, at: datetime, reason: str
+) -> ShareMovement:
+    """New shares for an active member of a class the principle still lists (e.g. bought)."""
+    if not holder.active:
+        raise ShareError(f"member {holder.member_id} is not an active member")
+    principle.policy(holder.member_class)  # a class the principle no longer lists: refused
+    return ShareMovement(MovementKind.ISSUE, count, None, holder.member_id, at, reason)
+
+
+def plan_redeem(
+    principle: MembershipPrinciple,
+    balances_now: Mapping[str, int],
+    holder: Holder,
+    count: int,
+    at: datetime,
+    reason: str,
+) -> ShareMovement:
+    """Shares a member gives back while staying a member: never below what their class
+    requires (leaving redeems them all; that is `redeem_all`)."""
+    movement = ShareMovement(MovementKind.REDEEM, count, holder.member_id, None, at, reason)
+    after = apply(balances_now, movement)
+    required = principle.policy(holder.member_class).shares_required
+    if after[holder.member_id] < required:
+        raise ShareError(
+            f"member {holder.member_id} must keep at least {required} share(s) of class "
+            f"{holder.member_class!r}; recording that they left redeems them all"
         )
     return movement

@@ -78,11 +78,12 @@ async def add_class(node: Node, policy: ClassPolicy) -> PrincipleRecord:
 
 
 async def change_member_class(
-    node: Node, reference: str, member_class: str, *, decided_by: str
+    node: Node, reference: str, member_class: str, *, decided_by: str, reason: str = ""
 ) -> MemberRecord:
     """Move a member to another class: a `class_changed` event and an Update of their record.
 
-    Shares stay as they are: what the new class requires is for the admin to settle.
+    Shares stay as they are: what the new class requires is for the admin to settle. The
+    reason, when one is given, is kept in the event (the CLI's and web form's optional reason).
     """
     now = node.now()
     async with node.engine.begin() as conn:
@@ -99,6 +100,8 @@ async def change_member_class(
             raise ServiceError(f"member {record.member_id} is in the class {current!r} already")
         await member_history.set_member_class(conn, record.row_id, member_class)
         detail = {"from": current, "to": member_class, "decided_by": decided_by}
+        if reason.strip():
+            detail["reason"] = reason.strip()
         await member_store.append_event(conn, record.row_id, "class_changed", detail, now)
         fresh = await member_store.get_by_row_id(conn, record.row_id)
         assert fresh is not None
@@ -106,9 +109,11 @@ async def change_member_class(
         return fresh
 
 
-async def reinstate_member(node: Node, reference: str, *, decided_by: str) -> MemberRecord:
-    """A suspended member is active again: an event, and `Add` back to the members collection
-    (the suspension published a `Remove`)."""
+async def reinstate_member(
+    node: Node, reference: str, *, decided_by: str, reason: str = ""
+) -> MemberRecord:
+    """A suspended member is active again: an event (with the reason, when one is given), and
+    `Add` back to the members collection (the suspension published a `Remove`)."""
     now = node.now()
     async with node.engine.begin() as conn:
         record = await find_member_in(conn, node.uris, reference)
@@ -117,6 +122,8 @@ async def reinstate_member(node: Node, reference: str, *, decided_by: str) -> Me
             raise ServiceError(f"member {record.member_id} is {status.value}, not suspended")
         await member_store.update_status(conn, record.row_id, MemberStatus.ACTIVE, left_at=None)
         detail = {"from": status.value, "to": MemberStatus.ACTIVE.value, "decided_by": decided_by}
+        if reason.strip():
+            detail["reason"] = reason.strip()
         await member_store.append_event(conn, record.row_id, "status_changed", detail, now)
         fresh = await member_store.get_by_row_id(conn, record.row_id)
         assert fresh is not None

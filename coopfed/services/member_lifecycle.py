@@ -26,6 +26,7 @@ from coopfed.services.members import GONE, ActorResolver, coop_actor, find_membe
 from coopfed.services.membership_principle import current_principle
 from coopfed.store import member_history
 from coopfed.store import members as member_store
+from coopfed.store import shares as share_store
 from coopfed.store.members import MemberRecord
 from coopfed.uris import Uris
 
@@ -66,11 +67,26 @@ async def end_membership_in(
     if status in GONE:
         principle = (await current_principle(conn, coop.id, now)).principle
         await shares.redeem_on_leaving(conn, coop.id, principle, record, now, ENDINGS[status])
+        await _clear_unledgered_shares(conn, record.row_id, now)
     fresh = await member_store.get_by_row_id(conn, record.row_id)
     assert fresh is not None
     wire = {**decision, "at": rfc3339(now)}
     await publishing.publish_removed(conn, uris, coop, fresh, wire, now)
     return fresh
+
+
+async def _clear_unledgered_shares(conn: AsyncConnection, row_id: int, now: datetime) -> None:
+    """The register's `shares` caches the ledger balance, which is 0 once membership ends; but
+    `member add --shares N` puts shares in the register without a ledger line (issue #6's gap),
+    which the redemption cannot see. They end with the membership too: the register and its
+    replayed history (a `shares_changed` event) say 0, and the ledger stays as it was."""
+    after = await member_store.get_by_row_id(conn, row_id)
+    assert after is not None
+    if after.member.shares == 0:
+        return
+    await share_store.set_member_shares(conn, row_id, 0)
+    detail = {"movement": "outside_ledger", "count": after.member.shares, "balance": 0}
+    await member_store.append_event(conn, row_id, "shares_changed", detail, now)
 
 
 async def end_membership(

@@ -1,6 +1,7 @@
-"""The share register: shares issued on admission, redeemed on leaving, transferred where the
-charter allows. Every movement goes to the append-only ledger; a member's `shares` in the
-register is the balance derived from it, and each change is a `shares_changed` member event.
+"""The share register: shares issued on admission (or by an admin), redeemed on leaving (or in
+part by an admin), transferred where the charter allows. Every movement goes to the append-only
+ledger; a member's `shares` in the register is the balance derived from it, and each change is a
+`shares_changed` member event.
 """
 
 from __future__ import annotations
@@ -129,9 +130,66 @@ async def transfer_shares(
         return fresh[0], fresh[1]
 
 
+MAX_SHARE_REASON = 500
+
+
+def _share_reason(reason: str) -> str:
+    text = reason.strip()
+    if not text:
+        raise ServiceError("give the reason recorded in the share ledger (--reason)")
+    if len(text) > MAX_SHARE_REASON:
+        raise ServiceError(f"the reason is at most {MAX_SHARE_REASON} characters")
+    return text
+
+
+async def issue_shares(node: Node, reference: str, count: int, *, reason: str) -> MemberRecord:
+    """Issue `count` new shares to an active member (bought, or granted by a decision)."""
+    why = _share_reason(reason)
+    now = node.now()
+    async with node.engine.begin() as conn:
+        coop = await coop_actor(conn)
+        principle = (await current_principle(conn, coop.id, now)).principle
+        record = await find_member_in(conn, node.uris, reference)
+        try:
+            movement = rules.plan_issue(principle, _holder(record), count, now, why)
+        except GovernanceError as error:
+            raise ServiceError(str(error)) from None
+        await _record(conn, coop.id, principle, movement, {record.member_id: record})
+        fresh = await member_store.get_by_row_id(conn, record.row_id)
+        assert fresh is not None
+        return fresh
+
+
+async def redeem_shares(node: Node, reference: str, count: int, *, reason: str) -> MemberRecord:
+    """Redeem `count` of a member's shares (paid back), never below what their class requires."""
+    why = _share_reason(reason)
+    now = node.now()
+    async with node.engine.begin() as conn:
+        coop = await coop_actor(conn)
+        principle = (await current_principle(conn, coop.id, now)).principle
+        record = await find_member_in(conn, node.uris, reference)
+        balances_now = await current_balances(conn, coop.id)
+        try:
+            movement = rules.plan_redeem(principle, balances_now, _holder(record), count, now, why)
+        except GovernanceError as error:
+            raise ServiceError(str(error)) from None
+        await _record(conn, coop.id, principle, movement, {record.member_id: record})
+        fresh = await member_store.get_by_row_id(conn, record.row_id)
+        assert fresh is not None
+        return fresh
+
+
 def _holder(record: MemberRecord) -> Holder:
     member = record.member
     return Holder(member.member_id, member.member_class, member.is_active)
+
+
+async def member_ledger(node: Node, reference: str) -> list[LedgerLine]:
+    """The share movements touching one member, oldest first (the admin's member page)."""
+    async with node.engine.connect() as conn:
+        coop = await coop_actor(conn)
+        record = await find_member_in(conn, node.uris, reference)
+        return await share_store.ledger(conn, coop.id, record.row_id)
 
 
 async def ledger_of(conn: AsyncConnection, coop_id: int, record: MemberRecord) -> list[LedgerLine]:

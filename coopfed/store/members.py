@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from coopfed.governance.canonical import canonical_text
 from coopfed.governance.members import Member, MemberClasses, MemberStatus
-from coopfed.store.tables import member_classes, member_events, members
+from coopfed.store.tables import local_actors, member_classes, member_events, members, remote_actors
 
 
 @dataclass(frozen=True)
@@ -128,6 +128,25 @@ async def events_of(conn: AsyncConnection, row_id: int) -> list[MemberEvent]:
 async def list_members(conn: AsyncConnection, coop_id: int) -> list[MemberRecord]:
     query = select(members).where(members.c.coop_id == coop_id).order_by(members.c.id)
     return [_record(row) for row in (await conn.execute(query)).mappings()]
+
+
+async def remote_display_names(conn: AsyncConnection, coop_id: int) -> dict[str, str]:
+    """Display names of the co-op's remote members as fetched (actor IRI → name), for exports;
+    one query however long the register is."""
+    query = (
+        select(members.c.actor_uri, remote_actors.c.display_name)
+        .join(remote_actors, remote_actors.c.uri == members.c.actor_uri)
+        .where(members.c.coop_id == coop_id)
+    )
+    return {uri: name for uri, name in (await conn.execute(query)).all()}
+
+
+async def local_display_names(conn: AsyncConnection) -> dict[str, str]:
+    """Display names of local people (username → name; "" when they set none)."""
+    query = select(local_actors.c.username, local_actors.c.display_name).where(
+        local_actors.c.kind == "person"
+    )
+    return {username: name for username, name in (await conn.execute(query)).all()}
 
 
 async def get_by_member_id(conn: AsyncConnection, member_id: str) -> MemberRecord | None:

@@ -54,6 +54,7 @@ class ServedNode:
     base: str
     name: str
     handle: str
+    home: Path | None = None  # the node's directory, for `coopfed` commands beside the browser
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -90,7 +91,7 @@ def served_node(browser: Browser, tmp_path_factory: pytest.TempPathFactory) -> I
     admin = coopfed("admin", "create", ADMIN, cwd=home, stdin=ADMIN_PASSWORD + "\n")
     assert admin.returncode == 0, admin.stderr
     with running("serve", cwd=home, log=home / "serve.log", health_url=f"{base}/healthz"):
-        yield ServedNode(base=base, name=name, handle=handle)
+        yield ServedNode(base=base, name=name, handle=handle, home=home)
 
 
 @pytest.fixture

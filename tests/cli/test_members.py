@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
+import csv
+import io
 from pathlib import Path
 
 import pytest
@@ -10,7 +13,10 @@ from coopfed.cli import support
 from coopfed.node import Node
 from coopfed.services.errors import ServiceError
 from coopfed.services.members import ActorResolver
+from coopfed.settings import load_settings
+from coopfed.store import remote_actors as remote_store
 from tests.cli.governance_support import Cli, write_config
+from tests.web.conftest import remote_actor
 
 REMOTE = "https://social.example/users/bob"
 
@@ -61,3 +67,33 @@ def test_refusals_exit_2_with_one_line(cli: Cli) -> None:
     assert "already member" in cli.refused("member", "add", "--local", "alice")
     code, out, _ = cli("member", "list")
     assert code == 0 and len(out.strip().splitlines()) == 1
+
+
+def test_member_list_csv_parses_back_with_names_quoted(cli: Cli) -> None:
+    name = 'Zoë "Z" Ng, Jr.'
+
+    async def fetched() -> None:
+        node = Node.from_settings(load_settings(str(cli.config)))
+        try:
+            async with node.engine.begin() as conn:
+                actor = remote_actor(REMOTE, name, "Person")
+                await remote_store.upsert(conn, actor, now=node.now())
+        finally:
+            await node.close()
+
+    asyncio.run(fetched())
+    cli.json("member", "add", REMOTE)
+    cli.json("member", "add", "--local", "alice", "--class", "worker")
+    code, out, _ = cli("member", "list", "--csv")
+    assert code == 0
+    rows = list(csv.reader(io.StringIO(out, newline="")))
+    assert rows[0] == ["id", "name", "handle", "actor", "local", "class", "shares", "status",
+                       "joined_at", "left_at"]  # fmt: skip
+    by_actor = {row[3]: dict(zip(rows[0], row, strict=True)) for row in rows[1:]}
+    assert by_actor[REMOTE]["name"] == name and by_actor[REMOTE]["local"] == "false"
+    alice = by_actor["http://coop.test/actors/alice"]
+    assert alice["name"] == "alice" and alice["class"] == "worker" and alice["left_at"] == ""
+    assert f'"{name.replace(chr(34), chr(34) * 2)}"' in out  # quoted, inner quotes doubled
+    with pytest.raises(SystemExit) as refused:  # argparse: one format or the other
+        cli("member", "list", "--csv", "--json")
+    assert refused.value.code == 2

@@ -119,3 +119,24 @@ def test_principle_and_transfers(cli: Cli, tmp_path: Path) -> None:
     cli("member", "admit", BEN)
     assert "must keep at least 1" in cli.refused("member", "transfer", ANN, BEN, "--count", "1")
     assert "holds 1 share" in cli.refused("member", "transfer", ANN, BEN, "--count", "3")
+
+
+def test_reinstate_set_class_issue_and_redeem(cli: Cli) -> None:
+    cli.json("member", "add", ANN)
+    assert "is active, not suspended" in cli.refused("member", "reinstate", ANN)
+    cli.json("member", "suspend", ANN, "--reason", "unpaid dues")
+    back = cli.json("member", "reinstate", ANN, "--reason", "paid")
+    assert isinstance(back, dict) and back["status"] == "active"
+    code, out, _ = cli("member", "set-class", ANN, "worker", "--reason", "hired")
+    assert code == 0 and out.strip().endswith("(worker, active)")
+    assert "unknown member class 'emperor'" in cli.refused("member", "set-class", ANN, "emperor")
+    issued = cli.json("member", "issue", ANN, "--count", "3", "--reason", "bought 3")
+    assert isinstance(issued, dict) and issued["shares"] == 3
+    code, out, _ = cli("member", "redeem", ANN, "--count", "2", "--reason", "paid back")
+    assert code == 0 and "2 share(s) redeemed" in out and "holds 1" in out
+    assert "holds 1 share" in cli.refused("member", "redeem", ANN, "--count", "4", "--reason", "x")
+    assert "reason recorded" in cli.refused("member", "issue", ANN, "--count", "1", "--reason", "")
+    shown = cli.json("member", "show", ANN)
+    assert isinstance(shown, dict)
+    kinds = [(event["kind"], event["detail"].get("reason")) for event in shown["history"]]
+    assert ("status_changed", "paid") in kinds and ("class_changed", "hired") in kinds
