@@ -107,6 +107,14 @@ async def test_ranked_vote_errors_are_next_to_the_rank(
         ("stv", ["A", "B", "C"], {"seats": 2}, {"rank-1": "0"}, ["A"]),
         ("consensus", [], {}, {"choice": "0"}, "agree"),
         ("advice", [], {}, {"choice": "1"}, "disagree"),
+        (
+            "meeting",
+            ["Mon", "Tue", "Wed"],
+            {},
+            {"slot-0": "yes", "slot-2": "if_need_be"},
+            {"Mon": "yes", "Wed": "if_need_be"},
+        ),
+        ("budget", ["A", "B"], {"costs": {"A": 5, "B": 7}, "budget": 10}, {"option": "1"}, ["B"]),
     ],
 )
 async def test_every_method_votes_through_the_site(
