@@ -156,6 +156,15 @@ def outcome_line(result: Mapping[str, Any] | None) -> str | None:
     how = _how(method, detail)
     if "stages" in detail:
         return f"decided: elected {', '.join(winners)} ({how})"
+    if "equal_shares" in detail:
+        # budget@1: the greedy selection decides; equal shares is shown as the other view.
+        mes = detail["equal_shares"]
+        shares = ", ".join(str(name) for name in mes.get("selected", [])) or "nothing"
+        return (
+            f"decided: funded {', '.join(winners) or 'nothing'} ({how}, spent "
+            f"{detail.get('spent')} of {detail.get('budget')}); equal shares would fund "
+            f"{shares} (spent {mes.get('spent')})"
+        )
     verb = "wins" if len(winners) == 1 else "win"
     return f"decided: {' and '.join(winners)} {verb} ({how})"
 

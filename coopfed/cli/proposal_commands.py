@@ -46,6 +46,37 @@ def _spec(text: str | None) -> dict[str, Any] | None:
     return spec
 
 
+def _costs(text: str) -> dict[str, int]:
+    """`--costs "Roof=6000,Bikes=1500"` → {"Roof": 6000, "Bikes": 1500}."""
+    costs: dict[str, int] = {}
+    for item in text.split(","):
+        if not item.strip():
+            continue
+        project, sep, number = item.rpartition("=")
+        if not sep or not project.strip() or not number.strip().isdigit():
+            raise CliError(f"--costs {item.strip()!r}: write PROJECT=COST, e.g. Roof=6000")
+        costs[project.strip()] = int(number)
+    return costs
+
+
+def _budget_spec(args: argparse.Namespace, spec: dict[str, Any] | None) -> dict[str, Any] | None:
+    """--costs, --budget and --limit-to-budget fill budget@1's spec keys (over --spec)."""
+    # `project propose` shares draft_from but not these options (budgets are per co-op).
+    costs = getattr(args, "costs", None)
+    budget = getattr(args, "budget", None)
+    limit = bool(getattr(args, "limit_to_budget", False))
+    if costs is None and budget is None and not limit:
+        return spec
+    merged = dict(spec or {})
+    if costs is not None:
+        merged["costs"] = _costs(costs)
+    if budget is not None:
+        merged["budget"] = budget
+    if limit:
+        merged["limit_to_budget"] = True
+    return merged
+
+
 def draft_from(args: argparse.Namespace) -> ProposalDraft:
     from coopfed.services.proposals import ProposalDraft, parse_duration
 
@@ -55,7 +86,7 @@ def draft_from(args: argparse.Namespace) -> ProposalDraft:
         method=args.method,
         body=args.body,
         options=options,
-        spec=_spec(args.spec),
+        spec=_budget_spec(args, _spec(args.spec)),
         closes_at=None if args.closes is None else _closes_at(args.closes),
         duration=None if args.duration is None else parse_duration(args.duration),
         quorum=args.quorum,
@@ -200,6 +231,15 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
     create.add_argument("--visibility", default="public", choices=VISIBILITIES)
     create.add_argument("--author", help="the proposing member (id, username or actor)")
     create.add_argument("--spec", help="more method settings as JSON, e.g. '{\"seats\": 2}'")
+    create.add_argument(
+        "--costs", help='budget@1: each project\'s cost, e.g. "Roof=6000,Bikes=1500"'
+    )
+    create.add_argument("--budget", type=int, help="budget@1: the total budget (an integer)")
+    create.add_argument(
+        "--limit-to-budget",
+        action="store_true",
+        help="budget@1: a ballot's approved projects must fit in the budget together",
+    )
     create.add_argument("--open", action="store_true", help="open for voting right away")
     create.set_defaults(handler=cmd_create)
 

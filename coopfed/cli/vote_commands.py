@@ -1,7 +1,8 @@
 """`coopfed vote ID --member M --choice ...`: an admin casts a member's ballot.
 
 Choices: one option for yes/no-style methods; several for approval; in order of preference
-for ranked methods (borda, irv, stv, schulze); `A=3,B=5` for score and dots. `--choice
+for ranked methods (borda, irv, stv, schulze); `A=3,B=5` for score and dots; the approved
+projects for budget; `Mon=yes,Tue=if_need_be` for meeting (a slot left out is no). `--choice
 abstain` abstains. Repeat `--choice` or separate with commas.
 """
 
@@ -16,8 +17,10 @@ from coopfed.cli.support import CliError, print_json
 if TYPE_CHECKING:
     from coopfed.node import Node
 
-LIST_METHODS = frozenset({"approval", "borda", "irv", "stv", "schulze"})
+LIST_METHODS = frozenset({"approval", "borda", "irv", "stv", "schulze", "budget"})
 POINT_METHODS = frozenset({"score", "dots"})
+ANSWER_METHODS = frozenset({"meeting"})
+ANSWERS = ("yes", "if_need_be", "no")
 
 
 def choice_from(method: str, raw: list[str]) -> Any:
@@ -34,6 +37,8 @@ def choice_from(method: str, raw: list[str]) -> Any:
         return values
     if family in POINT_METHODS:
         return dict(_points(value) for value in values)
+    if family in ANSWER_METHODS:
+        return dict(_answer(value) for value in values)
     if len(values) != 1:
         raise CliError(f"{method} takes one choice, got {len(values)}")
     return values[0]
@@ -47,6 +52,16 @@ def _points(text: str) -> tuple[str, int]:
         return option.strip(), int(number)
     except ValueError:
         raise CliError(f"--choice {text!r}: write OPTION=NUMBER, e.g. A=3") from None
+
+
+def _answer(text: str) -> tuple[str, str]:
+    slot, sep, answer = text.rpartition("=")
+    answer = answer.strip().replace("-", "_").replace(" ", "_")
+    if not sep or not slot.strip() or answer not in ANSWERS:
+        raise CliError(
+            f"--choice {text!r}: write SLOT=ANSWER with yes, if_need_be or no, e.g. Mon=yes"
+        )
+    return slot.strip(), answer
 
 
 def cmd_vote(args: argparse.Namespace) -> int:

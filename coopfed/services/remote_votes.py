@@ -2,6 +2,8 @@
 service as local votes, inside the inbox worker's transaction.
 
 - The option must be one of the poll's; methods a poll cannot show are voted on the web page.
+- meeting@1 is a multiple-choice poll of its slots: each tap is a "yes" for that slot, the
+  slots not tapped count as "no" (answers of "if need be" are given on the web page).
 - Multiple choice: Mastodon sends one Create per chosen option. Mastodon never changes a vote,
   so every option an actor taps on one poll belongs to one ballot: each Create replaces that
   actor's earlier poll ballot with the union of the options (one ballot per member counts).
@@ -25,7 +27,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from coopfed.federation.mapping.polls import PollKind, poll_kind, poll_options
+from coopfed.federation.mapping.polls import TAP_MEANS_YES, PollKind, poll_kind, poll_options
 from coopfed.federation.mapping.votes import RemoteVote, VoteNotice, vote_notice_to_ap
 from coopfed.governance.canonical import rfc3339
 from coopfed.services import audience, proposal_publishing
@@ -106,6 +108,11 @@ async def _choice(
     chosen = {vote.option}
     if isinstance(previous, list):
         chosen.update(option for option in previous if isinstance(option, str))
+    if record.proposal.method in TAP_MEANS_YES:
+        # meeting@1: each tapped slot is a "yes"; the slots not tapped count as "no".
+        if isinstance(previous, dict):
+            chosen.update(slot for slot, answer in previous.items() if answer == "yes")
+        return {slot: "yes" for slot in options if slot in chosen}
     return [option for option in options if option in chosen]
 
 

@@ -2,7 +2,8 @@
 
 Kinds of form:
 - `single`: one radio per option (yes/no/block, consent/objection, consensus, advice);
-- `multi`: a checkbox per option (approval), with its min/max;
+- `multi`: a checkbox per option (approval; budget, with each project's cost in its label);
+- `grid`: yes / if need be / no radios per slot (meeting), a slot left empty counting as no;
 - `points`: a number input per option (score within [min, max], dots summing to ≤ D);
 - `ranked`: one select per rank position ("1st choice", "2nd choice", …) for Borda, IRV, STV
   and Schulze.
@@ -26,16 +27,26 @@ ABSTAIN = "abstain"
 RANKED = frozenset({"borda@1", "irv@1", "stv@1", "schulze@1"})
 MAX_REASON = 2000
 ORDINALS = ("1st", "2nd", "3rd")
+GRID_ANSWERS = (("yes", "Yes"), ("if_need_be", "If need be"), ("no", "No"))
 
 
 @dataclass(frozen=True)
 class BallotForm:
-    kind: str  # single | multi | points | ranked
+    kind: str  # single | multi | grid | points | ranked
     options: tuple[str, ...]
     hint: str
     reason_field: bool = False  # consent: an objection needs a reason
     min_points: int = 0
     max_points: int | None = None
+    labels: tuple[str, ...] = ()  # shown instead of the option names when set (budget costs)
+
+    @property
+    def option_labels(self) -> tuple[str, ...]:
+        return self.labels or self.options
+
+    @property
+    def answers(self) -> tuple[tuple[str, str], ...]:
+        return GRID_ANSWERS
 
     @property
     def rank_labels(self) -> list[str]:
@@ -79,6 +90,16 @@ def ballot_form(method: str, spec: Mapping[str, Any]) -> BallotForm:
         most = parsed.max_choices if parsed.max_choices is not None else len(options)
         hint = f"Choose between {parsed.min_choices} and {most} options."
         return BallotForm("multi", options, hint)
+    if method == "meeting@1":
+        hint = "Answer each time slot: yes, if need be, or no. A slot left empty counts as no."
+        return BallotForm("grid", options, hint)
+    if method == "budget@1":
+        costs = parsed.cost_of
+        hint = f"Approve the projects you support. The budget is {parsed.budget}."
+        if parsed.limit_to_budget:
+            hint += " The projects you approve must cost no more than the budget together."
+        labels = tuple(f"{option} (cost {costs[option]})" for option in options)
+        return BallotForm("multi", options, hint, labels=labels)
     if method == "score@1":
         hint = f"Give each option a score from {parsed.min_score} to {parsed.max_score}."
         if not parsed.require_all:
@@ -104,6 +125,8 @@ def read_ballot(form: BallotForm, data: FormData) -> ReadBallot:
         return ReadBallot(_single(form, data), reason)
     if form.kind == "multi":
         return ReadBallot(_multi(form, data), reason)
+    if form.kind == "grid":
+        return ReadBallot(_grid(form, data), reason)
     if form.kind == "points":
         return ReadBallot(_points(form, data), reason)
     return ReadBallot(_ranked(form, data), reason)
@@ -139,6 +162,26 @@ def _multi(form: BallotForm, data: FormData) -> list[str]:
         if form.options[index] not in picked:
             picked.append(form.options[index])
     return [option for option in form.options if option in picked]  # ballot order
+
+
+def _grid(form: BallotForm, data: FormData) -> dict[str, str]:
+    answers: dict[str, str] = {}
+    errors: dict[str, str] = {}
+    known = {value for value, _ in GRID_ANSWERS}
+    for index, option in enumerate(form.options):
+        field = f"slot-{index}"
+        raw = _text(data, field)
+        if not raw:
+            continue
+        if raw not in known:
+            errors[field] = "Answer yes, if need be, or no."
+            continue
+        answers[option] = raw
+    if errors:
+        raise BallotFormError(errors)
+    if not answers:
+        raise BallotFormError({"choice": "Answer at least one time slot (or abstain)."})
+    return answers
 
 
 def _points(form: BallotForm, data: FormData) -> dict[str, int]:
@@ -197,4 +240,6 @@ def selected(form: BallotForm, choice: Any) -> dict[str, Any]:
         return {"picked": list(choice) if isinstance(choice, list) else []}
     if form.kind == "points":
         return {"points": dict(choice) if isinstance(choice, dict) else {}}
+    if form.kind == "grid":
+        return {"answers": dict(choice) if isinstance(choice, dict) else {}}
     return {"ranking": list(choice) if isinstance(choice, list) else []}

@@ -50,9 +50,12 @@ ERROR_FIELDS = (
     ("comparison", "threshold"),
     ("visibility", "visibility"),
     *((name, name) for name in NUMBER_FIELDS),
+    ("total budget", "budget"),
+    ("cost", "options"),
     ("option", "options"),
 )
 MAX_OPTIONS = 50
+MAX_BUDGET = 10**12
 
 
 @dataclass
@@ -70,8 +73,9 @@ def _text(form: FormData, name: str) -> str:
 
 def read_proposal_form(form: FormData) -> ProposalForm:
     names = ("title", "body", "method", "options", "duration", "visibility", "quorum", "threshold")
-    values = {name: _text(form, name) for name in (*names, *NUMBER_FIELDS)}
+    values = {name: _text(form, name) for name in (*names, *NUMBER_FIELDS, "budget")}
     values["allow_block"] = "1" if form.get("allow_block") else ""
+    values["limit_to_budget"] = "1" if form.get("limit_to_budget") else ""
     values["open_now"] = "1" if form.get("open_now") else ""
     read = ProposalForm(values)
     if not values["title"]:
@@ -91,6 +95,8 @@ def read_proposal_form(form: FormData) -> ProposalForm:
     except ServiceError:
         read.errors["duration"] = "Write a number and a unit: 90m, 36h, 3d or 2w."
     _read_numbers(read, method)
+    if method == "budget@1":
+        _read_budget(read)
     if method == "proposal@1" and not values["allow_block"]:
         read.spec["allow_block"] = False
     return read
@@ -105,6 +111,28 @@ def _read_numbers(read: ProposalForm, method: str) -> None:
             read.errors[name] = "Write a whole number (0 to 10000)."
             continue
         read.spec[key] = int(raw)
+
+
+def _read_budget(read: ProposalForm) -> None:
+    """budget@1: option lines are "Project = cost"; the total budget has its own field."""
+    projects: list[str] = []
+    costs: dict[str, int] = {}
+    for line in read.options:
+        project, sep, cost = line.rpartition("=")
+        if not sep or not project.strip() or not cost.strip().isdigit() or int(cost) < 1:
+            read.errors["options"] = f"Write each project as “name = cost”: {line[:60]!r}."
+            return
+        projects.append(project.strip())
+        costs[project.strip()] = int(cost)
+    read.options = projects
+    read.spec["costs"] = costs
+    raw = read.values["budget"]
+    if not raw.isdigit() or not 1 <= int(raw) <= MAX_BUDGET:
+        read.errors["budget"] = "Write the total budget as a whole number (at least 1)."
+        return
+    read.spec["budget"] = int(raw)
+    if read.values["limit_to_budget"]:
+        read.spec["limit_to_budget"] = True
 
 
 def error_field(message: str) -> str:

@@ -42,6 +42,8 @@ METHOD_NAMES = {
     "irv@1": "Ranked (instant runoff)",
     "stv@1": "Ranked (single transferable vote)",
     "schulze@1": "Ranked (Condorcet, Schulze)",
+    "meeting@1": "Meeting time (yes / if need be / no)",
+    "budget@1": "Participatory budget",
 }
 BASES = {
     ThresholdBase.CAST_EXCL_ABSTAIN: "the yes and no votes",
@@ -100,6 +102,16 @@ def threshold_text(method: str, spec: Mapping[str, Any], charter: Charter) -> st
             wanted = f"{word} {fraction_str(comparison.fraction)}"
         block = " A single block stops it." if spec.get("allow_block", True) else ""
         return f"Passes with {wanted} of {BASES[charter.threshold_base]} voting yes.{block}"
+    if method == "meeting@1":
+        return (
+            "The slot with the most yes answers wins, then the most if-need-be answers;"
+            " equal best slots are a tie."
+        )
+    if method == "budget@1":
+        return (
+            f"Projects are funded by approvals (then lower cost) while they fit in the budget"
+            f" of {spec.get('budget')}; the equal-shares outcome is shown beside it."
+        )
     winners = spec.get("seats" if method == "stv@1" else "winners", 1)
     return f"{winners} winner{'s' if winners != 1 else ''}; equal results at the cut are a tie."
 
@@ -195,6 +207,8 @@ async def results_page(request: Request) -> Response:
             "stages": _stages(detail),
             "pairwise": pairwise,
             "tests": detail.get("tests") or [],
+            "meeting": _meeting(detail),
+            "budget": _budget(detail),
             "decided": proposal_decided(page),
         }
     )
@@ -223,6 +237,45 @@ def _stages(detail: Mapping[str, Any]) -> dict[str, Any] | None:
     candidates = [str(c) for c in detail.get("candidates", [])]
     rows = [(c, [s["totals"].get(c, "") for s in stages]) for c in candidates]
     return {"stages": stages, "rows": rows, "quota": detail.get("quota")}
+
+
+def _meeting(detail: Mapping[str, Any]) -> list[dict[str, Any]] | None:
+    """meeting@1: one row per slot, best first (equal slots share a place)."""
+    if detail.get("method") != "meeting@1":
+        return None
+    places, maybe, no = detail["places"], detail["if_need_be"], detail["no"]
+    return [
+        {
+            "slot": slot,
+            "place": places[slot],
+            "yes": detail["totals"][slot],
+            "if_need_be": maybe[slot],
+            "no": no[slot],
+        }
+        for slot in detail["ranking"]
+    ]
+
+
+def _budget(detail: Mapping[str, Any]) -> dict[str, Any] | None:
+    """budget@1: the greedy steps as a table, and the equal-shares purchases beside them."""
+    if detail.get("method") != "budget@1":
+        return None
+    shares = detail["equal_shares"]
+    bought = {p["project"]: p for p in shares["purchases"]}
+    rows = [
+        {
+            **step,
+            "equal_shares": "yes" if step["project"] in bought else "no",
+            "rho": bought[step["project"]]["rho"] if step["project"] in bought else "",
+        }
+        for step in detail["steps"]
+    ]
+    return {
+        "rows": rows,
+        "budget": detail["budget"],
+        "spent": detail["spent"],
+        "shares": shares,
+    }
 
 
 def _pairwise(detail: Mapping[str, Any]) -> dict[str, Any] | None:

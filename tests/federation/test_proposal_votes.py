@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 
 from coopfed.inbound.worker import process_inbox_batch
 from coopfed.node import Node
-from coopfed.services import members, proposal_publishing, proposals
+from coopfed.services import members, proposal_publishing, proposals, votes
 from coopfed.services.proposals import ProposalDraft
 from coopfed.store.proposals import ProposalRecord
 from coopfed.store.tables import ballots, deliveries, outbox_activities
@@ -259,6 +259,35 @@ async def test_multiple_choice_creates_gather_into_one_ballot(
     assert update["object"]["votersCount"] == 1
     tally = await proposals.tally_proposal(node, record.slug)
     assert tally.turnout == 1
+
+
+async def test_meeting_taps_are_yes_and_combine_with_site_ballots(
+    node: Node, client: httpx.AsyncClient, remote_fresh: FediverseServer
+) -> None:
+    alice, bob = remote_fresh.actor("alice"), remote_fresh.actor("bob")
+    await members.add_member(node, alice.uri)
+    await members.add_member(node, bob.uri)
+    record = await _open(node, method="meeting@1", options=["Mon", "Tue", "Wed"])
+    await _vote(client, node, alice, record.uri, "Wed")
+    await _vote(client, node, alice, record.uri, "Tue")
+    # Bob answers on the site, with an if-need-be the poll cannot express.
+    outcome = await votes.cast_vote(node, record.slug, bob.uri, {"Tue": "if_need_be", "Wed": "yes"})
+    assert outcome.stored
+    await proposal_publishing.publish_due_updates(node)
+    updates = await _of_type(node, "Update", "Question")
+    assert "anyOf" in updates[-1][0]["object"]
+    assert _counts(updates[-1][0]["object"]) == {"Mon": 0, "Tue": 1, "Wed": 2}
+    async with node.engine.connect() as conn:
+        query = select(ballots.c.choice).where(ballots.c.source_actor_uri == alice.uri)
+        last = list((await conn.execute(query.order_by(ballots.c.position))).scalars())[-1]
+    assert json.loads(last) == {"Tue": "yes", "Wed": "yes"}
+    tally = await proposals.tally_proposal(node, record.slug)
+    assert tally.turnout == 2
+    assert tally.counts["Wed"] == 2 and tally.counts["Tue"] == 1
+    closed = await proposals.close_proposal(node, record.slug, closed_by="admin")
+    detail = closed.result["detail"] if closed.result else {}
+    assert detail["ranking"] == ["Wed", "Tue", "Mon"]
+    assert detail["if_need_be"] == {"Mon": 0, "Tue": 1, "Wed": 0}
 
 
 async def test_close_publishes_closed_question_with_the_result(

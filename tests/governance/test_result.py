@@ -106,6 +106,25 @@ def schulze() -> ResultRecord:
     return run("schulze@1", {"options": ABC}, electorate(6), ballots, Charter())
 
 
+def meeting() -> ResultRecord:
+    # docs/governance.md example 15.2: tue wins on if-need-be answers.
+    slots = ["mon-18h", "tue-18h", "wed-12h"]
+    choices = [
+        {"mon-18h": "yes", "tue-18h": "yes", "wed-12h": "no"},
+        {"mon-18h": "no", "tue-18h": "if_need_be", "wed-12h": "yes"},
+        {"mon-18h": "yes", "tue-18h": "yes"},
+    ]
+    ballots = [cast(f"m{i:04d}", choice, T0) for i, choice in enumerate(choices)]
+    return run("meeting@1", {"options": slots}, electorate(3), ballots, Charter())
+
+
+def budget() -> ResultRecord:
+    # docs/governance.md example 16.2: greedy B, A; equal shares B, C.
+    spec = {"options": ABC, "costs": {"A": 40, "B": 30, "C": 40}, "budget": 100}
+    ballots = ranked([["A", "B"]] * 6 + [["C"]] * 4)
+    return run("budget@1", spec, electorate(10), ballots, Charter())
+
+
 CASES: dict[str, Callable[[], ResultRecord]] = {
     "proposal": proposal,
     "proposal_class_weighted": proposal_class_weighted,
@@ -119,6 +138,8 @@ CASES: dict[str, Callable[[], ResultRecord]] = {
     "irv": irv,
     "stv": stv,
     "schulze": schulze,
+    "meeting": meeting,
+    "budget": budget,
 }
 
 
@@ -156,6 +177,8 @@ def test_golden_statuses() -> None:
         "irv": "decided",
         "stv": "decided",
         "schulze": "decided",
+        "meeting": "decided",
+        "budget": "decided",
     }
 
 

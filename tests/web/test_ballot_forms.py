@@ -25,6 +25,8 @@ SPECS: dict[str, dict[str, Any]] = {
     "irv@1": {"options": ["A", "B", "C"]},
     "stv@1": {"options": ["A", "B", "C"], "seats": 2},
     "schulze@1": {"options": ["A", "B", "C"]},
+    "meeting@1": {"options": ["mon", "tue"]},
+    "budget@1": {"options": ["A", "B"], "costs": {"A": 60, "B": 50}, "budget": 100},
 }
 
 
@@ -34,6 +36,7 @@ def test_every_registered_method_has_a_form() -> None:
         "proposal@1": "single", "consent@1": "single", "consensus@1": "single",
         "advice@1": "single", "approval@1": "multi", "score@1": "points", "dots@1": "points",
         "borda@1": "ranked", "irv@1": "ranked", "stv@1": "ranked", "schulze@1": "ranked",
+        "meeting@1": "grid", "budget@1": "multi",
     }  # fmt: skip
     assert ballot_form("proposal@1", {}).options == ("yes", "no", "block")
     assert ballot_form("proposal@1", {"allow_block": False}).options == ("yes", "no")
@@ -93,3 +96,24 @@ def test_prefill_from_a_cast_ballot() -> None:
     assert selected(ranked, ["C", "A"]) == {"ranking": ["C", "A"]}
     assert selected(ranked, None) == {"ranking": []}
     assert selected(ballot_form("dots@1", SPECS["dots@1"]), {"A": 2}) == {"points": {"A": 2}}
+
+
+def test_meeting_grid_reads_answers_per_slot() -> None:
+    grid = ballot_form("meeting@1", SPECS["meeting@1"])
+    data = FormData([("slot-0", "yes"), ("slot-1", "if_need_be")])
+    assert read_ballot(grid, data).choice == {"mon": "yes", "tue": "if_need_be"}
+    assert read_ballot(grid, FormData([("slot-1", "no")])).choice == {"tue": "no"}
+    with pytest.raises(BallotFormError) as empty:
+        read_ballot(grid, FormData([]))
+    assert "at least one time slot" in empty.value.errors["choice"]
+    with pytest.raises(BallotFormError) as bad:
+        read_ballot(grid, FormData([("slot-0", "perhaps")]))
+    assert bad.value.errors == {"slot-0": "Answer yes, if need be, or no."}
+    assert selected(grid, {"mon": "yes"}) == {"answers": {"mon": "yes"}}
+
+
+def test_budget_form_shows_costs() -> None:
+    form = ballot_form("budget@1", SPECS["budget@1"])
+    assert form.option_labels == ("A (cost 60)", "B (cost 50)")
+    assert "budget is 100" in form.hint
+    assert read_ballot(form, FormData([("option", "1")])).choice == ["B"]

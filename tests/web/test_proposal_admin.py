@@ -78,6 +78,34 @@ async def test_admin_creates_opens_closes_a_proposal(node: Node, client: httpx.A
     assert closed.proposal.closed_early_by == node.uris.actor("ada")
 
 
+async def test_admin_creates_a_budget_and_a_meeting(node: Node, client: httpx.AsyncClient) -> None:
+    use_clock(node)
+    await members.add_member(node, local_username="bea")
+    await sign_in(client, "ada")
+    fields = {"title": "Fund", "method": "budget@1", "duration": "3d", "budget": "100"}
+    created = await _create(
+        client, {**fields, "options": "Roof = 60\nBikes=50", "limit_to_budget": "1"}
+    )
+    assert created.status_code == 303
+    record = await proposals.find_proposal(node, created.headers["location"].rsplit("/", 1)[1])
+    assert record.options == ("Roof", "Bikes")
+    assert record.proposal.spec == {
+        "options": ["Roof", "Bikes"],
+        "costs": {"Roof": 60, "Bikes": 50},
+        "budget": 100,
+        "limit_to_budget": True,
+    }
+    bad = await _create(client, {**fields, "options": "Roof\nBikes = 50"})
+    assert bad.status_code == 400 and 'id="field-options-error">Write each project as' in bad.text
+    no_budget = await _create(client, {**fields, "budget": "", "options": "Roof=6\nBikes=5"})
+    assert no_budget.status_code == 400 and 'id="field-budget-error"' in no_budget.text
+    meeting = await _create(
+        client,
+        {"title": "When", "method": "meeting@1", "duration": "3d", "options": "Mon\nTue"},
+    )
+    assert meeting.status_code == 303
+
+
 async def test_admin_opens_at_once_and_withdraws(node: Node, client: httpx.AsyncClient) -> None:
     use_clock(node)
     await members.add_member(node, local_username="bea")  # opening needs someone who can vote

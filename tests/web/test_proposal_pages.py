@@ -251,3 +251,48 @@ async def test_schulze_results_show_the_matrix_and_strongest_paths_not_a_chart(
     assert table(strongest) == {"A": ["–", "5", "5"], "B": ["4", "–", "5"], "C": ["4", "4", "–"]}
     assert "Winner: <strong>A</strong>" in text
     assert "<svg" not in text and "Counts per option" not in text
+
+
+async def test_meeting_results_show_the_grid(node: Node, client: httpx.AsyncClient) -> None:
+    use_clock(node)
+    voters = await add_locals(node, "v0", "v1", "v2")
+    record = await open_yes_no(node, title="When", method="meeting", options=["Mon", "Tue", "Wed"])
+    answers = [
+        {"Mon": "yes", "Tue": "yes", "Wed": "no"},
+        {"Mon": "no", "Tue": "if_need_be", "Wed": "yes"},
+        {"Mon": "yes", "Tue": "yes"},
+    ]  # docs/governance.md example 15.2
+    for voter, choice in zip(voters, answers, strict=True):
+        assert (await cast_vote(node, record.slug, voter.actor_uri, choice)).stored
+    page = (await client.get(f"/proposals/{record.slug}", headers=HTML)).text
+    assert "most yes answers wins" in page
+    await proposals.close_proposal(node, record.slug, closed_by="admin")
+    text = (await client.get(f"/proposals/{record.slug}/results", headers=HTML)).text
+    assert '<th scope="col">If need be</th>' in text
+    rows = re.findall(
+        r'<tr><td>(\d)</td><th scope="row">(\w+)</th><td>(\d)</td><td>(\d)</td>', text
+    )
+    assert rows == [("1", "Tue", "2", "1"), ("2", "Mon", "2", "0"), ("3", "Wed", "1", "0")]
+    assert "Winner: <strong>Tue</strong>" in text
+
+
+async def test_budget_results_show_the_table_and_equal_shares(
+    node: Node, client: httpx.AsyncClient
+) -> None:
+    use_clock(node)
+    voters = await add_locals(node, *(f"v{i}" for i in range(10)))
+    spec = {"costs": {"A": 40, "B": 30, "C": 40}, "budget": 100}
+    record = await open_yes_no(
+        node, title="Fund", method="budget", options=["A", "B", "C"], spec=spec
+    )
+    choices = [["A", "B"]] * 6 + [["C"]] * 4  # docs/governance.md example 16.2
+    for voter, choice in zip(voters, choices, strict=True):
+        assert (await cast_vote(node, record.slug, voter.actor_uri, choice)).stored
+    await proposals.close_proposal(node, record.slug, closed_by="admin")
+    text = (await client.get(f"/proposals/{record.slug}/results", headers=HTML)).text
+    assert "Budget 100; the selection spends 70." in text
+    assert '<tr><th scope="row">B</th><td>6</td><td>30</td><td>selected</td><td>70</td>' in text
+    assert '<tr><th scope="row">C</th><td>4</td><td>40</td><td>skipped</td><td>30</td>' in text
+    assert "yes (at most 10/1 a voter)" in text
+    assert "it funds B, C, spending 70" in text
+    assert "Winners: <strong>B, A</strong>" in text

@@ -132,6 +132,14 @@ async def test_a_refused_ranking_comes_back_as_the_member_left_it(
         ("stv", ["A", "B", "C"], {"seats": 2}, {"rank-1": "0"}, ["A"]),
         ("consensus", [], {}, {"choice": "0"}, "agree"),
         ("advice", [], {}, {"choice": "1"}, "disagree"),
+        (
+            "meeting",
+            ["Mon", "Tue", "Wed"],
+            {},
+            {"slot-0": "yes", "slot-2": "if_need_be"},
+            {"Mon": "yes", "Wed": "if_need_be"},
+        ),
+        ("budget", ["A", "B"], {"costs": {"A": 5, "B": 7}, "budget": 10}, {"option": "1"}, ["B"]),
     ],
 )
 async def test_every_method_votes_through_the_site(

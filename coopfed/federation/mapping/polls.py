@@ -2,8 +2,10 @@
 
 A poll offers options to tap: single choice (`oneOf`) or several (`anyOf`). Motions
 (`proposal@1`, `consent@1`, `consensus@1`, `advice@1`) are single choice; `approval@1` is
-multiple choice (single when `max_choices` is 1). Ranked, scored and dot-voting methods cannot
-be tapped: they are published as a Note that links to the web page.
+multiple choice (single when `max_choices` is 1). `meeting@1` is a multiple-choice poll of the
+time slots where a tap means "yes" (if-need-be answers are given on the web page, and count
+nowhere in the poll). Ranked, scored, dot-voting and budget methods cannot be tapped: they are
+published as a Note that links to the web page (a budget's costs do not fit in a poll option).
 
 Counts come from the ballots that would count right now (one per member of the electorate,
 the latest unless the charter forbids changes), so a poll never shows a vote the tally would
@@ -24,7 +26,8 @@ from coopfed.governance.methods.choice import ChoiceSpec
 from coopfed.governance.proposal import Proposal
 
 SINGLE_CHOICE_METHODS = frozenset({"proposal@1", "consent@1", "consensus@1", "advice@1"})
-MULTIPLE_CHOICE_METHODS = frozenset({"approval@1"})
+MULTIPLE_CHOICE_METHODS = frozenset({"approval@1", "meeting@1"})
+TAP_MEANS_YES = frozenset({"meeting@1"})  # a ballot is slot → answer; a tap is "yes"
 
 
 class PollKind(enum.StrEnum):
@@ -83,6 +86,10 @@ def _chosen_options(ballot: Ballot, known: Mapping[str, int]) -> list[str]:
     if ballot.kind is not BallotKind.CAST:
         return []
     choice = ballot.choice
+    if isinstance(choice, dict):
+        # meeting@1: the poll shows the yes answers (its counts are the tally's totals).
+        picked = [slot for slot, answer in choice.items() if answer == "yes"]
+        return sorted({slot for slot in picked if isinstance(slot, str) and slot in known})
     picked = [choice] if isinstance(choice, str) else choice if isinstance(choice, list) else []
     return sorted({option for option in picked if isinstance(option, str) and option in known})
 

@@ -200,6 +200,11 @@ def proposal_content(view: ProposalView, kind: PollKind | None) -> str:
         )
     elif proposal.method == "consent@1":
         paragraphs.append(f"<p>To object, give your reason on the proposal's page: {link}</p>")
+    elif proposal.method == "meeting@1":
+        paragraphs.append(
+            "<p>Tap every time slot that suits you (a tap means yes). To answer"
+            f" “if need be”, and for the full grid, use the proposal's page: {link}</p>"
+        )
     else:
         paragraphs.append(f"<p>Details, results and the ballot log: {link}</p>")
     return "".join(paragraphs)

@@ -1,9 +1,11 @@
-"""Adapters from ballots and JSON specs to the pure choice-method functions (methods 5–11).
+"""Adapters from ballots and JSON specs to the pure choice-method functions (methods 5–11, 13, 14).
 
-The counting lives in approval.py, score.py, dots.py, borda.py, irv.py, stv.py and
-schulze.py; this module only turns JSON payloads into their inputs and their results into
-an `Outcome`. Payloads: approval a list of options; score and dots an object option → int;
-borda, irv, stv and schulze a ranking (list, most preferred first).
+The counting lives in approval.py, score.py, dots.py, borda.py, irv.py, stv.py, schulze.py,
+meeting.py and budget.py; this module only turns JSON payloads into their inputs and their
+results into an `Outcome`. Payloads: approval and budget a list of options; score and dots an
+object option → int; meeting an object slot → "yes" | "if_need_be" | "no"; borda, irv, stv and
+schulze a ranking (list, most preferred first). A budget spec carries each project's cost as an
+object `costs` (project → positive integer) next to `budget`, as score and dots carry theirs.
 """
 
 from __future__ import annotations
@@ -15,7 +17,17 @@ from typing import Any, Literal
 from coopfed.governance.ballots import Ballot, BallotKind, invalid_choice
 from coopfed.governance.charter import Charter, TieBreak
 from coopfed.governance.electorate import Electorate
-from coopfed.governance.methods import approval, borda, dots, irv, schulze, score, stv
+from coopfed.governance.methods import (
+    approval,
+    borda,
+    budget,
+    dots,
+    irv,
+    meeting,
+    schulze,
+    score,
+    stv,
+)
 from coopfed.governance.methods.errors import InvalidBallot
 from coopfed.governance.result import DecisionStatus, Outcome
 from coopfed.governance.specs import (
@@ -44,6 +56,13 @@ class ChoiceSpec:
     exact: bool = False
     min_ranked: int = 1
     require_complete: bool = False
+    costs: tuple[tuple[str, int], ...] = ()  # budget@1: (project, cost) in option order
+    budget: int = 0
+    limit_to_budget: bool = False
+
+    @property
+    def cost_of(self) -> dict[str, int]:
+        return dict(self.costs)
 
 
 _KNOBS: dict[str, set[str]] = {
@@ -54,6 +73,8 @@ _KNOBS: dict[str, set[str]] = {
     "irv@1": {"min_ranked"},
     "stv@1": {"seats", "min_ranked"},
     "schulze@1": {"min_ranked"},
+    "meeting@1": set(),
+    "budget@1": {"costs", "budget", "limit_to_budget"},
 }
 
 
@@ -76,6 +97,9 @@ def parse_choice_spec(method: str, data: Mapping[str, Any]) -> ChoiceSpec:
         exact=spec_bool(data, "exact", False, method),
         min_ranked=_count(data, "min_ranked", 1, method),
         require_complete=spec_bool(data, "require_complete", False, method),
+        costs=_costs(data, options, method) if method == "budget@1" else (),
+        budget=_count(data, "budget", 0, method),
+        limit_to_budget=spec_bool(data, "limit_to_budget", False, method),
     )
     _check_knobs(spec)
     return spec
@@ -86,6 +110,25 @@ def _count(data: Mapping[str, Any], key: str, default: int, method: str) -> int:
     return default if value is None else value
 
 
+def _costs(
+    data: Mapping[str, Any], options: tuple[str, ...], method: str
+) -> tuple[tuple[str, int], ...]:
+    costs = data.get("costs")
+    if not isinstance(costs, Mapping):
+        raise SpecError(f"{method}: give each project's cost, costs: {{project: integer}}")
+    missing = [option for option in options if option not in costs]
+    if missing:
+        raise SpecError(f"{method}: no cost for {', '.join(missing)}")
+    unknown = sorted(str(key) for key in costs if key not in options)
+    if unknown:
+        raise SpecError(f"{method}: costs name {', '.join(unknown)}, not a project")
+    for option in options:
+        cost = costs[option]
+        if isinstance(cost, bool) or not isinstance(cost, int) or cost < 1:
+            raise SpecError(f"{method}: the cost of {option} must be a positive integer")
+    return tuple((option, costs[option]) for option in options)
+
+
 def _check_knobs(spec: ChoiceSpec) -> None:
     if not 1 <= spec.winners <= len(spec.options):
         raise SpecError(f"{spec.method}: winners must be between 1 and the number of options")
@@ -93,6 +136,8 @@ def _check_knobs(spec: ChoiceSpec) -> None:
         raise SpecError(f"{spec.method}: min_score is above max_score")
     if spec.method == "dots@1" and spec.dots < 1:
         raise SpecError(f"{spec.method}: give the number of dots per ballot (dots ≥ 1)")
+    if spec.method == "budget@1" and spec.budget < 1:
+        raise SpecError(f"{spec.method}: give the total budget (a positive integer)")
     if spec.max_choices is not None and spec.max_choices < spec.min_choices:
         raise SpecError(f"{spec.method}: max_choices is below min_choices")
 
@@ -113,6 +158,12 @@ def _as_set(choice: Any) -> frozenset[str]:
 def _as_points(choice: Any) -> dict[str, int]:
     if not isinstance(choice, Mapping) or not all(isinstance(k, str) for k in choice):
         raise invalid_choice("this ballot is an object of option → integer")
+    return dict(choice)
+
+
+def _as_answers(choice: Any) -> dict[str, Any]:
+    if not isinstance(choice, Mapping) or not all(isinstance(k, str) for k in choice):
+        raise invalid_choice('this ballot is an object of slot → "yes", "if_need_be" or "no"')
     return dict(choice)
 
 
@@ -144,6 +195,16 @@ def _check(spec: ChoiceSpec, ballot: Ballot) -> None:
         irv.validate_irv_ballot(_as_ranking(choice), spec.options, min_ranked=spec.min_ranked)
     elif method == "stv@1":
         stv.validate_stv_ballot(_as_ranking(choice), spec.options, min_ranked=spec.min_ranked)
+    elif method == "meeting@1":
+        meeting.validate_meeting_ballot(_as_answers(choice), spec.options)
+    elif method == "budget@1":
+        budget.validate_budget_ballot(
+            _as_set(choice),
+            spec.options,
+            spec.cost_of,
+            spec.budget,
+            limit_to_budget=spec.limit_to_budget,
+        )
     else:
         schulze.validate_schulze_ballot(
             _as_ranking(choice), spec.options, min_ranked=spec.min_ranked
@@ -178,6 +239,13 @@ def _run(
         return score.tally_score(options, choices, k, tie_break=tie_break, seed=seed)
     if method == "dots@1":
         return dots.tally_dots(options, choices, k, tie_break=tie_break, seed=seed)
+    if method == "meeting@1":
+        return meeting.tally_meeting(options, choices, tie_break=tie_break, seed=seed)
+    if method == "budget@1":
+        sets = [frozenset(choice) for choice in choices]
+        return budget.tally_budget(
+            options, spec.cost_of, spec.budget, sets, tie_break=tie_break, seed=seed
+        )
     rankings = [tuple(choice) for choice in choices]
     if method == "borda@1":
         return borda.tally_borda(options, rankings, k, tie_break=tie_break, seed=seed)

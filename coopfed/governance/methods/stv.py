@@ -1,11 +1,16 @@
 """Single transferable vote, Scottish rules (docs/governance.md, rule 10; SSI 2007/42 r. 46-52).
 
 - Droop quota: floor(V / (S + 1)) + 1, V = ballots with at least one preference.
-- A candidate at or above the quota is elected. The largest surplus is transferred first: every
-  paper the candidate holds moves on at trunc5(surplus * paper value / candidate total) (rule
-  48(3): one truncation to 5 decimals of the exact product). Equal surpluses: the candidate with
-  more votes at the most recent preceding stage where they had unequal votes goes first (rule
-  49(2)), then lot.
+- A candidate at or above the quota is elected. The largest surplus is transferred first. The
+  transfer value is tv = trunc5(surplus / candidate total), and every paper the candidate holds
+  moves on at trunc5(tv * paper value): two truncations to 5 decimals, as the project's rules
+  say (GOVERNANCE.md and docs/governance.md, rule 10). SSI 2007/42 rule 48(3) reads as one
+  truncation of the exact product, trunc5(surplus * paper value / total); the two differ only
+  for papers already worth less than 1 (a surplus of a candidate who holds transferred papers),
+  by at most 0.00001 a paper. We follow our rules doc, not the statute, because the result
+  record must be recomputable from the published rules alone; the statute is cited for the tie
+  rules only. Equal surpluses: the candidate with more votes at the most recent preceding stage
+  where they had unequal votes goes first (rule 49(2)), then lot.
 - With no surplus left, the lowest continuing candidate is excluded and all their papers move on
   at their current values. Equal lowest: the one with fewer votes at the most recent preceding
   stage where they had unequal votes (rule 51(2)(a)), then lot. With three or more tied, each
@@ -200,14 +205,17 @@ def _transfer_surplus(
 ) -> None:
     total = state.totals[candidate]
     surplus = total - state.quota
+    transfer_value = surplus * SCALE // total  # trunc5(surplus / total)
     moved = 0
     for parcel in state.piles.pop(candidate):
-        value = surplus * parcel[2] // total  # rule 48(3): truncated to 5 places
+        # Rule 10: trunc5(transfer value * the paper's current value), a second truncation
+        # (not the statute's single one, see the module docstring).
+        value = transfer_value * parcel[2] // SCALE
         moved += value * parcel[3]
         _move(state, parcel, value)
     state.lost_to_rounding += surplus - moved
     state.totals[candidate] = state.quota
-    _record(state, "surplus", candidate, surplus * SCALE // total, tie)
+    _record(state, "surplus", candidate, transfer_value, tie)
 
 
 def _exclude(state: _Count, candidate: str, tie: tuple[TieBrokenBy | None, LotDraw | None]) -> None:

@@ -176,6 +176,32 @@ def test_approval_is_any_of_and_single_approval_one_of() -> None:
     assert poll_kind("approval@1", {**spec, "max_choices": 1}) is PollKind.ONE_OF
 
 
+def test_meeting_is_any_of_the_slots_and_says_a_tap_is_yes() -> None:
+    spec = {"options": ["Mon 18h", "Tue 18h"]}
+    question = proposal_to_question(
+        view(opened("meeting@1", spec), tally=PollTally({"Mon 18h": 2, "Tue 18h": 0}, 2))
+    )
+    assert question["type"] == "Question"
+    assert [(o["name"], o["replies"]["totalItems"]) for o in question["anyOf"]] == [
+        ("Mon 18h", 2),
+        ("Tue 18h", 0),
+    ]
+    assert "a tap means yes" in question["content"]
+    assert poll_kind("meeting@1", spec) is PollKind.ANY_OF
+
+
+def test_poll_tally_of_a_meeting_counts_yes_answers() -> None:
+    proposal = opened("meeting@1", {"options": ["Mon", "Tue"]})
+    ballots = [
+        cast("m0", {"Mon": "yes", "Tue": "if_need_be"}, T0),
+        cast("m1", {"Mon": "no", "Tue": "yes"}, T0),
+        cast("m2", {"Mon": "if_need_be"}, T0),
+    ]
+    tally = poll_tally(proposal, ballots)
+    assert dict(tally.counts) == {"Mon": 1, "Tue": 1}
+    assert tally.voters == 2  # m2 answered no slot with yes: nothing shows in the poll
+
+
 @pytest.mark.parametrize(
     ("method", "spec"),
     [
@@ -185,6 +211,7 @@ def test_approval_is_any_of_and_single_approval_one_of() -> None:
         ("borda@1", {"options": ["a", "b"]}),
         ("score@1", {"options": ["a", "b"]}),
         ("dots@1", {"options": ["a", "b"], "dots": 3}),
+        ("budget@1", {"options": ["a", "b"], "costs": {"a": 1, "b": 2}, "budget": 2}),
     ],
 )
 def test_methods_a_poll_cannot_show_become_a_note_linking_to_the_page(

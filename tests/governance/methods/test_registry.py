@@ -228,3 +228,49 @@ def test_every_choice_tie_names_the_tied_options_and_why(
     assert len(result.tie["tied"]) >= 2
     assert result.tie["reason"].startswith(reason)
     assert "tie_break is none" in result.tie["reason"]
+
+
+SLOTS = {"options": ["mon", "tue"]}
+PROJECTS = {"options": ["A", "B"], "costs": {"A": 60, "B": 50}, "budget": 100}
+
+
+@pytest.mark.parametrize(
+    ("spec", "message"),
+    [
+        ({"options": ["A", "B"], "budget": 100}, "give each project's cost"),
+        ({"options": ["A", "B"], "costs": {"A": 1}, "budget": 100}, "no cost for B"),
+        ({"options": ["A", "B"], "costs": {"A": 1, "B": 0}, "budget": 9}, "B must be a positive"),
+        ({"options": ["A", "B"], "costs": {"A": 1, "B": True}, "budget": 9}, "positive"),
+        ({"options": ["A", "B"], "costs": {"A": 1, "B": 2, "Z": 3}, "budget": 9}, "Z, not a"),
+        ({"options": ["A", "B"], "costs": {"A": 1, "B": 2}}, "total budget"),
+        ({**PROJECTS, "winners": 2}, "unknown spec keys"),
+    ],
+)
+def test_budget_spec_errors(spec: dict[str, object], message: str) -> None:
+    with pytest.raises(SpecError, match=message):
+        parse_spec("budget@1", spec)
+
+
+def test_meeting_spec_takes_only_slots() -> None:
+    with pytest.raises(SpecError, match="unknown spec keys"):
+        parse_spec("meeting@1", {**SLOTS, "winners": 2})
+    with pytest.raises(SpecError, match="at least 2"):
+        parse_spec("meeting@1", {"options": ["mon"]})
+
+
+def test_meeting_and_budget_ballots_are_checked_in_the_tally() -> None:
+    ballots = [
+        cast("m0000", {"mon": "yes", "tue": "if_need_be"}, T0),
+        cast("m0001", {"mon": "perhaps"}, T0),
+        cast("m0002", ["mon"], T0),
+    ]
+    result = tally("meeting@1", SLOTS, electorate(3), ballots, Charter())
+    assert result.counts == {"mon": 1, "tue": 0, "abstain": 0, "invalid": 2}
+    assert result.detail["winners"] == ["mon"]
+    limited = {**PROJECTS, "limit_to_budget": True}
+    ballots = [cast("m0000", ["A", "B"], T0), cast("m0001", ["B"], T0)]
+    result = tally("budget@1", limited, electorate(2), ballots, Charter())
+    assert result.counts == {"A": 0, "B": 1, "abstain": 0, "invalid": 1}
+    assert result.detail["winners"] == ["B"]
+    check = validator("budget@1", limited)
+    check(cast("m0001", ["B"], T0))

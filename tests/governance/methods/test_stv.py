@@ -78,15 +78,44 @@ def test_second_surplus_moves_papers_at_their_received_values() -> None:
     ]
     assert stages[1]["transfer_value"] == "0.42857"
     assert stages[1]["totals"] == {"A": "4.00000", "B": "4.99999", "C": "2.00000", "D": "1.00000"}
-    # B's 2 own papers go at trunc5(0.99999 * 1 / 4.99999) = 0.19999 and the 7 from A at
-    # trunc5(0.99999 * 0.42857 / 4.99999) = 0.08571: C gains 0.39998 + 0.59997.
+    # B's transfer value is trunc5(0.99999 / 4.99999) = 0.19999. B's 2 own papers go at
+    # 0.19999 and the 7 from A at trunc5(0.19999 * 0.42857) = 0.08570 (rule 10: two
+    # truncations; the statute's single one would give 0.08571): C gains 0.39998 + 0.59990.
     assert stages[2]["transfer_value"] == "0.19999"
-    assert value_text(result.stages[2].totals["C"]) == "2.99995"
-    assert stages[2]["lost_to_rounding"] == "0.00005"
+    assert value_text(result.stages[2].totals["C"]) == "2.99988"
+    assert stages[2]["lost_to_rounding"] == "0.00012"
     assert stages[3]["excluded"] == "D"
     assert stages[3]["non_transferable"] == "1.00000"
     assert stages[4]["elected"] == ["C"]
     assert result.winners == ("A", "B", "C")
+
+
+# docs/governance.md example 10.4: D's surplus holds 5 papers worth 0.6 from A's surplus.
+# Rule 10 gives them trunc5(0.6 * trunc5(2 / 6)) = 0.19999 each, so E (0.99995) falls below
+# B (0.99999) and is excluded. The statute's one truncation, trunc5(2 * 0.6 / 6) = 0.20000,
+# would give E 1.00000 > B and elect E instead of B.
+SURPLUS_OF_TRANSFERS = ballots((5, "ADEB"), (3, "DABC"), (5, "A"))
+
+
+def test_surplus_of_transferred_papers_truncates_twice() -> None:
+    result = tally_stv(tuple("ABCDE"), SURPLUS_OF_TRANSFERS, seats=3)
+    assert (result.ballots, result.quota) == (13, 4)
+    stages = [stage.to_dict() for stage in result.stages]
+    assert [(s["action"], s["candidate"]) for s in stages] == [
+        ("first_count", None),
+        ("surplus", "A"),
+        ("surplus", "D"),
+        ("exclusion", "C"),
+        ("exclusion", "E"),
+        ("fill_remaining", None),
+    ]
+    assert stages[1]["transfer_value"] == "0.60000"
+    assert stages[1]["totals"]["D"] == "6.00000"
+    assert stages[2]["transfer_value"] == "0.33333"
+    assert (stages[2]["totals"]["B"], stages[2]["totals"]["E"]) == ("0.99999", "0.99995")
+    assert stages[2]["lost_to_rounding"] == "0.00006"
+    assert stages[4]["totals"]["B"] == "1.99994"
+    assert result.winners == ("A", "D", "B")
 
 
 def test_exclusion_tie_broken_by_the_only_stage_where_they_differed() -> None:
