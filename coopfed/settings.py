@@ -83,6 +83,10 @@ class LoggingSettings:
 @dataclass(frozen=True)
 class MetricsSettings:
     allow: tuple[str, ...] = ("127.0.0.1", "::1")  # addresses or networks that may read /metrics
+    # Where every process of the node counts (prometheus-client's multiprocess mode), relative
+    # to data_dir; "" = `<data_dir>/metrics` for `serve --workers N>1`, joined by `coopfed
+    # worker` when that directory exists; a single web process otherwise counts in memory.
+    multiprocess_dir: str = ""
 
 
 @dataclass(frozen=True)
@@ -269,7 +273,7 @@ SCHEMA: dict[str, dict[str, tuple[Parser, bool]]] = {
         "apply_max_per_window": (_positive_int, False),
         "apply_window_minutes": (_positive_int, False),
     },
-    "metrics": {"allow": (_networks, False)},
+    "metrics": {"allow": (_networks, False), "multiprocess_dir": (_str, False)},
     "logging": {"format": (_log_format, False)},
 }
 
