@@ -64,6 +64,7 @@ class WorkerSettings:
     per_host_concurrency: int = 8
     retry_time_scale: float = 1.0
     delivery_lease_seconds: float = 90.0
+    inbox_lease_seconds: float = 120.0  # a killed worker's inbox items wait this long
 
 
 @dataclass(frozen=True)
@@ -265,6 +266,7 @@ SCHEMA: dict[str, dict[str, tuple[Parser, bool]]] = {
         "per_host_concurrency": (_positive_int, False),
         "retry_time_scale": (_float, False),
         "delivery_lease_seconds": (_float, False),
+        "inbox_lease_seconds": (_float, False),
     },
     "web": {
         "session_days": (_positive_int, False),
