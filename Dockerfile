@@ -5,13 +5,19 @@
 # On first start `coopfed serve` creates the schema, the co-op actor and its keys from the
 # environment; later starts apply any new migrations. An admin: docker exec -i … coopfed admin create NAME
 
-FROM python:3.11-slim AS build
+# bookworm pinned: its postgresql-client is 15, the compose file's server (pg_dump must be the
+# server's major version or newer).
+FROM python:3.11-slim-bookworm AS build
 WORKDIR /src
 COPY pyproject.toml README.md LICENSE ./
 COPY coopfed ./coopfed
 RUN python -m venv /opt/coopfed && /opt/coopfed/bin/pip install --no-cache-dir .
 
-FROM python:3.11-slim AS runtime
+FROM python:3.11-slim-bookworm AS runtime
+# pg_dump/pg_restore for `coopfed backup` and `restore` on PostgreSQL (Debian's client, 15).
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends postgresql-client \
+    && rm -rf /var/lib/apt/lists/*
 RUN useradd --system --uid 10001 --home-dir /data --shell /usr/sbin/nologin coopfed \
     && mkdir -p /data && chown coopfed /data
 COPY --from=build /opt/coopfed /opt/coopfed
@@ -26,7 +32,8 @@ USER coopfed
 WORKDIR /data
 VOLUME ["/data"]
 EXPOSE 8000
-# The probe follows the configured port (COOPFED_SERVER__PORT, e.g. docker run -e …=9000).
+# The probe follows the configured port (COOPFED_SERVER__PORT, e.g. docker run -e …=9000;
+# set the port that way, not with `serve --port`, which the probe cannot see).
 HEALTHCHECK --interval=30s --timeout=5s CMD python -c "import os,urllib.request; urllib.request.urlopen('http://127.0.0.1:%s/healthz' % os.environ.get('COOPFED_SERVER__PORT', '8000'), timeout=4)"
 ENTRYPOINT ["coopfed"]
 CMD ["serve"]

@@ -11,7 +11,7 @@ PYTEST_ARGS ?=
 # The demo's port: `make run PORT=8001`. The public URL follows it, so WebFinger handles match.
 PORT ?= 8000
 
-.PHONY: run test lint typecheck pytest install clean bench
+.PHONY: run test lint typecheck pytest install clean bench fuzz
 
 $(INSTALLED): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "coopfed needs Python 3.11 or newer (set PYTHON=python3.x)")'
@@ -40,6 +40,13 @@ pytest: $(INSTALLED)
 	.ci/test-env $(BIN)/pytest -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
 
 test: lint typecheck pytest
+
+# The fuzz targets (inbox JSON and signature headers) at length: `make test` runs them briefly.
+# FUZZ_EXAMPLES per target (default 5000; about a minute each on SQLite and PostgreSQL).
+FUZZ_EXAMPLES ?= 5000
+FUZZ_TESTS := tests/federation/test_inbox_fuzz.py tests/activitypub/httpsig/test_fuzz.py tests/activitypub/test_jsonbounds.py
+fuzz: $(INSTALLED)
+	HYPOTHESIS_PROFILE=fuzz COOPFED_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) .ci/test-env $(BIN)/pytest -q --hypothesis-show-statistics $(FUZZ_TESTS) $(PYTEST_ARGS)
 
 bench: $(INSTALLED)
 	@for b in bench/bench_*.py; do echo "== $$b"; $(BIN)/python $$b || exit 1; done

@@ -2,8 +2,10 @@
 
 One module (no coopfed imports, like settings.py) so federation/, inbound/, services/ and web/
 count into the same registry that `GET /metrics` (web/metrics.py) exposes. Counts are per
-process: with several web processes each answers for itself (prometheus-client's multiprocess
-mode is not wired up yet), and CLI commands count in their own short-lived process.
+process, or summed over the node's processes in prometheus-client's multiprocess mode (set up
+by `serve --workers N` before this module is imported: coopfed/cli/multiprocess_metrics.py);
+gauges are set by the process answering the scrape, so there the most recent value wins.
+CLI commands count in their own short-lived process.
 Label values are bounded: reasons and states are the code's own words; hosts are peers we
 deliver to (the operator's allies and followers), never request input.
 """
@@ -32,12 +34,16 @@ DELIVERY_HOST_FAILURES = Counter(
     "coopfed_delivery_host_failures", "Failed delivery attempts per receiving host", ["host"]
 )
 QUEUE_DEPTH = Gauge(
-    "coopfed_queue_depth", "Items waiting in each database queue (read at scrape time)", ["queue"]
+    "coopfed_queue_depth",
+    "Items waiting in each database queue (read at scrape time)",
+    ["queue"],
+    multiprocess_mode="mostrecent",
 )
 QUEUE_OLDEST_AGE = Gauge(
     "coopfed_queue_oldest_age_seconds",
     "Age of the oldest item waiting in each queue (0 when empty)",
     ["queue"],
+    multiprocess_mode="mostrecent",
 )
 VOTES = Counter(
     "coopfed_votes", "Votes cast, by source (local, federated) and outcome", ["source", "status"]

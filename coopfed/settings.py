@@ -66,6 +66,7 @@ class WorkerSettings:
     per_host_concurrency: int = 8
     retry_time_scale: float = 1.0
     delivery_lease_seconds: float = 90.0
+    inbox_lease_seconds: float = 120.0  # a killed worker's inbox items wait this long
 
 
 @dataclass(frozen=True)
@@ -85,6 +86,10 @@ class LoggingSettings:
 @dataclass(frozen=True)
 class MetricsSettings:
     allow: tuple[str, ...] = ("127.0.0.1", "::1")  # addresses or networks that may read /metrics
+    # Where every process of the node counts (prometheus-client's multiprocess mode), relative
+    # to data_dir; "" = `<data_dir>/metrics` for `serve --workers N>1`, joined by `coopfed
+    # worker` when that directory exists; a single web process otherwise counts in memory.
+    multiprocess_dir: str = ""
 
 
 @dataclass(frozen=True)
@@ -278,6 +283,7 @@ SCHEMA: dict[str, dict[str, tuple[Parser, bool]]] = {
         "per_host_concurrency": (_positive_int, False),
         "retry_time_scale": (_float, False),
         "delivery_lease_seconds": (_float, False),
+        "inbox_lease_seconds": (_float, False),
     },
     "web": {
         "session_days": (_positive_int, False),
@@ -286,7 +292,7 @@ SCHEMA: dict[str, dict[str, tuple[Parser, bool]]] = {
         "apply_max_per_window": (_positive_int, False),
         "apply_window_minutes": (_positive_int, False),
     },
-    "metrics": {"allow": (_networks, False)},
+    "metrics": {"allow": (_networks, False), "multiprocess_dir": (_str, False)},
     "logging": {"format": (_log_format, False)},
 }
 

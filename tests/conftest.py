@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import os
 from collections.abc import AsyncIterator, Generator, Iterator
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
+from hypothesis import settings as hypothesis_settings
 
 from coopfed.app import create_app
 from coopfed.node import Node
@@ -18,6 +20,13 @@ from tests.support.databases import BACKENDS, PG_URL, PostgresDatabases, SqliteT
 from tests.support.skips import skip_summary
 
 TEST_BASE_URL = "http://coop.test"
+
+# `make fuzz` runs the fuzz targets under this profile (HYPOTHESIS_PROFILE=fuzz): many examples,
+# COOPFED_FUZZ_EXAMPLES each; `make test` keeps hypothesis' default (100, a second or so).
+hypothesis_settings.register_profile(
+    "fuzz", max_examples=int(os.environ.get("COOPFED_FUZZ_EXAMPLES", "5000")), deadline=None
+)
+hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
 
 
 # Outermost, so the line comes after -ra's list, just above the final counts (also under xdist:

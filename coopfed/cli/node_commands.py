@@ -9,6 +9,7 @@ import signal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from coopfed.cli import multiprocess_metrics
 from coopfed.cli.support import (
     CliError,
     configure_logging,
@@ -30,11 +31,6 @@ def cmd_init(args: argparse.Namespace) -> int:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    import uvicorn
-
-    from coopfed.app import create_app
-    from coopfed.store import migrate
-
     if args.url:  # `make run PORT=8001`: the public URL follows the port, so WebFinger works
         os.environ["COOPFED_SERVER__URL"] = args.url
     settings = settings_from(args, "creates")
@@ -42,6 +38,14 @@ def cmd_serve(args: argparse.Namespace) -> int:
     port = args.port or settings.server.port
     workers = args.workers or settings.server.workers
     _refuse_workers_on_sqlite(settings, workers)
+    # Before anything imports prometheus-client (the app does): it picks its mode at import.
+    multiprocess_metrics.enable(settings, web_processes=workers)
+
+    import uvicorn
+
+    from coopfed.app import create_app
+    from coopfed.store import migrate
+
     log_config = configure_logging(args, settings)
     migrate.upgrade(settings.database_url)  # once, here, before any web process starts
     run(_ensure_actors(settings))
@@ -109,6 +113,7 @@ async def _run_worker(settings: Settings) -> int:
 
 def cmd_worker(args: argparse.Namespace) -> int:
     settings = settings_from(args, "schema")
+    multiprocess_metrics.enable(settings, web_processes=None)  # before the jobs import metrics
     configure_logging(args, settings)
     return run(_run_worker(settings))
 

@@ -20,7 +20,6 @@ from coopfed.store.inbox import InboxItem
 log = logging.getLogger(__name__)
 
 BATCH = 50
-LEASE = timedelta(minutes=2)
 MAX_ATTEMPTS = 5
 FIRST_RETRY = timedelta(seconds=10)
 
@@ -50,8 +49,9 @@ async def _process(node: Node, item: InboxItem) -> None:
 
 
 async def process_inbox_batch(node: Node) -> int:
+    lease = timedelta(seconds=node.settings.worker.inbox_lease_seconds)
     async with node.engine.begin() as conn:
-        items = await inbox_store.lease_due(conn, now=node.now(), limit=BATCH, lease=LEASE)
+        items = await inbox_store.lease_due(conn, now=node.now(), limit=BATCH, lease=lease)
     for item in items:
         await _process(node, item)
     return len(items)

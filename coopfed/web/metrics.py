@@ -1,16 +1,25 @@
 """`GET /metrics`: the node's counters in Prometheus format, only for `metrics.allow`.
 
 Queue depths are read from the database at scrape time, so they are right whichever process
-answers; counters are this process's (see coopfed/metrics.py). Anyone else gets a plain 404,
-so the endpoint does not advertise itself.
+answers. Counters are this process's, or, in multiprocess mode (PROMETHEUS_MULTIPROC_DIR, set up
+by `serve --workers N`: coopfed/cli/multiprocess_metrics.py), summed over every process of the
+node that counts into that directory, web processes and workers alike. Anyone else gets a
+plain 404, so the endpoint does not advertise itself.
 """
 
 from __future__ import annotations
 
 import ipaddress
+import os
 from datetime import UTC, datetime
 
-from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from prometheus_client import (
+    CONTENT_TYPE_LATEST,
+    REGISTRY,
+    CollectorRegistry,
+    generate_latest,
+    multiprocess,
+)
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
@@ -45,7 +54,16 @@ async def metrics_endpoint(request: Request) -> Response:
     if not allowed(client_of(request), node_of(request).settings.metrics.allow):
         return error_response(404, "not_found", "no such page")
     await _read_queues(request)
-    return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
+    return Response(generate_latest(_registry()), media_type=CONTENT_TYPE_LATEST)
+
+
+def _registry() -> CollectorRegistry:
+    directory = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+    if not directory:
+        return REGISTRY
+    registry = CollectorRegistry()  # per scrape, as prometheus-client's multiprocess docs say
+    multiprocess.MultiProcessCollector(registry, path=directory)  # type: ignore[no-untyped-call]
+    return registry
 
 
 routes = [Route("/metrics", metrics_endpoint, methods=["GET"])]

@@ -3,6 +3,7 @@ unknown types ignored, a poison item quarantined after 5 attempts while the queu
 
 from __future__ import annotations
 
+import asyncio
 import json
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
@@ -189,3 +190,31 @@ def test_retry_delays_grow_then_stop() -> None:
         timedelta(seconds=640),
     ]
     assert delays[-1] is None
+
+
+async def test_a_crashed_workers_items_are_taken_again_after_inbox_lease_seconds(
+    node: Node,
+    client: httpx.AsyncClient,
+    remote_fresh: FediverseServer,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """worker.inbox_lease_seconds: a killed worker's leased items wait that long, not 2 min."""
+    worker = replace(node.settings.worker, inbox_lease_seconds=3)
+    node.settings = replace(node.settings, worker=worker)
+    alice = remote_fresh.actor("alice")
+    assert (await alice.apost(client, SHARED_INBOX, follow(alice))).status_code == 202
+    start = datetime.now(UTC)
+    node.clock = lambda: start
+
+    async def killed(*_: object) -> Outcome:
+        raise asyncio.CancelledError  # the process dies mid-item: no outcome, no failure noted
+
+    with monkeypatch.context() as patch:
+        patch.setattr("coopfed.inbound.worker.dispatch", killed)
+        with pytest.raises(asyncio.CancelledError):
+            await process_inbox_batch(node)
+    node.clock = lambda: start + timedelta(seconds=2)
+    assert await process_inbox_batch(node) == 0  # still leased
+    node.clock = lambda: start + timedelta(seconds=4)
+    assert await process_inbox_batch(node) == 1
+    assert (await _items(node))[0]["state"] == "done"
