@@ -79,6 +79,21 @@ class WebSettings:
 
 
 @dataclass(frozen=True)
+class EmailSettings:
+    # No smtp_host (the demo's default): each message is written as an .eml file under
+    # `<data_dir>/mail/` instead, so nothing is lost and an admin can read it on /admin/mail.
+    smtp_host: str = ""
+    smtp_port: int = 587
+    smtp_security: str = "starttls"  # none | starttls | tls
+    smtp_username: str = ""
+    smtp_password: str = ""
+    from_address: str = ""  # "" = noreply@<the public URL's host>
+    # Backoff between attempts of one message: base * attempts², capped at an hour; tests
+    # shrink it to see a server outage through in seconds.
+    retry_base_seconds: float = 30.0
+
+
+@dataclass(frozen=True)
 class LoggingSettings:
     format: str = "text"  # text | json
 
@@ -101,6 +116,7 @@ class Settings:
     worker: WorkerSettings = field(default_factory=WorkerSettings)
     web: WebSettings = field(default_factory=WebSettings)
     metrics: MetricsSettings = field(default_factory=MetricsSettings)
+    email: EmailSettings = field(default_factory=EmailSettings)
     logging: LoggingSettings = field(default_factory=LoggingSettings)
     source: str = "<defaults>"
 
@@ -117,6 +133,11 @@ class Settings:
         if self.database.url:
             return self.database.url
         return f"sqlite+aiosqlite:///{(self.data_path / 'coopfed.db').as_posix()}"
+
+    @property
+    def mail_from(self) -> str:
+        host = urlsplit(self.base_url).hostname or "localhost"
+        return self.email.from_address or f"noreply@{host}"
 
     @property
     def domain(self) -> str:
@@ -218,6 +239,20 @@ def _log_format(value: Any) -> str:
     return text
 
 
+def _smtp_security(value: Any) -> str:
+    text = _str(value).strip().lower()
+    if text not in {"none", "starttls", "tls"}:
+        raise ValueError(f"must be none, starttls or tls, got {value!r}")
+    return text
+
+
+def _email_address(value: Any) -> str:
+    text = _str(value).strip()
+    if text and not re.fullmatch(r"[^@\s<>]+@[^@\s<>]+", text):
+        raise ValueError(f"{text!r} is not an e-mail address such as coop@example.org")
+    return text
+
+
 def _handle(value: Any) -> str:
     handle = _str(value)
     if not HANDLE_RE.fullmatch(handle):
@@ -293,6 +328,15 @@ SCHEMA: dict[str, dict[str, tuple[Parser, bool]]] = {
         "apply_window_minutes": (_positive_int, False),
     },
     "metrics": {"allow": (_networks, False), "multiprocess_dir": (_str, False)},
+    "email": {
+        "smtp_host": (_str, False),
+        "smtp_port": (_port, False),
+        "smtp_security": (_smtp_security, False),
+        "smtp_username": (_str, False),
+        "smtp_password": (_str, False),
+        "from_address": (_email_address, False),
+        "retry_base_seconds": (_float, False),
+    },
     "logging": {"format": (_log_format, False)},
 }
 
@@ -304,6 +348,7 @@ SECTION_TYPES: dict[str, type] = {
     "worker": WorkerSettings,
     "web": WebSettings,
     "metrics": MetricsSettings,
+    "email": EmailSettings,
     "logging": LoggingSettings,
 }
 

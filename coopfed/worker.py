@@ -38,6 +38,7 @@ def default_jobs() -> list[NamedJob]:
     from coopfed.services.alliance_votes import settle_alliance_votes
     from coopfed.services.joint_certificates import send_due_certificates
     from coopfed.services.joint_proposals import decide_due_joint_proposals
+    from coopfed.services.mail import send_due_mail
     from coopfed.services.proposal_publishing import publish_due_updates
     from coopfed.services.proposals import close_due_proposals
     from coopfed.services.recipients import resolve_pending_recipients
@@ -52,6 +53,7 @@ def default_jobs() -> list[NamedJob]:
         NamedJob("alliance_votes", settle_alliance_votes),
         NamedJob("joint_certificates", send_due_certificates),
         NamedJob("joint_decisions", decide_due_joint_proposals),
+        NamedJob("mail", send_due_mail),
     ]
 
 

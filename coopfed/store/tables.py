@@ -682,3 +682,38 @@ proposal_comments = Table(
     Column("created_at", UTCDateTime, nullable=False),
     Index("ix_proposal_comments_proposal", "proposal_id", "published_at"),
 )
+
+# Outgoing e-mail, one row per message, sent by the worker's mail job (services/mail.py):
+# queued in the transaction that decided to send it, delivered later with retries, so an SMTP
+# outage never fails a request and never loses a message. `state` is a DeliveryState value.
+outgoing_mail = Table(
+    "outgoing_mail",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("to_address", String(320), nullable=False),
+    Column("subject", String(300), nullable=False),
+    Column("text_body", Text, nullable=False),
+    Column("html_body", Text, nullable=False),
+    Column("kind", String(32), nullable=False),  # invitation | reset | application | …
+    # The one-click unsubscribe token of this message's List-Unsubscribe link, kept as is: it
+    # grants nothing but opting its own address out of optional mail.
+    Column("unsubscribe_token", String(64), nullable=False, unique=True),
+    Column("state", String(16), nullable=False),
+    Column("attempts", Integer, nullable=False, default=0),
+    Column("next_attempt_at", UTCDateTime, nullable=False),
+    Column("leased_until", UTCDateTime, nullable=True),
+    Column("last_error", Text, nullable=True),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("sent_at", UTCDateTime, nullable=True),
+    Index("ix_outgoing_mail_state_next_attempt_at", "state", "next_attempt_at"),
+)
+
+# Addresses that used a one-click unsubscribe link: they get no optional mail any more
+# (invitations and password resets they ask for still go out).
+mail_opt_outs = Table(
+    "mail_opt_outs",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("address", String(320), nullable=False, unique=True),
+    Column("opted_out_at", UTCDateTime, nullable=False),
+)
