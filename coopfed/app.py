@@ -28,6 +28,7 @@ from coopfed.web import (
     discovery,
     home,
     inbox,
+    mail_pages,
     me,
     me_links,
     me_membership,
@@ -74,6 +75,7 @@ def create_app(
             *me_links.routes,
             *apply.routes,
             *admin.routes,
+            *mail_pages.routes,
             *admin_members.routes,
             *admin_exports.routes,  # before admin_register: /admin/members/register.csv
             *admin_register.routes,
