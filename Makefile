@@ -25,6 +25,7 @@ install: $(INSTALLED)
 # A demo co-op on SQLite at http://127.0.0.1:$(PORT) (created on first run, kept afterwards).
 run: $(INSTALLED)
 	@test -f coopfed.toml || $(BIN)/coopfed init --url http://127.0.0.1:$(PORT) --name "Demo Co-op" --handle demo --summary "A demonstration co-op running on coopfed."
+	@echo "Demo mail (no SMTP server set): written to data/mail/*.eml, listed on http://127.0.0.1:$(PORT)/admin/mail"
 	$(BIN)/coopfed serve --port $(PORT) --url http://127.0.0.1:$(PORT)
 
 lint: $(INSTALLED)
