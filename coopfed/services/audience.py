@@ -33,6 +33,7 @@ from coopfed.governance.membership import RollVisibility
 from coopfed.services.account_links import member_for_actor
 from coopfed.services.members import coop_actor
 from coopfed.services.outbox import Audience
+from coopfed.services.setup import INSTANCE_USERNAME
 from coopfed.store import account_links as link_store
 from coopfed.store import actors as actor_store
 from coopfed.store import alliances as alliance_store
@@ -76,9 +77,21 @@ async def may_see_proposal(
         return True
     if await is_active_member(conn, actor) is not None:
         return True
-    if record.visibility == Visibility.ALLIES.value and await is_active_ally(conn, actor):
+    if record.visibility == Visibility.ALLIES.value and await _ally_reader(conn, actor):
         return True
     return actor is not None and await _project_reader(conn, record, actor)
+
+
+async def _ally_reader(conn: AsyncConnection, actor: str | None) -> bool:
+    """An active ally's co-op actor, or its node's instance actor: `coopfed verify` run on the
+    ally signs its GETs as its instance actor (issue 14), so that actor must read what the
+    ally may read. Other accounts on the ally's node are not the ally."""
+    if actor is None:
+        return False
+    allies = await active_ally_actors(conn)
+    if actor in allies:
+        return True
+    return any(actor == Uris(origin_of(ally)).actor(INSTANCE_USERNAME) for ally in allies)
 
 
 async def _project_reader(conn: AsyncConnection, record: ProposalRecord, actor: str) -> bool:

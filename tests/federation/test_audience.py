@@ -22,6 +22,7 @@ from coopfed.services.account_links import issue_code
 from coopfed.services.membership_principle import principle_of, set_principle
 from coopfed.services.proposals import ProposalDraft
 from coopfed.services.recipients import resolve_pending_recipients
+from coopfed.services.setup import INSTANCE_USERNAME
 from coopfed.store import alliances as alliance_store
 from coopfed.store import proposal_pages as page_store
 from coopfed.store import remote_actors as remote_store
@@ -310,3 +311,43 @@ async def test_votes_on_what_the_voter_may_not_see_get_no_notice_and_store_nothi
     assert outcome.startswith("done: vote refused"), outcome
     notes = [a for a, _ in (await _outbox(node))[len(before) :] if a["object"]["type"] == "Note"]
     assert [note["to"] for note in notes] == [[mallory.uri]]
+
+
+# Issue 14: `coopfed verify` on an allied node signs its GETs as that node's instance actor.
+
+
+def _instance_actor_of(server: FediverseServer) -> TestActor:
+    """The coopfed-style instance actor (`/actors/instance.actor`) of `server`'s node."""
+    uri = f"{server.origin}/actors/{INSTANCE_USERNAME}"
+    actor = TestActor(
+        name=INSTANCE_USERNAME,
+        uri=uri,
+        key_id=f"{uri}#main-key",
+        inbox=f"{uri}/inbox",
+        shared_inbox=None,
+        private_key=server.actor("eve").private_key,  # RSA keys are slow to make
+    )
+    server.serve_json(f"/actors/{INSTANCE_USERNAME}", actor.document())
+    return actor
+
+
+async def test_an_allys_instance_actor_reads_allies_only_proposals(
+    node: Node,
+    client: httpx.AsyncClient,
+    remote_fresh: FediverseServer,
+    other_remote: FediverseServer,
+) -> None:
+    eve = other_remote.actor("eve")  # the other co-op
+    instance = _instance_actor_of(other_remote)
+    stranger = remote_fresh.actor("mallory")
+    offer_id = await _offer_and_follow_accepted(node, client, eve)
+    record = await _open(node, "allies")
+    assert (await _signed_get(client, instance, record.uri)).status_code == 404  # not yet ally
+    answer_offer = {"id": new_id(eve), "type": "Accept", "actor": eve.uri, "object": offer_id}
+    assert await send_and_process(client, node, eve, answer_offer) == "done: alliance active"
+    for reader in (eve, instance):
+        answer = await _signed_get(client, reader, record.uri)
+        assert answer.status_code == 200, answer.text  # was 404 for the instance actor
+        assert answer.json()["id"] == record.uri
+    answer = await _signed_get(client, stranger, record.uri)
+    assert answer.status_code == 404 and "secret depot" not in answer.text

@@ -126,3 +126,37 @@ async def test_an_unprovable_relay_that_cannot_be_fetched_changes_nothing(
         assert "Question" in outcome and outcome.startswith(("an Announce", "a relayed")), outcome
     assert len(remote_fresh.fetches) == fetched
     assert await list_equivocations(node) == []
+
+
+def _forwarded(forwarder: TestActor, question: Any) -> Any:
+    """`forwarder` (another actor of the co-op's origin) sends the Update(Question) itself."""
+    return {
+        "@context": "https://www.w3.org/ns/activitystreams",
+        "id": new_id(forwarder),
+        "type": "Update",
+        "actor": forwarder.uri,
+        "to": COOP,
+        "object": question,
+    }
+
+
+async def test_a_forwarded_update_is_believed_only_by_the_coops_proof(
+    node: Node, client: httpx.AsyncClient, remote_fresh: FediverseServer
+) -> None:
+    coop, forwarder = remote_fresh.add_actor("forwarded1", ed25519=True), remote_fresh.actor("bob")
+    assert coop.ed25519_key is not None
+    uri = f"{remote_fresh.origin}/proposals/f1"
+    unsigned = _forwarded(forwarder, _question(coop, uri, "1", None))
+    outcome = await _relay(client, node, forwarder, unsigned)
+    assert "needs its proof" in outcome, outcome
+    wrong_key = _forwarded(forwarder, _question(coop, uri, "1", Ed25519PrivateKey.generate()))
+    outcome = await _relay(client, node, forwarder, wrong_key)
+    assert "proof refused" in outcome, outcome
+    signed = _forwarded(forwarder, _question(coop, uri, "1", coop.ed25519_key))
+    outcome = await _relay(client, node, forwarder, signed)
+    assert outcome == "question heads observed", outcome  # was refused: "signed it"
+    second = _forwarded(forwarder, _question(coop, uri, "2", coop.ed25519_key))
+    outcome = await _relay(client, node, forwarder, second)
+    assert "equivocation recorded" in outcome, outcome
+    (found,) = await list_equivocations(node)
+    assert (found.kind, found.actor_uri) == ("result", coop.uri)  # the co-op's, not bob's
