@@ -27,6 +27,7 @@ from coopfed.store import account_links as link_store
 from coopfed.store import remote_actors as remote_store
 from coopfed.store.members import MemberRecord
 from coopfed.store.membership import Application
+from coopfed.web.confirm import Confirmation, ask, confirmed
 from coopfed.web.csrf import csrf_protected
 from coopfed.web.me_links import link_view
 from coopfed.web.sanitize import clean_text, remote_actor_label
@@ -149,6 +150,8 @@ async def reject(request: Request, form: FormData) -> Response:
     if not reason or len(reason) > MAX_REASON:
         wanted = "Give the reason the applicant will be told." if not reason else "Too long."
         return await _applications_page(request, {applicant: {"reason": wanted}}, status=400)
+    if not confirmed(form):  # the applicant is told at once: no undo
+        return await _confirm_reject(request, applicant, reason)
     try:
         await reject_applicant(node, applicant, reason=reason, by=node.uris.actor(viewer.username))
     except NotFound:
@@ -157,6 +160,18 @@ async def reject(request: Request, form: FormData) -> Response:
         errors = {applicant: {"reason": str(error).capitalize() + "."}}
         return await _applications_page(request, errors, status=409)
     return RedirectResponse("/admin/applications", status_code=303)
+
+
+async def _confirm_reject(request: Request, applicant: str, reason: str) -> Response:
+    confirmation = Confirmation(
+        heading="Reject this application?",
+        explanation=f"{applicant} will be told their application was rejected, "
+        f"with this reason: “{reason}”. They would have to apply again.",
+        button="Reject the application",
+        cancel="/admin/applications",
+        fields=(("applicant", applicant), ("reason", reason)),
+    )
+    return await ask(request, confirmation)
 
 
 async def _members_page(

@@ -39,3 +39,15 @@ def test_an_admin_adds_a_member_class(page: Page, served_node: ServedNode) -> No
     row = page.locator("tr", has=page.get_by_role("rowheader", name="bakers", exact=True))
     expect(row.locator("td")).to_have_text(["no", "by a members' vote", "1", "yes", "0", "0"])
     screenshot(page, "admin-classes")
+
+
+def test_the_classes_table_fits_a_1280_px_screen(page: Page, served_node: ServedNode) -> None:
+    """Issue #16: on a 1280-px laptop the table scrolled sideways; now it fits, page and box."""
+    page.set_viewport_size({"width": 1280, "height": 800})
+    sign_in(page, ADMIN, ADMIN_PASSWORD)
+    page.goto("/admin/classes")
+    table_box = page.locator(".table-scroll")
+    overflow = table_box.evaluate("box => box.scrollWidth - box.clientWidth")
+    page_overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+    screenshot(page, "admin-classes-1280")
+    assert (overflow, page_overflow) == (0, 0)

@@ -49,6 +49,7 @@ async def test_applications_show_remote_people_with_their_host_escaped(
     assert "&lt;b&gt;let me in&lt;/b&gt;" in page.text
     assert 'action="/admin/applications/admit"' in page.text
     assert '<label for="reject-reason-1">' in page.text
+    assert '<button class="button danger" type="submit">Reject…</button>' in page.text
     admin = await client.get("/admin", headers=HTML)
     assert 'href="/admin/applications"' in admin.text and 'href="/admin/members"' in admin.text
 
@@ -84,14 +85,21 @@ async def test_admitting_into_an_unknown_class_is_shown_next_to_the_choice(
     assert len(await list_applications(node)) == 1
 
 
-async def test_reject_needs_a_reason(node: Node, client: httpx.AsyncClient) -> None:
+async def test_reject_needs_a_reason_then_a_confirmation(
+    node: Node, client: httpx.AsyncClient
+) -> None:
     await _remote_applicant(node)
     await sign_in(client, "ada")
     answer = await _post(client, "reject", reason="  ")
     assert answer.status_code == 400
     assert 'id="reject-reason-1-error">Give the reason the applicant will be told.' in answer.text
     assert len(await list_applications(node)) == 1
-    rejected = await _post(client, "reject", reason="We only take bakers.")
+    asked = await _post(client, "reject", reason="We only take bakers.")
+    assert asked.status_code == 200 and "Reject this application?" in asked.text
+    assert 'name="confirm" value="yes"' in asked.text and "We only take bakers." in asked.text
+    assert 'class="button danger"' in asked.text
+    assert len(await list_applications(node)) == 1  # asking acted on nothing
+    rejected = await _post(client, "reject", reason="We only take bakers.", confirm="yes")
     assert rejected.status_code == 303
     assert await list_applications(node) == []
     [settled] = await list_applications(node, every=True)
