@@ -5,11 +5,16 @@ the reply joins the proposal's discussion — on the page, escaped, and in
 
 from __future__ import annotations
 
+import json
+import re
 import time
 import uuid
+from collections.abc import Callable
 from typing import Any
 
 import httpx
+
+from tests.support.processes import coopfed
 
 from .conftest import PeerFactory
 from .fedify_peer import of_type
@@ -78,3 +83,60 @@ def test_a_peer_members_reply_shows_on_the_page_escaped_and_in_the_cli(
     assert page.status_code == 200
     assert "Why a van?" in page.text
     assert ESCAPE_PROBE not in page.text  # the script tag never reaches the reader verbatim
+
+
+ADMIN, ADMIN_PASSWORD = "river_admin", "a long admin password"
+CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
+
+
+def _post_form(client: httpx.Client, page_path: str, action: str, fields: dict[str, str]) -> None:
+    """Submit a site form as a browser does: its CSRF token read from the page first."""
+    found = CSRF.search(client.get(page_path).text)
+    assert found, f"no CSRF token on {page_path}"
+    response = client.post(action, data={**fields, "csrf_token": found.group(1)})
+    assert response.status_code in (200, 303), (response.status_code, response.text[-2000:])
+
+
+def _is_comment_on(question: str) -> Callable[[dict[str, Any]], bool]:
+    def matches(record: dict[str, Any]) -> bool:
+        raw = record["raw"]
+        activity = json.loads(raw) if isinstance(raw, str) else raw
+        note = activity.get("object")
+        if record.get("type") not in ("Create", "Announce") or not isinstance(note, dict):
+            return False
+        return note.get("type") == "Note" and note.get("inReplyTo") == question
+
+    return matches
+
+
+def test_a_site_comment_reaches_a_following_peer_signed(
+    served: tuple[str, Any],  # noqa: F811 (the fixture of test_proposals.py)
+    fedify_peer: PeerFactory,
+) -> None:
+    base, cwd = served
+    coop = f"{base}/actors/river"
+    peer = fedify_peer(host=PEER_HOST)
+    peer.follow("alice", coop)
+    peer.wait_for("alice", of_type("Accept"), timeout=30)
+    made = coopfed("admin", "create", ADMIN, cwd=cwd, stdin=ADMIN_PASSWORD + "\n")
+    assert made.returncode == 0, made.stderr
+    _cli(cwd, "member", "add", "--local", ADMIN)
+    created = _cli(
+        cwd, "proposal", "create", "--title", "Buy a van", "--method", "proposal",
+        "--duration", "1d", "--open",
+    )  # fmt: skip
+    question_id = created["id"]
+    slug = question_id.rsplit("/", 1)[1]
+
+    with httpx.Client(base_url=base, trust_env=False, follow_redirects=False) as client:
+        fields = {"username": ADMIN, "password": ADMIN_PASSWORD, "next": "/"}
+        _post_form(client, "/sign-in", "/sign-in", fields)
+        page = f"/proposals/{slug}"
+        _post_form(client, page, f"{page}/comments", {"comment": "Which van, though?"})
+
+    record = peer.wait_for("alice", _is_comment_on(question_id), timeout=30)
+    assert record["httpSignature"]["verified"], record["httpSignature"]
+    raw = record["raw"]
+    note = (json.loads(raw) if isinstance(raw, str) else raw)["object"]
+    assert "Which van, though?" in note["content"]
+    assert note["attributedTo"] == f"{base}/actors/{ADMIN}"
