@@ -1,7 +1,7 @@
 """`coopfed proposal comments ID [--json]`: a proposal's discussion, hidden comments included.
 
 Each comment: author (a local member's username, else the actor IRI), source (`site` or
-`fediverse`), text, published (RFC 3339), state (`shown`, `from_followers`, `hidden`).
+`fediverse`), text, published (RFC 3339), state (`shown`, `from_followers`, `held`, `hidden`).
 """
 
 from __future__ import annotations

@@ -22,7 +22,8 @@ class CommentSource(enum.StrEnum):
 class CommentState(enum.StrEnum):
     SHOWN = "shown"  # a member's comment, in the thread
     FROM_FOLLOWERS = "from_followers"  # a non-member's reply, shown apart
-    HIDDEN = "hidden"  # hidden by an admin
+    HIDDEN = "hidden"  # hidden by an admin, or a non-member's reply the charter hides
+    HELD = "held"  # a non-member's reply waiting for an admin (charter: non_member_replies)
 
 
 @dataclass(frozen=True)
