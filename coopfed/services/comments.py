@@ -13,7 +13,7 @@ the co-op's followers (FEP-1b12), so Mastodon users see the thread under the pol
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -276,3 +276,19 @@ async def served_comment(node: Node, public_id: str, reader: str | None) -> Comm
             raise NotFound("no such comment")
         readers = (reader,) if reader is not None else ()
         return await comment_note(conn, node.uris, record, comment, readers)
+
+
+async def release_reply(node: Node, reference: str, comment_uri: str) -> CommentRecord:
+    """An admin lets a held non-member's reply into the thread, shown apart as from followers
+    (released, it is still not a member's comment)."""
+    async with node.engine.begin() as conn:
+        record = await proposal_store.get_by_slug(conn, slug_of(node.uris, reference))
+        if record is None:
+            raise NotFound(f"no proposal {reference!r}")
+        comment = await comment_store.comment_by_uri(conn, comment_uri)
+        if comment is None or comment.proposal_row_id != record.row_id:
+            raise NotFound(f"no comment {comment_uri!r} on this proposal")
+        if comment.state is not CommentState.HELD:
+            raise ServiceError(f"this comment is {comment.state.value}, not held")
+        await comment_store.set_state(conn, comment.row_id, CommentState.FROM_FOLLOWERS)
+    return replace(comment, state=CommentState.FROM_FOLLOWERS)

@@ -7,7 +7,7 @@ import hashlib
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import insert, select
+from sqlalchemy import insert, select, update
 from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -116,3 +116,8 @@ async def thread(conn: AsyncConnection, proposal_row_id: int) -> list[CommentRec
         .order_by(proposal_comments.c.published_at, proposal_comments.c.id)
     )
     return [_record(row) for row in (await conn.execute(query)).mappings()]
+
+
+async def set_state(conn: AsyncConnection, row_id: int, state: CommentState) -> None:
+    query = update(proposal_comments).where(proposal_comments.c.id == row_id)
+    await conn.execute(query.values(state=state.value))
