@@ -121,3 +121,15 @@ async def thread(conn: AsyncConnection, proposal_row_id: int) -> list[CommentRec
 async def set_state(conn: AsyncConnection, row_id: int, state: CommentState) -> None:
     query = update(proposal_comments).where(proposal_comments.c.id == row_id)
     await conn.execute(query.values(state=state.value))
+
+
+async def visible_comment_uris(conn: AsyncConnection, proposal_row_id: int) -> tuple[str, ...]:
+    """The ids of a thread's comments its readers see (not hidden, not held), oldest first."""
+    shown = (CommentState.SHOWN.value, CommentState.FROM_FOLLOWERS.value)
+    query = (
+        select(proposal_comments.c.uri)
+        .where(proposal_comments.c.proposal_id == proposal_row_id)
+        .where(proposal_comments.c.state.in_(shown))
+        .order_by(proposal_comments.c.published_at, proposal_comments.c.id)
+    )
+    return tuple((await conn.execute(query)).scalars())
