@@ -1,7 +1,8 @@
-"""`coopfed proposal comments ID [--json]`: a proposal's discussion, hidden comments included.
+"""`coopfed proposal comments ID [--json]`: a proposal's discussion, hidden comments included;
+`coopfed proposal release-comment ID COMMENT [--json]`: a held non-member's reply let in.
 
 Each comment: author (a local member's username, else the actor IRI), source (`site` or
-`fediverse`), text, published (RFC 3339), state (`shown`, `from_followers`, `hidden`).
+`fediverse`), text, published (RFC 3339), state (`shown`, `from_followers`, `held`, `hidden`).
 """
 
 from __future__ import annotations
@@ -47,4 +48,19 @@ def cmd_comments(args: argparse.Namespace) -> int:
         print(f"{view['published']}  {view['author']} ({view['source']}){state}")
         for line in view["text"].splitlines():
             print(f"    {line}")
+    return 0
+
+
+def cmd_release_comment(args: argparse.Namespace) -> int:
+    from coopfed.services import comments
+
+    async def work(node: Node) -> dict[str, Any]:
+        released = await comments.release_reply(node, args.proposal, args.comment)
+        return {"id": released.uri, "state": released.state.value}
+
+    view = run_service(args, work)
+    if args.json:
+        print_json(view)
+    else:
+        print(f"released {view['id']} ({view['state']})")
     return 0

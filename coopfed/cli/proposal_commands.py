@@ -8,7 +8,7 @@ import json
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from coopfed.cli.comment_commands import cmd_comments
+from coopfed.cli.comment_commands import cmd_comments, cmd_release_comment
 from coopfed.cli.governance_views import joint_json, proposal_json, proposal_lines, run_service
 from coopfed.cli.support import CliError, print_json
 from coopfed.governance.proposal import VISIBILITIES, ProposalState
@@ -254,6 +254,13 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
         verb = verbs.add_parser(name, parents=[common, json_flag], help=text)
         verb.add_argument("proposal", metavar="ID", help="the proposal's id or IRI")
         verb.set_defaults(handler=handler)
+
+    release = verbs.add_parser(
+        "release-comment", parents=[common, json_flag], help="let a held reply into the thread"
+    )
+    release.add_argument("proposal", metavar="ID", help="the proposal's id or IRI")
+    release.add_argument("comment", metavar="COMMENT", help="the held reply's id (its IRI)")
+    release.set_defaults(handler=cmd_release_comment)
 
     listing = verbs.add_parser("list", parents=[common, json_flag], help="list proposals")
     listing.add_argument("--state", choices=[state.value for state in ProposalState])

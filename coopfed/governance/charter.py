@@ -59,6 +59,16 @@ class LinkedProposals(enum.StrEnum):
     CONFIRM = "confirm"
 
 
+class NonMemberReplies(enum.StrEnum):
+    """What becomes of a reply to a public proposal by someone who is not a member: shown apart
+    as "from followers" (the default: a public poll is a public conversation, as on Mastodon),
+    held until an admin releases it, or kept hidden. Never counted as a member's comment."""
+
+    FOLLOWERS = "followers"
+    HELD = "held"
+    HIDDEN = "hidden"
+
+
 def parse_fraction(text: str, *, what: str = "fraction") -> Fraction:
     """Parse "p/q", "n" or "n%" into a Fraction in [0, 1]."""
     raw = text.strip() if isinstance(text, str) else text
@@ -271,6 +281,7 @@ class Charter:
     tie_break: TieBreak = TieBreak.NONE
     alliances: AllianceDecision = AllianceDecision.ADMIN
     joint_proposals: LinkedProposals = LinkedProposals.AUTO
+    non_member_replies: NonMemberReplies = NonMemberReplies.FOLLOWERS
 
     def __post_init__(self) -> None:
         if self.quorum is not None and not 0 <= self.quorum <= 1:
@@ -296,11 +307,12 @@ _CHARTER_KEYS = {
     "tie_break",
     "alliances",
     "joint_proposals",
+    "non_member_replies",
 }
 
 # Keys added after charters were first hashed: they enter the hash only when set away from
 # their default, so every charter (and result) hash computed before they existed stays the same.
-_LATER_KEYS = {"alliances": "admin", "joint_proposals": "auto"}
+_LATER_KEYS = {"alliances": "admin", "joint_proposals": "auto", "non_member_replies": "followers"}
 
 
 def charter_to_dict(charter: Charter) -> dict[str, Any]:
@@ -319,6 +331,7 @@ def charter_to_dict(charter: Charter) -> dict[str, Any]:
         "tie_break": charter.tie_break.value,
         "alliances": charter.alliances.value,
         "joint_proposals": charter.joint_proposals.value,
+        "non_member_replies": charter.non_member_replies.value,
     }
 
 
@@ -350,6 +363,9 @@ def charter_from_dict(data: Mapping[str, Any]) -> Charter:
         alliances=_parse_enum(AllianceDecision, data.get("alliances", "admin"), "alliances"),
         joint_proposals=_parse_enum(
             LinkedProposals, data.get("joint_proposals", "auto"), "joint_proposals"
+        ),
+        non_member_replies=_parse_enum(
+            NonMemberReplies, data.get("non_member_replies", "followers"), "non_member_replies"
         ),
     )
 

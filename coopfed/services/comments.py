@@ -13,7 +13,7 @@ the co-op's followers (FEP-1b12), so Mastodon users see the thread under the pol
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -29,6 +29,7 @@ from coopfed.federation.mapping.comments import (
 )
 from coopfed.federation.mapping.proposals import Visibility
 from coopfed.governance.canonical import rfc3339
+from coopfed.governance.charter import NonMemberReplies
 from coopfed.governance.members import MemberStatus
 from coopfed.governance.proposal import ProposalState
 from coopfed.governance.proposal_text import normalise_newlines, paragraphs
@@ -38,7 +39,7 @@ from coopfed.services.account_links import member_for_actor
 from coopfed.services.errors import NotFound, ServiceError
 from coopfed.services.members import coop_actor, new_public_id
 from coopfed.services.outbox import Audience, new_activity_id, publish, publish_personal
-from coopfed.services.proposals import slug_of
+from coopfed.services.proposals import current_charter, slug_of
 from coopfed.services.received import Received, done, ignored
 from coopfed.store import actors as actor_store
 from coopfed.store import comments as comment_store
@@ -49,6 +50,14 @@ from coopfed.store.proposals import ProposalRecord
 from coopfed.uris import Uris
 
 NOTHING_OF_OURS = "a reply to nothing of ours"
+# What the charter's `non_member_replies` makes of a reply by someone not a member.
+_NON_MEMBER_STATE = {
+    NonMemberReplies.FOLLOWERS: CommentState.FROM_FOLLOWERS,
+    NonMemberReplies.HELD: CommentState.HELD,
+    NonMemberReplies.HIDDEN: CommentState.HIDDEN,
+}
+# Kept from readers of the thread: an admin's hidden comments, and replies still held.
+_UNSEEN = (CommentState.HIDDEN, CommentState.HELD)
 
 
 @dataclass(frozen=True)
@@ -101,6 +110,10 @@ async def receive_reply(
     if record is None or not await audience.may_see_proposal(conn, record, reply.author):
         return ignored(NOTHING_OF_OURS)  # the same as for nothing at all
     member_row = await _active_member_row(conn, reply.author)
+    state = CommentState.SHOWN
+    if member_row is None:
+        charter = await current_charter(conn, record.coop_id, received_at)
+        state = _NON_MEMBER_STATE[charter.charter.non_member_replies]
     new = NewComment(
         proposal_row_id=record.row_id,
         public_id=None,
@@ -111,7 +124,7 @@ async def receive_reply(
         in_reply_to=reply.in_reply_to,
         content_html=reply.content_html,
         content_text=reply.content_text,
-        state=CommentState.SHOWN if member_row is not None else CommentState.FROM_FOLLOWERS,
+        state=state,
         published_at=_published(reply.published, received_at),
     )
     stored = await comment_store.insert_comment(conn, new, received_at)
@@ -228,7 +241,7 @@ async def visible_thread(
     """The comments a reader of the proposal reads, oldest first. The caller has decided
     that this reader may see the proposal (services/proposal_pages.load_page)."""
     comments = await comment_store.thread(conn, proposal_row_id)
-    return tuple(_entry(uris, c) for c in comments if c.state is not CommentState.HIDDEN)
+    return tuple(_entry(uris, c) for c in comments if c.state not in _UNSEEN)
 
 
 async def thread_of_admin(node: Node, reference: str) -> list[ThreadEntry]:
@@ -257,9 +270,25 @@ async def served_comment(node: Node, public_id: str, reader: str | None) -> Comm
         )  # fmt: skip
         if comment is None or record is None:
             raise NotFound("no such comment")
-        if comment.state is CommentState.HIDDEN:
+        if comment.state in _UNSEEN:
             raise NotFound("no such comment")
         if not await audience.may_see_proposal(conn, record, reader):
             raise NotFound("no such comment")
         readers = (reader,) if reader is not None else ()
         return await comment_note(conn, node.uris, record, comment, readers)
+
+
+async def release_reply(node: Node, reference: str, comment_uri: str) -> CommentRecord:
+    """An admin lets a held non-member's reply into the thread, shown apart as from followers
+    (released, it is still not a member's comment)."""
+    async with node.engine.begin() as conn:
+        record = await proposal_store.get_by_slug(conn, slug_of(node.uris, reference))
+        if record is None:
+            raise NotFound(f"no proposal {reference!r}")
+        comment = await comment_store.comment_by_uri(conn, comment_uri)
+        if comment is None or comment.proposal_row_id != record.row_id:
+            raise NotFound(f"no comment {comment_uri!r} on this proposal")
+        if comment.state is not CommentState.HELD:
+            raise ServiceError(f"this comment is {comment.state.value}, not held")
+        await comment_store.set_state(conn, comment.row_id, CommentState.FROM_FOLLOWERS)
+    return replace(comment, state=CommentState.FROM_FOLLOWERS)

@@ -38,6 +38,7 @@ from coopfed.services.members import coop_actor
 from coopfed.services.object_proofs import sign_if_final
 from coopfed.services.outbox import Audience, publish, publish_personal
 from coopfed.store import ballots as ballot_store
+from coopfed.store import comments as comment_store
 from coopfed.store import proposals as proposal_store
 from coopfed.store import question_updates as update_store
 from coopfed.store.actors import LocalActor
@@ -73,6 +74,7 @@ async def proposal_view(
         tally=tally,
         member_actors=tuple(named) if visibility is Visibility.MEMBERS else (),
         ally_actors=await audience.active_ally_actors(conn) if allies else (),
+        comment_ids=await comment_store.visible_comment_uris(conn, record.row_id),
         log_head=log[-1].entry_hash if log else None,
         log_length=len(log),
         result=record.result,

@@ -7,7 +7,7 @@ import hashlib
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import insert, select
+from sqlalchemy import insert, select, update
 from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -22,7 +22,8 @@ class CommentSource(enum.StrEnum):
 class CommentState(enum.StrEnum):
     SHOWN = "shown"  # a member's comment, in the thread
     FROM_FOLLOWERS = "from_followers"  # a non-member's reply, shown apart
-    HIDDEN = "hidden"  # hidden by an admin
+    HIDDEN = "hidden"  # hidden by an admin, or a non-member's reply the charter hides
+    HELD = "held"  # a non-member's reply waiting for an admin (charter: non_member_replies)
 
 
 @dataclass(frozen=True)
@@ -115,3 +116,20 @@ async def thread(conn: AsyncConnection, proposal_row_id: int) -> list[CommentRec
         .order_by(proposal_comments.c.published_at, proposal_comments.c.id)
     )
     return [_record(row) for row in (await conn.execute(query)).mappings()]
+
+
+async def set_state(conn: AsyncConnection, row_id: int, state: CommentState) -> None:
+    query = update(proposal_comments).where(proposal_comments.c.id == row_id)
+    await conn.execute(query.values(state=state.value))
+
+
+async def visible_comment_uris(conn: AsyncConnection, proposal_row_id: int) -> tuple[str, ...]:
+    """The ids of a thread's comments its readers see (not hidden, not held), oldest first."""
+    shown = (CommentState.SHOWN.value, CommentState.FROM_FOLLOWERS.value)
+    query = (
+        select(proposal_comments.c.uri)
+        .where(proposal_comments.c.proposal_id == proposal_row_id)
+        .where(proposal_comments.c.state.in_(shown))
+        .order_by(proposal_comments.c.published_at, proposal_comments.c.id)
+    )
+    return tuple((await conn.execute(query)).scalars())

@@ -69,6 +69,11 @@ LABELS: dict[str, tuple[str, str]] = {
         "auto: opened at once; confirm: a draft an admin opens (one not opened before the joint "
         "proposal closes takes no part).",
     ),
+    "non_member_replies": (
+        "Replies from people who are not members",
+        "followers: shown apart as from followers; held: until an admin releases one; "
+        "hidden: kept from the page. Never counted as a member's comment.",
+    ),
 }
 
 

@@ -9,8 +9,9 @@ from pathlib import Path
 import pytest
 
 from coopfed.federation.mapping.comments import RemoteReply
+from coopfed.governance.charter import Charter, NonMemberReplies
 from coopfed.node import Node
-from coopfed.services import comments
+from coopfed.services import comments, proposals
 from coopfed.settings import load_settings
 from tests.cli.governance_support import Cli, write_config
 
@@ -61,3 +62,37 @@ def test_comments_list_both_sources_with_their_fields(cli: Cli) -> None:
 def test_comments_of_an_unknown_proposal_exit_2(cli: Cli) -> None:
     code, _, err = cli("proposal", "comments", "nope")
     assert code == 2 and "no proposal" in err
+
+
+def _hold_replies(config: Path) -> None:
+    async def work() -> None:
+        node = Node.from_settings(load_settings(config, environ={}))
+        try:
+            await proposals.set_charter(node, Charter(non_member_replies=NonMemberReplies.HELD))
+        finally:
+            await node.close()
+
+    asyncio.run(work())
+
+
+def test_an_admin_releases_a_held_reply_once(cli: Cli) -> None:
+    assert cli("member", "add", "--local", "alice")[0] == 0
+    _hold_replies(cli.config)
+    created = cli.json(
+        "proposal", "create", "--title", "Paint", "--method", "proposal", "--duration", "3d",
+        "--open",
+    )  # fmt: skip
+    assert isinstance(created, dict)
+    _add_comments(cli.config, created["slug"])
+    listed = cli.json("proposal", "comments", created["id"])
+    assert isinstance(listed, list)
+    assert [c["state"] for c in listed] == ["shown", "held"]
+    held = listed[1]["id"]
+    released = cli.json("proposal", "release-comment", created["id"], held)
+    assert released == {"id": held, "state": "from_followers"}
+    after = cli.json("proposal", "comments", created["id"])
+    assert isinstance(after, list) and [c["state"] for c in after] == ["shown", "from_followers"]
+    code, _, err = cli("proposal", "release-comment", created["id"], held)
+    assert code == 2 and "not held" in err  # a second release is refused, not a traceback
+    code, _, err = cli("proposal", "release-comment", created["id"], "https://nope.example/1")
+    assert code == 2 and "no comment" in err

@@ -10,11 +10,13 @@ from datetime import timedelta
 from typing import Any
 
 import httpx
+import pytest
 from sqlalchemy import func, select
 
+from coopfed.governance.charter import Charter, NonMemberReplies
 from coopfed.inbound.worker import process_inbox_batch
 from coopfed.node import Node
-from coopfed.services import comments, members, proposals
+from coopfed.services import comments, members, proposal_publishing, proposals
 from coopfed.services.errors import ServiceError
 from coopfed.services.proposals import ProposalDraft
 from coopfed.store.proposals import ProposalRecord
@@ -94,6 +96,45 @@ async def test_a_members_reply_joins_the_thread_and_a_followers_reply_is_kept_ap
     ]
     assert {e.comment.source.value for e in thread} == {"fediverse"}
     assert await _count(node, ballots) == 0  # words are not a vote
+
+
+@pytest.mark.parametrize("setting", ["held", "hidden"])
+async def test_the_charter_holds_or_hides_a_non_members_reply(
+    node: Node, client: httpx.AsyncClient, remote_fresh: FediverseServer, setting: str
+) -> None:
+    alice, bob = remote_fresh.actor("alice"), remote_fresh.actor("bob")
+    await members.add_member(node, alice.uri)
+    await _deliver(client, node, bob, follow(bob))
+    await proposals.set_charter(node, Charter(non_member_replies=NonMemberReplies(setting)))
+    record = await _open(node)
+    await _deliver(client, node, alice, reply(alice, record.uri, "<p>Why blue?</p>"))
+    await _deliver(client, node, bob, reply(bob, record.uri, "<p>Buy my paint</p>"))
+    thread = await comments.thread_of_admin(node, record.slug)
+    assert [(e.comment.author_uri, e.comment.state.value) for e in thread] == [
+        (alice.uri, "shown"),
+        (bob.uri, setting),  # kept for the admin, never a member's comment
+    ]
+    async with node.engine.connect() as conn:
+        seen = await comments.visible_thread(conn, node.uris, record.row_id)
+    assert [e.comment.author_uri for e in seen] == [alice.uri]
+
+
+async def test_the_questions_replies_list_the_visible_comments_only(
+    node: Node, client: httpx.AsyncClient, remote_fresh: FediverseServer
+) -> None:
+    alice, bob = remote_fresh.actor("alice"), remote_fresh.actor("bob")
+    await members.add_member(node, alice.uri)
+    await _deliver(client, node, bob, follow(bob))
+    await proposals.set_charter(node, Charter(non_member_replies=NonMemberReplies.HELD))
+    record = await _open(node)
+    first = reply(alice, record.uri, "<p>Why blue?</p>")
+    await _deliver(client, node, alice, first)
+    await _deliver(client, node, bob, reply(bob, record.uri, "<p>Held</p>"))
+    async with node.engine.connect() as conn:
+        question = await proposal_publishing.served_question(conn, node.uris, record)
+    assert question["replies"]["type"] == "Collection"
+    assert question["replies"]["items"] == [first["object"]["id"]]  # the held one is left out
+    assert question["replies"]["totalItems"] == 1
 
 
 async def test_a_reply_with_a_backdated_or_future_date_is_not_misplaced(

@@ -53,6 +53,7 @@ class ProposalView:
     log_length: int = 0
     result: Mapping[str, Any] | None = None
     joint_proposal: str | None = None
+    comment_ids: tuple[str, ...] = ()  # the thread's visible comments, oldest first
 
     @property
     def question_id(self) -> str:
@@ -104,8 +105,20 @@ def proposal_to_question(view: ProposalView) -> dict[str, Any]:
         document["tag"] = [{"type": "Mention", "href": actor} for actor in to]
     if kind is not None:
         document.update(_poll_fields(view, kind))
+    document["replies"] = _replies(view)
     document.update(coopfed_facts(view))
     return document
+
+
+def _replies(view: ProposalView) -> dict[str, Any]:
+    """The discussion as the Question's `replies` (FEDERATION.md, "Discussion"): the ids of
+    its visible comments inline, as Mastodon reads a status's replies."""
+    return {
+        "id": f"{view.question_id}#replies",
+        "type": "Collection",
+        "totalItems": len(view.comment_ids),
+        "items": list(view.comment_ids),
+    }
 
 
 def _poll_fields(view: ProposalView, kind: PollKind) -> dict[str, Any]:
