@@ -11,7 +11,8 @@ service as local votes, inside the inbox worker's transaction.
   sender wrote.
 - A refused vote (not a member, not in the electorate, late...) earns the voter one private
   note saying why (Mastodon ignores a Reject of a vote); a counted one schedules a coalesced
-  Update(Question).
+  Update(Question) and earns the voter a private note with the ballot's receipt, so a member
+  voting from Mastodon can check the log as a local voter can (issue 14).
 - Before anything else, the voter must be someone who may see the proposal
   (`audience.may_see_proposal`): to anyone else a members-only or allies-only proposal, or a
   draft, is a vote on nothing of ours: ignored as an unknown IRI is, no note, nothing stored
@@ -28,7 +29,13 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from coopfed.federation.mapping.polls import TAP_MEANS_YES, PollKind, poll_kind, poll_options
-from coopfed.federation.mapping.votes import RemoteVote, VoteNotice, vote_notice_to_ap
+from coopfed.federation.mapping.votes import (
+    CountedNotice,
+    RemoteVote,
+    VoteNotice,
+    counted_notice_to_ap,
+    vote_notice_to_ap,
+)
 from coopfed.governance.canonical import rfc3339
 from coopfed.services import audience, proposal_publishing
 from coopfed.services.members import coop_actor
@@ -134,7 +141,39 @@ async def _after(
         fresh = await proposal_store.get_by_slug(conn, record.slug)
         assert fresh is not None
         await proposal_publishing.tally_changed(conn, fresh, now)
+        if outcome.receipt is not None:
+            await _send_receipt(conn, uris, record, vote, outcome, now)
+            return RemoteVoteResult(outcome.status.value, outcome.message, notice_sent=True)
     return RemoteVoteResult(outcome.status.value, outcome.message)
+
+
+async def _send_receipt(
+    conn: AsyncConnection,
+    uris: Uris,
+    record: ProposalRecord,
+    vote: RemoteVote,
+    outcome: VoteOutcome,
+    now: datetime,
+) -> None:
+    """One note per stored ballot: a later tap (multiple choice) is a new ballot, a new receipt."""
+    assert outcome.receipt is not None
+    note_id = f"{record.uri}/receipts/{outcome.receipt[:24]}"
+    coop = await coop_actor(conn)
+    notice = CountedNotice(
+        note_id=note_id,
+        activity_id=f"{note_id}/activity",
+        coop_actor=uris.actor(coop.username),
+        voter=vote.voter,
+        question=record.uri,
+        title=record.proposal.title,
+        receipt=outcome.receipt,
+        invalid=outcome.status is VoteStatus.INVALID,
+        published=rfc3339(now),
+    )
+    audience = Audience(actors=(vote.voter,))
+    await publish(
+        conn, sender=coop, activity=counted_notice_to_ap(notice), audience=audience, now=now
+    )
 
 
 async def _refuse(

@@ -136,6 +136,28 @@ async def test_member_vote_counts_and_one_coalesced_update_carries_it(
     assert await proposal_publishing.publish_due_updates(node) == 0
 
 
+async def test_each_counted_vote_gets_a_private_note_with_its_receipt(
+    node: Node, client: httpx.AsyncClient, remote_fresh: FediverseServer
+) -> None:
+    """A member voting from Mastodon gets what `coopfed vote` prints a local voter: the
+    ballot's entry hash in the log, to check with `coopfed verify --receipt` (issue 14)."""
+    alice, bob = remote_fresh.actor("alice"), remote_fresh.actor("bob")
+    await members.add_member(node, alice.uri)
+    await _follow(client, node, bob)
+    record = await _open(node)
+    await _vote(client, node, alice, record.uri, "yes")
+    await _vote(client, node, alice, record.uri, "no")  # a second ballot, a second receipt
+    async with node.engine.connect() as conn:
+        logged = list((await conn.execute(select(ballots.c.entry_hash).order_by("id"))).scalars())
+    notes = await _of_type(node, "Create", "Note")
+    assert len(logged) == 2 and len(notes) == 2
+    for (notice, inboxes), entry_hash in zip(notes, logged, strict=True):
+        assert notice["to"] == [alice.uri] and notice["object"]["to"] == [alice.uri]
+        assert notice["cc"] == [] and notice["object"]["inReplyTo"] == record.uri
+        assert f"Receipt: {entry_hash}" in notice["object"]["content"]
+        assert inboxes == [f"{remote_fresh.origin}/inbox"]  # alice's server only
+
+
 async def test_non_member_vote_changes_nothing_and_gets_one_private_note(
     node: Node, client: httpx.AsyncClient, remote_fresh: FediverseServer
 ) -> None:

@@ -11,9 +11,10 @@ vote counted (their local members tie). Then C is stopped while a joint proposal
 after the grace period it "did not take part"; when it comes back its late certificate arrives
 and changes nothing, and it shows the same result as the others.
 Before that, `coopfed verify JOINT_URL` run on A (the host) and on B (signed GETs as their
-instance actors) verifies both joint results, finds the receipt `coopfed vote` printed for every
-local voter, and, once the host's stored copy of B's certificate is altered, names it (issue
-#14; `verify_joint_results`). The lake project has no --grace and must decide correctly.
+instance actors) verifies both joint results, finds every voter's receipt (printed by `coopfed
+vote` for local voters, sent in a private note to the peer members), and, once the host's
+stored copy of B's certificate is altered, names it (issue #14; `verify_joint_results`).
+The lake project has no --grace and must decide correctly.
 Without Node.js the scenario runs with local stand-ins for the peer members and then skips,
 saying why the peer members were not tested.
 
@@ -26,6 +27,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import re
 import subprocess
 import sys
 import time
@@ -280,9 +282,24 @@ def peer_vote(peer: FedifyPeer, name: str, proposal: str, choice: str) -> None:
     peer.vote(name, proposal, [choice])
 
 
+def peer_receipt(peer: FedifyPeer, name: str, proposal: str) -> str:
+    """The private note the co-op sends a member whose tapped vote was counted carries the
+    ballot's receipt (issue 14): what `coopfed vote` prints for a local voter."""
+
+    def receipt_note(record: dict[str, Any]) -> bool:
+        content = (record.get("note") or {}).get("content") or ""
+        return record.get("type") == "Create" and "Receipt: " in content and proposal in content
+
+    note = peer.wait_for(name, receipt_note, timeout=60)
+    found = re.search(r"Receipt: ([0-9a-f]{64})", note["note"]["content"])
+    assert found, note
+    return found.group(1)
+
+
 def vote(node: CoopNode, proposal: str, peer: FedifyPeer | None) -> list[str]:
     """Members vote side by side: locals with `coopfed vote`, the peer member from its app.
-    Returns what `coopfed vote` printed for each local voter (its receipt)."""
+    Returns every voter's receipt: what `coopfed vote` printed for each local voter, and the
+    one the peer member received in the co-op's private note."""
     local = dict(LOCAL_VOTES[node.name])
     name, choice = PEER_VOTES[node.name]
     if peer is None:
@@ -298,7 +315,10 @@ def vote(node: CoopNode, proposal: str, peer: FedifyPeer | None) -> list[str]:
         f"{node.name} counts every ballot",
         lambda: node.json("proposal", "show", proposal)["turnout"] == len(calls),
     )
-    return [str(line).strip() for line in printed]
+    receipts = [str(line).strip() for line in printed]
+    if peer is not None:
+        receipts.append(peer_receipt(peer, name, proposal))
+    return receipts
 
 
 def vote_everywhere(

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -59,6 +59,16 @@ def _updates(peer: FedifyPeer, actor: str) -> list[dict[str, Any]]:
     return [r for r in peer.inbox(actor) if r.get("type") == "Update"]
 
 
+def _note_saying(text: str) -> Callable[[dict[str, Any]], bool]:
+    def matches(record: dict[str, Any]) -> bool:
+        note = record.get("note")
+        return (
+            record.get("type") == "Create" and note is not None and text in (note["content"] or "")
+        )
+
+    return matches
+
+
 def test_member_vote_counts_and_a_followers_vote_gets_a_note(
     served: tuple[str, Path], fedify_peer: PeerFactory
 ) -> None:
@@ -94,11 +104,14 @@ def test_member_vote_counts_and_a_followers_vote_gets_a_note(
         time.sleep(0.5)
     assert counted == {"yes": 1, "no": 0, "block": 0}, peer.log_tail()
 
+    # The member's counted vote earns her a private note with its receipt (issue 14).
+    receipt = peer.wait_for("alice", _note_saying("was counted. Receipt: "), timeout=60)
+    assert receipt["to"] == [peer.actor_url("alice")] or peer.actor_url("alice") in receipt["to"]
+    assert receipt["httpSignature"]["verified"], receipt["httpSignature"]
+
     before = len(_updates(peer, "alice"))
     peer.vote("bob", question_id, ["no"])
-    note = peer.wait_for(
-        "bob", lambda r: r.get("type") == "Create" and r.get("note") is not None, timeout=60
-    )
+    note = peer.wait_for("bob", _note_saying("not bound to a member"), timeout=60)
     assert "not bound to a member" in (note["note"]["content"] or "")
     assert note["to"] == [peer.actor_url("bob")] or peer.actor_url("bob") in note["to"]
     time.sleep(2)  # give a wrongly counted vote time to show up as an Update

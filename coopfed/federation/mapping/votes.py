@@ -1,4 +1,5 @@
-"""Poll votes from the fediverse, and the private note that tells a voter a vote did not count.
+"""Poll votes from the fediverse, and the private notes that tell a voter what became of a vote:
+not counted (and why), or counted (with its receipt, to check in the published ballot log).
 
 Mastodon votes by sending, per chosen option, `Create{Note{name: <option>, inReplyTo:
 <question>, attributedTo: <voter>}}` with no `content` (docs/protocol.md, "Voting"). The
@@ -152,6 +153,43 @@ def vote_notice_to_ap(notice: VoteNotice) -> dict[str, Any]:
         sender=notice.coop_actor,
         recipient=notice.voter,
         text=f"your vote on “{notice.title}” was not counted: {notice.reason}",
+        in_reply_to=notice.question,
+        published=notice.published,
+    )
+    return direct_reply_to_ap(reply)
+
+
+@dataclass(frozen=True, slots=True)
+class CountedNotice:
+    """A vote taken into the ballot log, and the receipt that finds it there."""
+
+    note_id: str
+    activity_id: str
+    coop_actor: str
+    voter: str
+    question: str
+    title: str
+    receipt: str  # the ballot's entry hash in the log
+    invalid: bool  # logged, but not a valid ballot for the method
+    published: str  # RFC 3339
+
+
+def counted_notice_to_ap(notice: CountedNotice) -> dict[str, Any]:
+    """`Create{Note}` mentioning only the voter: the receipt a local voter gets from the site
+    or `coopfed vote`, so a member voting from Mastodon can check the result too
+    (`coopfed verify QUESTION --receipt HASH`, docs/verify.md)."""
+    what = "was recorded, but is not a valid ballot" if notice.invalid else "was counted"
+    text = (
+        f"your vote on “{notice.title}” {what}. Receipt: {notice.receipt}"
+        f" (anyone can check it is in the published ballot log:"
+        f" coopfed verify {notice.question} --receipt {notice.receipt})"
+    )
+    reply = DirectReply(
+        activity_id=notice.activity_id,
+        note_id=notice.note_id,
+        sender=notice.coop_actor,
+        recipient=notice.voter,
+        text=text,
         in_reply_to=notice.question,
         published=notice.published,
     )

@@ -13,11 +13,13 @@ from hypothesis import strategies as st
 
 from coopfed.activitypub.vocab import PUBLIC_ALIASES
 from coopfed.federation.mapping.votes import (
+    CountedNotice,
     RemoteVote,
     VoteNotice,
     VoteRefusal,
     VoteRefusalReason,
     ap_to_vote,
+    counted_notice_to_ap,
     vote_notice_to_ap,
 )
 
@@ -151,3 +153,28 @@ def test_vote_notice_is_a_private_mention_of_the_voter_only() -> None:
     assert note["inReplyTo"] == notice.question
     # Our own notice is a reply with content: never mistaken for a vote.
     assert refusal(activity) is not None
+
+
+@pytest.mark.parametrize("invalid", [False, True])
+def test_counted_notice_carries_the_receipt_to_the_voter_only(invalid: bool) -> None:
+    voter = "https://mastodon.example/users/bob"
+    receipt = "ab" * 32
+    notice = CountedNotice(
+        note_id="https://coop.example/proposals/17/receipts/abababababababababababab",
+        activity_id="https://coop.example/proposals/17/receipts/abababababababababababab/activity",
+        coop_actor="https://coop.example/actors/coop",
+        voter=voter,
+        question="https://coop.example/proposals/17",
+        title="<Budget>",
+        receipt=receipt,
+        invalid=invalid,
+        published="2026-09-01T10:00:00Z",
+    )
+    activity = counted_notice_to_ap(notice)
+    note = activity["object"]
+    assert activity["to"] == note["to"] == [voter] and activity["cc"] == note["cc"] == []
+    assert not PUBLIC_ALIASES & set(json.dumps(activity).split('"'))
+    assert f"Receipt: {receipt}" in note["content"] and "&lt;Budget&gt;" in note["content"]
+    assert f"--receipt {receipt}" in note["content"]
+    assert ("not a valid ballot" in note["content"]) is invalid
+    assert refusal(activity) is not None  # a reply with content: never mistaken for a vote
