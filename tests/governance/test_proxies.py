@@ -114,3 +114,16 @@ def test_a_holder_never_exceeds_the_cap(cap: int, asks: int) -> None:
             continue
         active.append(grant(f"m{n}", "H"))
     assert len(active) == min(cap, asks)
+
+
+def test_example_17_1_from_docs_governance() -> None:
+    check_grant(ON, grant("A", "B"), [], CLASSES)
+    check_grant(ON, grant("C", "B"), [grant("A", "B")], CLASSES)
+    log = [CastBallot("B", "B", "yes"), CastBallot("A", "B", "no")]
+    assert [b.choice for b in effective_ballots(log).values()] == ["yes", "no"]
+    log.append(CastBallot("A", "A", "yes"))
+    counted = effective_ballots(log)
+    assert len(counted) == 2 and counted["A"].cast_by == "A"
+    assert [b.choice for b in counted.values()].count("yes") == 2
+    with pytest.raises(ProxyRefused, match="B already holds 2 proxies, the charter's cap"):
+        check_grant(ON, grant("D", "B"), [grant("A", "B"), grant("C", "B")], CLASSES)
