@@ -14,6 +14,7 @@ from typing import Any, TypeVar
 
 from coopfed.governance.canonical import canonical_hash, fraction_str
 from coopfed.governance.errors import GovernanceError
+from coopfed.governance.proxies import ProxyPolicy
 
 _E = TypeVar("_E", bound=enum.StrEnum)
 
@@ -271,6 +272,7 @@ class Charter:
     tie_break: TieBreak = TieBreak.NONE
     alliances: AllianceDecision = AllianceDecision.ADMIN
     joint_proposals: LinkedProposals = LinkedProposals.AUTO
+    proxies: ProxyPolicy = field(default_factory=ProxyPolicy)
 
     def __post_init__(self) -> None:
         if self.quorum is not None and not 0 <= self.quorum <= 1:
@@ -296,11 +298,16 @@ _CHARTER_KEYS = {
     "tie_break",
     "alliances",
     "joint_proposals",
+    "proxies",
 }
 
 # Keys added after charters were first hashed: they enter the hash only when set away from
 # their default, so every charter (and result) hash computed before they existed stays the same.
-_LATER_KEYS = {"alliances": "admin", "joint_proposals": "auto"}
+_LATER_KEYS: dict[str, object] = {
+    "alliances": "admin",
+    "joint_proposals": "auto",
+    "proxies": {"allowed": False, "cap_per_holder": 2, "same_class": False},
+}
 
 
 def charter_to_dict(charter: Charter) -> dict[str, Any]:
@@ -319,7 +326,29 @@ def charter_to_dict(charter: Charter) -> dict[str, Any]:
         "tie_break": charter.tie_break.value,
         "alliances": charter.alliances.value,
         "joint_proposals": charter.joint_proposals.value,
+        "proxies": proxy_policy_to_dict(charter.proxies),
     }
+
+
+def proxy_policy_to_dict(policy: ProxyPolicy) -> dict[str, Any]:
+    return {
+        "allowed": policy.allowed,
+        "cap_per_holder": policy.cap_per_holder,
+        "same_class": policy.same_class,
+    }
+
+
+def proxy_policy_from_dict(data: Mapping[str, Any]) -> ProxyPolicy:
+    _refuse_unknown_keys(data, {"allowed", "cap_per_holder", "same_class"}, "proxies")
+    cap = data.get("cap_per_holder", 2)
+    # bool is an int in Python; a cap of True is a typo, not 1.
+    if not isinstance(cap, int) or isinstance(cap, bool) or cap < 1:
+        raise CharterError(f"proxies.cap_per_holder: expected a whole number >= 1, got {cap!r}")
+    return ProxyPolicy(
+        allowed=_boolean(data.get("allowed", False), "proxies.allowed"),
+        cap_per_holder=cap,
+        same_class=_boolean(data.get("same_class", False), "proxies.same_class"),
+    )
 
 
 def charter_from_dict(data: Mapping[str, Any]) -> Charter:
@@ -351,6 +380,7 @@ def charter_from_dict(data: Mapping[str, Any]) -> Charter:
         joint_proposals=_parse_enum(
             LinkedProposals, data.get("joint_proposals", "auto"), "joint_proposals"
         ),
+        proxies=proxy_policy_from_dict(data.get("proxies", {})),
     )
 
 

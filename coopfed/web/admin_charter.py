@@ -69,6 +69,11 @@ LABELS: dict[str, tuple[str, str]] = {
         "auto: opened at once; confirm: a draft an admin opens (one not opened before the joint "
         "proposal closes takes no part).",
     ),
+    "proxies": (
+        "Voting by proxy",
+        "allowed: members may grant a proxy (off by default); cap_per_holder: how many one "
+        "member may hold; same_class: the holder must be of the grantor's class.",
+    ),
 }
 
 
