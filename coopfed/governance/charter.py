@@ -14,6 +14,7 @@ from typing import Any, TypeVar
 
 from coopfed.governance.canonical import canonical_hash, fraction_str
 from coopfed.governance.errors import GovernanceError
+from coopfed.governance.proxies import ProxyPolicy
 
 _E = TypeVar("_E", bound=enum.StrEnum)
 
@@ -282,6 +283,7 @@ class Charter:
     alliances: AllianceDecision = AllianceDecision.ADMIN
     joint_proposals: LinkedProposals = LinkedProposals.AUTO
     non_member_replies: NonMemberReplies = NonMemberReplies.FOLLOWERS
+    proxies: ProxyPolicy = field(default_factory=ProxyPolicy)
 
     def __post_init__(self) -> None:
         if self.quorum is not None and not 0 <= self.quorum <= 1:
@@ -308,11 +310,17 @@ _CHARTER_KEYS = {
     "alliances",
     "joint_proposals",
     "non_member_replies",
+    "proxies",
 }
 
 # Keys added after charters were first hashed: they enter the hash only when set away from
 # their default, so every charter (and result) hash computed before they existed stays the same.
-_LATER_KEYS = {"alliances": "admin", "joint_proposals": "auto", "non_member_replies": "followers"}
+_LATER_KEYS: dict[str, object] = {
+    "alliances": "admin",
+    "joint_proposals": "auto",
+    "non_member_replies": "followers",
+    "proxies": {"allowed": False, "cap_per_holder": 2, "same_class": False},
+}
 
 
 def charter_to_dict(charter: Charter) -> dict[str, Any]:
@@ -332,7 +340,29 @@ def charter_to_dict(charter: Charter) -> dict[str, Any]:
         "alliances": charter.alliances.value,
         "joint_proposals": charter.joint_proposals.value,
         "non_member_replies": charter.non_member_replies.value,
+        "proxies": proxy_policy_to_dict(charter.proxies),
     }
+
+
+def proxy_policy_to_dict(policy: ProxyPolicy) -> dict[str, Any]:
+    return {
+        "allowed": policy.allowed,
+        "cap_per_holder": policy.cap_per_holder,
+        "same_class": policy.same_class,
+    }
+
+
+def proxy_policy_from_dict(data: Mapping[str, Any]) -> ProxyPolicy:
+    _refuse_unknown_keys(data, {"allowed", "cap_per_holder", "same_class"}, "proxies")
+    cap = data.get("cap_per_holder", 2)
+    # bool is an int in Python; a cap of True is a typo, not 1.
+    if not isinstance(cap, int) or isinstance(cap, bool) or cap < 1:
+        raise CharterError(f"proxies.cap_per_holder: expected a whole number >= 1, got {cap!r}")
+    return ProxyPolicy(
+        allowed=_boolean(data.get("allowed", False), "proxies.allowed"),
+        cap_per_holder=cap,
+        same_class=_boolean(data.get("same_class", False), "proxies.same_class"),
+    )
 
 
 def charter_from_dict(data: Mapping[str, Any]) -> Charter:
@@ -367,6 +397,7 @@ def charter_from_dict(data: Mapping[str, Any]) -> Charter:
         non_member_replies=_parse_enum(
             NonMemberReplies, data.get("non_member_replies", "followers"), "non_member_replies"
         ),
+        proxies=proxy_policy_from_dict(data.get("proxies", {})),
     )
 
 

@@ -717,3 +717,21 @@ mail_opt_outs = Table(
     Column("address", String(320), nullable=False, unique=True),
     Column("opted_out_at", UTCDateTime, nullable=False),
 )
+
+# Issue 18: a grantor lets a holder vote for her on one proposal (proposal_id) or on every
+# proposal until a date (until, excluded); neither set means until revoked. Rules in
+# governance/proxies.py. Revoking keeps the row (revoked_at) so the ballot log's "B for A"
+# entries still name a grant that existed.
+proxy_grants = Table(
+    "proxy_grants",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("grantor_row_id", Integer, ForeignKey("members.id"), nullable=False),
+    Column("holder_row_id", Integer, ForeignKey("members.id"), nullable=False),
+    Column("proposal_id", Integer, ForeignKey("proposals.id", ondelete="CASCADE"), nullable=True),
+    Column("until", UTCDateTime, nullable=True),
+    Column("granted_at", UTCDateTime, nullable=False),
+    Column("revoked_at", UTCDateTime, nullable=True),
+    Index("ix_proxy_grants_holder", "holder_row_id"),
+    Index("ix_proxy_grants_grantor", "grantor_row_id"),
+)

@@ -74,6 +74,11 @@ LABELS: dict[str, tuple[str, str]] = {
         "followers: shown apart as from followers; held: until an admin releases one; "
         "hidden: kept from the page. Never counted as a member's comment.",
     ),
+    "proxies": (
+        "Voting by proxy",
+        "allowed: members may grant a proxy (off by default); cap_per_holder: how many one "
+        "member may hold; same_class: the holder must be of the grantor's class.",
+    ),
 }
 
 

@@ -128,7 +128,22 @@ def test_alliance_and_linked_proposal_settings_default_and_parse() -> None:
 
 def test_later_settings_leave_earlier_charter_hashes_alone() -> None:
     # The hash of the default charter before `alliances`/`joint_proposals` existed.
-    later = {"alliances", "joint_proposals", "non_member_replies"}
+    later = {"alliances", "joint_proposals", "non_member_replies", "proxies"}
     before = canonical_hash({k: v for k, v in charter_to_dict(Charter()).items() if k not in later})
     assert charter_hash(Charter()) == before
     assert charter_hash(charter_from_dict({"alliances": "vote"})) != before
+
+
+def test_proxies_are_off_by_default_and_leave_old_hashes_alone() -> None:
+    assert not Charter().proxies.allowed
+    assert charter_hash(charter_from_dict({})) == charter_hash(Charter())
+    on = charter_from_dict({"proxies": {"allowed": True, "cap_per_holder": 3, "same_class": True}})
+    assert (on.proxies.allowed, on.proxies.cap_per_holder, on.proxies.same_class) == (True, 3, True)
+    assert charter_hash(on) != charter_hash(Charter())
+
+
+def test_a_bad_proxy_setting_is_refused_with_the_reason() -> None:
+    with pytest.raises(CharterError, match="cap_per_holder"):
+        charter_from_dict({"proxies": {"allowed": True, "cap_per_holder": 0}})
+    with pytest.raises(CharterError, match="unknown keys"):
+        charter_from_dict({"proxies": {"cap": 2}})

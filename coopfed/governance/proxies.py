@@ -1,0 +1,123 @@
+"""Proxy voting rules: who may hold whose vote, for what, and whose ballot counts.
+
+Pure: the store keeps grants, services/votes.py asks these rules. A proxy adds no vote: the
+electorate and quorum are unchanged, and the grantor's own ballot always overrides the holder's
+ballot cast for her, whichever came first.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+
+from coopfed.governance.errors import GovernanceError
+
+
+class ProxyRefused(GovernanceError):
+    """A grant or a proxy ballot the charter does not allow; the message says why."""
+
+
+@dataclass(frozen=True, slots=True)
+class ProxyPolicy:
+    """The charter's proxy settings. Off by default: a co-op turns proxies on in its charter."""
+
+    allowed: bool = False
+    cap_per_holder: int = 2
+    same_class: bool = False
+
+    def __post_init__(self) -> None:
+        if self.cap_per_holder < 1:
+            raise ProxyRefused("the proxy cap per holder must be at least 1")
+
+
+@dataclass(frozen=True, slots=True)
+class ProxyGrant:
+    """A grantor lets a holder vote for her on one proposal, or on every proposal until a date."""
+
+    grantor: str
+    holder: str
+    granted_at: datetime
+    proposal_id: str | None = None
+    until: datetime | None = None
+
+    def __post_init__(self) -> None:
+        if self.grantor == self.holder:
+            raise ProxyRefused("a member cannot hold her own proxy")
+        if self.until is not None and self.until <= self.granted_at:
+            raise ProxyRefused("a proxy must last until a date after it is granted")
+
+    def covers(self, proposal_id: str, at: datetime) -> bool:
+        """True when this grant lets the holder vote on `proposal_id` at `at`."""
+        if at < self.granted_at:
+            return False
+        if self.proposal_id is not None and self.proposal_id != proposal_id:
+            return False
+        return self.until is None or at < self.until
+
+
+def _overlaps(a: ProxyGrant, b: ProxyGrant) -> bool:
+    # Two grants compete for the cap unless they are for two different single proposals.
+    return a.proposal_id is None or b.proposal_id is None or a.proposal_id == b.proposal_id
+
+
+def check_grant(
+    policy: ProxyPolicy,
+    grant: ProxyGrant,
+    active: Iterable[ProxyGrant],
+    classes: Mapping[str, str],
+) -> None:
+    """Raise `ProxyRefused` unless `grant` may join the `active` grants; `classes` maps member
+    to class."""
+    if not policy.allowed:
+        raise ProxyRefused("the charter does not allow proxies")
+    if policy.same_class and classes.get(grant.grantor) != classes.get(grant.holder):
+        raise ProxyRefused(
+            f"the charter requires a proxy holder of the same class "
+            f"({classes.get(grant.grantor)!r}, not {classes.get(grant.holder)!r})"
+        )
+    current = [g for g in active if _overlaps(g, grant)]
+    if any(g.grantor == grant.grantor for g in current):
+        raise ProxyRefused(f"{grant.grantor} has already granted a proxy for this")
+    if any(g.grantor == grant.holder for g in current):
+        raise ProxyRefused(f"{grant.holder} has granted her own proxy and cannot hold one")
+    held = sum(1 for g in current if g.holder == grant.holder)
+    if held >= policy.cap_per_holder:
+        raise ProxyRefused(
+            f"{grant.holder} already holds {held} proxies, the charter's cap per holder"
+        )
+
+
+def holder_for(
+    grants: Iterable[ProxyGrant], grantor: str, proposal_id: str, at: datetime
+) -> str | None:
+    """The member who holds `grantor`'s proxy on `proposal_id` at `at`, if any."""
+    for grant in grants:
+        if grant.grantor == grantor and grant.covers(proposal_id, at):
+            return grant.holder
+    return None
+
+
+@dataclass(frozen=True, slots=True)
+class CastBallot:
+    """One ballot in log order: `voter` is whose vote it is, `cast_by` who cast it."""
+
+    voter: str
+    cast_by: str
+    choice: str
+
+    @property
+    def by_proxy(self) -> bool:
+        return self.voter != self.cast_by
+
+
+def effective_ballots(ballots: Iterable[CastBallot]) -> dict[str, CastBallot]:
+    """The ballot that counts for each voter: her own latest one if she cast any, else the
+    holder's latest one cast for her. One voter, one counted ballot."""
+    counted: dict[str, CastBallot] = {}
+    for ballot in ballots:
+        previous = counted.get(ballot.voter)
+        if ballot.by_proxy and previous is not None and not previous.by_proxy:
+            continue  # the grantor's own ballot overrides, cast before or after
+        counted[ballot.voter] = ballot
+    return counted
