@@ -26,6 +26,20 @@ def test_an_admin_saves_a_new_charter_version(page: Page, served_node: ServedNod
     expect(page.get_by_role("status")).to_have_text("Saved: the charter is now version 2.")
     expect(page.get_by_label("Quorum")).to_have_value("1/3")
     expect(page.get_by_label("Who accepts an alliance offered to the co-op")).to_have_value("vote")
+    # Weighted classes and proxies from labelled fields, no JSON typed (issue 16).
+    page.get_by_label("How classes combine: mode").select_option("class_weighted")
+    page.get_by_label("Share of member").fill("1")
+    page.get_by_label("Members may vote by proxy").check()
+    page.get_by_label("Proxies one member may hold at once").fill("3")
+    page.set_viewport_size({"width": 1280, "height": 900})
+    screenshot(page, "admin-charter-classes")
+    page.get_by_role("button", name="Save as version 3").click()
+    expect(page.get_by_role("status")).to_have_text("Saved: the charter is now version 3.")
+    expect(page.get_by_label("How classes combine: mode")).to_have_value("class_weighted")
+    expect(page.get_by_label("Share of member")).to_have_value("1")
+    expect(page.get_by_label("Proxies one member may hold at once")).to_have_value("3")
+    overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+    assert overflow <= 0, overflow  # fits a 1280-px screen
 
 
 def test_an_admin_adds_a_member_class(page: Page, served_node: ServedNode) -> None:

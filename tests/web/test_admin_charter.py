@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from fractions import Fraction
 
 import httpx
 import pytest
@@ -36,12 +37,28 @@ def _form_of(page: httpx.Response, **changes: str) -> dict[str, str]:
             )
             assert chosen, field.key
             form[field.key] = chosen.group(1)
+        elif field.kind == "class_mode":
+            chosen = re.search(
+                r'name="class_mode".*?<option value="([^"]+)" selected', page.text, re.S
+            )
+            assert chosen, field.key
+            form[field.key] = chosen.group(1)
+            for name, value in re.findall(
+                r'name="(class_mode\.\w+\.\w+)" type="text" size="6" value="([^"]*)"', page.text
+            ):
+                form[name] = value
+            for name in re.findall(
+                r'name="(class_mode\.[\w.]+)" type="checkbox" value="true" checked', page.text
+            ):
+                form[name] = "true"
         elif field.kind == "json":
             found = re.search(rf'name="{field.key}" rows="4"[^>]*>([^<]*)</textarea>', page.text)
             assert found, field.key
             form[field.key] = found.group(1).replace("&#34;", '"').replace("&quot;", '"')
         else:
-            value = re.search(rf'name="{field.key}" type="text" value="([^"]*)"', page.text)
+            value = re.search(
+                rf'name="{field.key}" type="(?:text|number)"[^>]* value="([^"]*)"', page.text
+            )
             assert value, field.key
             form[field.key] = value.group(1)
     form.update(changes)
@@ -65,9 +82,14 @@ async def test_the_page_shows_version_hash_and_a_field_for_every_setting(
     record = (await charter_state(node)).record
     assert "Version 1 (current)" in page.text and record.hash in page.text
     # Built from the charter's JSON form: a setting added to the charter gets its field.
-    for key in charter_to_dict(Charter()):
-        assert f'name="{key}"' in page.text, key
-        assert f'<label for="field-{key}">' in page.text, key
+    for field in charter_fields(Charter()):
+        assert f'name="{field.key}"' in page.text, field.key
+        assert f'<label for="field-{field.key}">' in page.text, field.key
+    assert {f.setting for f in charter_fields(Charter())} == set(charter_to_dict(Charter()))
+    # No setting is edited as raw JSON (issue 16): parts get their own labelled fields.
+    assert "<textarea" not in page.text
+    assert '<label for="field-proxies.cap_per_holder">' in page.text
+    assert 'name="class_mode.shares.member"' in page.text
     assert '<option value="admins">admins</option>' in page.text
     # The settings for alliances and linked joint proposals are choices of their values.
     assert '<option value="vote">vote</option>' in page.text
@@ -131,14 +153,17 @@ async def test_errors_are_shown_next_to_their_field_and_nothing_is_saved(
         page,
         quorum="3/2",
         comparison="most",
-        class_mode="{not json",
         eligible_classes="member, emperor",
+        **{"proxies.cap_per_holder": "two"},
     )
     answer = await client.post("/admin/charter", data=form, headers=HTML)
     assert answer.status_code == 400 and "Traceback" not in answer.text
-    errors = dict(re.findall(r'<p class="error" id="field-(\w+)-error">([^<]*)</p>', answer.text))
-    assert set(errors) == {"quorum", "comparison", "class_mode"}
-    assert "between 0 and 1" in errors["quorum"] and errors["class_mode"] == "Not valid JSON."
+    errors = dict(
+        re.findall(r'<p class="error" id="field-([\w.]+)-error">([^<]*)</p>', answer.text)
+    )
+    assert set(errors) == {"quorum", "comparison", "proxies.allowed"}, errors
+    assert "between 0 and 1" in errors["quorum"]
+    assert "A whole number." in errors["proxies.allowed"]  # told at the setting's first field
     assert 'name="quorum" type="text" value="3/2" aria-invalid="true"' in answer.text
     # Parse errors first; once they parse, unknown classes are told next to their field.
     form = _form_of(page, eligible_classes="member, emperor")
@@ -147,10 +172,14 @@ async def test_errors_are_shown_next_to_their_field_and_nothing_is_saved(
     assert '<p class="error" id="field-eligible_classes-error">Unknown classes: emperor.' in (
         answer.text
     )
-    weighted = '{"mode": "class_weighted", "shares": {"member": "1/3"}}'
-    answer = await client.post("/admin/charter", data=_form_of(page, class_mode=weighted))
+    # Weighted classes are a mode and a share per class, not JSON; a bad sum is told there
+    # and the shares typed come back as typed.
+    weighted = {"class_mode": "class_weighted", "class_mode.shares.member": "1/3"}
+    answer = await client.post("/admin/charter", data=_form_of(page, **weighted), headers=HTML)
     assert answer.status_code == 400
+    assert '<p class="error" id="field-class_mode-error">' in answer.text
     assert "sum to exactly 1" in answer.text
+    assert 'name="class_mode.shares.member" type="text" size="6" value="1/3"' in answer.text
     assert (await charter_state(node)).record.version == 1
 
 
@@ -172,3 +201,38 @@ async def test_the_charter_is_for_admins_only(node: Node, client: httpx.AsyncCli
     form = {"csrf_token": token, "quorum": "1/2"}
     assert (await client.post("/admin/charter", data=form, headers=HTML)).status_code == 403
     assert (await charter_state(node)).record.version == 1
+
+
+async def test_weighted_and_concurrent_classes_are_saved_from_labelled_fields(
+    node: Node, client: httpx.AsyncClient
+) -> None:
+    await sign_in(client, "ada")
+    page = await _charter_page(client)
+    weighted = {"class_mode": "class_weighted", "class_mode.shares.member": "1"}
+    form = _form_of(page, **weighted, **{"class_mode.caps.member": "1/2"})
+    saved = await client.post("/admin/charter", data=form, headers=HTML)
+    assert saved.status_code == 303, saved.text
+    rules = (await charter_state(node)).record.charter.class_rules
+    assert rules.mode.value == "class_weighted" and rules.share_map == {"member": 1}
+    assert rules.cap_map == {"member": Fraction(1, 2)}
+    # Switching mode drops the other mode's parts instead of refusing them as stale.
+    page = await _charter_page(client)
+    concurrent = {"class_mode": "concurrent", "class_mode.classes.member": "true"}
+    form = _form_of(page, **concurrent, **{"class_mode.pooled": "true"})
+    saved = await client.post("/admin/charter", data=form, headers=HTML)
+    assert saved.status_code == 303, saved.text
+    rules = (await charter_state(node)).record.charter.class_rules
+    assert (rules.mode.value, rules.classes, rules.pooled) == ("concurrent", ("member",), True)
+    assert rules.share_map == {}
+    shown = await _charter_page(client)
+    assert 'name="class_mode.classes.member" type="checkbox" value="true" checked' in shown.text
+    assert (
+        'id="field-class_mode-pooled" name="class_mode.pooled" type="checkbox" value="true" checked'
+        in shown.text
+    )
+    # Proxies from their labelled fields.
+    form = _form_of(shown, **{"proxies.allowed": "true", "proxies.cap_per_holder": "3"})
+    saved = await client.post("/admin/charter", data=form, headers=HTML)
+    assert saved.status_code == 303, saved.text
+    proxies = (await charter_state(node)).record.charter.proxies
+    assert (proxies.allowed, proxies.cap_per_holder) == (True, 3)
