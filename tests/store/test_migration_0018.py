@@ -55,13 +55,13 @@ _tombstones_0017 = sa.Table(
 
 
 @pytest.fixture
-async def old_database(backend: str, tmp_path: Path, postgres_databases: PostgresDatabases) -> str:
-    """A database at 0017 (the head before this migration)."""
+async def database(backend: str, tmp_path: Path, postgres_databases: PostgresDatabases) -> str:
+    """An empty database at head (the test casts its vote with today's code, then goes back)."""
     if backend == "postgres":
         url = await postgres_databases.fresh(migrated=False)
     else:
         url = sqlite_url(tmp_path)
-    await asyncio.to_thread(migrate.upgrade, url, BEFORE)
+    await asyncio.to_thread(migrate.upgrade, url, "head")
     return url
 
 
@@ -92,10 +92,11 @@ async def _old_rows(engine: AsyncEngine) -> None:
             )
 
 
-async def test_rows_of_0017_keep_working_and_the_downgrade_works(
-    old_database: str, tmp_path: Path
-) -> None:
-    node = Node.from_settings(make_settings(old_database, tmp_path))
+async def _cast_first_vote(url: str, tmp_path: Path) -> tuple[str, str, str]:
+    """At head: a co-op, Alice, a yes/no proposal and her counted vote.
+
+    Returns the proposal's slug, Alice's actor and her receipt."""
+    node = Node.from_settings(make_settings(url, tmp_path))
     try:
         async with node.engine.begin() as conn:
             await create_node_actors(
@@ -107,15 +108,31 @@ async def test_rows_of_0017_keep_working_and_the_downgrade_works(
             node, record.slug, alice.actor_uri, "yes", activity_id=VOTE_ACTIVITY
         )
         assert first.status is VoteStatus.COUNTED
-        await _old_rows(node.engine)
+        assert first.receipt is not None
+        return record.slug, alice.actor_uri, first.receipt
     finally:
         await node.close()
 
-    await asyncio.to_thread(migrate.upgrade, old_database, "0018")
 
-    node = Node.from_settings(make_settings(old_database, tmp_path))
+async def test_rows_of_0017_keep_working_and_the_downgrade_works(
+    database: str, tmp_path: Path
+) -> None:
+    # Today's services need today's tables (a vote publishes the Question, which lists its
+    # comments since 0027), so the vote is cast at head and the database then taken back to
+    # the revision before 0018, where the rows 0017 wrote are added as 0017 shaped them.
+    slug, alice_uri, receipt = await _cast_first_vote(database, tmp_path)
+    await asyncio.to_thread(migrate.downgrade, database, BEFORE)
+    engine = create_engine(database, pool_size=0)
     try:
-        engine = node.engine
+        await _old_rows(engine)
+    finally:
+        await engine.dispose()
+
+    await asyncio.to_thread(migrate.upgrade, database, "0018")
+    # The inbox and ballot tables are as 0018 left them (nothing after 0018 changes them), so
+    # the store reads them here, at 0018 itself.
+    engine = create_engine(database, pool_size=0)
+    try:
         # The tombstones went to the senders of the Deletes that made them.
         assert await inbox_store.is_tombstoned(engine, ALICE, NOTE)
         assert not await inbox_store.is_tombstoned(engine, MALLORY, NOTE)
@@ -124,13 +141,18 @@ async def test_rows_of_0017_keep_working_and_the_downgrade_works(
             # created_id was filled from the stored Create: Alice sent the note before.
             assert await inbox_store.sent_before(conn, ALICE, NOTE)
             assert not await inbox_store.sent_before(conn, MALLORY, NOTE)
-            kept = await ballot_store.find_by_activity(conn, alice.actor_uri, VOTE_ACTIVITY)
-            assert kept is not None and kept.entry.entry_hash == first.receipt
+            kept = await ballot_store.find_by_activity(conn, alice_uri, VOTE_ACTIVITY)
+            assert kept is not None and kept.entry.entry_hash == receipt
             assert await ballot_store.find_by_activity(conn, MALLORY, VOTE_ACTIVITY) is None
+    finally:
+        await engine.dispose()
+
+    await asyncio.to_thread(migrate.upgrade, database, "head")
+    node = Node.from_settings(make_settings(database, tmp_path))
+    try:
+        engine = node.engine
         # Alice's old retry is still a retry: one ballot, and her old inbox item a duplicate.
-        again = await votes.cast_vote(
-            node, record.slug, alice.actor_uri, "no", activity_id=VOTE_ACTIVITY
-        )
+        again = await votes.cast_vote(node, slug, alice_uri, "no", activity_id=VOTE_ACTIVITY)
         assert again.status is VoteStatus.DUPLICATE
         retry = inbox_store.NewInboxItem(f"{NOTE}/activity", "sha1", "{}", ALICE, None)
         now = node.now()
@@ -148,9 +170,9 @@ async def test_rows_of_0017_keep_working_and_the_downgrade_works(
     finally:
         await node.close()
 
-    await asyncio.to_thread(migrate.downgrade, old_database, BEFORE)
-    assert await migrate.current_revision(old_database) == BEFORE
-    engine = create_engine(old_database, pool_size=0)
+    await asyncio.to_thread(migrate.downgrade, database, BEFORE)
+    assert await migrate.current_revision(database) == BEFORE
+    engine = create_engine(database, pool_size=0)
     try:
         async with engine.connect() as conn:
             items = sa.text("SELECT actor_uri, activity_id FROM inbox_items ORDER BY id")
@@ -167,5 +189,5 @@ async def test_rows_of_0017_keep_working_and_the_downgrade_works(
             assert list((await conn.execute(ballots)).scalars()) == [VOTE_ACTIVITY]
     finally:
         await engine.dispose()
-    await asyncio.to_thread(migrate.upgrade, old_database, "head")
-    assert await migrate.current_revision(old_database) == migrate.head_revision(old_database)
+    await asyncio.to_thread(migrate.upgrade, database, "head")
+    assert await migrate.current_revision(database) == migrate.head_revision(database)
