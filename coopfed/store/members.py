@@ -27,6 +27,7 @@ class MemberRecord:
     handle: str
     joined_at: datetime
     left_at: datetime | None
+    email: str | None = None
 
     @property
     def member_id(self) -> str:
@@ -52,7 +53,9 @@ def _record(row: RowMapping) -> MemberRecord:
         shares=row["shares"],
         status=MemberStatus(row["status"]),
     )
-    return MemberRecord(row["id"], member, row["handle"], row["joined_at"], row["left_at"])
+    return MemberRecord(
+        row["id"], member, row["handle"], row["joined_at"], row["left_at"], row["email"]
+    )
 
 
 async def class_names(conn: AsyncConnection, coop_id: int) -> MemberClasses | None:
@@ -103,6 +106,16 @@ async def update_status(
     await conn.execute(
         update(members).where(members.c.id == row_id).values(status=status.value, left_at=left_at)
     )
+
+
+async def set_email(conn: AsyncConnection, row_id: int, email: str | None) -> None:
+    """Record the member's address (already normalised by the caller), or forget it (None)."""
+    await conn.execute(update(members).where(members.c.id == row_id).values(email=email))
+
+
+async def get_by_email(conn: AsyncConnection, email: str) -> MemberRecord | None:
+    """The member with this (normalised, lower-case) address, if any."""
+    return await _one(conn, members.c.email == email)
 
 
 async def append_event(

@@ -320,6 +320,9 @@ members = Table(
     Column("status", String(16), nullable=False),  # applicant|active|suspended|left|expelled
     Column("joined_at", UTCDateTime, nullable=False),
     Column("left_at", UTCDateTime, nullable=True),
+    # Where the co-op writes to the member (invitations, resets, notifications); stored in lower
+    # case, at most one member per address. None: no address given (a fediverse-only member).
+    Column("email", String(320), nullable=True, unique=True),
 )
 
 # Append-only history of the register: admitted, class or shares changed, left, rebound...
@@ -466,6 +469,8 @@ applications = Table(
     Column("created_at", UTCDateTime, nullable=False),
     Column("decided_at", UTCDateTime, nullable=True),
     Column("decided_by", String(2048), nullable=True),  # admin, or the admission proposal's IRI
+    # A web applicant's address, for telling them the outcome (a fediverse applicant gets a note).
+    Column("email", String(320), nullable=True),
 )
 
 # The share register: append-only movements (issue, transfer, redeem); balances are derived.
