@@ -504,3 +504,9 @@ async def propose_from(
 async def discussion_of(conn: AsyncConnection, proposal_row_id: int) -> DiscussionRecord | None:
     """The discussion a proposal came from (for its page's link back)."""
     return await discussion_store.of_proposal(conn, proposal_row_id)
+
+
+async def is_member(node: Node, actor: str) -> bool:
+    """Whether `actor` acts for an active member (who may comment)."""
+    async with node.engine.connect() as conn:
+        return await audience.is_active_member(conn, actor) is not None
