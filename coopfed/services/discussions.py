@@ -38,7 +38,7 @@ from coopfed.federation.mapping.discussions import (
 )
 from coopfed.governance.canonical import rfc3339
 from coopfed.governance.charter import NonMemberReplies, WhoMayPropose
-from coopfed.governance.proposal import VISIBILITIES, ProposalState
+from coopfed.governance.proposal import VISIBILITIES
 from coopfed.governance.proposal_text import normalise_newlines, paragraphs
 from coopfed.node import Node
 from coopfed.services import audience
@@ -97,8 +97,9 @@ class DiscussionPage:
 
     @property
     def accepting_comments(self) -> bool:
-        """Open until the proposal it became opens: then the proposal's own thread takes over."""
-        return self.proposal is None or self.proposal.proposal.state is ProposalState.DRAFT
+        """Open until the proposal it became opens: then the proposal's own thread takes over
+        (a draft withdrawn before opening leaves the discussion open)."""
+        return self.proposal is None or self.proposal.proposal.opened_at is None
 
 
 def _label(uris: Uris, actor: str) -> str:

@@ -80,6 +80,8 @@ async def test_a_discussion_becomes_a_draft_is_decided_and_gets_an_outcome(
         assert f'href="/proposals/{slug}"' in back.text and "field-comment" in back.text
 
         await proposals.open_proposal(node, slug)
+        too_late = await post_form(admin, f"/proposals/{slug}", "edit", title="X", body="Y")
+        assert too_late.status_code == 400 and "it is open, not draft" in too_late.text
         opened = await client.get(f"/discussions/{public_id}", headers=HTML)
         assert "the discussion continues there" in opened.text
         assert "field-comment" not in opened.text
