@@ -54,6 +54,18 @@ class Uris:
         """A comment written on the site: the Note its author's actor published."""
         return f"{self.base}/comments/{quote(comment_id)}"
 
+    def discussion(self, discussion_id: str) -> str:
+        """A discussion: its page, and the Note the co-op's Group published."""
+        return f"{self.base}/discussions/{quote(discussion_id)}"
+
+    def discussion_comment(self, comment_id: str) -> str:
+        """A comment written on the site in a discussion: its author's Note."""
+        return f"{self.base}/discussion-comments/{quote(comment_id)}"
+
+    def outcome(self, proposal_id: str) -> str:
+        """A decided proposal's outcome statement: the Group's Note replying to the Question."""
+        return f"{self.proposal(proposal_id)}/outcome"
+
     def activity(self, activity_id: str) -> str:
         return f"{self.base}/activities/{quote(activity_id)}"
 

@@ -284,6 +284,8 @@ class Charter:
     joint_proposals: LinkedProposals = LinkedProposals.AUTO
     non_member_replies: NonMemberReplies = NonMemberReplies.FOLLOWERS
     proxies: ProxyPolicy = field(default_factory=ProxyPolicy)
+    # Who turns a discussion into a draft proposal (issue 16): admins unless the co-op says so.
+    discussion_drafts: WhoMayPropose = WhoMayPropose.ADMINS
 
     def __post_init__(self) -> None:
         if self.quorum is not None and not 0 <= self.quorum <= 1:
@@ -311,6 +313,7 @@ _CHARTER_KEYS = {
     "joint_proposals",
     "non_member_replies",
     "proxies",
+    "discussion_drafts",
 }
 
 # Keys added after charters were first hashed: they enter the hash only when set away from
@@ -320,6 +323,7 @@ _LATER_KEYS: dict[str, object] = {
     "joint_proposals": "auto",
     "non_member_replies": "followers",
     "proxies": {"allowed": False, "cap_per_holder": 2, "same_class": False},
+    "discussion_drafts": "admins",
 }
 
 
@@ -341,6 +345,7 @@ def charter_to_dict(charter: Charter) -> dict[str, Any]:
         "joint_proposals": charter.joint_proposals.value,
         "non_member_replies": charter.non_member_replies.value,
         "proxies": proxy_policy_to_dict(charter.proxies),
+        "discussion_drafts": charter.discussion_drafts.value,
     }
 
 
@@ -398,6 +403,9 @@ def charter_from_dict(data: Mapping[str, Any]) -> Charter:
             NonMemberReplies, data.get("non_member_replies", "followers"), "non_member_replies"
         ),
         proxies=proxy_policy_from_dict(data.get("proxies", {})),
+        discussion_drafts=_parse_enum(
+            WhoMayPropose, data.get("discussion_drafts", "admins"), "discussion_drafts"
+        ),
     )
 
 

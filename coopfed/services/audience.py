@@ -12,6 +12,9 @@ subject, asks here, so the rules cannot drift apart again:
   anyone's; members-only ones members'; allies-only ones members' and allies';
 - **the member roll** (collection, records, membership events): the membership principle's
   `roll_visibility`, with members and allies as above;
+- **discussions** (threads before a proposal) and anything else published with a proposal's
+  visibility but no electorate: public ones anyone's; members-only ones members'; allies-only
+  ones members' and allies' (`may_see_visibility`, `visibility_recipients`);
 - **joint proposals**: the co-ops frozen in their charter (by origin: one co-op per node); a
   proposal linked to a joint one is also read by those co-ops' nodes (`coopfed verify`).
 
@@ -80,6 +83,31 @@ async def may_see_proposal(
     if record.visibility == Visibility.ALLIES.value and await _ally_reader(conn, actor):
         return True
     return actor is not None and await _project_reader(conn, record, actor)
+
+
+async def may_see_visibility(conn: AsyncConnection, visibility: str, actor: str | None) -> bool:
+    """What has a proposal's visibility but no electorate (a discussion): the proposal rule
+    without the draft and joint-proposal cases."""
+    if visibility == Visibility.PUBLIC.value:
+        return True
+    if await is_active_member(conn, actor) is not None:
+        return True
+    return visibility == Visibility.ALLIES.value and await _ally_reader(conn, actor)
+
+
+async def visibility_recipients(conn: AsyncConnection, visibility: str) -> tuple[str, ...]:
+    """Who such a thing is addressed to besides followers: members-only, the members active
+    now and their linked accounts (no electorate to freeze); allies-only, the active allies;
+    public, nobody listed (it goes to followers)."""
+    if visibility == Visibility.ALLIES.value:
+        return await active_ally_actors(conn)
+    if visibility != Visibility.MEMBERS.value:
+        return ()
+    coop = await coop_actor(conn)
+    register = await member_store.list_members(conn, coop.id)
+    current = [r for r in register if r.member.status is MemberStatus.ACTIVE]
+    linked = await link_store.linked_actor_uris(conn, [r.row_id for r in current])
+    return tuple(sorted({*(r.member.actor_id for r in current), *linked}))
 
 
 async def _ally_reader(conn: AsyncConnection, actor: str | None) -> bool:

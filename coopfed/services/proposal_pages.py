@@ -24,7 +24,7 @@ from coopfed.governance import proposal as lifecycle
 from coopfed.governance.errors import GovernanceError
 from coopfed.governance.proposal import ProposalState
 from coopfed.node import Node
-from coopfed.services import audience
+from coopfed.services import audience, outcomes
 from coopfed.services.comments import ThreadEntry, visible_thread
 from coopfed.services.errors import ServiceError
 from coopfed.services.members import GONE, coop_actor
@@ -34,10 +34,12 @@ from coopfed.services.proposals import (
     create_proposal,
     current_charter,
 )
+from coopfed.store import discussions as discussion_store
 from coopfed.store import members as member_store
 from coopfed.store import proposal_pages as page_store
 from coopfed.store import proposals as proposal_store
 from coopfed.store import remote_actors as remote_store
+from coopfed.store.discussions import DiscussionRecord, OutcomeRecord
 from coopfed.store.members import MemberRecord
 from coopfed.store.proposal_pages import MemberBallot, ProposalSummary
 from coopfed.store.proposals import ProposalRecord
@@ -88,6 +90,9 @@ class ProposalPage:
     author: ActorLabel | None
     voter: VoterState | None
     comments: tuple[ThreadEntry, ...] = ()  # the discussion (services/comments.py)
+    discussion: DiscussionRecord | None = None  # the discussion it came from, if any
+    outcome: OutcomeRecord | None = None  # the outcome statement, once written
+    may_write_outcome: bool = False  # decided, none yet, and the reader proposed it or admins
 
     @property
     def accepting(self) -> bool:
@@ -140,6 +145,9 @@ async def load_page(node: Node, slug: str, reader: Reader) -> ProposalPage | Non
             author=await _author(conn, node.uris, record),
             voter=voter,
             comments=await visible_thread(conn, node.uris, record.row_id),
+            discussion=await discussion_store.of_proposal(conn, record.row_id),
+            outcome=await outcomes.outcome_of(conn, record),
+            may_write_outcome=await outcomes.may_write(conn, record, reader.actor, reader.is_admin),
         )
 
 

@@ -239,6 +239,30 @@ async def _locked(
     return latest
 
 
+async def edit_draft(
+    node: Node, reference: str, *, title: str, body: str, by: str | None
+) -> ProposalRecord:
+    """A draft's new title and text (a draft from a discussion starts with the discussion's);
+    refused once it has opened."""
+    clean = title.strip()
+    if not clean:
+        raise ServiceError("a proposal needs a title")
+    if len(clean) > 300:
+        raise ServiceError("a title is at most 300 characters")
+    now = node.now()
+    async with node.engine.begin() as conn:
+        record = await _locked(conn, node.uris, reference, now)
+        _, events = _guard(lambda: lifecycle.edit_draft(record.proposal, now, title=clean))
+        events = [
+            replace(event, actor=by, detail={"fields": ["body", "title"]}) for event in events
+        ]
+        await proposal_store.save_draft_text(
+            conn, record.row_id, clean, normalise_newlines(body), now
+        )
+        await proposal_store.append_events(conn, record.row_id, events)
+        return await _reload(conn, record)
+
+
 async def find_proposal(node: Node, reference: str) -> ProposalRecord:
     async with node.engine.connect() as conn:
         record = await proposal_store.get_by_slug(conn, slug_of(node.uris, reference))

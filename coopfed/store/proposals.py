@@ -310,6 +310,14 @@ async def save_state(
     await conn.execute(update(proposals).where(proposals.c.id == record.row_id).values(**values))
 
 
+async def save_draft_text(
+    conn: AsyncConnection, row_id: int, title: str, body: str, now: datetime
+) -> None:
+    """A draft's new title and text (only drafts change: services/proposals.edit_draft)."""
+    query = update(proposals).where(proposals.c.id == row_id)
+    await conn.execute(query.values(title=title, body=body, updated_at=now))
+
+
 async def append_events(conn: AsyncConnection, row_id: int, events: list[ProposalEvent]) -> None:
     for event in events:
         await conn.execute(

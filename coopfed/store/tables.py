@@ -740,3 +740,77 @@ proxy_grants = Table(
     Index("ix_proxy_grants_holder", "holder_row_id"),
     Index("ix_proxy_grants_grantor", "grantor_row_id"),
 )
+
+# Issue 16: a discussion, a thread that is not yet a vote (migration 0033). A member opens it
+# with a title and text and a visibility (who may see it: services/audience.py, as for a
+# proposal of that visibility); an admin may turn it into a draft proposal (proposal_id, once).
+discussions = Table(
+    "discussions",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("coop_id", Integer, ForeignKey("local_actors.id", ondelete="CASCADE"), nullable=False),
+    Column("public_id", String(32), nullable=False, unique=True),
+    Column("uri", String(2048), nullable=False, unique=True),  # uris.discussion(public_id)
+    Column("title", String(300), nullable=False),
+    Column("body", Text, nullable=False),
+    Column("visibility", String(16), nullable=False),  # public | members | allies
+    Column("author_uri", String(2048), nullable=False),
+    Column("member_row_id", Integer, ForeignKey("members.id"), nullable=True),
+    Column(
+        "proposal_id",
+        Integer,
+        ForeignKey("proposals.id", ondelete="SET NULL"),
+        nullable=True,
+        unique=True,
+    ),
+    Column("created_at", UTCDateTime, nullable=False),
+    Index("ix_discussions_coop_created", "coop_id", "created_at"),
+)
+
+# A discussion's comments: the same shape as proposal_comments (site comments and fediverse
+# replies, deduplicated per author by dedupe_key), kept apart so the proposal thread's code
+# and its moderation stay about proposals.
+discussion_comments = Table(
+    "discussion_comments",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column(
+        "discussion_id",
+        Integer,
+        ForeignKey("discussions.id", ondelete="CASCADE"),
+        nullable=False,
+    ),
+    Column("public_id", String(32), nullable=True, unique=True),  # uris.discussion_comment
+    Column("uri", String(2048), nullable=False),
+    Column("dedupe_key", String(64), nullable=False, unique=True),
+    Column("author_uri", String(2048), nullable=False),
+    Column("member_row_id", Integer, ForeignKey("members.id"), nullable=True),
+    Column("source", String(16), nullable=False),  # site | fediverse
+    Column("in_reply_to", String(2048), nullable=False),
+    Column("content_html", Text, nullable=False),  # remote HTML as received; sanitised when shown
+    Column("content_text", Text, nullable=False),
+    Column("state", String(16), nullable=False),  # a CommentState value
+    Column("published_at", UTCDateTime, nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Index("ix_discussion_comments_discussion", "discussion_id", "published_at"),
+)
+
+# A decided proposal's outcome statement, by its proposer or an admin: one per proposal, sent
+# as the Group's Note in reply to the Question (uris.outcome).
+proposal_outcomes = Table(
+    "proposal_outcomes",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column(
+        "proposal_id",
+        Integer,
+        ForeignKey("proposals.id", ondelete="CASCADE"),
+        nullable=False,
+        unique=True,
+    ),
+    Column("uri", String(2048), nullable=False, unique=True),
+    Column("author_uri", String(2048), nullable=False),
+    Column("content_text", Text, nullable=False),
+    Column("content_html", Text, nullable=False),
+    Column("published_at", UTCDateTime, nullable=False),
+)

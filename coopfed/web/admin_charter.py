@@ -83,6 +83,10 @@ LABELS: dict[str, tuple[str, str]] = {
         "allowed: members may grant a proxy (off by default); cap_per_holder: how many one "
         "member may hold; same_class: the holder must be of the grantor's class.",
     ),
+    "discussion_drafts": (
+        "Who turns a discussion into a draft proposal",
+        "admins only (the default), or every member.",
+    ),
 }
 
 

@@ -29,6 +29,8 @@ from coopfed.store.proposals import ProposalRecord
 from coopfed.web import (
     comments,
     delivery_status,
+    discussions,
+    outcomes,
     proposal_admin,
     proposal_pages,
     publication,
@@ -115,5 +117,7 @@ routes = [
     *delivery_status.routes,
     *publication.make_routes(signing_actor),
     *comments.make_routes(signing_actor),
+    *outcomes.make_routes(signing_actor),
+    *discussions.make_routes(signing_actor),
     Route("/proposals/{slug}", proposal),
 ]

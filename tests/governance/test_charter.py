@@ -128,7 +128,7 @@ def test_alliance_and_linked_proposal_settings_default_and_parse() -> None:
 
 def test_later_settings_leave_earlier_charter_hashes_alone() -> None:
     # The hash of the default charter before `alliances`/`joint_proposals` existed.
-    later = {"alliances", "joint_proposals", "non_member_replies", "proxies"}
+    later = {"alliances", "joint_proposals", "non_member_replies", "proxies", "discussion_drafts"}
     before = canonical_hash({k: v for k, v in charter_to_dict(Charter()).items() if k not in later})
     assert charter_hash(Charter()) == before
     assert charter_hash(charter_from_dict({"alliances": "vote"})) != before
