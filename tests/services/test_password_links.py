@@ -250,3 +250,16 @@ async def test_only_an_admin_may_adopt_a_members_actor(node: Node) -> None:
                     conn, username=name, password=PASSWORD, is_admin=True, now=node.now(),
                     adopt_person=True,
                 )  # fmt: skip
+
+
+async def test_a_sent_invitation_keeps_no_link_in_the_mail_queue(node: Node) -> None:
+    from coopfed.services import mail
+
+    await members.add_member(node, local_username="erin", email="erin@example.org")
+    secret = await last_link(node)
+    assert await mail.send_due_mail(node) == 1  # no SMTP host: written as an .eml file
+    [(_, kind, _, text)] = await mails(node)
+    assert kind == "invitation" and secret not in text and "removed once sent" in text
+    [written] = mail.written_files(node.settings)
+    assert secret in written.read_text()  # the demo's file is the message itself
+    await password_links.redeem_link(node, secret, PASSWORD)
