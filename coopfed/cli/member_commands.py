@@ -115,7 +115,8 @@ def cmd_member_show(args: argparse.Namespace) -> int:
     if args.json:
         print_json(view)
         return 0
-    for key in ("id", "actor", "handle", "class", "shares", "status", "joined_at", "left_at"):
+    keys = ("id", "actor", "handle", "email", "class", "shares", "status", "joined_at", "left_at")
+    for key in keys:
         print(f"{key}: {view[key]}")
     for event in view["history"]:
         print(f"  {event['at']} {event['kind']} {event['detail']}")

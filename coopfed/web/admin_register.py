@@ -1,8 +1,9 @@
 """`/admin/members/{id}`: one member of the register and every change an admin makes to it.
 
 Suspend, reinstate, record a leave, expel, change class, issue / transfer / redeem shares,
-grant or revoke admin rights, each through the service the CLI's `coopfed member ...` (or
-`coopfed admin grant|revoke`) command calls. What cannot be undone (a leave, an expulsion, a
+grant or revoke admin rights, (re)send a local member's invitation to set a password, each
+through the service the CLI's `coopfed member ...` (or `coopfed admin grant|revoke`, `coopfed
+member invite`) command calls. What cannot be undone (a leave, an expulsion, a
 redemption), and a change of admin rights, first answers with a confirmation page repeating
 what will happen; only its form, carrying `confirm=yes`, makes the change. A reason is asked
 for wherever the CLI asks for `--reason`. Bad input answers 400 and a refusal by the service
@@ -27,7 +28,7 @@ from coopfed.services.accounts import local_username, set_admin
 from coopfed.services.errors import NotFound, ServiceError
 from coopfed.services.member_classes import change_member_class, reinstate_member
 from coopfed.services.member_lifecycle import end_membership
-from coopfed.services.members import GONE, find_member, list_members
+from coopfed.services.members import GONE, find_member, invite_member, list_members
 from coopfed.services.membership_principle import principle_of
 from coopfed.store import actors as actor_store
 from coopfed.web.admin_members import MAX_REASON, person_label
@@ -44,7 +45,7 @@ CONFIRMED = IRREVERSIBLE | ADMIN_RIGHTS.keys()  # asked again on a confirmation 
 REASON_REQUIRED = frozenset({"suspend", "expel", "issue", "redeem"})
 COUNTED = frozenset({"issue", "transfer", "redeem"})
 ACTIONS = frozenset({"suspend", "reinstate", "leave", "expel", "class", "issue", "transfer",
-                     "redeem", "grant-admin", "revoke-admin"})  # fmt: skip
+                     "redeem", "grant-admin", "revoke-admin", "invite"})  # fmt: skip
 ENDINGS = {"suspend": MemberStatus.SUSPENDED, "leave": MemberStatus.LEFT,
            "expel": MemberStatus.EXPELLED}  # fmt: skip
 
@@ -62,6 +63,7 @@ class Change:
     count: int = 0
     member_class: str = ""
     target: str = ""
+    email: str = ""
 
     def fields(self) -> dict[str, str]:
         """What the confirmation form posts again (with `confirm=yes`)."""
@@ -93,7 +95,8 @@ def parse_change(action: str, form: FormData) -> Change:
     target = _text(form, "target")
     if action == "transfer" and not target:
         raise BadInput("Choose the member who receives the shares.")
-    return Change(action, reason, count, member_class, target)
+    email = _text(form, "email") if action == "invite" else ""
+    return Change(action, reason, count, member_class, target, email)
 
 
 async def _member_username(node: Node, member_id: str) -> str:
@@ -108,6 +111,8 @@ async def _apply(node: Node, member_id: str, change: Change, decided_by: str) ->
     action = change.action
     if action in ADMIN_RIGHTS:
         await set_admin(node, await _member_username(node, member_id), ADMIN_RIGHTS[action])
+    elif action == "invite":
+        await invite_member(node, member_id, email=change.email or None)
     elif action in ENDINGS:
         await end_membership(
             node, member_id, ENDINGS[action], reason=change.reason, decided_by=decided_by
@@ -138,7 +143,7 @@ class Party:
 
 
 def _forms_shown(
-    status: MemberStatus, shares_held: int, has_parties: bool, is_admin: bool | None
+    status: MemberStatus, shares_held: int, has_parties: bool, is_admin: bool | None, local: bool
 ) -> set[str]:
     """The actions whose form the member page shows (mirrors admin/member.html; `is_admin` is
     None without a local account): an error about any other action is shown as a notice above
@@ -148,6 +153,8 @@ def _forms_shown(
     shown = {"leave", "expel", "class"}
     if is_admin is not None:
         shown.add("revoke-admin" if is_admin else "grant-admin")
+    if local:
+        shown.add("invite")
     shown |= {"suspend", "issue"} if status is MemberStatus.ACTIVE else {"reinstate"}
     if status is MemberStatus.ACTIVE and has_parties:
         shown.add("transfer")
@@ -182,7 +189,8 @@ async def _member_page(
         ]
     errors = errors or {}
     is_admin = None if account is None else account.is_admin
-    shown = _forms_shown(record.member.status, record.member.shares, bool(parties), is_admin)
+    local = username is not None
+    shown = _forms_shown(record.member.status, record.member.shares, bool(parties), is_admin, local)
     in_ledger = sum(
         line.movement.count * (1 if line.movement.target == record.member_id else -1)
         for line in ledger
@@ -199,8 +207,9 @@ async def _member_page(
         "errors": errors,
         "values": values or {},
         "gone": record.member.status in GONE,
-        "local": username is not None,
+        "local": local,
         "account": account,
+        "invited": request.query_params.get("invited") == "1",
     }
     return await render(request, "admin/member.html", context, status=status)
 
@@ -221,7 +230,7 @@ async def member_action(request: Request, form: FormData) -> Response:
     try:
         change = parse_change(action, form)
     except BadInput as error:
-        submitted = {key: _text(form, key) for key in ("reason", "count")}
+        submitted = {key: _text(form, key) for key in ("reason", "count", "email")}
         return await _member_page(
             request, member_id, {action: str(error)}, status=400, values=submitted
         )
@@ -234,7 +243,8 @@ async def member_action(request: Request, form: FormData) -> Response:
         return await _member_page(
             request, member_id, {action: message[:1].upper() + message[1:] + "."}, status=409
         )
-    return RedirectResponse(f"/admin/members/{member_id}", status_code=303)
+    done = "?invited=1" if action == "invite" else ""
+    return RedirectResponse(f"/admin/members/{member_id}{done}", status_code=303)
 
 
 async def _confirmation(request: Request, member_id: str, change: Change) -> Response:

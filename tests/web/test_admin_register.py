@@ -313,3 +313,27 @@ async def test_admin_rights_need_a_local_account(node: Node, client: httpx.Async
     assert "Sign-in and admin rights" not in await _page(client, zoe)
     remote = await _act(client, zoe, "grant-admin", confirm="yes")
     assert remote.status_code == 409 and "signs in elsewhere" in remote.text
+
+
+async def test_an_admin_sends_an_invitation_from_the_member_page(
+    node: Node, client: httpx.AsyncClient
+) -> None:
+    from tests.support.password_links import queued
+
+    finn = (await members.add_member(node, local_username="finn")).member_id
+    await sign_in(client, "ada")
+    assert "Send the invitation" in await _page(client, finn)
+    none = await _act(client, finn, "invite")
+    assert none.status_code == 409 and "has no e-mail address" in none.text
+    bad = await _act(client, finn, "invite", email="finn at example")
+    assert bad.status_code == 409 and "not an e-mail address" in bad.text
+    assert 'aria-describedby="invite-error"' in bad.text  # next to its form
+    sent = await _act(client, finn, "invite", email="Finn@Example.org")
+    assert sent.status_code == 303 and sent.headers["location"].endswith("?invited=1")
+    shown = await client.get(sent.headers["location"], headers=HTML)
+    assert "Invitation queued for finn@example.org" in shown.text
+    assert [(to, kind) for to, kind, _ in await queued(node)] == [
+        ("finn@example.org", "invitation")
+    ]
+    assert (await _act(client, finn, "invite")).status_code == 303  # the stored address
+    assert len(await queued(node)) == 2
