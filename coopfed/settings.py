@@ -76,6 +76,12 @@ class WebSettings:
     login_window_minutes: int = 15
     apply_max_per_window: int = 5
     apply_window_minutes: int = 60
+    # One-time links that set a password (issue 15): an invitation lasts a week (a new member
+    # may not read mail every day), a reset an hour (whoever asks is at the screen now).
+    invite_valid_days: int = 7
+    reset_valid_minutes: int = 60
+    # Reset requests per client address and per address asked for, within login_window_minutes.
+    reset_max_per_window: int = 5
 
 
 @dataclass(frozen=True)
@@ -326,6 +332,9 @@ SCHEMA: dict[str, dict[str, tuple[Parser, bool]]] = {
         "login_window_minutes": (_positive_int, False),
         "apply_max_per_window": (_positive_int, False),
         "apply_window_minutes": (_positive_int, False),
+        "invite_valid_days": (_positive_int, False),
+        "reset_valid_minutes": (_positive_int, False),
+        "reset_max_per_window": (_positive_int, False),
     },
     "metrics": {"allow": (_networks, False), "multiprocess_dir": (_str, False)},
     "email": {

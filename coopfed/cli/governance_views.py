@@ -58,6 +58,7 @@ def member_json(record: MemberRecord) -> dict[str, Any]:
         "status": member.status.value,
         "joined_at": when(record.joined_at),
         "left_at": when(record.left_at),
+        "email": record.email,
     }
 
 

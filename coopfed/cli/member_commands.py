@@ -1,4 +1,4 @@
-"""`coopfed member add|list|show`: the co-op's member register."""
+"""`coopfed member add|list|show|invite`: the co-op's member register; invitations to sign in."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import sys
 from typing import TYPE_CHECKING, Any
 
 from coopfed.cli import support
-from coopfed.cli.governance_views import member_events_json, member_json, run_service
+from coopfed.cli.governance_views import member_events_json, member_json, run_service, when
 from coopfed.cli.link_commands import register_link_commands
 from coopfed.cli.membership_commands import register_member_commands
 from coopfed.cli.support import CliError, print_json
@@ -31,14 +31,42 @@ def cmd_member_add(args: argparse.Namespace) -> int:
             member_class=chosen,
             shares=args.shares,
             resolver=support.make_resolver(node),
+            email=args.email,
         )
-        return member_json(record)
+        # Only a local member is invited: a fediverse member signs in on their own server.
+        return {**member_json(record), "invited": args.local is not None and bool(record.email)}
+
+    view = run_service(args, work)
+    if args.json:
+        print_json(view)
+        return 0
+    print(f"member {view['id']} added: {view['actor']} ({view['class']})")
+    if view["invited"]:
+        print(f"invitation to set a password queued for {view['email']}")
+    return 0
+
+
+def cmd_member_invite(args: argparse.Namespace) -> int:
+    from coopfed.services import members
+
+    async def work(node: Node) -> dict[str, Any]:
+        invitation = await members.invite_member(node, args.member, email=args.email)
+        return {
+            "id": invitation.member_id,
+            "username": invitation.username,
+            "email": invitation.email,
+            "invited": True,
+            "expires_at": when(invitation.expires_at),
+        }
 
     view = run_service(args, work)
     if args.json:
         print_json(view)
     else:
-        print(f"member {view['id']} added: {view['actor']} ({view['class']})")
+        print(
+            f"invitation for {view['username']} queued for {view['email']}"
+            f" (the link works until {view['expires_at']}; earlier links no longer do)"
+        )
     return 0
 
 
@@ -87,7 +115,8 @@ def cmd_member_show(args: argparse.Namespace) -> int:
     if args.json:
         print_json(view)
         return 0
-    for key in ("id", "actor", "handle", "class", "shares", "status", "joined_at", "left_at"):
+    keys = ("id", "actor", "handle", "email", "class", "shares", "status", "joined_at", "left_at")
+    for key in keys:
         print(f"{key}: {view[key]}")
     for event in view["history"]:
         print(f"  {event['at']} {event['kind']} {event['detail']}")
@@ -107,6 +136,11 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
     # services load SQLAlchemy, which `--help` and other commands need not wait for).
     add.add_argument("--class", dest="member_class", default=None)
     add.add_argument("--shares", type=int, default=1, help="shares held (default 1)")
+    add.add_argument(
+        "--email",
+        metavar="ADDRESS",
+        help="the member's e-mail address; a local member is sent a link to set a password",
+    )
     add.add_argument("--json", action="store_true", help="machine-readable output")
     add.set_defaults(handler=cmd_member_add)
 
@@ -120,5 +154,14 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
     show.add_argument("member", metavar="ID_OR_ACTOR", help="member id, actor, username or acct:")
     show.add_argument("--json", action="store_true", help="machine-readable output")
     show.set_defaults(handler=cmd_member_show)
+    invite = member_sub.add_parser(
+        "invite",
+        parents=[common],
+        help="e-mail a local member a new one-time link to set their password",
+    )
+    invite.add_argument("member", metavar="ID_OR_USERNAME", help="member id or local username")
+    invite.add_argument("--email", metavar="ADDRESS", help="store this address first")
+    invite.add_argument("--json", action="store_true", help="machine-readable output")
+    invite.set_defaults(handler=cmd_member_invite)
     register_member_commands(member_sub, common)
     register_link_commands(member_sub, common)

@@ -1,4 +1,4 @@
-"""Node commands: init, serve, worker, db upgrade|current, admin create."""
+"""Node commands: init, serve, worker, db upgrade|current, admin create|grant|revoke."""
 
 from __future__ import annotations
 
@@ -151,8 +151,15 @@ async def _create_admin(settings: Settings, username: str, password: str) -> Non
         async with node.engine.begin() as conn:
             if not await node_is_initialised(conn):
                 raise CliError("this node has no co-op yet: run `coopfed init` first")
+            # A local member without an account yet (added by `member add --local`) gets it:
+            # only a name with an account, or a non-person actor, is taken.
             await create_local_account(
-                conn, username=username, password=password, is_admin=True, now=node.now()
+                conn,
+                username=username,
+                password=password,
+                is_admin=True,
+                now=node.now(),
+                adopt_person=True,
             )
     except AccountError as exc:
         raise CliError(str(exc)) from None
@@ -165,6 +172,25 @@ def cmd_admin_create(args: argparse.Namespace) -> int:
     password = read_password(confirm=True)
     run(_create_admin(settings, args.username, password))
     print(f"admin account {args.username} created")
+    return 0
+
+
+def cmd_admin_rights(args: argparse.Namespace) -> int:
+    from coopfed.cli.governance_views import run_service
+    from coopfed.services.accounts import set_admin
+
+    grant = args.admin_command == "grant"
+
+    async def work(node: Any) -> dict[str, Any]:
+        account = await set_admin(node, args.username, grant)
+        return {"username": account.username, "is_admin": account.is_admin}
+
+    view = run_service(args, work)
+    if args.json:
+        print_json(view)
+    else:
+        state = "is an admin" if view["is_admin"] else "is no longer an admin"
+        print(f"{view['username']} {state}")
     return 0
 
 
@@ -208,3 +234,9 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
     )
     create.add_argument("username")
     create.set_defaults(handler=cmd_admin_create)
+    for name, what in (("grant", "make a local account an admin"),
+                       ("revoke", "take admin rights away (not from the last admin)")):  # fmt: skip
+        rights = admin_sub.add_parser(name, parents=[common], help=what)
+        rights.add_argument("username")
+        rights.add_argument("--json", action="store_true", help="machine-readable output")
+        rights.set_defaults(handler=cmd_admin_rights)

@@ -31,6 +31,9 @@ BATCH = 20
 LEASE = timedelta(minutes=2)
 MAX_RETRY_DELAY = timedelta(hours=1)
 SMTP_TIMEOUT_SECONDS = 30.0
+# Kinds whose bodies carry a one-time secret (a password link, `services.password_links`): blanked
+# once sent, so the queue does not keep in clear what `account_tokens` stores only hashed.
+SECRET_KINDS = frozenset({"invitation", "reset"})
 
 
 async def queue_message(
@@ -135,6 +138,8 @@ async def _send_one(node: Node, mail: QueuedMail) -> None:
         return
     async with node.engine.begin() as conn:
         await mail_store.mark_sent(conn, mail.id, node.now())
+        if mail.kind in SECRET_KINDS:
+            await mail_store.redact_bodies(conn, mail.id)
 
 
 async def _transmit(settings: Settings, mail_id: int, message: EmailMessage) -> None:

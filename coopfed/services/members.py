@@ -1,7 +1,8 @@
 """Members of the co-op: admitting local or remote people, listing, finding, status changes.
 
 A local member is a Person actor on this node (created without a password: an admin adds
-them; they get an account later). A remote member is any fediverse actor, named by its IRI or
+them; given an e-mail address, they are invited to set one and get their account then,
+`services.password_links`). A remote member is any fediverse actor, named by its IRI or
 by `acct:user@host`; resolving that needs the network, so it happens before the unit of work,
 through an injected `ActorResolver` (tests pass a fake, the CLI passes a WebFinger client).
 """
@@ -20,6 +21,7 @@ from coopfed.node import Node
 from coopfed.services.account_links import free_for_binding
 from coopfed.services.accounts import AccountError, end_sessions_of_actor, validate_username
 from coopfed.services.errors import NotFound, ServiceError
+from coopfed.services.password_links import Invitation, invite_in, set_member_email
 from coopfed.services.setup import create_actor_with_keys
 from coopfed.store import actors as actor_store
 from coopfed.store import members as member_store
@@ -89,8 +91,11 @@ async def add_member(
     member_class: str = DEFAULT_CLASS,
     shares: int = 1,
     resolver: ActorResolver | None = None,
+    email: str | None = None,
 ) -> MemberRecord:
-    """Admit a member: a remote actor (`reference`: IRI or acct:) or a local person."""
+    """Admit a member: a remote actor (`reference`: IRI or acct:) or a local person. With
+    `email`, the address is stored, and a local person is sent an invitation to set a
+    password, in the same transaction (a refused address adds nobody)."""
     if (reference is None) == (local_username is None):
         raise ServiceError("give either an actor (URL or acct:user@host) or a local username")
     if local_username is not None:
@@ -110,7 +115,24 @@ async def add_member(
             raise ServiceError(str(error)) from None
         if local_username is not None:
             await _ensure_local_person(conn, local_username, now)
-        return await _admit(conn, coop.id, member, handle, now)
+        record = await _admit(conn, coop.id, member, handle, now)
+        if email is None:
+            return record
+        if local_username is not None:
+            await invite_in(conn, node, record, now, email)
+        else:
+            await set_member_email(conn, record, email)
+        stored = await member_store.get_by_row_id(conn, record.row_id)
+        assert stored is not None
+        return stored
+
+
+async def invite_member(node: Node, reference: str, email: str | None = None) -> Invitation:
+    """(Re)send a local member the link that sets their password, first storing `email` when
+    given; the earlier invitation link stops working."""
+    async with node.engine.begin() as conn:
+        record = await find_member_in(conn, node.uris, reference)
+        return await invite_in(conn, node, record, node.now(), email)
 
 
 def _valid_username(username: str) -> str:

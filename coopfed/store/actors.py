@@ -129,3 +129,36 @@ async def bump_session_generation(conn: AsyncConnection, account_id: int) -> Non
         .where(accounts.c.id == account_id)
         .values(session_generation=accounts.c.session_generation + 1)
     )
+
+
+async def get_account_by_id(conn: AsyncConnection, account_id: int) -> Account | None:
+    query = (
+        select(
+            accounts.c.id,
+            accounts.c.actor_id,
+            local_actors.c.username,
+            accounts.c.password_hash,
+            accounts.c.is_admin,
+            accounts.c.session_generation,
+        )
+        .join(local_actors, local_actors.c.id == accounts.c.actor_id)
+        .where(accounts.c.id == account_id)
+    )
+    row = (await conn.execute(query)).mappings().first()
+    return Account(**row) if row else None
+
+
+async def set_password_hash(conn: AsyncConnection, account_id: int, password_hash: str) -> None:
+    await conn.execute(
+        update(accounts).where(accounts.c.id == account_id).values(password_hash=password_hash)
+    )
+
+
+async def set_admin(conn: AsyncConnection, account_id: int, is_admin: bool) -> None:
+    query = update(accounts).where(accounts.c.id == account_id).values(is_admin=is_admin)
+    await conn.execute(query)
+
+
+async def count_admins(conn: AsyncConnection) -> int:
+    query = select(func.count()).select_from(accounts).where(accounts.c.is_admin.is_(True))
+    return int((await conn.execute(query)).scalar_one())

@@ -134,6 +134,16 @@ async def mark_sent(conn: AsyncConnection, row_id: int, now: datetime) -> None:
     )
 
 
+async def redact_bodies(conn: AsyncConnection, row_id: int) -> None:
+    """Blank a sent message's bodies (they held a secret link); subject and outcome stay."""
+    redacted = "(removed once sent: it held a one-time link)"
+    await conn.execute(
+        update(outgoing_mail)
+        .where(outgoing_mail.c.id == row_id)
+        .values(text_body=redacted, html_body=f"<p>{redacted}</p>")
+    )
+
+
 async def mark_failed(
     conn: AsyncConnection, row_id: int, next_attempt_at: datetime, error: str
 ) -> None:

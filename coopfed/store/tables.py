@@ -723,6 +723,22 @@ mail_opt_outs = Table(
     Column("opted_out_at", UTCDateTime, nullable=False),
 )
 
+# Issue 15: one-time links that set a password: `invite` (a member an admin added sets a first
+# password) or `reset` (a forgotten one). Only sha256 of the link's secret is kept; `used_at`
+# makes a link single use; issuing a new link expires the member's unused ones of that purpose.
+account_tokens = Table(
+    "account_tokens",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("token_hash", String(64), nullable=False, unique=True),
+    Column("purpose", String(16), nullable=False),  # invite | reset
+    Column("member_row_id", Integer, ForeignKey("members.id"), nullable=False),
+    Column("expires_at", UTCDateTime, nullable=False),
+    Column("used_at", UTCDateTime, nullable=True),
+    Column("created_at", UTCDateTime, nullable=False),
+    Index("ix_account_tokens_member_purpose", "member_row_id", "purpose"),
+)
+
 # Issue 18: a grantor lets a holder vote for her on one proposal (proposal_id) or on every
 # proposal until a date (until, excluded); neither set means until revoked. Rules in
 # governance/proxies.py. Revoking keeps the row (revoked_at) so the ballot log's "B for A"

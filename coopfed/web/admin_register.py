@@ -1,12 +1,14 @@
 """`/admin/members/{id}`: one member of the register and every change an admin makes to it.
 
-Suspend, reinstate, record a leave, expel, change class, issue / transfer / redeem shares, each
-through the service the CLI's `coopfed member ...` command calls. What cannot be undone (a
-leave, an expulsion, a redemption) first answers with a confirmation page repeating what will
-happen; only its form, carrying `confirm=yes`, makes the change. A reason is asked for wherever
-the CLI asks for `--reason`. Bad input answers 400 and a refusal by the service 409, both with
-the member page and the message next to the form; the service's transaction means nothing is
-half-written.
+Suspend, reinstate, record a leave, expel, change class, issue / transfer / redeem shares,
+grant or revoke admin rights, (re)send a local member's invitation to set a password, each
+through the service the CLI's `coopfed member ...` (or `coopfed admin grant|revoke`, `coopfed
+member invite`) command calls. What cannot be undone (a leave, an expulsion, a
+redemption), and a change of admin rights, first answers with a confirmation page repeating
+what will happen; only its form, carrying `confirm=yes`, makes the change. A reason is asked
+for wherever the CLI asks for `--reason`. Bad input answers 400 and a refusal by the service
+409, both with the member page and the message next to the form; the service's transaction
+means nothing is half-written.
 """
 
 from __future__ import annotations
@@ -22,11 +24,13 @@ from starlette.routing import Route
 from coopfed.governance.members import MemberStatus
 from coopfed.node import Node
 from coopfed.services import shares
+from coopfed.services.accounts import local_username, set_admin
 from coopfed.services.errors import NotFound, ServiceError
 from coopfed.services.member_classes import change_member_class, reinstate_member
 from coopfed.services.member_lifecycle import end_membership
-from coopfed.services.members import GONE, find_member, list_members
+from coopfed.services.members import GONE, find_member, invite_member, list_members
 from coopfed.services.membership_principle import principle_of
+from coopfed.store import actors as actor_store
 from coopfed.web.admin_members import MAX_REASON, person_label
 from coopfed.web.csrf import csrf_protected
 from coopfed.web.sessions import require_admin
@@ -35,11 +39,13 @@ from coopfed.web.templating import render
 
 MAX_COUNT = 1_000_000
 IRREVERSIBLE = frozenset({"leave", "expel", "redeem"})
+ADMIN_RIGHTS = {"grant-admin": True, "revoke-admin": False}
+CONFIRMED = IRREVERSIBLE | ADMIN_RIGHTS.keys()  # asked again on a confirmation page
 # Which actions need a reason (as the CLI's --reason is required) and which take a count.
 REASON_REQUIRED = frozenset({"suspend", "expel", "issue", "redeem"})
 COUNTED = frozenset({"issue", "transfer", "redeem"})
 ACTIONS = frozenset({"suspend", "reinstate", "leave", "expel", "class", "issue", "transfer",
-                     "redeem"})  # fmt: skip
+                     "redeem", "grant-admin", "revoke-admin", "invite"})  # fmt: skip
 ENDINGS = {"suspend": MemberStatus.SUSPENDED, "leave": MemberStatus.LEFT,
            "expel": MemberStatus.EXPELLED}  # fmt: skip
 
@@ -57,6 +63,7 @@ class Change:
     count: int = 0
     member_class: str = ""
     target: str = ""
+    email: str = ""
 
     def fields(self) -> dict[str, str]:
         """What the confirmation form posts again (with `confirm=yes`)."""
@@ -88,12 +95,25 @@ def parse_change(action: str, form: FormData) -> Change:
     target = _text(form, "target")
     if action == "transfer" and not target:
         raise BadInput("Choose the member who receives the shares.")
-    return Change(action, reason, count, member_class, target)
+    email = _text(form, "email") if action == "invite" else ""
+    return Change(action, reason, count, member_class, target, email)
+
+
+async def _member_username(node: Node, member_id: str) -> str:
+    record, _events = await find_member(node, member_id)
+    username = local_username(node.uris, record.actor_uri)
+    if username is None:
+        raise ServiceError("admin rights are for local members: this one signs in elsewhere")
+    return username
 
 
 async def _apply(node: Node, member_id: str, change: Change, decided_by: str) -> None:
     action = change.action
-    if action in ENDINGS:
+    if action in ADMIN_RIGHTS:
+        await set_admin(node, await _member_username(node, member_id), ADMIN_RIGHTS[action])
+    elif action == "invite":
+        await invite_member(node, member_id, email=change.email or None)
+    elif action in ENDINGS:
         await end_membership(
             node, member_id, ENDINGS[action], reason=change.reason, decided_by=decided_by
         )
@@ -122,12 +142,19 @@ class Party:
     who: str
 
 
-def _forms_shown(status: MemberStatus, shares_held: int, has_parties: bool) -> set[str]:
-    """The actions whose form the member page shows (mirrors admin/member.html): an error about
-    any other action is shown as a notice above the page instead."""
+def _forms_shown(
+    status: MemberStatus, shares_held: int, has_parties: bool, is_admin: bool | None, local: bool
+) -> set[str]:
+    """The actions whose form the member page shows (mirrors admin/member.html; `is_admin` is
+    None without a local account): an error about any other action is shown as a notice above
+    the page instead."""
     if status in GONE:
         return set()
     shown = {"leave", "expel", "class"}
+    if is_admin is not None:
+        shown.add("revoke-admin" if is_admin else "grant-admin")
+    if local:
+        shown.add("invite")
     shown |= {"suspend", "issue"} if status is MemberStatus.ACTIVE else {"reinstate"}
     if status is MemberStatus.ACTIVE and has_parties:
         shown.add("transfer")
@@ -152,14 +179,18 @@ async def _member_page(
     ledger = await shares.member_ledger(node, member_id)
     everyone = await list_members(node)
     others = [r for r in everyone if r.member.is_active and r.row_id != record.row_id]
+    username = local_username(node.uris, record.actor_uri)
     async with node.engine.connect() as conn:
+        account = await actor_store.get_account(conn, username) if username else None
         who = await person_label(conn, node, record.actor_uri, record.handle)
         parties = [
             Party(r.member_id, await person_label(conn, node, r.actor_uri, r.handle))
             for r in others
         ]
     errors = errors or {}
-    shown = _forms_shown(record.member.status, record.member.shares, bool(parties))
+    is_admin = None if account is None else account.is_admin
+    local = username is not None
+    shown = _forms_shown(record.member.status, record.member.shares, bool(parties), is_admin, local)
     in_ledger = sum(
         line.movement.count * (1 if line.movement.target == record.member_id else -1)
         for line in ledger
@@ -176,6 +207,9 @@ async def _member_page(
         "errors": errors,
         "values": values or {},
         "gone": record.member.status in GONE,
+        "local": local,
+        "account": account,
+        "invited": request.query_params.get("invited") == "1",
     }
     return await render(request, "admin/member.html", context, status=status)
 
@@ -196,11 +230,11 @@ async def member_action(request: Request, form: FormData) -> Response:
     try:
         change = parse_change(action, form)
     except BadInput as error:
-        submitted = {key: _text(form, key) for key in ("reason", "count")}
+        submitted = {key: _text(form, key) for key in ("reason", "count", "email")}
         return await _member_page(
             request, member_id, {action: str(error)}, status=400, values=submitted
         )
-    if action in IRREVERSIBLE and _text(form, "confirm") != "yes":
+    if action in CONFIRMED and _text(form, "confirm") != "yes":
         return await _confirmation(request, member_id, change)
     try:
         await _apply(node, member_id, change, node.uris.actor(viewer.username))
@@ -209,7 +243,8 @@ async def member_action(request: Request, form: FormData) -> Response:
         return await _member_page(
             request, member_id, {action: message[:1].upper() + message[1:] + "."}, status=409
         )
-    return RedirectResponse(f"/admin/members/{member_id}", status_code=303)
+    done = "?invited=1" if action == "invite" else ""
+    return RedirectResponse(f"/admin/members/{member_id}{done}", status_code=303)
 
 
 async def _confirmation(request: Request, member_id: str, change: Change) -> Response:

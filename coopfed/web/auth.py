@@ -22,6 +22,7 @@ from coopfed.web.state import node_of
 from coopfed.web.templating import render
 
 WRONG_CREDENTIALS = "The username or password is not right."
+PASSWORD_SET = "Your password is set: sign in with your username and the new password."
 TOO_MANY_TRIES = (
     "Too many failed sign-ins from here or for this username. "
     "Wait {minutes} minutes, then try again."
@@ -52,7 +53,8 @@ async def sign_in_page(request: Request) -> Response:
     next_path = safe_next(request.query_params.get("next"))
     if await current_viewer(request) is not None:
         return RedirectResponse(next_path, status_code=303)
-    context = {"next_path": next_path, "username": "", "errors": {}, "notice": ""}
+    done = PASSWORD_SET if request.query_params.get("password") == "set" else ""
+    context = {"next_path": next_path, "username": "", "errors": {}, "notice": "", "done": done}
     return await render(request, "sign_in.html", context)
 
 

@@ -7,7 +7,7 @@ proposal_comments (deduplicated per author the same way). An outcome statement i
 proposer or an admin writes once a proposal is decided: one per proposal.
 
 Revision ID: 0033
-Revises: 0029
+Revises: 0030
 Create Date: 2026-12-04 18:00:00
 """
 
@@ -19,7 +19,7 @@ from alembic import op
 from coopfed.store.types import UTCDateTime
 
 revision = "0033"
-down_revision = "0029"
+down_revision = "0030"
 branch_labels = None
 depends_on = None
 

@@ -97,3 +97,81 @@ def test_member_list_csv_parses_back_with_names_quoted(cli: Cli) -> None:
     with pytest.raises(SystemExit) as refused:  # argparse: one format or the other
         cli("member", "list", "--csv", "--json")
     assert refused.value.code == 2
+
+
+def _queued(cli: Cli) -> list[tuple[str, str, str]]:
+    from tests.support.password_links import queued
+
+    async def read() -> list[tuple[str, str, str]]:
+        node = Node.from_settings(load_settings(str(cli.config)))
+        try:
+            return await queued(node)
+        finally:
+            await node.close()
+
+    return asyncio.run(read())
+
+
+def test_add_local_with_email_invites_and_invite_sends_again(cli: Cli) -> None:
+    erin = cli.json("member", "add", "--local", "erin", "--email", "Erin@Example.org")
+    assert isinstance(erin, dict)
+    assert erin["email"] == "erin@example.org" and erin["invited"] is True
+    [(to, kind, text)] = _queued(cli)
+    assert (to, kind) == ("erin@example.org", "invitation")
+    assert "http://coop.test/password/" in text
+    code, out, _ = cli("member", "invite", "erin")
+    assert code == 0 and "queued for erin@example.org" in out and "earlier links" in out
+    again = cli.json("member", "invite", erin["id"], "--email", "erin@new.example")
+    assert isinstance(again, dict)
+    assert again["email"] == "erin@new.example" and again["invited"] is True
+    assert again["username"] == "erin" and again["expires_at"]
+    shown = cli.json("member", "show", "erin")
+    assert isinstance(shown, dict) and shown["email"] == "erin@new.example"
+    assert [to for to, _, _ in _queued(cli)] == [
+        "erin@example.org", "erin@example.org", "erin@new.example"
+    ]  # fmt: skip
+    bob = cli.json("member", "add", "acct:bob@social.example", "--email", "bob@example.org")
+    assert isinstance(bob, dict) and bob["email"] == "bob@example.org" and bob["invited"] is False
+    code, out, _ = cli("member", "add", "--local", "finn")
+    assert code == 0 and "invitation" not in out
+
+
+def test_bad_addresses_and_invitations_exit_2_and_add_nobody(cli: Cli) -> None:
+    assert "not an e-mail address" in cli.refused(
+        "member", "add", "--local", "erin", "--email", "erin at example"
+    )
+    assert "no member" in cli.refused("member", "show", "erin")
+    cli("member", "add", "--local", "finn", "--email", "finn@example.org")
+    assert "already the address" in cli.refused(
+        "member", "add", "--local", "erin", "--email", "FINN@example.org"
+    )
+    cli("member", "add", "--local", "gus")
+    assert "no e-mail address" in cli.refused("member", "invite", "gus")
+    assert "not an e-mail address" in cli.refused("member", "invite", "gus", "--email", "@x")
+    assert "no member" in cli.refused("member", "invite", "nobody")
+    assert len(_queued(cli)) == 1
+
+
+def test_admin_create_gives_a_member_without_an_account_one_and_grant_revoke(
+    cli: Cli, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import io
+
+    cli("member", "add", "--local", "erin")
+    monkeypatch.setattr("sys.stdin", io.StringIO("correct horse battery\n"))
+    code, out, err = cli("admin", "create", "erin")
+    assert code == 0, err
+    monkeypatch.setattr("sys.stdin", io.StringIO("correct horse battery\n"))
+    assert "already taken" in cli.refused("admin", "create", "erin")
+    monkeypatch.setattr("sys.stdin", io.StringIO("correct horse battery\n"))
+    assert "already taken" in cli.refused("admin", "create", "testcoop")
+
+    assert "only admin" in cli.refused("admin", "revoke", "erin")
+    cli("member", "add", "--local", "finn")
+    assert "no account yet" in cli.refused("admin", "grant", "finn")
+    assert "no local account" in cli.refused("admin", "grant", "nobody")
+    monkeypatch.setattr("sys.stdin", io.StringIO("another good password\n"))
+    assert cli("admin", "create", "ada")[0] == 0
+    assert cli.json("admin", "revoke", "erin") == {"username": "erin", "is_admin": False}
+    code, out, _ = cli("admin", "grant", "erin")
+    assert code == 0 and out.strip() == "erin is an admin"

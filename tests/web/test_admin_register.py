@@ -267,3 +267,73 @@ async def test_shares_transfer_between_members_where_the_principle_allows(
     assert (giver.member.shares, taker.member.shares) == (1, 3)
     kept = await _act(client, member_id, "transfer", target=bea.member_id, count="1")
     assert kept.status_code == 409 and "must keep at least 1" in kept.text
+
+
+async def _page(client: httpx.AsyncClient, member_id: str) -> str:
+    page = await client.get(f"/admin/members/{member_id}", headers=HTML)
+    assert page.status_code == 200
+    return page.text
+
+
+async def test_an_admin_makes_a_member_an_admin_after_confirming_then_revokes(
+    node: Node, client: httpx.AsyncClient
+) -> None:
+    from coopfed.store import actors as actor_store
+
+    async def is_admin() -> bool:
+        async with node.engine.connect() as conn:
+            account = await actor_store.get_account(conn, "bea")
+        assert account is not None
+        return account.is_admin
+
+    bea = (await members.add_member(node, local_username="bea")).member_id
+    await sign_in(client, "ada")
+    assert "Make an admin…" in await _page(client, bea)
+    asked = await _act(client, bea, "grant-admin")
+    assert asked.status_code == 200 and "Make bea an admin?" in asked.text
+    assert 'name="confirm" value="yes"' in asked.text
+    assert not await is_admin()  # nothing happens before the confirmation
+    done = await _act(client, bea, "grant-admin", confirm="yes")
+    assert done.status_code == 303 and await is_admin()
+    assert "Remove admin rights…" in await _page(client, bea)
+    assert "Remove bea" in (await _act(client, bea, "revoke-admin")).text
+    assert (await _act(client, bea, "revoke-admin", confirm="yes")).status_code == 303
+    assert not await is_admin()
+
+
+async def test_admin_rights_need_a_local_account(node: Node, client: httpx.AsyncClient) -> None:
+    erin = await members.add_member(node, local_username="erin", email="erin@example.org")
+    zoe = await _zoe(node)
+    await sign_in(client, "ada")
+    page = await _page(client, erin.member_id)
+    assert "No account yet" in page and f"coopfed member invite {erin.member_id}" in page
+    assert "Make an admin" not in page
+    refused = await _act(client, erin.member_id, "grant-admin", confirm="yes")
+    assert refused.status_code == 409 and "has no account yet" in refused.text
+    assert "Sign-in and admin rights" not in await _page(client, zoe)
+    remote = await _act(client, zoe, "grant-admin", confirm="yes")
+    assert remote.status_code == 409 and "signs in elsewhere" in remote.text
+
+
+async def test_an_admin_sends_an_invitation_from_the_member_page(
+    node: Node, client: httpx.AsyncClient
+) -> None:
+    from tests.support.password_links import queued
+
+    finn = (await members.add_member(node, local_username="finn")).member_id
+    await sign_in(client, "ada")
+    assert "Send the invitation" in await _page(client, finn)
+    none = await _act(client, finn, "invite")
+    assert none.status_code == 409 and "has no e-mail address" in none.text
+    bad = await _act(client, finn, "invite", email="finn at example")
+    assert bad.status_code == 409 and "not an e-mail address" in bad.text
+    assert 'aria-describedby="invite-error"' in bad.text  # next to its form
+    sent = await _act(client, finn, "invite", email="Finn@Example.org")
+    assert sent.status_code == 303 and sent.headers["location"].endswith("?invited=1")
+    shown = await client.get(sent.headers["location"], headers=HTML)
+    assert "Invitation queued for finn@example.org" in shown.text
+    assert [(to, kind) for to, kind, _ in await queued(node)] == [
+        ("finn@example.org", "invitation")
+    ]
+    assert (await _act(client, finn, "invite")).status_code == 303  # the stored address
+    assert len(await queued(node)) == 2

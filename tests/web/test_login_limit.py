@@ -44,3 +44,17 @@ async def test_failures_leave_the_window(node: Node) -> None:
     assert await is_blocked(node, keys)
     node.clock = lambda: start + timedelta(minutes=15, seconds=1)
     assert not await is_blocked(node, keys)  # the first failure has left the 15-minute window
+
+
+async def test_reset_requests_count_apart_from_sign_in_failures(node: Node) -> None:
+    from coopfed.web.login_limit import ResetKeys, note_reset_request, reset_is_blocked
+
+    reset = ResetKeys(address="203.0.113.1", email="ada@example.org")
+    for _ in range(5):
+        assert not await reset_is_blocked(node, reset)
+        await note_reset_request(node, reset)
+    assert await reset_is_blocked(node, reset)
+    assert await reset_is_blocked(node, ResetKeys("198.51.100.2", "ada@example.org"))
+    assert not await reset_is_blocked(node, ResetKeys("198.51.100.2", "bea@example.org"))
+    # Five reset requests are not five failed sign-ins from that address.
+    assert not await is_blocked(node, LoginKeys(address="203.0.113.1", username="ada"))
