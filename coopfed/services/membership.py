@@ -5,7 +5,9 @@ An application comes from a remote actor's `Join` (inbox handler) or from the we
 when the charter's class policy says "vote", the `admissions` worker job opens an admission
 proposal (`proposal@1`, yes/no) and settles the application once the proposal is decided.
 Admission binds the member to their actor, issues the class's shares and publishes `Accept` of
-the Join and `Add` to the members collection, all in one transaction.
+the Join and `Add` to the members collection, all in one transaction. Every decision also tells
+the applicant in words, in that same transaction (`application_outcomes`: an e-mail to a web
+applicant's address, a private note to a fediverse applicant).
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from coopfed.governance.membership import ClassPolicy, MembershipPrinciple
 from coopfed.node import Node
 from coopfed.services import membership_publishing as publishing
 from coopfed.services import shares
+from coopfed.services.application_outcomes import Outcome, tell_applicant
 from coopfed.services.errors import NotFound, ServiceError
 from coopfed.services.members import GONE, coop_actor, member_classes, new_public_id
 from coopfed.services.membership_principle import current_principle
@@ -58,6 +61,7 @@ class ApplicationRequest:
     message: str = ""
     source: str = "web"  # fediverse | web
     join_activity_id: str | None = None
+    email: str | None = None  # normalised (`application_outcomes.normalise_email`)
 
 
 async def receive_application(
@@ -79,7 +83,7 @@ async def receive_application(
         policy, refusal = principle.policy(principle.default_class), str(error)
     new = NewApplication(
         coop.id, request.actor_uri, request.handle, request.requested_class or policy.name,
-        request.message, request.source, request.join_activity_id,
+        request.message, request.source, request.join_activity_id, request.email,
     )  # fmt: skip
     application = await membership_store.insert_application(conn, new, now)
     if refusal:
@@ -177,12 +181,15 @@ async def settle_rejected(
     settled = await membership_store.decide(
         conn, application.row_id, ApplicationState.REJECTED, now=now, by=by, reason=reason
     )
-    if settled and application.join_activity_id is not None:
+    if not settled:
+        return False
+    if application.join_activity_id is not None:
         await publishing.publish_join_answer(
             conn, uris, coop, accept=False, join_id=application.join_activity_id,
             applicant=application.actor_uri, reason=reason, now=now,
         )  # fmt: skip
-    return settled
+    await tell_applicant(conn, uris, coop, application, Outcome(False, reason=reason), now)
+    return True
 
 
 async def admit_in(
@@ -215,6 +222,8 @@ async def admit_in(
             applicant=application.actor_uri, reason="", now=now,
         )  # fmt: skip
     await publishing.publish_added(conn, uris, coop, fresh, now)
+    outcome = Outcome(True, member_class=fresh.member.member_class)
+    await tell_applicant(conn, uris, coop, application, outcome, now)
     return fresh
 
 
