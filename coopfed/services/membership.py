@@ -134,6 +134,12 @@ async def list_applications(node: Node, *, every: bool = False) -> list[Applicat
         return await membership_store.list_applications(conn, coop.id, states)
 
 
+async def latest_application(node: Node, actor_uri: str) -> Application | None:
+    """The actor's most recent application, whatever its state (what their page shows)."""
+    async with node.engine.connect() as conn:
+        return await membership_store.latest_application_of(conn, actor_uri)
+
+
 async def _waiting_application(conn: AsyncConnection, coop_id: int, ref: str) -> Application:
     reference = ref.strip()
     for application in await membership_store.list_applications(conn, coop_id, WAITING):

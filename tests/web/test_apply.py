@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import httpx
 import pytest
+from sqlalchemy import select
 
 from coopfed.governance.membership import ClassPolicy, MembershipPrinciple
 from coopfed.node import Node
 from coopfed.services.membership import list_applications
 from coopfed.services.membership_principle import set_principle
 from coopfed.store import actors as actor_store
-from tests.web.conftest import HTML, PASSWORD, form_token, sign_in
+from coopfed.store.tables import outgoing_mail
+from tests.web.conftest import HTML, PASSWORD, form_token, post_form, sign_in
 
 pytestmark = pytest.mark.usefixtures("accounts")
 
@@ -108,3 +110,70 @@ async def test_applying_without_the_csrf_token_is_refused(
     answer = await client.post("/apply", data=form, headers=HTML)
     assert answer.status_code == 403
     assert await _account(node, "mallory") is None
+
+
+async def test_a_bad_email_address_is_refused_with_the_reason_and_the_form_kept(
+    node: Node, client: httpx.AsyncClient
+) -> None:
+    answer = await _apply(
+        client, username="cleo", member_class="member", email="cleo@Example", message="Hi"
+    )
+    assert answer.status_code == 400 and "Traceback" not in answer.text
+    assert (
+        'id="field-email-error">&#39;Example&#39; is not a domain name: give an address like'
+        in answer.text
+    )
+    assert 'value="cleo@Example"' in answer.text and 'value="cleo"' in answer.text
+    assert ">Hi</textarea>" in answer.text
+    assert await _account(node, "cleo") is None and await list_applications(node) == []
+
+
+async def test_the_address_is_kept_and_the_applicant_hears_the_reason_and_reads_it_on_me(
+    node: Node, client: httpx.AsyncClient
+) -> None:
+    answer = await _apply(client, username="cleo", member_class="member", email="Cleo@Example.org")
+    assert answer.status_code == 200
+    assert "We will write to <strong>cleo@example.org</strong>" in answer.text
+    [application] = await list_applications(node)
+    assert application.email == "cleo@example.org"
+    await sign_in(client, "cleo")
+    me = await client.get("/me", headers=HTML)
+    assert '<dd id="application-state">Waiting for an admin&#39;s decision</dd>' in me.text
+    assert "<dt>Role</dt><dd>Applicant</dd>" in me.text
+
+    client.cookies.clear()
+    await sign_in(client, "ada")  # an admin rejects it on the web
+    form = {
+        "applicant": node.uris.actor("cleo"),
+        "reason": "We take <b>bakers</b>.",
+        "confirm": "yes",
+    }
+    rejected = await post_form(client, "/admin/applications", "reject", **form)
+    assert rejected.status_code == 303
+    async with node.engine.connect() as conn:
+        sent = (await conn.execute(select(outgoing_mail))).mappings().one()
+    assert (sent["to_address"], sent["kind"]) == ("cleo@example.org", "application_outcome")
+    assert "The reason given: We take <b>bakers</b>." in sent["text_body"]
+
+    client.cookies.clear()
+    await sign_in(client, "cleo")
+    me = await client.get("/me", headers=HTML)
+    assert '<dd id="application-state">Not accepted</dd>' in me.text
+    assert '<dd id="application-reason">We take &lt;b&gt;bakers&lt;/b&gt;.</dd>' in me.text
+    assert "<dt>Role</dt><dd>Applicant</dd>" in me.text and "Your membership" not in me.text
+
+
+async def test_an_admitted_web_applicant_reads_admitted_on_me(
+    node: Node, client: httpx.AsyncClient
+) -> None:
+    await _apply(client, username="dan", member_class="member")
+    await sign_in(client, "ada")
+    form = {"applicant": node.uris.actor("dan"), "member_class": "member"}
+    assert (await post_form(client, "/admin/applications", "admit", **form)).status_code == 303
+    async with node.engine.connect() as conn:  # no address given: nothing to mail
+        assert (await conn.execute(select(outgoing_mail))).first() is None
+    client.cookies.clear()
+    await sign_in(client, "dan")
+    me = await client.get("/me", headers=HTML)
+    assert '<dd id="application-state">Admitted</dd>' in me.text
+    assert "<dt>Role</dt><dd>Member</dd>" in me.text and "Your membership" in me.text
