@@ -6,7 +6,10 @@ message is a row in the mail queue (`services.mail.queue_message`) or in the out
 out with the decision or not at all, and the worker sends it later.
 
 - A web applicant who gave an e-mail address gets an e-mail: admitted, with the sign-in link
-  and what a member can do; rejected, with the reason.
+  and what a member can do; rejected, with the reason. One who gave a fediverse handle instead
+  (or too) gets the same words as a private note to that account: the handle is resolved when
+  the form is posted (`resolve_contact`), so a typo is refused then, and a decision never waits
+  on the network.
 - A fediverse applicant (a `Join`) gets a private `Create{Note}` from the co-op actor, besides
   the `Accept`/`Reject` of the Join (FEDERATION.md, "Membership").
 
@@ -24,9 +27,11 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from coopfed.federation.mapping.membership import ApplicationOutcome, application_outcome_to_ap
 from coopfed.governance.canonical import rfc3339
+from coopfed.node import Node
 from coopfed.services.errors import ServiceError
 from coopfed.services.mail import queue_message
 from coopfed.services.outbox import Audience, publish
+from coopfed.services.remote_coops import local_username, resolve_uri
 from coopfed.store.actors import LocalActor
 from coopfed.store.membership import Application
 from coopfed.uris import Uris
@@ -67,6 +72,24 @@ def normalise_email(text: str) -> str:
     if len(normalised) > MAX_ADDRESS:
         raise ServiceError(f"an e-mail address has at most {MAX_ADDRESS} characters")
     return normalised
+
+
+MAX_HANDLE = 320
+
+
+async def resolve_contact(node: Node, reference: str) -> str:
+    """The actor IRI a fediverse handle (`@name@server`, or an actor URL) names, fetched
+    through the safe fetcher (WebFinger, then the actor document); ServiceError worded for the
+    applicant when it cannot be had."""
+    ref = reference.strip()
+    if len(ref) > MAX_HANDLE or any(char.isspace() for char in ref):
+        raise ServiceError("give a fediverse account like @name@social.example")
+    if not ref.startswith(("https://", "http://")) and ref.lstrip("@").count("@") != 1:
+        raise ServiceError("give a fediverse account like @name@social.example")
+    actor = await resolve_uri(node, ref)
+    if local_username(node, actor) is not None:
+        raise ServiceError("that is an account on this site: give your fediverse account")
+    return actor
 
 
 @dataclass(frozen=True)
@@ -169,9 +192,14 @@ async def tell_applicant(
             now=now,
         )
     if application.join_activity_id is not None:
-        await _send_note(
-            conn, uris, coop, application, fediverse_text(uris, coop_name, outcome), now
-        )
+        text = fediverse_text(uris, coop_name, outcome)
+        await _send_note(conn, uris, coop, application, application.actor_uri, text, now)
+    elif application.contact_actor is not None:
+        # A local account told on its owner's fediverse account: the e-mail's words, sign-in
+        # link included (a note is one paragraph: Mastodon shows it as a post).
+        letter = web_letter(uris, coop_name, application.handle, outcome)
+        text = " ".join(letter.paragraphs)
+        await _send_note(conn, uris, coop, application, application.contact_actor, text, now)
 
 
 async def _send_note(
@@ -179,6 +207,7 @@ async def _send_note(
     uris: Uris,
     coop: LocalActor,
     application: Application,
+    recipient: str,
     text: str,
     now: datetime,
 ) -> None:
@@ -190,10 +219,10 @@ async def _send_note(
             note_id=note_id,
             activity_id=f"{note_id}/activity",
             coop_actor=coop_uri,
-            applicant=application.actor_uri,
+            applicant=recipient,
             text=text,
             published=rfc3339(now),
         )
     )
-    audience = Audience(actors=(application.actor_uri,))
+    audience = Audience(actors=(recipient,))
     await publish(conn, sender=coop, activity=activity, audience=audience, now=now, governance=True)

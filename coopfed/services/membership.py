@@ -62,6 +62,7 @@ class ApplicationRequest:
     source: str = "web"  # fediverse | web
     join_activity_id: str | None = None
     email: str | None = None  # normalised (`application_outcomes.normalise_email`)
+    contact_actor: str | None = None  # resolved (`application_outcomes.resolve_contact`)
 
 
 async def receive_application(
@@ -84,6 +85,7 @@ async def receive_application(
     new = NewApplication(
         coop.id, request.actor_uri, request.handle, request.requested_class or policy.name,
         request.message, request.source, request.join_activity_id, request.email,
+        request.contact_actor,
     )  # fmt: skip
     application = await membership_store.insert_application(conn, new, now)
     if refusal:

@@ -60,6 +60,7 @@ class Application:
     decided_at: datetime | None
     decided_by: str | None
     email: str | None = None  # where a web applicant is told the outcome (lower case)
+    contact_actor: str | None = None  # a web applicant's fediverse actor, told by a note
 
 
 @dataclass(frozen=True)
@@ -72,6 +73,7 @@ class NewApplication:
     source: str
     join_activity_id: str | None
     email: str | None = None
+    contact_actor: str | None = None
 
 
 # --- principles ---------------------------------------------------------------------------------
@@ -141,7 +143,7 @@ def _application(row: RowMapping) -> Application:
         row["id"], row["actor_uri"], row["handle"], row["requested_class"], row["message"],
         row["source"], row["join_activity_id"], ApplicationState(row["state"]), row["reason"],
         row["proposal_row_id"], row["member_row_id"], row["created_at"], row["decided_at"],
-        row["decided_by"], row["email"],
+        row["decided_by"], row["email"], row["contact_actor"],
     )  # fmt: skip
 
 
@@ -159,6 +161,7 @@ async def insert_application(
             source=new.source,
             join_activity_id=new.join_activity_id,
             email=new.email,
+            contact_actor=new.contact_actor,
             state=ApplicationState.PENDING.value,
             reason="",
             created_at=now,

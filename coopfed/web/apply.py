@@ -2,8 +2,10 @@
 
 One unit of work: a local account (never an admin) and the application for its actor, so a
 refused application leaves no account behind. Field errors are shown next to their field. The
-e-mail address (optional, recommended) is where the applicant is told the outcome
-(`application_outcomes`); a bad one is refused (400) with the reason, the form kept.
+e-mail address (optional, recommended) or a fediverse handle is where the applicant is told the
+outcome (`application_outcomes`); a bad address, or a handle that does not resolve to an actor,
+is refused (400) with the reason, the form kept. The handle is resolved only once every other
+field is right, so a form with mistakes costs no request.
 Applications posted are limited per client address (`apply_limit`): 429 past the limit.
 """
 
@@ -23,7 +25,7 @@ from coopfed.services.accounts import (
     validate_password,
     validate_username,
 )
-from coopfed.services.application_outcomes import normalise_email
+from coopfed.services.application_outcomes import normalise_email, resolve_contact
 from coopfed.services.errors import ServiceError
 from coopfed.services.membership import ApplicationRequest, ApplyStatus, receive_application
 from coopfed.services.membership_principle import principle_of
@@ -45,6 +47,7 @@ TOO_MANY_APPLICATIONS = (
 class ApplyForm:
     values: dict[str, str]
     errors: dict[str, str] = field(default_factory=dict)
+    contact_actor: str | None = None  # the actor IRI the fediverse handle resolved to
 
 
 class Refused(Exception):
@@ -69,6 +72,7 @@ def _typed(form: FormData) -> dict[str, str]:
     return {
         "username": _text(form, "username").lower()[:64],
         "email": _text(form, "email")[:MAX_EMAIL_FIELD],
+        "fediverse": _text(form, "fediverse")[:MAX_EMAIL_FIELD],
         "message": _text(form, "message"),
         "member_class": _text(form, "member_class"),
     }
@@ -126,6 +130,7 @@ async def _apply(request: Request, read: ApplyForm, password: str) -> str:
         message=read.values["message"],
         source="web",
         email=read.values["email"] or None,
+        contact_actor=read.contact_actor,
     )
     async with node.engine.begin() as conn:
         await create_local_account(
@@ -160,6 +165,13 @@ async def apply(request: Request, form: FormData) -> Response:
     read = read_apply_form(form, [policy.name for policy in classes])
     if read.errors:
         return await _form_page(request, read, status=400)
+    if read.values["fediverse"]:
+        try:
+            read.contact_actor = await resolve_contact(node, read.values["fediverse"])
+        except ServiceError as error:
+            reason = str(error)
+            read.errors["fediverse"] = reason[:1].upper() + reason[1:] + "."
+            return await _form_page(request, read, status=400)
     password = form.get("password")
     assert isinstance(password, str)  # read_apply_form refused anything else
     try:
@@ -174,6 +186,7 @@ async def apply(request: Request, form: FormData) -> Response:
         "username": read.values["username"],
         "message": message,
         "email": read.values["email"],
+        "fediverse": read.values["fediverse"] if read.contact_actor else "",
     }
     return await render(request, "apply_received.html", context)
 
