@@ -222,6 +222,7 @@ async def admit_in(
     record = await _bind(conn, coop.id, application, chosen, principle, now)
     await shares.issue_on_admission(conn, coop.id, principle, record, now)
     await membership_store.link_member(conn, application.row_id, record.row_id)
+    await _keep_address(conn, record, application.email)
     fresh = await member_store.get_by_row_id(conn, record.row_id)
     assert fresh is not None
     if application.join_activity_id is not None:
@@ -233,6 +234,16 @@ async def admit_in(
     outcome = Outcome(True, member_class=fresh.member.member_class)
     await tell_applicant(conn, uris, coop, application, outcome, now)
     return fresh
+
+
+async def _keep_address(conn: AsyncConnection, record: MemberRecord, email: str | None) -> None:
+    """The address given when applying becomes the member's (password resets, notifications),
+    unless the member has one already or another member holds it (one member per address:
+    a clash must not undo the admission)."""
+    if email is None or record.email is not None:
+        return
+    if await member_store.get_by_email(conn, email) is None:
+        await member_store.set_email(conn, record.row_id, email)
 
 
 def _class_for(principle: MembershipPrinciple, name: str) -> str:

@@ -21,6 +21,7 @@ from coopfed.services.errors import ServiceError
 from coopfed.services.membership import ApplicationRequest, ApplyStatus, receive_application
 from coopfed.services.membership_principle import set_principle
 from coopfed.settings import Settings
+from coopfed.store import members as member_store
 from coopfed.store import membership as membership_store
 from coopfed.store.tables import outbox_activities, outgoing_mail
 from tests.conftest import TEST_BASE_URL, make_settings
@@ -208,3 +209,17 @@ def test_addresses_are_normalised(typed: str, stored: str) -> None:
 def test_bad_addresses_are_refused_with_the_reason(typed: str, reason: str) -> None:
     with pytest.raises(ServiceError, match=reason):
         normalise_email(typed)
+
+
+async def test_the_address_becomes_the_members_unless_another_member_holds_it(
+    node: Node, smtp: SmtpServer
+) -> None:
+    await web_applicant(node, "ivy", "ivy@example.org")
+    await web_applicant(node, "jon", "shared@example.org")
+    first = await members.add_member(node, "https://a.example/users/k")
+    async with node.engine.begin() as conn:
+        await member_store.set_email(conn, first.row_id, "shared@example.org")
+    ivy = await membership.admit_applicant(node, "ivy")
+    jon = await membership.admit_applicant(node, "jon")  # the clash does not undo it
+    assert ivy.email == "ivy@example.org" and jon.email is None
+    assert len(await delivered(node, smtp, 2)) == 2  # both told, at the address they gave
