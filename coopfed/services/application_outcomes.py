@@ -105,6 +105,7 @@ class Outcome:
 class Letter:
     subject: str
     paragraphs: tuple[str, ...]  # plain text; a link is a paragraph of its own
+    base: str  # the node's URL: only links under it become links in the HTML part
 
     @property
     def text(self) -> str:
@@ -112,16 +113,19 @@ class Letter:
 
     @property
     def html(self) -> str:
-        return "".join(f"<p>{_linked(paragraph)}</p>" for paragraph in self.paragraphs)
+        return "".join(f"<p>{_linked(paragraph, self.base)}</p>" for paragraph in self.paragraphs)
 
 
 _URL = re.compile(r"https?://[^\s<>\"]+[^\s<>\".,;:)]")
 
 
-def _linked(paragraph: str) -> str:
-    """Escape the text and make its own URLs (ours, written by this module) links."""
+def _linked(paragraph: str, base: str) -> str:
+    """Escape the text and make our own URLs links; any other URL (one an admin wrote in a
+    reason) stays text, so a message from the co-op never carries a link it did not mint."""
     parts, last = [], 0
     for match in _URL.finditer(paragraph):
+        if match.group(0) != base and not match.group(0).startswith(base + "/"):
+            continue
         parts.append(html.escape(paragraph[last : match.start()]))
         url = html.escape(match.group(0), quote=True)
         parts.append(f'<a href="{url}">{url}</a>')
@@ -146,6 +150,7 @@ def web_letter(uris: Uris, coop_name: str, username: str, outcome: Outcome) -> L
                 " membership, your shares and your ballots with their receipts; there you can"
                 " also link a fediverse account to vote from a fediverse app.",
             ),
+            uris.base,
         )
     return Letter(
         "Your application was not accepted",
@@ -154,6 +159,7 @@ def web_letter(uris: Uris, coop_name: str, username: str, outcome: Outcome) -> L
             f"The reason given: {outcome.reason}",
             f"Your page shows the decision too ({uris.base}/me, username {username}).",
         ),
+        uris.base,
     )
 
 

@@ -93,13 +93,16 @@ async def test_a_rejected_web_applicant_receives_the_reason_by_email(
 ) -> None:
     await web_applicant(node, "cleo", "cleo@example.org")
     assert await queued_mail(node) == 0  # nothing until a decision
-    await membership.reject_applicant(node, "cleo", reason="We admit drivers <only> for now.")
+    reason = "We admit drivers <only> for now, see https://elsewhere.example/rules."
+    await membership.reject_applicant(node, "cleo", reason=reason)
     [message] = await delivered(node, smtp)
     assert smtp.inbox.recipients == [["cleo@example.org"]]
     assert message["Subject"] == "[Test Co-op] Your application was not accepted"
-    assert "The reason given: We admit drivers <only> for now." in text_of(message)
-    assert "We admit drivers &lt;only&gt; for now." in html_of(message)  # escaped, not markup
-    assert f"{TEST_BASE_URL}/me" in text_of(message)
+    assert f"The reason given: {reason}" in text_of(message)
+    html = html_of(message)
+    assert "We admit drivers &lt;only&gt; for now" in html  # escaped, not markup
+    assert 'href="https://elsewhere' not in html  # only the node's own links are links
+    assert f'<a href="{TEST_BASE_URL}/me">' in html
     async with node.engine.connect() as conn:
         kinds = (await conn.execute(select(outgoing_mail.c.kind))).scalars().all()
         creates = (
