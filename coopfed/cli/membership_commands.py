@@ -38,6 +38,8 @@ def application_json(application: Application) -> dict[str, Any]:
         "received_at": when(application.created_at),
         "decided_at": when(application.decided_at),
         "decided_by": application.decided_by,
+        "email": application.email,  # where the outcome is (or was) e-mailed, if given
+        "contact_actor": application.contact_actor,  # the fediverse account told, if given
     }
 
 

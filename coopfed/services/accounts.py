@@ -22,6 +22,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from coopfed.node import Node
+from coopfed.services.addresses import normalise_email
 from coopfed.services.errors import NotFound, ServiceError
 from coopfed.services.setup import create_actor_with_keys
 from coopfed.store import actors as actor_store
@@ -29,13 +30,6 @@ from coopfed.uris import Uris
 
 USERNAME_RE = re.compile(r"^[a-z0-9_]{1,30}$")
 MIN_PASSWORD_LENGTH = 10
-MAX_EMAIL_LENGTH = 320
-# Deliberately plain: one @, no spaces or characters that would need quoting in a header, and a
-# dotted domain name. Whether it exists is for the mail to find out, not for a regex.
-_EMAIL_RE = re.compile(
-    r"^[a-z0-9.!#$%&'*+/=?^_`{|}~-]{1,64}@"
-    r"(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$"
-)
 
 _hasher = PasswordHasher()
 
@@ -59,11 +53,11 @@ def validate_password(password: str) -> str:
 
 
 def validate_email(address: str) -> str:
-    """The address as stored (trimmed, lower case: `members.email` is unique that way)."""
-    normal = address.strip().lower()
-    if len(normal) > MAX_EMAIL_LENGTH or not _EMAIL_RE.fullmatch(normal):
-        raise AccountError(f"{address.strip()!r} is not an e-mail address such as erin@example.org")
-    return normal
+    """The address as stored (`addresses.normalise_email`: `members.email` is unique that way)."""
+    try:
+        return normalise_email(address)
+    except ServiceError as refused:
+        raise AccountError(f"{address.strip()!r} is not an e-mail address: {refused}") from None
 
 
 def hash_password(password: str) -> str:

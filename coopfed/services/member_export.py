@@ -73,6 +73,8 @@ async def export_member(node: Node, reference: str) -> dict[str, Any]:
                 "created_at": _when(a.created_at),
                 "decided_at": _when(a.decided_at),
                 "decided_by": a.decided_by,
+                "email": a.email,
+                "contact_actor": a.contact_actor,
             }
             for a in applications
         ],

@@ -5,7 +5,9 @@ An application comes from a remote actor's `Join` (inbox handler) or from the we
 when the charter's class policy says "vote", the `admissions` worker job opens an admission
 proposal (`proposal@1`, yes/no) and settles the application once the proposal is decided.
 Admission binds the member to their actor, issues the class's shares and publishes `Accept` of
-the Join and `Add` to the members collection, all in one transaction.
+the Join and `Add` to the members collection, all in one transaction. Every decision also tells
+the applicant in words, in that same transaction (`application_outcomes`: an e-mail to a web
+applicant's address, a private note to a fediverse applicant).
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from coopfed.governance.membership import ClassPolicy, MembershipPrinciple
 from coopfed.node import Node
 from coopfed.services import membership_publishing as publishing
 from coopfed.services import shares
+from coopfed.services.application_outcomes import Outcome, tell_applicant
 from coopfed.services.errors import NotFound, ServiceError
 from coopfed.services.members import GONE, coop_actor, member_classes, new_public_id
 from coopfed.services.membership_principle import current_principle
@@ -58,6 +61,8 @@ class ApplicationRequest:
     message: str = ""
     source: str = "web"  # fediverse | web
     join_activity_id: str | None = None
+    email: str | None = None  # normalised (`addresses.normalise_email`)
+    contact_actor: str | None = None  # resolved (`application_outcomes.resolve_contact`)
 
 
 async def receive_application(
@@ -79,7 +84,8 @@ async def receive_application(
         policy, refusal = principle.policy(principle.default_class), str(error)
     new = NewApplication(
         coop.id, request.actor_uri, request.handle, request.requested_class or policy.name,
-        request.message, request.source, request.join_activity_id,
+        request.message, request.source, request.join_activity_id, request.email,
+        request.contact_actor,
     )  # fmt: skip
     application = await membership_store.insert_application(conn, new, now)
     if refusal:
@@ -130,6 +136,12 @@ async def list_applications(node: Node, *, every: bool = False) -> list[Applicat
         return await membership_store.list_applications(conn, coop.id, states)
 
 
+async def latest_application(node: Node, actor_uri: str) -> Application | None:
+    """The actor's most recent application, whatever its state (what their page shows)."""
+    async with node.engine.connect() as conn:
+        return await membership_store.latest_application_of(conn, actor_uri)
+
+
 async def _waiting_application(conn: AsyncConnection, coop_id: int, ref: str) -> Application:
     reference = ref.strip()
     for application in await membership_store.list_applications(conn, coop_id, WAITING):
@@ -177,12 +189,15 @@ async def settle_rejected(
     settled = await membership_store.decide(
         conn, application.row_id, ApplicationState.REJECTED, now=now, by=by, reason=reason
     )
-    if settled and application.join_activity_id is not None:
+    if not settled:
+        return False
+    if application.join_activity_id is not None:
         await publishing.publish_join_answer(
             conn, uris, coop, accept=False, join_id=application.join_activity_id,
             applicant=application.actor_uri, reason=reason, now=now,
         )  # fmt: skip
-    return settled
+    await tell_applicant(conn, uris, coop, application, Outcome(False, reason=reason), now)
+    return True
 
 
 async def admit_in(
@@ -207,6 +222,7 @@ async def admit_in(
     record = await _bind(conn, coop.id, application, chosen, principle, now)
     await shares.issue_on_admission(conn, coop.id, principle, record, now)
     await membership_store.link_member(conn, application.row_id, record.row_id)
+    await _keep_address(conn, record, application.email)
     fresh = await member_store.get_by_row_id(conn, record.row_id)
     assert fresh is not None
     if application.join_activity_id is not None:
@@ -215,7 +231,19 @@ async def admit_in(
             applicant=application.actor_uri, reason="", now=now,
         )  # fmt: skip
     await publishing.publish_added(conn, uris, coop, fresh, now)
+    outcome = Outcome(True, member_class=fresh.member.member_class)
+    await tell_applicant(conn, uris, coop, application, outcome, now)
     return fresh
+
+
+async def _keep_address(conn: AsyncConnection, record: MemberRecord, email: str | None) -> None:
+    """The address given when applying becomes the member's (password resets, notifications),
+    unless the member has one already or another member holds it (one member per address:
+    a clash must not undo the admission)."""
+    if email is None or record.email is not None:
+        return
+    if await member_store.get_by_email(conn, email) is None:
+        await member_store.set_email(conn, record.row_id, email)
 
 
 def _class_for(principle: MembershipPrinciple, name: str) -> str:

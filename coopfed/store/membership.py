@@ -59,6 +59,8 @@ class Application:
     created_at: datetime
     decided_at: datetime | None
     decided_by: str | None
+    email: str | None = None  # where a web applicant is told the outcome (lower case)
+    contact_actor: str | None = None  # a web applicant's fediverse actor, told by a note
 
 
 @dataclass(frozen=True)
@@ -70,6 +72,8 @@ class NewApplication:
     message: str
     source: str
     join_activity_id: str | None
+    email: str | None = None
+    contact_actor: str | None = None
 
 
 # --- principles ---------------------------------------------------------------------------------
@@ -139,7 +143,7 @@ def _application(row: RowMapping) -> Application:
         row["id"], row["actor_uri"], row["handle"], row["requested_class"], row["message"],
         row["source"], row["join_activity_id"], ApplicationState(row["state"]), row["reason"],
         row["proposal_row_id"], row["member_row_id"], row["created_at"], row["decided_at"],
-        row["decided_by"],
+        row["decided_by"], row["email"], row["contact_actor"],
     )  # fmt: skip
 
 
@@ -156,6 +160,8 @@ async def insert_application(
             message=new.message,
             source=new.source,
             join_activity_id=new.join_activity_id,
+            email=new.email,
+            contact_actor=new.contact_actor,
             state=ApplicationState.PENDING.value,
             reason="",
             created_at=now,
@@ -209,6 +215,18 @@ async def applications_of(
         condition = or_(condition, applications.c.member_row_id == member_row_id)
     query = select(applications).where(condition).order_by(applications.c.id)
     return [_application(row) for row in (await conn.execute(query)).mappings()]
+
+
+async def latest_application_of(conn: AsyncConnection, actor_uri: str) -> Application | None:
+    """The actor's most recent application (what their own page shows), if any."""
+    query = (
+        select(applications)
+        .where(applications.c.actor_uri == actor_uri)
+        .order_by(applications.c.id.desc())
+        .limit(1)
+    )
+    row = (await conn.execute(query)).mappings().first()
+    return _application(row) if row else None
 
 
 async def voting_applications(conn: AsyncConnection, limit: int) -> list[Application]:

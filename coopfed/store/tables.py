@@ -471,6 +471,9 @@ applications = Table(
     Column("decided_by", String(2048), nullable=True),  # admin, or the admission proposal's IRI
     # A web applicant's address, for telling them the outcome (a fediverse applicant gets a note).
     Column("email", String(320), nullable=True),
+    # A web applicant's fediverse account (the actor IRI their handle resolved to when they
+    # applied): told the outcome by a private note, as a Join's applicant is.
+    Column("contact_actor", String(2048), nullable=True),
 )
 
 # The share register: append-only movements (issue, transfer, redeem); balances are derived.

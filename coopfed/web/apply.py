@@ -1,7 +1,11 @@
 """`/apply`: a person applies for membership on the site.
 
 One unit of work: a local account (never an admin) and the application for its actor, so a
-refused application leaves no account behind. Field errors are shown next to their field.
+refused application leaves no account behind. Field errors are shown next to their field. The
+e-mail address (optional, recommended) or a fediverse handle is where the applicant is told the
+outcome (`application_outcomes`); a bad address, or a handle that does not resolve to an actor,
+is refused (400) with the reason, the form kept. The handle is resolved only once every other
+field is right, so a form with mistakes costs no request.
 Applications posted are limited per client address (`apply_limit`): 429 past the limit.
 """
 
@@ -21,6 +25,8 @@ from coopfed.services.accounts import (
     validate_password,
     validate_username,
 )
+from coopfed.services.addresses import normalise_email
+from coopfed.services.application_outcomes import resolve_contact
 from coopfed.services.errors import ServiceError
 from coopfed.services.membership import ApplicationRequest, ApplyStatus, receive_application
 from coopfed.services.membership_principle import principle_of
@@ -31,6 +37,7 @@ from coopfed.web.state import node_of
 from coopfed.web.templating import render
 
 MAX_MESSAGE = 2000
+MAX_EMAIL_FIELD = 400  # kept to show again; the address itself is checked to 254 characters
 TOO_MANY_APPLICATIONS = (
     "Too many applications were sent from your address. Please try again in {minutes} minutes;"
     " nothing was saved this time."
@@ -41,6 +48,7 @@ TOO_MANY_APPLICATIONS = (
 class ApplyForm:
     values: dict[str, str]
     errors: dict[str, str] = field(default_factory=dict)
+    contact_actor: str | None = None  # the actor IRI the fediverse handle resolved to
 
 
 class Refused(Exception):
@@ -60,13 +68,20 @@ def _text(form: FormData, name: str) -> str:
     return value.strip() if isinstance(value, str) else ""
 
 
-def read_apply_form(form: FormData, class_names: list[str]) -> ApplyForm:
-    password = form.get("password")
-    read = ApplyForm({
+def _typed(form: FormData) -> dict[str, str]:
+    """What the form shows again after a refusal (never the password)."""
+    return {
         "username": _text(form, "username").lower()[:64],
+        "email": _text(form, "email")[:MAX_EMAIL_FIELD],
+        "fediverse": _text(form, "fediverse")[:MAX_EMAIL_FIELD],
         "message": _text(form, "message"),
         "member_class": _text(form, "member_class"),
-    })  # fmt: skip
+    }
+
+
+def read_apply_form(form: FormData, class_names: list[str]) -> ApplyForm:
+    password = form.get("password")
+    read = ApplyForm(_typed(form))
     try:
         validate_username(read.values["username"])
     except AccountError:
@@ -75,6 +90,12 @@ def read_apply_form(form: FormData, class_names: list[str]) -> ApplyForm:
         validate_password(password if isinstance(password, str) else "")
     except AccountError as error:
         read.errors["password"] = str(error).capitalize() + "."
+    if read.values["email"]:
+        try:
+            read.values["email"] = normalise_email(read.values["email"])
+        except ServiceError as error:
+            reason = str(error)  # not .capitalize(): it would lower the address quoted in it
+            read.errors["email"] = reason[:1].upper() + reason[1:] + "."
     if len(read.values["message"]) > MAX_MESSAGE:
         read.errors["message"] = f"At most {MAX_MESSAGE} characters."
     if not read.values["member_class"] and len(class_names) == 1:
@@ -109,6 +130,8 @@ async def _apply(request: Request, read: ApplyForm, password: str) -> str:
         requested_class=read.values["member_class"],
         message=read.values["message"],
         source="web",
+        email=read.values["email"] or None,
+        contact_actor=read.contact_actor,
     )
     async with node.engine.begin() as conn:
         await create_local_account(
@@ -124,11 +147,8 @@ async def _too_many(request: Request, form: FormData) -> Response:
     """429: the form again (what was typed kept, never the password) with the reason."""
     node = node_of(request)
     minutes = node.settings.web.apply_window_minutes
-    read = ApplyForm({
-        "username": _text(form, "username").lower()[:64],
-        "message": _text(form, "message")[:MAX_MESSAGE],
-        "member_class": _text(form, "member_class"),
-    })  # fmt: skip
+    read = ApplyForm(_typed(form))
+    read.values["message"] = read.values["message"][:MAX_MESSAGE]
     notice = TOO_MANY_APPLICATIONS.format(minutes=minutes)
     response = await _form_page(request, read, status=429, notice=notice)
     response.headers["Retry-After"] = str(apply_limit.retry_after_seconds(node))
@@ -146,6 +166,13 @@ async def apply(request: Request, form: FormData) -> Response:
     read = read_apply_form(form, [policy.name for policy in classes])
     if read.errors:
         return await _form_page(request, read, status=400)
+    if read.values["fediverse"]:
+        try:
+            read.contact_actor = await resolve_contact(node, read.values["fediverse"])
+        except ServiceError as error:
+            reason = str(error)
+            read.errors["fediverse"] = reason[:1].upper() + reason[1:] + "."
+            return await _form_page(request, read, status=400)
     password = form.get("password")
     assert isinstance(password, str)  # read_apply_form refused anything else
     try:
@@ -156,7 +183,12 @@ async def apply(request: Request, form: FormData) -> Response:
     except (Refused, ServiceError) as error:
         read.errors["member_class"] = str(error).capitalize() + "."
         return await _form_page(request, read, status=400)
-    context = {"username": read.values["username"], "message": message}
+    context = {
+        "username": read.values["username"],
+        "message": message,
+        "email": read.values["email"],
+        "fediverse": read.values["fediverse"] if read.contact_actor else "",
+    }
     return await render(request, "apply_received.html", context)
 
 

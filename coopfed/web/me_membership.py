@@ -1,7 +1,8 @@
-"""The "Your membership" section of /me (class, shares, status, data export) and
-`GET /me/export.json`: everything the node holds about the member, as a download.
+"""The "Your membership" section of /me (class, shares, status, data export), the "Your
+application" section (its state: waiting, being voted on, admitted, or not accepted with the
+reason) and `GET /me/export.json`: everything the node holds about the member, as a download.
 
-Importing this module registers the section in `me.SECTIONS`, first on the page.
+Importing this module registers both sections in `me.SECTIONS`, first on the page.
 """
 
 from __future__ import annotations
@@ -16,6 +17,8 @@ from coopfed.node import Node
 from coopfed.services.errors import NotFound
 from coopfed.services.member_export import export_member
 from coopfed.services.members import find_member
+from coopfed.services.membership import latest_application
+from coopfed.store.membership import ApplicationState
 from coopfed.web import me
 from coopfed.web.errors import error_response
 from coopfed.web.sessions import Viewer, require_member
@@ -29,6 +32,22 @@ async def membership_section(node: Node, viewer: Viewer) -> me.PersonalSection |
         return None  # an account without membership (yet): nothing to show
     context = {"record": record}
     return me.PersonalSection("membership", "Your membership", "me/membership.html", context)
+
+
+STATE_WORDS = {
+    ApplicationState.PENDING: "Waiting for an admin's decision",
+    ApplicationState.VOTING: "The members are voting on it",
+    ApplicationState.ADMITTED: "Admitted",
+    ApplicationState.REJECTED: "Not accepted",
+}
+
+
+async def application_section(node: Node, viewer: Viewer) -> me.PersonalSection | None:
+    application = await latest_application(node, node.uris.actor(viewer.username))
+    if application is None:
+        return None  # an account made by an admin, not through /apply
+    context = {"application": application, "state": STATE_WORDS[application.state]}
+    return me.PersonalSection("application", "Your application", "me/application.html", context)
 
 
 async def export_download(request: Request) -> Response:
@@ -48,5 +67,7 @@ async def export_download(request: Request) -> Response:
 
 if membership_section not in me.SECTIONS:
     me.SECTIONS.insert(0, membership_section)
+if application_section not in me.SECTIONS:
+    me.SECTIONS.insert(1, application_section)
 
 routes = [Route("/me/export.json", export_download, methods=["GET"])]

@@ -39,18 +39,23 @@ def test_a_person_applies_with_field_errors_first(page: Page, served_node: Serve
     expect(page.get_by_role("heading", level=1)).to_have_text("Apply for membership")
     page.get_by_label("Username").fill("Not valid!")
     page.get_by_label("Password").fill("short")
+    page.get_by_label("E-mail address").fill("bikes.example.org")
     page.get_by_role("button", name="Apply").click()
     expect(page.locator("#field-username-error")).to_contain_text("lowercase letters")
     expect(page.locator("#field-password-error")).to_contain_text("at least 10 characters")
+    expect(page.locator("#field-email-error")).to_contain_text("one @ between a name and")
+    expect(page.get_by_label("E-mail address")).to_have_value("bikes.example.org")
     expect(page.get_by_label("Username")).to_have_attribute("aria-invalid", "true")
     assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
 
     page.get_by_label("Username").fill(MEMBER)
     page.get_by_label("Password").fill(MEMBER_PASSWORD)
+    page.get_by_label("E-mail address").fill("Bikes@Example.org")
     page.get_by_label("A message to the co-op (optional)").fill("I repair bikes.")
     page.get_by_role("button", name="Apply").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Application received")
     expect(page.get_by_role("status")).to_contain_text("an admin will decide")
+    expect(page.get_by_text("We will write to bikes@example.org")).to_be_visible()
 
 
 def test_an_admin_admits_them(page: Page, served_node: ServedNode) -> None:
@@ -71,6 +76,9 @@ def test_an_admin_admits_them(page: Page, served_node: ServedNode) -> None:
     expect(row.locator("td")).to_have_text([MEMBER, re.compile(r"\w+"), "member", "1", "active",
                                             re.compile(r"\d{4}-\d\d-\d\d"),
                                             re.compile("Change class")])  # fmt: skip
+    page.goto("/admin/mail")  # the applicant is told, with the link to sign in
+    told = page.locator("tr", has_text="bikes@example.org")
+    expect(told).to_contain_text("Your application was accepted")
 
 
 def test_the_admin_opens_a_yes_no_and_a_ranked_proposal(page: Page, slugs: dict[str, str]) -> None:
@@ -81,6 +89,7 @@ def test_the_new_member_signs_in_and_sees_their_membership(page: Page) -> None:
     sign_in(page, MEMBER, MEMBER_PASSWORD)
     expect(page).to_have_url(re.compile(r"/me$"))
     expect(page.locator("#section-membership")).to_have_text("Your membership")
+    expect(page.locator("#application-state")).to_have_text("Admitted")
     with page.expect_download() as download:
         page.get_by_role("link", name="Download everything the co-op holds about you").click()
     assert download.value.suggested_filename == f"{MEMBER}-membership-export.json"

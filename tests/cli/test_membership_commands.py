@@ -8,12 +8,14 @@ import json
 from pathlib import Path
 
 import pytest
+from sqlalchemy import select
 
 from coopfed.cli import support
 from coopfed.node import Node
 from coopfed.services.members import ActorResolver
 from coopfed.services.membership import ApplicationRequest, apply_for_membership
 from coopfed.settings import load_settings
+from coopfed.store.tables import outgoing_mail
 from tests.cli.governance_support import Cli, write_config
 
 ANN = "https://social.example/users/ann"
@@ -140,3 +142,49 @@ def test_reinstate_set_class_issue_and_redeem(cli: Cli) -> None:
     assert isinstance(shown, dict)
     kinds = [(event["kind"], event["detail"].get("reason")) for event in shown["history"]]
     assert ("status_changed", "paid") in kinds and ("class_changed", "hired") in kinds
+
+
+def _queued_mail(cli: Cli) -> list[tuple[str, str, str]]:
+    async def go() -> list[tuple[str, str, str]]:
+        node = Node.from_settings(load_settings(str(cli.config)))
+        try:
+            async with node.engine.connect() as conn:
+                query = select(outgoing_mail).order_by(outgoing_mail.c.id)
+                rows = (await conn.execute(query)).mappings().all()
+            return [(r["to_address"], r["subject"], r["text_body"]) for r in rows]
+        finally:
+            await node.close()
+
+    return asyncio.run(go())
+
+
+def _web_apply(cli: Cli, username: str, email: str) -> None:
+    async def go() -> None:
+        node = Node.from_settings(load_settings(str(cli.config)))
+        try:
+            request = ApplicationRequest(
+                node.uris.actor(username), handle=username, source="web", email=email
+            )
+            await apply_for_membership(node, request)
+        finally:
+            await node.close()
+
+    asyncio.run(go())
+
+
+def test_admit_and_reject_tell_a_web_applicant_by_email(cli: Cli) -> None:
+    _web_apply(cli, "cleo", "cleo@example.org")
+    _web_apply(cli, "dan", "dan@example.org")
+    waiting = cli.json("member", "applications")
+    assert isinstance(waiting, list)
+    assert [(a["handle"], a["email"], a["contact_actor"]) for a in waiting] == [
+        ("cleo", "cleo@example.org", None), ("dan", "dan@example.org", None)
+    ]  # fmt: skip
+    code, _, _ = cli("member", "reject", "cleo", "--reason", "no bakers needed")
+    assert code == 0
+    assert cli.json("member", "admit", "dan") is not None
+    [(to_cleo, rejected, why), (to_dan, admitted, welcome)] = _queued_mail(cli)
+    assert (to_cleo, rejected) == ("cleo@example.org", "Your application was not accepted")
+    assert "The reason given: no bakers needed" in why
+    assert (to_dan, admitted) == ("dan@example.org", "Your application was accepted")
+    assert "/sign-in" in welcome and "username dan" in welcome

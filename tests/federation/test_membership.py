@@ -11,6 +11,8 @@ from typing import Any
 import httpx
 from sqlalchemy import select
 
+from coopfed.federation.delivery import DeliveryRun
+from coopfed.federation.delivery_http import DeliveryClients
 from coopfed.governance.members import MemberStatus
 from coopfed.node import Node
 from coopfed.services import member_lifecycle, membership, proposals, votes
@@ -18,7 +20,7 @@ from coopfed.services.proposals import ProposalDraft
 from coopfed.store import members as member_store
 from coopfed.store.tables import deliveries, outbox_activities
 from tests.federation.inbox_support import COOP, new_id, send_and_process
-from tests.support.fediverse import FediverseServer, TestActor
+from tests.support.fediverse import FediverseServer, ReceivedPost, TestActor
 
 MEMBERS = f"{COOP}/members"
 
@@ -267,3 +269,52 @@ async def test_a_suspended_members_later_votes_do_not_count_either(
     assert outcome.reason is votes.VoteRefusal.NO_LONGER_MEMBER
     tally = await proposals.tally_proposal(node, proposal.slug)
     assert tally.counts["no"] == 1 and tally.counts["yes"] == 0  # the earlier ballot stands
+
+
+async def _deliver(node: Node) -> None:
+    async with DeliveryClients(node.settings) as clients:
+        await DeliveryRun(node, clients, run_seconds=5.0).run()
+
+
+def _notes_to(posts: list[ReceivedPost], actor: TestActor) -> list[dict[str, Any]]:
+    creates = [post.json for post in posts if post.json.get("type") == "Create"]
+    return [c for c in creates if c["object"]["type"] == "Note" and c["to"] == [actor.uri]]
+
+
+async def test_a_rejected_fediverse_applicant_receives_a_private_note_with_the_reason(
+    node: Node, client: httpx.AsyncClient, remote_fresh: FediverseServer
+) -> None:
+    bob = remote_fresh.actor("bob")
+    await send_and_process(client, node, bob, join(bob))
+    await membership.reject_applicant(node, bob.uri, reason="We only admit drivers <yet>.")
+    assert len(await _published(node, "Reject")) == 1  # the Join's answer still goes out
+    ((create, inboxes),) = await _published(node, "Create")
+    note = create["object"]
+    assert create["actor"] == COOP and note["attributedTo"] == COOP
+    assert create["to"] == note["to"] == [bob.uri] and create["cc"] == note["cc"] == []
+    assert note["tag"] == [{"type": "Mention", "href": bob.uri}]
+    assert (
+        "was not accepted. The reason given: We only admit drivers &lt;yet&gt;." in note["content"]
+    )
+    assert (
+        note["id"].startswith(f"{COOP}/applications/") and create["id"] == f"{note['id']}/activity"
+    )
+    assert inboxes == [f"{remote_fresh.origin}/inbox"]
+    await _deliver(node)
+    remote_fresh.wait_for(lambda posts: len(_notes_to(posts, bob)) == 1)
+    assert _notes_to(remote_fresh.received, bob)[0]["id"] == create["id"]
+
+
+async def test_an_admitted_fediverse_applicant_receives_a_private_note_too(
+    node: Node, client: httpx.AsyncClient, remote_fresh: FediverseServer
+) -> None:
+    alice = remote_fresh.actor("alice")
+    await _member_of(node, alice, client)
+    ((create, inboxes),) = await _published(node, "Create")
+    assert create["to"] == [alice.uri] and inboxes == [f"{remote_fresh.origin}/inbox"]
+    content = create["object"]["content"]
+    assert "your application was accepted, and you are now a member (member)" in content
+    assert "http://coop.test/proposals" in content
+    assert len(await _published(node, "Accept")) == 1 and len(await _published(node, "Add")) == 1
+    await _deliver(node)
+    remote_fresh.wait_for(lambda posts: len(_notes_to(posts, alice)) == 1)

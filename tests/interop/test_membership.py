@@ -63,6 +63,11 @@ def _proposal(cwd: Path, title: str) -> str:
     return str(created["id"])
 
 
+def _note_text(received: dict[str, Any]) -> str:
+    note = received.get("note")
+    return str(note.get("content", "")) if isinstance(note, dict) else ""
+
+
 def test_join_admit_accept_member_and_votes_only_after_admission(
     served: tuple[str, Path], fedify_peer: PeerFactory
 ) -> None:
@@ -90,6 +95,10 @@ def test_join_admit_accept_member_and_votes_only_after_admission(
     assert accept["httpSignature"]["verified"], accept["httpSignature"]
     add = peer.wait_for("alice", lambda r: r.get("type") == "Add", 30)
     assert add["objectId"] == alice
+    welcome = peer.wait_for(
+        "alice", lambda r: r.get("type") == "Create" and "accepted" in _note_text(r), 30
+    )
+    assert "you are now a member" in _note_text(welcome)  # told in words (issue 15)
 
     page = httpx.get(f"{coop}/members?page=1").json()
     assert alice in page["orderedItems"]
@@ -100,8 +109,8 @@ def test_join_admit_accept_member_and_votes_only_after_admission(
     counted = _until(lambda: _cli(cwd, "proposal", "tally", after)["turnout"] == 1, 60)
     assert counted, _cli(cwd, "proposal", "tally", after)
     note = peer.wait_for(
-        "alice", lambda r: r.get("type") == "Create" and r.get("note") is not None, 60
+        "alice", lambda r: r.get("type") == "Create" and "not counted" in _note_text(r), 60
     )
-    assert note["note"]["content"]  # told why the vote on the older proposal does not count
+    assert "Opened before alice joined" in _note_text(note)  # told why that vote does not count
     assert _cli(cwd, "proposal", "tally", before)["turnout"] == 0
     assert _cli(cwd, "proposal", "tally", after)["counts"]["yes"] == 1

@@ -209,3 +209,28 @@ async def _sign_out(client: httpx.AsyncClient) -> None:
     token = form_token(await client.get("/me", headers=HTML))
     answer = await client.post("/sign-out", data={"csrf_token": token}, headers=HTML)
     assert answer.status_code == 303
+
+
+async def test_each_application_says_how_the_applicant_will_be_told(
+    node: Node, client: httpx.AsyncClient
+) -> None:
+    await _remote_applicant(node)  # no Join id, no address: nothing to send to
+    for username, email in (("cleo", "cleo@example.org"), ("dan", None)):
+        request = ApplicationRequest(
+            node.uris.actor(username), handle=username, source="web", email=email
+        )
+        await apply_for_membership(node, request)
+    joined = ApplicationRequest(
+        "https://remote.example/users/jo", handle="acct:jo@remote.example", source="fediverse",
+        join_activity_id="https://remote.example/activities/1",
+    )  # fmt: skip
+    await apply_for_membership(node, joined)
+    await sign_in(client, "ada")
+    page = await client.get("/admin/applications", headers=HTML)
+    told = re.findall(r'<dd class="told">([^<]*)</dd>', page.text)
+    assert told == [
+        "not told (no address, no Join to answer)",
+        "by e-mail to cleo@example.org",
+        "only on their page here (no address given)",
+        "by a private note to the actor, with the Accept or Reject",
+    ]

@@ -52,7 +52,8 @@ async def test_me_shows_the_member(client: httpx.AsyncClient) -> None:
     page = await client.get("/me", headers=HTML)
     assert page.status_code == 200
     assert "<dd>bea</dd>" in page.text and "<code>@bea@coop.test</code>" in page.text
-    assert "<dd>Member</dd>" in page.text
+    # An account with no member record (and no application) is not called a member (issue 15).
+    assert "<dt>Role</dt><dd>No membership</dd>" in page.text
     assert 'href="/admin"' not in page.text
     assert page.headers["cache-control"] == "private, no-store"
 

@@ -2,8 +2,9 @@
 
 In: `Join` of the co-op (optional `content` message, optional `memberClass`), `Leave` of the
 co-op, `Move` to an actor whose `alsoKnownAs` lists the mover. Out, always by the co-op actor:
-`Accept`/`Reject` of the Join (reason in `content` on reject), `Add`/`Remove` of the member's actor
-on the `members` collection, and `Update` of the member record (re-binding, class, shares).
+`Accept`/`Reject` of the Join (reason in `content` on reject), a private `Create{Note}` telling the
+applicant the outcome in words, `Add`/`Remove` of the member's actor on the `members` collection,
+and `Update` of the member record (re-binding, class, shares).
 The member record is an ActivityStreams `Relationship` (subject: the member's actor, object: the
 co-op, relationship: coopfed's `member`) with coopfed's terms inlined. A custom type such as
 Mobilizon's `Member` makes Fedify refuse the whole activity (400 "Invalid type"), so the record
@@ -18,6 +19,7 @@ from dataclasses import dataclass
 from typing import Any, Final
 
 from coopfed.activitypub.vocab import AS_NS, COOPFED_NS
+from coopfed.federation.mapping.direct_messages import DirectReply, direct_reply_to_ap
 
 MESSAGE_LIMIT = 2000
 MEMBER_RELATIONSHIP: Final = f"{COOPFED_NS}member"
@@ -132,6 +134,36 @@ def join_answer_to_ap(
     if reason:
         activity["content"] = f"<p>{html.escape(reason)}</p>"
     return activity
+
+
+@dataclass(frozen=True, slots=True)
+class ApplicationOutcome:
+    """What became of an application, told privately to the applicant's actor."""
+
+    note_id: str
+    activity_id: str
+    coop_actor: str
+    applicant: str
+    text: str  # plain text, worded by the caller; escaped here
+    published: str  # RFC 3339
+
+
+def application_outcome_to_ap(outcome: ApplicationOutcome) -> dict[str, Any]:
+    """`Create{Note}` to and mentioning only the applicant (a private mention in Mastodon).
+
+    Sent besides the `Accept`/`Reject` of a Join: an app shows those as a state at most, and
+    the reason not at all; a private note reads the same in every app, reason and link included.
+    """
+    reply = DirectReply(
+        activity_id=outcome.activity_id,
+        note_id=outcome.note_id,
+        sender=outcome.coop_actor,
+        recipient=outcome.applicant,
+        text=outcome.text,
+        in_reply_to=None,
+        published=outcome.published,
+    )
+    return direct_reply_to_ap(reply)
 
 
 @dataclass(frozen=True)
