@@ -83,6 +83,10 @@ LABELS: dict[str, tuple[str, str]] = {
         "allowed: members may grant a proxy (off by default); cap_per_holder: how many one "
         "member may hold; same_class: the holder must be of the grantor's class.",
     ),
+    "reminder_before": (
+        "Remind members who have not voted",
+        "How long before a proposal closes: 24h, 90m, 2d; off: no reminder.",
+    ),
 }
 
 
