@@ -23,6 +23,7 @@ from coopfed.services.accounts import create_local_account
 from coopfed.services.errors import ServiceError
 from coopfed.services.membership import ApplicationRequest, apply_for_membership
 from coopfed.services.notifications import Channel, Frequency, send_due_notifications
+from coopfed.services.setup import create_node_actors
 from coopfed.services.votes import cast_vote
 from coopfed.store import alliances as alliance_store
 from coopfed.store import joint as joint_store
@@ -31,7 +32,10 @@ from coopfed.store import members as member_store
 from coopfed.store.alliances import AllianceState
 from coopfed.store.members import MemberRecord
 from coopfed.store.tables import outbox_activities, outgoing_mail
+from coopfed.worker import Worker
+from tests.conftest import make_settings
 from tests.support.governance import Clock, add_locals, open_yes_no, use_clock
+from tests.support.smtp import SmtpServer
 
 PHONE = "https://social.example/users/bob"  # linked to bob
 REMOTE = "https://remote.example/users/erin"  # a remote member
@@ -287,3 +291,59 @@ async def test_admins_hear_of_applications_offers_and_joint_proposals(node: Node
     ]
     assert {m[0] for m in await mails(node)} == {"ada@example.org"}  # alice is no admin
     assert await send_due_notifications(node) == 0
+
+
+async def test_an_smtp_server_down_for_a_minute_loses_no_notification(
+    database_url: str, tmp_path: Path
+) -> None:
+    """The real SMTP server (aiosmtpd) is down when a proposal opens and comes back a minute
+    later; the worker's rounds go on every 10 s by the test's clock: each member's notification
+    arrives after it returns, exactly once."""
+    server = SmtpServer()  # its port is chosen, nothing listens yet
+    settings = make_settings(
+        database_url,
+        tmp_path,
+        email={
+            "smtp_host": "127.0.0.1",
+            "smtp_port": server.port,
+            "smtp_security": "none",
+            "from_address": "office@coop.test",
+            "retry_base_seconds": 10.0,
+        },
+    )
+    node = Node.from_settings(settings)
+    try:
+        async with node.engine.begin() as conn:
+            await create_node_actors(
+                conn, handle="testcoop", name="Test Co-op", summary="", now=node.now()
+            )
+        clock = use_clock(node)
+        people = await add_locals(node, "alice", "bob", "carol")
+        for record in people:
+            await _set_email(node, record, f"{record.handle}@example.org")
+        await open_yes_no(node)
+        worker = Worker(node)
+        started = clock.now
+        while clock.now - started < timedelta(minutes=3):
+            if clock.now - started >= timedelta(minutes=1) and not server.running:
+                server.start()
+            await worker.run_once()
+            clock.advance(seconds=10)
+        arrived = server.inbox.wait_for(3)
+        assert sorted(rcpt for [rcpt] in server.inbox.recipients) == [
+            "alice@example.org",
+            "bob@example.org",
+            "carol@example.org",
+        ]
+        assert {str(m["Subject"]) for m in arrived} == {
+            "[Test Co-op] New proposal: Buy a cargo bike"
+        }
+        async with node.engine.connect() as conn:
+            rows = (await conn.execute(select(outgoing_mail))).all()
+        assert [(row.state, row.attempts > 1) for row in rows] == [("done", True)] * 3
+        clock.advance(hours=3)
+        await worker.run_once()
+        assert len(server.inbox.messages) == 3  # once
+    finally:
+        server.stop()
+        await node.close()
