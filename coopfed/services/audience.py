@@ -14,6 +14,9 @@ subject, asks here, so the rules cannot drift apart again:
   `roll_visibility`, with members and allies as above;
 - **joint proposals**: the co-ops frozen in their charter (by origin: one co-op per node); a
   proposal linked to a joint one is also read by those co-ops' nodes (`coopfed verify`).
+- **notifications** (issue 15, SEE-13): a proposal's opening, reminder and result go to the
+  members of its electorate who are active now; what waits for an admin to admins who are
+  active members.
 
 Addressing follows the same predicates: a members-only proposal reaches the active members of
 its electorate and their linked accounts, each in a copy that names only them
