@@ -4,6 +4,7 @@ reminder only to those who have not voted; the result to all; admins told what w
 
 from __future__ import annotations
 
+import asyncio
 import json
 from dataclasses import dataclass
 from datetime import timedelta
@@ -347,3 +348,11 @@ async def test_an_smtp_server_down_for_a_minute_loses_no_notification(
     finally:
         server.stop()
         await node.close()
+
+
+async def test_two_workers_racing_tell_each_member_once(node: Node) -> None:
+    await coop(node)
+    await open_yes_no(node)
+    told = await asyncio.gather(send_due_notifications(node), send_due_notifications(node))
+    assert sorted(told) == [0, 1]  # the event row is unique: the second finds it told
+    assert len(await mails(node)) == 1 and len(await dms(node)) == 2
