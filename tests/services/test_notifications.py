@@ -223,16 +223,20 @@ async def test_the_result_goes_to_every_eligible_member(node: Node) -> None:
 async def test_a_daily_digest_collects_a_days_notifications_in_one_mail(node: Node) -> None:
     found = await coop(node)
     await notifications.choose_preference(node, "alice", "email", "daily")
+    await notifications.choose_preference(node, "bob", "dm", "daily")
     found.clock.now = found.clock.now.replace(hour=6)  # before the digest hour
     await open_yes_no(node, title="First")
     await open_yes_no(node, title="Second")
     await send_due_notifications(node)
     assert [m for m in await mails(node) if m[0] == "alice@example.org"] == []
     found.clock.advance(hours=1)  # 07:00 UTC
-    assert await notifications.send_due_digests(node) == 1
+    assert await notifications.send_due_digests(node) == 2  # alice's and bob's
     assert await notifications.send_due_digests(node) == 0  # one a day
     [digest] = [m for m in await mails(node) if m[0] == "alice@example.org"]
     assert digest == ("alice@example.org", "digest", "Daily digest: 2 notifications")
+    [bobs] = [n for n in await dms(node) if n["to"] == [PHONE]]
+    content = str(bobs["object"]["content"])  # type: ignore[index]
+    assert "Test Co-op: daily digest" in content and "“First”" in content and "“Second”" in content
     assert await mail.send_due_mail(node) >= 1
     [text] = [plain_text(p) for p in mail.written_files(node.settings) if "alice" in p.read_text()]
     assert "“First”" in text and "“Second”" in text
@@ -240,7 +244,7 @@ async def test_a_daily_digest_collects_a_days_notifications_in_one_mail(node: No
     await send_due_notifications(node)
     assert await notifications.send_due_digests(node) == 0  # today's went: tomorrow
     found.clock.advance(days=1)
-    assert await notifications.send_due_digests(node) == 1
+    assert await notifications.send_due_digests(node) == 2
     alice = [m for m in await mails(node) if m[0] == "alice@example.org"]
     assert alice[-1][2] == "Daily digest: 1 notification"
 
