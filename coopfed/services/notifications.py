@@ -132,20 +132,57 @@ def is_local(uris: Uris, actor_uri: str) -> bool:
     return actor_uri.startswith(uris.actor(""))
 
 
-async def dm_targets(conn: AsyncConnection, uris: Uris, record: MemberRecord) -> tuple[str, ...]:
+def targets_of(uris: Uris, record: MemberRecord, linked: Sequence[str]) -> tuple[str, ...]:
     """A remote member's own actor and every account linked to the member; a local member's
     own account reads the site instead."""
     targets = [] if is_local(uris, record.actor_uri) else [record.actor_uri]
-    targets += [link.actor_uri for link in await link_store.links_of(conn, record.row_id)]
-    return tuple(dict.fromkeys(targets))
+    return tuple(dict.fromkeys([*targets, *linked]))
+
+
+async def dm_targets(conn: AsyncConnection, uris: Uris, record: MemberRecord) -> tuple[str, ...]:
+    links = await link_store.links_of(conn, record.row_id)
+    return targets_of(uris, record, [link.actor_uri for link in links])
+
+
+def resolve_preference(
+    stored: store.StoredPreference | None, record: MemberRecord, targets: tuple[str, ...]
+) -> Preference:
+    if stored is not None:
+        return Preference(Channel(stored.channel), Frequency(stored.frequency), chosen=True)
+    return Preference(default_channel(bool(record.email), bool(targets)), Frequency.AT_ONCE, False)
 
 
 async def preference_in(conn: AsyncConnection, uris: Uris, record: MemberRecord) -> Preference:
     stored = await store.get_preference(conn, record.row_id)
-    if stored is not None:
-        return Preference(Channel(stored.channel), Frequency(stored.frequency), chosen=True)
-    has_dm = bool(await dm_targets(conn, uris, record))
-    return Preference(default_channel(bool(record.email), has_dm), Frequency.AT_ONCE, False)
+    return resolve_preference(stored, record, await dm_targets(conn, uris, record))
+
+
+@dataclass(frozen=True)
+class Reach:
+    """How one member is told: their preference and the accounts a direct message goes to."""
+
+    preference: Preference
+    targets: tuple[str, ...]
+
+
+async def reach_of(
+    conn: AsyncConnection, uris: Uris, records: Sequence[MemberRecord]
+) -> dict[int, Reach]:
+    """Every recipient's reach in two queries (a fan-out to a large electorate stays cheap)."""
+    row_ids = [record.row_id for record in records]
+    stored = await store.preferences_of(conn, row_ids)
+    if len(records) > 1:
+        links = await link_store.links_by_member(conn)
+    else:  # one member (a digest): their own links, not the whole co-op's
+        links = {r.row_id: await link_store.links_of(conn, r.row_id) for r in records}
+    found = {}
+    for record in records:
+        linked = [link.actor_uri for link in links.get(record.row_id, [])]
+        targets = targets_of(uris, record, linked)
+        found[record.row_id] = Reach(
+            resolve_preference(stored.get(record.row_id), record, targets), targets
+        )
+    return found
 
 
 # --- the member's choice (/me) ---------------------------------------------------------------
@@ -258,7 +295,7 @@ async def _send(
     node: Node,
     coop: LocalActor,
     record: MemberRecord,
-    preference: Preference,
+    reach: Reach,
     *,
     subject: str,
     heading: str,
@@ -269,6 +306,7 @@ async def _send(
 ) -> None:
     """Hand one message to the mail queue and/or the outbox, in the caller's transaction."""
     uris = node.uris
+    preference = reach.preference
     if preference.by_email and record.email:
         text, html = mail_bodies(uris, node.settings.coop.name, items)
         await mail.queue_message(
@@ -282,7 +320,7 @@ async def _send(
             optional=True,
         )
     if preference.by_dm:
-        for target in await dm_targets(conn, uris, record):
+        for target in reach.targets:
             activity_id = _note_id(uris, *id_parts, target)
             note = NotificationNote(
                 activity_id=activity_id,
@@ -315,8 +353,11 @@ async def fan_out(
     coop = await coop_actor(conn)
     item = NoticeItem(notice.text, notice.reason, notice.url)
     told = 0
-    for record in dict((r.row_id, r) for r in recipients).values():
-        preference = await preference_in(conn, node.uris, record)
+    unique = list({r.row_id: r for r in recipients}.values())
+    reaches = await reach_of(conn, node.uris, unique)
+    for record in unique:
+        reach = reaches[record.row_id]
+        preference = reach.preference
         if preference.channel is Channel.NONE:
             continue
         digest = preference.frequency is Frequency.DAILY
@@ -334,7 +375,7 @@ async def fan_out(
         told += 1
         if not digest:
             await _send(
-                conn, node, coop, record, preference,
+                conn, node, coop, record, reach,
                 subject=notice.title, heading="", items=(item,),
                 id_parts=(event_id, record.row_id), kind=MAIL_KIND, now=now,
             )  # fmt: skip
@@ -553,14 +594,14 @@ async def _digest_one(
     await store.mark_sent(conn, [item.id for item in pending], now)
     if record is None or record.member.status is not MemberStatus.ACTIVE or not pending:
         return True  # told no one: a member who left hears nothing more
-    preference = await preference_in(conn, node.uris, record)
-    if preference.channel is Channel.NONE:
+    reach = (await reach_of(conn, node.uris, [record]))[record.row_id]
+    if reach.preference.channel is Channel.NONE:
         return True
     items = [NoticeItem(item.text, item.reason, item.url) for item in pending]
     count = "1 notification" if len(items) == 1 else f"{len(items)} notifications"
     coop = await coop_actor(conn)
     await _send(
-        conn, node, coop, record, preference,
+        conn, node, coop, record, reach,
         subject=f"Daily digest: {count}", heading=f"{node.settings.coop.name}: daily digest",
         items=items, id_parts=("digest", member_row_id, day), kind=DIGEST_KIND, now=now,
     )  # fmt: skip

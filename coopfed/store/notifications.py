@@ -90,6 +90,24 @@ async def get_preference(conn: AsyncConnection, member_row_id: int) -> StoredPre
     return None if row is None else StoredPreference(row.channel, row.frequency, row.updated_at)
 
 
+async def preferences_of(
+    conn: AsyncConnection, member_row_ids: list[int]
+) -> dict[int, StoredPreference]:
+    """The stored choices of these members (one query per 500), by member row."""
+    c = notification_preferences.c
+    found: dict[int, StoredPreference] = {}
+    for start in range(0, len(member_row_ids), 500):
+        chunk = member_row_ids[start : start + 500]
+        query = select(c.member_row_id, c.channel, c.frequency, c.updated_at).where(
+            c.member_row_id.in_(chunk)
+        )
+        for row in (await conn.execute(query)).all():
+            found[int(row.member_row_id)] = StoredPreference(
+                row.channel, row.frequency, row.updated_at
+            )
+    return found
+
+
 async def set_preference(
     conn: AsyncConnection, member_row_id: int, channel: str, frequency: str, now: datetime
 ) -> None:
