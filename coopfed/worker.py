@@ -39,6 +39,7 @@ def default_jobs() -> list[NamedJob]:
     from coopfed.services.joint_certificates import send_due_certificates
     from coopfed.services.joint_proposals import decide_due_joint_proposals
     from coopfed.services.mail import send_due_mail
+    from coopfed.services.notifications import send_due_notifications
     from coopfed.services.proposal_publishing import publish_due_updates
     from coopfed.services.proposals import close_due_proposals
     from coopfed.services.recipients import resolve_pending_recipients
@@ -53,6 +54,7 @@ def default_jobs() -> list[NamedJob]:
         NamedJob("alliance_votes", settle_alliance_votes),
         NamedJob("joint_certificates", send_due_certificates),
         NamedJob("joint_decisions", decide_due_joint_proposals),
+        NamedJob("notifications", send_due_notifications),
         NamedJob("mail", send_due_mail),
     ]
 

@@ -7,6 +7,7 @@ Parsing from strings ("1/2", "60%", "majority", "at_least:2/3", "more_than:2/3")
 from __future__ import annotations
 
 import enum
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from fractions import Fraction
@@ -17,6 +18,9 @@ from coopfed.governance.errors import GovernanceError
 from coopfed.governance.proxies import ProxyPolicy
 
 _E = TypeVar("_E", bound=enum.StrEnum)
+
+DEFAULT_REMINDER_SECONDS = 24 * 3600
+MAX_REMINDER_SECONDS = 30 * 86400
 
 
 class CharterError(GovernanceError):
@@ -286,12 +290,16 @@ class Charter:
     proxies: ProxyPolicy = field(default_factory=ProxyPolicy)
     # Who turns a discussion into a draft proposal (issue 16): admins unless the co-op says so.
     discussion_drafts: WhoMayPropose = WhoMayPropose.ADMINS
+    # Members who have not voted are reminded this long before closing; 0: no reminder.
+    reminder_before_seconds: int = DEFAULT_REMINDER_SECONDS
 
     def __post_init__(self) -> None:
         if self.quorum is not None and not 0 <= self.quorum <= 1:
             raise CharterError("quorum must lie between 0 and 1")
         if self.eligible_classes is not None and not self.eligible_classes:
             raise CharterError("eligible_classes: give at least one class, or null for all")
+        if not 0 <= self.reminder_before_seconds <= MAX_REMINDER_SECONDS:
+            raise CharterError("reminder_before: between 0 (off) and 30 days")
 
     def class_is_eligible(self, member_class: str) -> bool:
         return self.eligible_classes is None or member_class in self.eligible_classes
@@ -314,6 +322,7 @@ _CHARTER_KEYS = {
     "non_member_replies",
     "proxies",
     "discussion_drafts",
+    "reminder_before",
 }
 
 # Keys added after charters were first hashed: they enter the hash only when set away from
@@ -324,6 +333,7 @@ _LATER_KEYS: dict[str, object] = {
     "non_member_replies": "followers",
     "proxies": {"allowed": False, "cap_per_holder": 2, "same_class": False},
     "discussion_drafts": "admins",
+    "reminder_before": "24h",
 }
 
 
@@ -346,6 +356,7 @@ def charter_to_dict(charter: Charter) -> dict[str, Any]:
         "non_member_replies": charter.non_member_replies.value,
         "proxies": proxy_policy_to_dict(charter.proxies),
         "discussion_drafts": charter.discussion_drafts.value,
+        "reminder_before": duration_text(charter.reminder_before_seconds),
     }
 
 
@@ -368,6 +379,40 @@ def proxy_policy_from_dict(data: Mapping[str, Any]) -> ProxyPolicy:
         cap_per_holder=cap,
         same_class=_boolean(data.get("same_class", False), "proxies.same_class"),
     )
+
+
+_DURATION = re.compile(r"^(\d{1,7})\s*([smhdw]?)$")
+_DURATION_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800, "": 1}
+
+
+def parse_reminder_before(value: object) -> int:
+    """`reminder_before`: "24h", "90m", "2d", "1w" (or bare seconds), "0" or "off" for none."""
+    if isinstance(value, bool) or not isinstance(value, str | int):
+        raise CharterError(
+            f"reminder_before: expected a duration like '24h' or 'off', got {value!r}"
+        )
+    text = str(value).strip().lower()
+    if text in ("off", "none", "0"):
+        return 0
+    match = _DURATION.match(text)
+    if match is None:
+        raise CharterError(
+            f"reminder_before: {value!r} is not a duration (write '24h', '90m', '2d' or 'off')"
+        )
+    seconds = int(match.group(1)) * _DURATION_SECONDS[match.group(2)]
+    if seconds > MAX_REMINDER_SECONDS:
+        raise CharterError("reminder_before: at most 30 days")
+    return seconds
+
+
+def duration_text(seconds: int) -> str:
+    """The canonical form: "off", or the largest of hours, minutes or seconds that is exact."""
+    if seconds == 0:
+        return "off"
+    for unit, size in (("h", 3600), ("m", 60)):
+        if seconds % size == 0:
+            return f"{seconds // size}{unit}"
+    return f"{seconds}s"
 
 
 def charter_from_dict(data: Mapping[str, Any]) -> Charter:
@@ -406,6 +451,7 @@ def charter_from_dict(data: Mapping[str, Any]) -> Charter:
         discussion_drafts=_parse_enum(
             WhoMayPropose, data.get("discussion_drafts", "admins"), "discussion_drafts"
         ),
+        reminder_before_seconds=parse_reminder_before(data.get("reminder_before", "24h")),
     )
 
 

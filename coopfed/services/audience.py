@@ -17,6 +17,9 @@ subject, asks here, so the rules cannot drift apart again:
   ones members' and allies' (`may_see_visibility`, `visibility_recipients`);
 - **joint proposals**: the co-ops frozen in their charter (by origin: one co-op per node); a
   proposal linked to a joint one is also read by those co-ops' nodes (`coopfed verify`).
+- **notifications** (issue 15, SEE-13): a proposal's opening, reminder and result go to the
+  members of its electorate who are active now; what waits for an admin to admins who are
+  active members.
 
 Addressing follows the same predicates: a members-only proposal reaches the active members of
 its electorate and their linked accounts, each in a copy that names only them
@@ -43,6 +46,7 @@ from coopfed.store import alliances as alliance_store
 from coopfed.store import joint as joint_store
 from coopfed.store import members as member_store
 from coopfed.store import membership as membership_store
+from coopfed.store import notifications as notification_store
 from coopfed.store.actors import LocalActor
 from coopfed.store.joint import JointProposal
 from coopfed.store.members import MemberRecord
@@ -167,6 +171,33 @@ async def update_recipients(
         if voter not in recipients and await may_see_proposal(conn, record, voter):
             recipients.add(voter)
     return tuple(sorted(recipients))
+
+
+async def proposal_notice_members(
+    conn: AsyncConnection, record: ProposalRecord
+) -> list[MemberRecord]:
+    """Members told about a proposal by notification (its opening, the reminder, the result):
+    the members of its electorate frozen at opening who are active now
+    (services/notifications.py)."""
+    electorate = record.proposal.electorate
+    if electorate is None:
+        return []
+    register = await member_store.list_members(conn, record.coop_id)
+    return [
+        r for r in register if r.member_id in electorate and r.member.status is MemberStatus.ACTIVE
+    ]
+
+
+async def admin_members(conn: AsyncConnection, uris: Uris) -> list[MemberRecord]:
+    """Active members whose local account is an admin's: told of what waits for an admin
+    (applications, alliance offers, joint proposals). An admin account that is no member has
+    no notification preferences, and reads its to-dos on /admin."""
+    found = []
+    for username in await notification_store.admin_usernames(conn):
+        record = await is_active_member(conn, uris.actor(username))
+        if record is not None and record.actor_uri == uris.actor(username):
+            found.append(record)
+    return found
 
 
 async def roll_visibility(conn: AsyncConnection, coop_id: int) -> RollVisibility:

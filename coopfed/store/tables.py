@@ -833,3 +833,56 @@ proposal_outcomes = Table(
     Column("content_html", Text, nullable=False),
     Column("published_at", UTCDateTime, nullable=False),
 )
+
+# Issue 15: how each member hears from the co-op. No row: the default (e-mail when the member
+# has an address, else a direct message when they have a fediverse account, at once).
+notification_preferences = Table(
+    "notification_preferences",
+    metadata,
+    Column(
+        "member_row_id",
+        Integer,
+        ForeignKey("members.id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    Column("channel", String(8), nullable=False),  # email | dm | both | none
+    Column("frequency", String(8), nullable=False),  # at_once | daily
+    Column("updated_at", UTCDateTime, nullable=False),
+)
+
+# Each event members are told about, once: (kind, subject) unique is what makes a fan-out
+# happen exactly once however many workers race (kinds: opened | reminder | result |
+# application | alliance_offer | joint_proposal, and digest: one per member per day).
+notification_events = Table(
+    "notification_events",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("kind", String(32), nullable=False),
+    Column("subject", String(2048), nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    UniqueConstraint("kind", "subject", name="uq_notification_events_kind_subject"),
+)
+
+# One notification per member per event; `digest` rows wait (sent_at null) for the member's
+# daily digest, the others were handed to the mail queue and the outbox when created.
+notifications = Table(
+    "notifications",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column(
+        "event_id",
+        Integer,
+        ForeignKey("notification_events.id", ondelete="CASCADE"),
+        nullable=False,
+    ),
+    Column("member_row_id", Integer, ForeignKey("members.id", ondelete="CASCADE"), nullable=False),
+    Column("title", String(300), nullable=False),
+    Column("text", Text, nullable=False),
+    Column("reason", Text, nullable=False),
+    Column("url", String(2048), nullable=False),
+    Column("digest", Boolean, nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("sent_at", UTCDateTime, nullable=True),
+    UniqueConstraint("event_id", "member_row_id", name="uq_notifications_event_member"),
+    Index("ix_notifications_member_pending", "member_row_id", "digest", "sent_at"),
+)

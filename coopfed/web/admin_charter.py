@@ -87,6 +87,10 @@ LABELS: dict[str, tuple[str, str]] = {
         "Who turns a discussion into a draft proposal",
         "admins only (the default), or every member.",
     ),
+    "reminder_before": (
+        "Remind members who have not voted",
+        "How long before a proposal closes: 24h, 90m, 2d; off: no reminder.",
+    ),
 }
 
 

@@ -128,7 +128,14 @@ def test_alliance_and_linked_proposal_settings_default_and_parse() -> None:
 
 def test_later_settings_leave_earlier_charter_hashes_alone() -> None:
     # The hash of the default charter before `alliances`/`joint_proposals` existed.
-    later = {"alliances", "joint_proposals", "non_member_replies", "proxies", "discussion_drafts"}
+    later = {
+        "alliances",
+        "joint_proposals",
+        "non_member_replies",
+        "proxies",
+        "discussion_drafts",
+        "reminder_before",
+    }
     before = canonical_hash({k: v for k, v in charter_to_dict(Charter()).items() if k not in later})
     assert charter_hash(Charter()) == before
     assert charter_hash(charter_from_dict({"alliances": "vote"})) != before
@@ -147,3 +154,23 @@ def test_a_bad_proxy_setting_is_refused_with_the_reason() -> None:
         charter_from_dict({"proxies": {"allowed": True, "cap_per_holder": 0}})
     with pytest.raises(CharterError, match="unknown keys"):
         charter_from_dict({"proxies": {"cap": 2}})
+
+
+def test_reminder_before_defaults_to_a_day_and_off_is_explicit() -> None:
+    assert Charter().reminder_before_seconds == 24 * 3600
+    assert charter_to_dict(Charter())["reminder_before"] == "24h"
+    assert charter_from_dict({"reminder_before": "90m"}).reminder_before_seconds == 5400
+    assert charter_from_dict({"reminder_before": "2d"}).reminder_before_seconds == 172800
+    assert charter_to_dict(charter_from_dict({"reminder_before": "2d"}))["reminder_before"] == "48h"
+    for off in ("off", "0", 0):
+        charter = charter_from_dict({"reminder_before": off})
+        assert charter.reminder_before_seconds == 0
+        assert charter_to_dict(charter)["reminder_before"] == "off"
+    assert charter_hash(charter_from_dict({"reminder_before": "24h"})) == charter_hash(Charter())
+    assert charter_hash(charter_from_dict({"reminder_before": "off"})) != charter_hash(Charter())
+
+
+@pytest.mark.parametrize("value", ["soon", "-1h", "24 hours", True, "31d", None])
+def test_a_bad_reminder_before_is_refused_with_the_reason(value: object) -> None:
+    with pytest.raises(CharterError, match="reminder_before"):
+        charter_from_dict({"reminder_before": value})

@@ -60,6 +60,10 @@ class SmtpServer:
         self._controller = Controller(self.inbox, **kwargs)
         self._controller.start()
 
+    @property
+    def running(self) -> bool:
+        return self._controller is not None
+
     def stop(self) -> None:
         if self._controller is not None:
             self._controller.stop()
