@@ -25,7 +25,7 @@ from coopfed.governance.errors import GovernanceError
 from coopfed.governance.proposal import ProposalState
 from coopfed.node import Node
 from coopfed.services import audience
-from coopfed.services.comments import ThreadEntry, visible_thread
+from coopfed.services.comments import ThreadEntry, held_replies, visible_thread
 from coopfed.services.errors import ServiceError
 from coopfed.services.members import GONE, coop_actor
 from coopfed.services.proposals import (
@@ -88,6 +88,7 @@ class ProposalPage:
     author: ActorLabel | None
     voter: VoterState | None
     comments: tuple[ThreadEntry, ...] = ()  # the discussion (services/comments.py)
+    held: tuple[ThreadEntry, ...] = ()  # for admins: replies waiting to be released
 
     @property
     def accepting(self) -> bool:
@@ -140,6 +141,7 @@ async def load_page(node: Node, slug: str, reader: Reader) -> ProposalPage | Non
             author=await _author(conn, node.uris, record),
             voter=voter,
             comments=await visible_thread(conn, node.uris, record.row_id),
+            held=await held_replies(conn, node.uris, record.row_id) if reader.is_admin else (),
         )
 
 

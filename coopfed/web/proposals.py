@@ -27,6 +27,7 @@ from coopfed.store import proposals as proposal_store
 from coopfed.store.joint import JointProposal
 from coopfed.store.proposals import ProposalRecord
 from coopfed.web import (
+    comment_moderation,
     comments,
     delivery_status,
     proposal_admin,
@@ -115,5 +116,6 @@ routes = [
     *delivery_status.routes,
     *publication.make_routes(signing_actor),
     *comments.make_routes(signing_actor),
+    *comment_moderation.routes,
     Route("/proposals/{slug}", proposal),
 ]
