@@ -18,6 +18,7 @@ from coopfed.inbound import (
     alliances,
     answers,
     delete,
+    flag,
     follow,
     join,
     joint,
@@ -58,6 +59,7 @@ ROUTES: dict[tuple[str, str], Handler] = {
     ("Create", "ResultCertificate"): joint.handle_certificate,
     ("Update", "JointProposal"): joint.handle_joint_result,
     ("Announce", ANY): relayed.handle_announce,  # relayed Questions; anything else ignored
+    ("Flag", ANY): flag.handle_flag,  # reports about comments in our threads
 }
 
 

@@ -9,7 +9,7 @@ same transaction (services/comments.unpublish). Both close the comment's open re
 
 A report never tells its sender anything back, and a server's reports are capped
 (`MAX_OPEN_REPORTS_PER_HOST` open at once, one per reporter and comment): a `Flag` flood fills
-nothing but its own quota.
+nothing but its own quota (docs/threats.md MOD-2).
 """
 
 from __future__ import annotations
