@@ -7,7 +7,8 @@
 
 Each comment: author (a local member's username, else the actor IRI), source (`site` or
 `fediverse`), text, published (RFC 3339), state (`shown`, `from_followers`, `held`, `hidden`,
-`removed`), and since moderation: reason, moderated_by, moderated_at, edited_at.
+`removed`), and since moderation: reason, moderated_by, moderated_at, edited_at, history (the
+earlier texts of a comment its author edited: text, written, replaced).
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ def cmd_comments(args: argparse.Namespace) -> int:
     from coopfed.services import comments
 
     async def work(node: Node) -> list[dict[str, Any]]:
-        entries = await comments.thread_of_admin(node, args.proposal)
+        entries = await comments.thread_with_history(node, args.proposal)
         return [
             {
                 "id": entry.comment.uri,
@@ -43,8 +44,16 @@ def cmd_comments(args: argparse.Namespace) -> int:
                 "moderated_by": entry.comment.moderated_by,
                 "moderated_at": when(entry.comment.moderated_at),
                 "edited_at": when(entry.comment.edited_at),
+                "history": [
+                    {
+                        "text": edit.content_text,
+                        "written": rfc3339(edit.written_at),
+                        "replaced": rfc3339(edit.replaced_at),
+                    }
+                    for edit in history
+                ],
             }
-            for entry in entries
+            for entry, history in entries
         ]
 
     views = run_service(args, work)

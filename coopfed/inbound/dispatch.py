@@ -17,6 +17,7 @@ from coopfed.inbound import (
     actor_update,
     alliances,
     answers,
+    comments,
     delete,
     flag,
     follow,
@@ -50,6 +51,7 @@ ROUTES: dict[tuple[str, str], Handler] = {
     ("Remove", ANY): membership_claims.handle_remove,  # or a project removing our co-op
     **{("Update", kind): actor_update.handle_actor_update for kind in sorted(ACTOR_TYPES)},
     ("Update", "Question"): question_update.handle_question_update,
+    ("Update", "Note"): comments.handle_note_update,  # an author's edit of a reply
     ("Update", ANY): actor_update.handle_other_update,
     ("Delete", ANY): delete.handle_delete,
     ("Offer", "Alliance"): alliances.handle_alliance_offer,

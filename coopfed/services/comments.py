@@ -25,6 +25,7 @@ from coopfed.federation.mapping.comments import (
     MAX_SITE_COMMENT_CHARS,
     CommentNote,
     RemoteReply,
+    ReplyEdit,
     announce_comment,
     create_comment,
     site_comment_html,
@@ -48,7 +49,13 @@ from coopfed.store import actors as actor_store
 from coopfed.store import comments as comment_store
 from coopfed.store import outbox as outbox_store
 from coopfed.store import proposals as proposal_store
-from coopfed.store.comments import CommentRecord, CommentSource, CommentState, NewComment
+from coopfed.store.comments import (
+    CommentEdit,
+    CommentRecord,
+    CommentSource,
+    CommentState,
+    NewComment,
+)
 from coopfed.store.outbox import host_of
 from coopfed.store.proposals import ProposalRecord
 from coopfed.uris import Uris
@@ -135,6 +142,37 @@ async def receive_reply(
     if stored is None:
         return ignored("this reply is already in the thread")
     return done(f"comment {stored.state.value} on {record.slug}")
+
+
+MAX_EDITS = 50  # earlier texts kept per comment; further edits are ignored (threats MOD-3)
+
+
+async def receive_edit(
+    conn: AsyncConnection, uris: Uris, edit: ReplyEdit, received_at: datetime
+) -> Received:
+    """The author's edit of a stored reply (`Update{Note}`): the new text replaces the old,
+    which is kept in the comment's history. Only the comment's author edits it: a comment is
+    found by its author and id together, so another actor's Update of the same id finds
+    nothing (docs/threats.md MOD-3)."""
+    comment = await comment_store.comment_by_author(conn, edit.author, edit.note_id)
+    if comment is None:
+        if await comment_store.comment_by_uri(conn, edit.note_id) is not None:
+            return ignored("only its author may edit a comment")
+        return ignored("an edit of nothing in our threads")
+    record = await proposal_store.get_by_row_id(conn, comment.proposal_row_id)
+    if record is None or not await audience.may_see_proposal(conn, record, edit.author):
+        return ignored(NOTHING_OF_OURS)  # a member who left writes no more in a members' thread
+    if comment.state is CommentState.REMOVED:
+        return ignored("this comment was removed by an admin")
+    if edit.content_html == comment.content_html:
+        return ignored("the text is unchanged")  # Mastodon also sends Update for other changes
+    at = _published(edit.updated, received_at)
+    if edit.updated is not None and at <= (comment.edited_at or comment.published_at):
+        return ignored("an older edit than the text we have")  # delivered out of order
+    if await comment_store.edit_count(conn, comment.row_id) >= MAX_EDITS:
+        return ignored(f"this comment was edited {MAX_EDITS} times already")
+    await comment_store.replace_text(conn, comment, edit.content_html, edit.content_text, at)
+    return done(f"comment edited on {record.slug}")
 
 
 def check_comment_text(text: str) -> str:
@@ -321,12 +359,25 @@ async def held_replies(
 
 async def thread_of_admin(node: Node, reference: str) -> list[ThreadEntry]:
     """Every comment, hidden ones included: what `coopfed proposal comments` lists."""
+    return [entry for entry, _ in await thread_with_history(node, reference)]
+
+
+async def thread_with_history(
+    node: Node, reference: str
+) -> list[tuple[ThreadEntry, list[CommentEdit]]]:
+    """Every comment with its earlier texts, oldest first (admins: `proposal comments`)."""
     async with node.engine.connect() as conn:
         record = await proposal_store.get_by_slug(conn, slug_of(node.uris, reference))
         if record is None:
             raise NotFound(f"no proposal {reference!r}")
         comments = await comment_store.thread(conn, record.row_id)
-    return [entry_of(node.uris, c) for c in comments]
+        return [
+            (
+                entry_of(node.uris, c),
+                await comment_store.edits_of(conn, c.row_id) if c.edited_at else [],
+            )
+            for c in comments
+        ]
 
 
 def entry_of(uris: Uris, comment: CommentRecord) -> ThreadEntry:

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from coopfed.federation.mapping.comments import RemoteReply
+from coopfed.federation.mapping.comments import RemoteReply, ReplyEdit
 from coopfed.federation.mapping.moderation import RemoteFlag
 from coopfed.governance.charter import Charter, NonMemberReplies
 from coopfed.node import Node
@@ -188,3 +188,33 @@ def _report(config: Path, slug: str) -> None:
             await node.close()
 
     asyncio.run(work())
+
+
+def test_an_edited_reply_lists_its_history(cli: Cli) -> None:
+    assert cli("member", "add", "--local", "alice")[0] == 0
+    created = cli.json(
+        "proposal", "create", "--title", "Paint", "--method", "proposal", "--duration", "3d",
+        "--open",
+    )  # fmt: skip
+    assert isinstance(created, dict)
+
+    async def work() -> None:
+        node = Node.from_settings(load_settings(cli.config, environ={}))
+        try:
+            note = f"{FRED}/statuses/9"
+            reply = RemoteReply(FRED, note, node.uris.proposal(created["slug"]),
+                                "<p>Blue</p>", "Blue", None)  # fmt: skip
+            edit = ReplyEdit(FRED, note, "<p>Green</p>", "Green", None)
+            async with node.engine.begin() as conn:
+                await comments.receive_reply(conn, node.uris, reply, datetime.now(UTC))
+                await comments.receive_edit(conn, node.uris, edit, datetime.now(UTC))
+        finally:
+            await node.close()
+
+    asyncio.run(work())
+    (listed,) = cli.json("proposal", "comments", created["id"])  # type: ignore[misc]
+    assert listed["text"] == "Green" and listed["edited_at"]
+    assert [h["text"] for h in listed["history"]] == ["Blue"]
+    assert set(listed["history"][0]) == {"text", "written", "replaced"}
+    code, out, _ = cli("proposal", "comments", created["id"])
+    assert code == 0 and "(edited)" in out
