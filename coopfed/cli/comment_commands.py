@@ -7,8 +7,9 @@
 
 Each comment: author (a local member's username, else the actor IRI), source (`site` or
 `fediverse`), text, published (RFC 3339), state (`shown`, `from_followers`, `held`, `hidden`,
-`removed`), and since moderation: reason, moderated_by, moderated_at, edited_at, history (the
-earlier texts of a comment its author edited: text, written, replaced).
+`removed`, `deleted` by its author), and since moderation: reason, moderated_by,
+moderated_at, edited_at, history (the earlier texts of a comment its author edited: text,
+written, replaced).
 """
 
 from __future__ import annotations

@@ -23,7 +23,14 @@ from coopfed.federation.mapping.moderation import MAX_REPORT_CHARS, RemoteFlag
 from coopfed.governance.proposal_text import normalise_newlines
 from coopfed.node import Node
 from coopfed.services import audience
-from coopfed.services.comments import UNSEEN, ThreadEntry, active_member_row, entry_of, unpublish
+from coopfed.services.comments import (
+    GONE,
+    UNSEEN,
+    ThreadEntry,
+    active_member_row,
+    entry_of,
+    unpublish,
+)
 from coopfed.services.errors import NotFound, ServiceError
 from coopfed.services.proposals import slug_of
 from coopfed.services.received import Received, done, ignored
@@ -81,8 +88,8 @@ async def _take_out(
     now = node.clock()
     async with node.engine.begin() as conn:
         record, comment = await _thread_comment(conn, node, reference, comment_uri)
-        if comment.state is CommentState.REMOVED:
-            raise ServiceError("this comment was removed already")
+        if comment.state in GONE:
+            raise ServiceError(f"this comment was {comment.state.value} already")
         if comment.state is state:
             raise ServiceError(f"this comment is {state.value} already")
         await unpublish(conn, node.uris, record, comment, now)

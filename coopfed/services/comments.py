@@ -46,9 +46,11 @@ from coopfed.services.outbox import Audience, new_activity_id, publish, publish_
 from coopfed.services.proposals import current_charter, slug_of
 from coopfed.services.received import Received, done, ignored
 from coopfed.store import actors as actor_store
+from coopfed.store import comment_reports as report_store
 from coopfed.store import comments as comment_store
 from coopfed.store import outbox as outbox_store
 from coopfed.store import proposals as proposal_store
+from coopfed.store.comment_reports import ReportState
 from coopfed.store.comments import (
     CommentEdit,
     CommentRecord,
@@ -68,7 +70,8 @@ _NON_MEMBER_STATE = {
     NonMemberReplies.HIDDEN: CommentState.HIDDEN,
 }
 # Kept from readers of the thread: an admin's hidden or removed comments, replies still held.
-UNSEEN = (CommentState.HIDDEN, CommentState.HELD, CommentState.REMOVED)
+UNSEEN = (CommentState.HIDDEN, CommentState.HELD, CommentState.REMOVED, CommentState.DELETED)
+GONE = (CommentState.REMOVED, CommentState.DELETED)  # text erased: no edit brings it back
 
 
 @dataclass(frozen=True)
@@ -162,8 +165,8 @@ async def receive_edit(
     record = await proposal_store.get_by_row_id(conn, comment.proposal_row_id)
     if record is None or not await audience.may_see_proposal(conn, record, edit.author):
         return ignored(NOTHING_OF_OURS)  # a member who left writes no more in a members' thread
-    if comment.state is CommentState.REMOVED:
-        return ignored("this comment was removed by an admin")
+    if comment.state in GONE:
+        return ignored(f"this comment was {comment.state.value}")
     if edit.content_html == comment.content_html:
         return ignored("the text is unchanged")  # Mastodon also sends Update for other changes
     at = _published(edit.updated, received_at)
@@ -173,6 +176,24 @@ async def receive_edit(
         return ignored(f"this comment was edited {MAX_EDITS} times already")
     await comment_store.replace_text(conn, comment, edit.content_html, edit.content_text, at)
     return done(f"comment edited on {record.slug}")
+
+
+async def receive_deletion(
+    conn: AsyncConnection, author: str, object_id: str, received_at: datetime
+) -> bool:
+    """Its author deleted a reply stored in a thread (the inbox's `Delete`, already checked as
+    theirs to delete): it leaves the thread, its text and history erased, its open reports
+    closed. The row stays, so the same reply cannot come back. False when it is not one."""
+    comment = await comment_store.comment_by_author(conn, author, object_id)
+    if comment is None or comment.state in GONE:
+        return False
+    await comment_store.moderate(
+        conn, comment.row_id, CommentState.DELETED, by=author, reason=None, at=received_at
+    )
+    await report_store.close_reports_of_comment(
+        conn, comment.row_id, ReportState.ACTIONED, by=author, at=received_at
+    )
+    return True
 
 
 def check_comment_text(text: str) -> str:

@@ -25,6 +25,7 @@ class CommentState(enum.StrEnum):
     HIDDEN = "hidden"  # hidden by an admin, or a non-member's reply the charter hides
     HELD = "held"  # a non-member's reply waiting for an admin (charter: non_member_replies)
     REMOVED = "removed"  # removed by an admin: its text is gone, the row stays as a tombstone
+    DELETED = "deleted"  # deleted by its author (a fediverse Delete): likewise
 
 
 @dataclass(frozen=True)
@@ -193,12 +194,13 @@ async def moderate(
     reason: str | None,
     at: datetime,
 ) -> None:
-    """An admin's hiding or removal; a removed comment loses its text (and its history)."""
+    """An admin's hiding or removal (or its author's deletion); a removed or deleted comment
+    loses its text and its history."""
     values: dict[str, object] = {
         "state": state.value, "moderated_by": by, "moderation_reason": reason,
         "moderated_at": at,
     }  # fmt: skip
-    if state is CommentState.REMOVED:
+    if state in (CommentState.REMOVED, CommentState.DELETED):
         values.update(content_html="", content_text="")
         await conn.execute(comment_edits.delete().where(comment_edits.c.comment_id == row_id))
     query = update(proposal_comments).where(proposal_comments.c.id == row_id)

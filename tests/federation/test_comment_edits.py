@@ -143,7 +143,7 @@ async def test_a_removed_comment_is_not_brought_back_by_an_edit(
     await _deliver(
         client, node, alice, update(alice, created, "<p>Back</p>", "2020-01-03T00:00:00Z")
     )
-    assert await _last_outcome(node) == ("ignored", "this comment was removed by an admin")
+    assert await _last_outcome(node) == ("ignored", "this comment was removed")
     assert await _texts(node, record.slug) == [("", [])]
 
 

@@ -132,3 +132,42 @@ async def test_a_comment_of_another_proposal_is_not_found_in_this_one(node: Node
     async with node.engine.connect() as conn:
         stored = await comment_store.comment_by_uri(conn, posted.uri)
     assert stored is not None and stored.state.value == "shown"
+
+
+def _delete(actor_uri: str, note_id: str) -> dict[str, object]:
+    """Mastodon's Delete of a status: a Tombstone with the status' id."""
+    return {
+        "@context": "https://www.w3.org/ns/activitystreams",
+        "id": f"{note_id}#delete",
+        "type": "Delete",
+        "actor": actor_uri,
+        "to": [PUBLIC],
+        "object": {"id": note_id, "type": "Tombstone", "atomUri": note_id},
+    }
+
+
+async def test_a_reply_deleted_by_its_author_leaves_the_thread(
+    node: Node, client: httpx.AsyncClient, remote_fresh: FediverseServer
+) -> None:
+    """Regression: a Delete of a stored reply only tombstoned its id, and the reply stayed on
+    the page and in the Question's replies after its author deleted it on Mastodon."""
+    alice, bob = remote_fresh.actor("alice"), remote_fresh.actor("bob")
+    await members.add_member(node, alice.uri)
+    record = await _open(node)
+    body = reply(alice, record.uri, "<p>Oops, wrong thread</p>")
+    note_id = body["object"]["id"]
+    await _deliver(client, node, alice, body)
+    flag = {"type": "Flag", "id": f"{remote_fresh.origin}/f1", "actor": bob.uri,
+            "object": [note_id], "content": "off topic"}  # fmt: skip
+    await _deliver(client, node, bob, flag)
+    await _deliver(client, node, alice, _delete(alice.uri, note_id))
+    (entry,) = await comments.thread_of_admin(node, record.slug)
+    assert (entry.comment.state.value, entry.comment.content_text) == ("deleted", "")
+    async with node.engine.connect() as conn:
+        assert await comments.visible_thread(conn, node.uris, record.row_id) == ()
+        question = await proposal_publishing.served_question(conn, node.uris, record)
+    assert question["replies"]["items"] == []
+    (report,) = await moderation.reports_of_proposal(node, record.slug, include_closed=True)
+    assert (report.report.state.value, report.report.closed_by) == ("actioned", alice.uri)
+    with pytest.raises(ServiceError, match="deleted already"):
+        await moderation.hide_comment(node, record.slug, note_id, by=ADMIN)
