@@ -43,7 +43,7 @@ async def test_hiding_a_site_comment_deletes_the_note_and_undoes_the_announce(
     assert [activity["type"] for activity, _ in sent] == ["Delete", "Undo"]
     (delete, delete_inboxes), (undo, undo_inboxes) = sent
     assert delete["actor"] == node.uris.actor("bea")
-    assert delete["object"] == {"id": posted.uri, "type": "Tombstone", "formerType": "Note"}
+    assert delete["object"] == {"id": posted.uri, "type": "Tombstone"}
     assert delete["to"] == [PUBLIC]
     assert delete_inboxes == [f"{remote_fresh.origin}/inbox"]  # the followers had the Note
     assert undo["actor"] == COOP and undo["object"]["id"] == announce["id"]

@@ -2,8 +2,9 @@
 removes a comment it published, and the reports (`Flag`) other servers send about comments.
 
 - A site comment hidden or removed: its author's `Delete{Tombstone}` of the Note (Mastodon's
-  shape, `formerType: Note`), and for public proposals the Group's `Undo{Announce}` of the
-  Announce it sent (Mastodon finds a boost to undo by the Announce's id, so it is kept).
+  shape; no `formerType`: Fedify reads a bare "Note" there as an unknown type and warns), and
+  for public proposals the Group's `Undo{Announce}` of the Announce it sent (Mastodon finds a
+  boost to undo by the Announce's id, so it is kept).
 - A `Flag` as Mastodon sends it: `actor` the reporting server's instance actor, `object` a list
   of the reported account and its statuses, `content` the moderator's comment; Lemmy and Mbin
   send one object id and `summary`. `ap_to_flag` never raises on any JSON value.
@@ -29,7 +30,7 @@ def delete_comment(comment: CommentNote, activity_id: str) -> dict[str, Any]:
         "id": activity_id,
         "type": "Delete",
         "actor": comment.author,
-        "object": {"id": comment.note_id, "type": "Tombstone", "formerType": "Note"},
+        "object": {"id": comment.note_id, "type": "Tombstone"},
         "to": list(comment.to),
         "cc": list(comment.cc),
     }

@@ -99,7 +99,7 @@ NOTE = CommentNote(
 def test_the_delete_is_by_the_author_addressed_as_the_note() -> None:
     delete = delete_comment(NOTE, "https://coop.example/activities/1")
     assert delete["actor"] == NOTE.author and delete["type"] == "Delete"
-    assert delete["object"] == {"id": NOTE.note_id, "type": "Tombstone", "formerType": "Note"}
+    assert delete["object"] == {"id": NOTE.note_id, "type": "Tombstone"}
     assert (delete["to"], delete["cc"]) == (list(NOTE.to), list(NOTE.cc))
     assert "content" not in json.dumps(delete)  # nothing of the text goes out again
 
