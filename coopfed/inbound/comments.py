@@ -1,5 +1,6 @@
-"""Replies with text to our proposals (or to their comments): the proposal's discussion;
-and replies to our discussions (threads before a proposal) or their comments.
+"""Replies with text to our proposals (or to their comments): the proposal's discussion,
+and their authors' edits (`Update{Note}`, registered in dispatch); and replies to our
+discussions (threads before a proposal) or their comments.
 
 Not registered itself: `Create{Note}` belongs to the vote handler, which hands over a Note
 with text (a poll vote has none). A reply that is not about anything of ours falls through to
@@ -8,10 +9,15 @@ the direct-message handler (a link code may come as a reply to one of our notes)
 
 from __future__ import annotations
 
-from coopfed.federation.mapping.comments import RemoteReply, ap_to_reply
+from coopfed.federation.mapping.comments import (
+    RemoteReply,
+    ReplyEdit,
+    ap_to_reply,
+    ap_to_reply_edit,
+)
 from coopfed.inbound.context import HandlerContext, Outcome, ignored, sender
 from coopfed.services import discussions
-from coopfed.services.comments import NOTHING_OF_OURS, receive_reply
+from coopfed.services.comments import NOTHING_OF_OURS, receive_edit, receive_reply
 
 
 async def handle_reply(ctx: HandlerContext) -> Outcome | None:
@@ -29,3 +35,14 @@ async def handle_reply(ctx: HandlerContext) -> Outcome | None:
         return None
     await sender(ctx)  # stored, so the thread can show the author by name
     return outcome
+
+
+async def handle_note_update(ctx: HandlerContext) -> Outcome:
+    """`Update{Note}`: an edit of a reply in one of our threads, by its author only (the inbox
+    already refused an Update of another origin's object, or of a sibling actor's id)."""
+    edit = ap_to_reply_edit(ctx.activity)
+    if not isinstance(edit, ReplyEdit):
+        return ignored(f"not an edit of a reply: {edit.reason}")
+    if edit.author != ctx.actor:  # the inbox bound the signature to this actor
+        return ignored("Update by another actor than the signer")
+    return await receive_edit(ctx.conn, ctx.node.uris, edit, ctx.item.received_at)

@@ -17,7 +17,9 @@ from coopfed.inbound import (
     actor_update,
     alliances,
     answers,
+    comments,
     delete,
+    flag,
     follow,
     join,
     joint,
@@ -49,6 +51,7 @@ ROUTES: dict[tuple[str, str], Handler] = {
     ("Remove", ANY): membership_claims.handle_remove,  # or a project removing our co-op
     **{("Update", kind): actor_update.handle_actor_update for kind in sorted(ACTOR_TYPES)},
     ("Update", "Question"): question_update.handle_question_update,
+    ("Update", "Note"): comments.handle_note_update,  # an author's edit of a reply
     ("Update", ANY): actor_update.handle_other_update,
     ("Delete", ANY): delete.handle_delete,
     ("Offer", "Alliance"): alliances.handle_alliance_offer,
@@ -58,6 +61,7 @@ ROUTES: dict[tuple[str, str], Handler] = {
     ("Create", "ResultCertificate"): joint.handle_certificate,
     ("Update", "JointProposal"): joint.handle_joint_result,
     ("Announce", ANY): relayed.handle_announce,  # relayed Questions; anything else ignored
+    ("Flag", ANY): flag.handle_flag,  # reports about comments in our threads
 }
 
 

@@ -13,8 +13,10 @@ the co-op's followers (FEP-1b12), so Mastodon users see the thread under the pol
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -23,10 +25,12 @@ from coopfed.federation.mapping.comments import (
     MAX_SITE_COMMENT_CHARS,
     CommentNote,
     RemoteReply,
+    ReplyEdit,
     announce_comment,
     create_comment,
     site_comment_html,
 )
+from coopfed.federation.mapping.moderation import delete_comment, undo_announce
 from coopfed.federation.mapping.proposals import Visibility
 from coopfed.governance.canonical import rfc3339
 from coopfed.governance.charter import NonMemberReplies
@@ -42,9 +46,18 @@ from coopfed.services.outbox import Audience, new_activity_id, publish, publish_
 from coopfed.services.proposals import current_charter, slug_of
 from coopfed.services.received import Received, done, ignored
 from coopfed.store import actors as actor_store
+from coopfed.store import comment_reports as report_store
 from coopfed.store import comments as comment_store
+from coopfed.store import outbox as outbox_store
 from coopfed.store import proposals as proposal_store
-from coopfed.store.comments import CommentRecord, CommentSource, CommentState, NewComment
+from coopfed.store.comment_reports import ReportState
+from coopfed.store.comments import (
+    CommentEdit,
+    CommentRecord,
+    CommentSource,
+    CommentState,
+    NewComment,
+)
 from coopfed.store.outbox import host_of
 from coopfed.store.proposals import ProposalRecord
 from coopfed.uris import Uris
@@ -56,8 +69,9 @@ _NON_MEMBER_STATE = {
     NonMemberReplies.HELD: CommentState.HELD,
     NonMemberReplies.HIDDEN: CommentState.HIDDEN,
 }
-# Kept from readers of the thread: an admin's hidden comments, and replies still held.
-_UNSEEN = (CommentState.HIDDEN, CommentState.HELD)
+# Kept from readers of the thread: an admin's hidden or removed comments, replies still held.
+UNSEEN = (CommentState.HIDDEN, CommentState.HELD, CommentState.REMOVED, CommentState.DELETED)
+GONE = (CommentState.REMOVED, CommentState.DELETED)  # text erased: no edit brings it back
 
 
 @dataclass(frozen=True)
@@ -82,7 +96,7 @@ async def _target(conn: AsyncConnection, uris: Uris, uri: str) -> ProposalRecord
     return await proposal_store.get_by_row_id(conn, parent.proposal_row_id)
 
 
-async def _active_member_row(conn: AsyncConnection, actor: str) -> int | None:
+async def active_member_row(conn: AsyncConnection, actor: str) -> int | None:
     record = await member_for_actor(conn, actor)  # a linked account writes as its member
     if record is None or record.member.status is not MemberStatus.ACTIVE:
         return None
@@ -109,7 +123,7 @@ async def receive_reply(
     record = await _target(conn, uris, reply.in_reply_to)
     if record is None or not await audience.may_see_proposal(conn, record, reply.author):
         return ignored(NOTHING_OF_OURS)  # the same as for nothing at all
-    member_row = await _active_member_row(conn, reply.author)
+    member_row = await active_member_row(conn, reply.author)
     state = CommentState.SHOWN
     if member_row is None:
         charter = await current_charter(conn, record.coop_id, received_at)
@@ -133,6 +147,55 @@ async def receive_reply(
     return done(f"comment {stored.state.value} on {record.slug}")
 
 
+MAX_EDITS = 50  # earlier texts kept per comment; further edits are ignored (threats MOD-3)
+
+
+async def receive_edit(
+    conn: AsyncConnection, uris: Uris, edit: ReplyEdit, received_at: datetime
+) -> Received:
+    """The author's edit of a stored reply (`Update{Note}`): the new text replaces the old,
+    which is kept in the comment's history. Only the comment's author edits it: a comment is
+    found by its author and id together, so another actor's Update of the same id finds
+    nothing (docs/threats.md MOD-3)."""
+    comment = await comment_store.comment_by_author(conn, edit.author, edit.note_id)
+    if comment is None:
+        if await comment_store.comment_by_uri(conn, edit.note_id) is not None:
+            return ignored("only its author may edit a comment")
+        return ignored("an edit of nothing in our threads")
+    record = await proposal_store.get_by_row_id(conn, comment.proposal_row_id)
+    if record is None or not await audience.may_see_proposal(conn, record, edit.author):
+        return ignored(NOTHING_OF_OURS)  # a member who left writes no more in a members' thread
+    if comment.state in GONE:
+        return ignored(f"this comment was {comment.state.value}")
+    if edit.content_html == comment.content_html:
+        return ignored("the text is unchanged")  # Mastodon also sends Update for other changes
+    at = _published(edit.updated, received_at)
+    if edit.updated is not None and at <= (comment.edited_at or comment.published_at):
+        return ignored("an older edit than the text we have")  # delivered out of order
+    if await comment_store.edit_count(conn, comment.row_id) >= MAX_EDITS:
+        return ignored(f"this comment was edited {MAX_EDITS} times already")
+    await comment_store.replace_text(conn, comment, edit.content_html, edit.content_text, at)
+    return done(f"comment edited on {record.slug}")
+
+
+async def receive_deletion(
+    conn: AsyncConnection, author: str, object_id: str, received_at: datetime
+) -> bool:
+    """Its author deleted a reply stored in a thread (the inbox's `Delete`, already checked as
+    theirs to delete): it leaves the thread, its text and history erased, its open reports
+    closed. The row stays, so the same reply cannot come back. False when it is not one."""
+    comment = await comment_store.comment_by_author(conn, author, object_id)
+    if comment is None or comment.state in GONE:
+        return False
+    await comment_store.moderate(
+        conn, comment.row_id, CommentState.DELETED, by=author, reason=None, at=received_at
+    )
+    await report_store.close_reports_of_comment(
+        conn, comment.row_id, ReportState.ACTIONED, by=author, at=received_at
+    )
+    return True
+
+
 def check_comment_text(text: str) -> str:
     """The text as stored (LF line endings, stripped); ServiceError for empty or too long."""
     clean = normalise_newlines(text).strip()
@@ -152,7 +215,7 @@ async def post_comment(node: Node, reference: str, username: str, text: str) -> 
         record = await proposal_store.get_by_slug(conn, slug_of(node.uris, reference))
         if record is None or not await audience.may_see_proposal(conn, record, author_uri):
             raise NotFound(f"no proposal {reference!r}")
-        member_row = await _active_member_row(conn, author_uri)
+        member_row = await active_member_row(conn, author_uri)
         author = await actor_store.get_local_actor(conn, username)
         if member_row is None or author is None:
             raise ServiceError("only the co-op's active members can comment")
@@ -202,6 +265,52 @@ async def comment_note(
     )
 
 
+# Builds one activity about a comment from its Note as addressed, and a fresh activity id.
+NoteActivity = Callable[[CommentNote, str], dict[str, Any]]
+
+
+async def _to_thread_audience(
+    conn: AsyncConnection,
+    uris: Uris,
+    record: ProposalRecord,
+    comment: CommentRecord,
+    author: actor_store.LocalActor,
+    build: NoteActivity,
+    now: datetime,
+    *,
+    to_followers: bool = False,
+) -> None:
+    """An activity by the comment's author about its Note, to whoever the Note is for: one
+    copy per recipient for members-only proposals, one to the allies for allies-only ones, and
+    for public ones also the co-op's followers when `to_followers` (they got the Announce)."""
+    if record.visibility == Visibility.MEMBERS.value:
+        own_host = host_of(uris.base)
+        copies = []
+        for recipient in await audience.proposal_recipients(conn, record):
+            if host_of(recipient) == own_host:
+                continue  # our own accounts read it here
+            note = await comment_note(conn, uris, record, comment, (recipient,))
+            copies.append((recipient, build(note, new_activity_id(uris))))
+        await publish_personal(conn, sender=author, copies=copies, now=now)
+        return
+    readers = await audience.proposal_recipients(conn, record)
+    note = await comment_note(conn, uris, record, comment, readers)
+    extra: list[str] = []
+    if to_followers and record.visibility == Visibility.PUBLIC.value:
+        # Followers hold the Note from the Group's Announce: the Delete must reach them too.
+        coop = await coop_actor(conn)
+        extra = await outbox_store.follower_inboxes(conn, coop.id)
+    activity = build(note, new_activity_id(uris))
+    await publish(
+        conn,
+        sender=author,
+        activity=activity,
+        audience=Audience(actors=readers),
+        now=now,
+        extra_inboxes=extra,
+    )
+
+
 async def _publish(
     conn: AsyncConnection,
     uris: Uris,
@@ -211,28 +320,45 @@ async def _publish(
 ) -> None:
     """The member's Create{Note}: one to Public for public proposals (and the Group's Announce
     of it), one per recipient for members-only ones, one to the allies for allies-only ones."""
-    coop = await coop_actor(conn)
     now = comment.published_at
-    if record.visibility == Visibility.MEMBERS.value:
-        own_host = host_of(uris.base)
-        copies = []
-        for recipient in await audience.proposal_recipients(conn, record):
-            if host_of(recipient) == own_host:
-                continue  # our own accounts read it here
-            note = await comment_note(conn, uris, record, comment, (recipient,))
-            copies.append((recipient, create_comment(note, new_activity_id(uris))))
-        await publish_personal(conn, sender=author, copies=copies, now=now)
-        return
-    readers = await audience.proposal_recipients(conn, record)
-    note = await comment_note(conn, uris, record, comment, readers)
-    create = create_comment(note, new_activity_id(uris))
-    await publish(conn, sender=author, activity=create, audience=Audience(actors=readers), now=now)
+    await _to_thread_audience(conn, uris, record, comment, author, create_comment, now)
     if record.visibility == Visibility.PUBLIC.value:
+        coop = await coop_actor(conn)
+        note = await comment_note(conn, uris, record, comment, ())
+        announce_id = new_activity_id(uris)
         announce = announce_comment(
-            uris.actor(coop.username), note, new_activity_id(uris), uris.followers(coop.username)
+            uris.actor(coop.username), note, announce_id, uris.followers(coop.username)
         )
         followers = Audience(followers=True, public=True)
         await publish(conn, sender=coop, activity=announce, audience=followers, now=now)
+        await comment_store.set_announce_uri(conn, comment.row_id, announce_id)
+
+
+async def unpublish(
+    conn: AsyncConnection, uris: Uris, record: ProposalRecord, comment: CommentRecord, now: datetime
+) -> bool:
+    """Take back what the co-op published of a comment leaving the thread: its author's
+    Delete of the Note and the Group's Undo of its Announce, to the audience they went to.
+    Only site comments were published (replies from the fediverse are their servers' own);
+    False when there was nothing to take back."""
+    if comment.source is not CommentSource.SITE or comment.state in UNSEEN:
+        return False
+    username = entry_of(uris, comment).author_label
+    author = await actor_store.get_local_actor(conn, username)
+    if author is None:
+        return False  # an account deleted since: its actor cannot sign any more
+    await _to_thread_audience(
+        conn, uris, record, comment, author, delete_comment, now, to_followers=True
+    )
+    if comment.announce_uri is not None:
+        coop = await coop_actor(conn)
+        group, followers = uris.actor(coop.username), uris.followers(coop.username)
+        undo = undo_announce(
+            group, comment.announce_uri, comment.uri, new_activity_id(uris), followers
+        )
+        audience_ = Audience(followers=True, public=True)
+        await publish(conn, sender=coop, activity=undo, audience=audience_, now=now)
+    return True
 
 
 async def visible_thread(
@@ -241,20 +367,41 @@ async def visible_thread(
     """The comments a reader of the proposal reads, oldest first. The caller has decided
     that this reader may see the proposal (services/proposal_pages.load_page)."""
     comments = await comment_store.thread(conn, proposal_row_id)
-    return tuple(_entry(uris, c) for c in comments if c.state not in _UNSEEN)
+    return tuple(entry_of(uris, c) for c in comments if c.state not in UNSEEN)
+
+
+async def held_replies(
+    conn: AsyncConnection, uris: Uris, proposal_row_id: int
+) -> tuple[ThreadEntry, ...]:
+    """Non-members' replies the charter holds for an admin, oldest first (admins only)."""
+    comments = await comment_store.thread(conn, proposal_row_id)
+    return tuple(entry_of(uris, c) for c in comments if c.state is CommentState.HELD)
 
 
 async def thread_of_admin(node: Node, reference: str) -> list[ThreadEntry]:
     """Every comment, hidden ones included: what `coopfed proposal comments` lists."""
+    return [entry for entry, _ in await thread_with_history(node, reference)]
+
+
+async def thread_with_history(
+    node: Node, reference: str
+) -> list[tuple[ThreadEntry, list[CommentEdit]]]:
+    """Every comment with its earlier texts, oldest first (admins: `proposal comments`)."""
     async with node.engine.connect() as conn:
         record = await proposal_store.get_by_slug(conn, slug_of(node.uris, reference))
         if record is None:
             raise NotFound(f"no proposal {reference!r}")
         comments = await comment_store.thread(conn, record.row_id)
-    return [_entry(node.uris, c) for c in comments]
+        return [
+            (
+                entry_of(node.uris, c),
+                await comment_store.edits_of(conn, c.row_id) if c.edited_at else [],
+            )
+            for c in comments
+        ]
 
 
-def _entry(uris: Uris, comment: CommentRecord) -> ThreadEntry:
+def entry_of(uris: Uris, comment: CommentRecord) -> ThreadEntry:
     local = uris.actor("")
     author = comment.author_uri
     return ThreadEntry(comment, author[len(local) :] if author.startswith(local) else author)
@@ -270,7 +417,7 @@ async def served_comment(node: Node, public_id: str, reader: str | None) -> Comm
         )  # fmt: skip
         if comment is None or record is None:
             raise NotFound("no such comment")
-        if comment.state in _UNSEEN:
+        if comment.state in UNSEEN:
             raise NotFound("no such comment")
         if not await audience.may_see_proposal(conn, record, reader):
             raise NotFound("no such comment")

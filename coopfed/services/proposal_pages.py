@@ -25,7 +25,7 @@ from coopfed.governance.errors import GovernanceError
 from coopfed.governance.proposal import ProposalState
 from coopfed.node import Node
 from coopfed.services import audience, outcomes
-from coopfed.services.comments import ThreadEntry, visible_thread
+from coopfed.services.comments import ThreadEntry, held_replies, visible_thread
 from coopfed.services.errors import ServiceError
 from coopfed.services.members import GONE, coop_actor
 from coopfed.services.proposals import (
@@ -93,6 +93,7 @@ class ProposalPage:
     discussion: DiscussionRecord | None = None  # the discussion it came from, if any
     outcome: OutcomeRecord | None = None  # the outcome statement, once written
     may_write_outcome: bool = False  # decided, none yet, and the reader proposed it or admins
+    held: tuple[ThreadEntry, ...] = ()  # for admins: replies waiting to be released
 
     @property
     def accepting(self) -> bool:
@@ -148,6 +149,7 @@ async def load_page(node: Node, slug: str, reader: Reader) -> ProposalPage | Non
             discussion=await discussion_store.of_proposal(conn, record.row_id),
             outcome=await outcomes.outcome_of(conn, record),
             may_write_outcome=await outcomes.may_write(conn, record, reader.actor, reader.is_admin),
+            held=await held_replies(conn, node.uris, record.row_id) if reader.is_admin else (),
         )
 
 

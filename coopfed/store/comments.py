@@ -7,11 +7,11 @@ import hashlib
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import func, insert, select, update
 from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from coopfed.store.tables import proposal_comments
+from coopfed.store.tables import comment_edits, proposal_comments
 
 
 class CommentSource(enum.StrEnum):
@@ -24,6 +24,8 @@ class CommentState(enum.StrEnum):
     FROM_FOLLOWERS = "from_followers"  # a non-member's reply, shown apart
     HIDDEN = "hidden"  # hidden by an admin, or a non-member's reply the charter hides
     HELD = "held"  # a non-member's reply waiting for an admin (charter: non_member_replies)
+    REMOVED = "removed"  # removed by an admin: its text is gone, the row stays as a tombstone
+    DELETED = "deleted"  # deleted by its author (a fediverse Delete): likewise
 
 
 @dataclass(frozen=True)
@@ -55,6 +57,21 @@ class CommentRecord:
     content_text: str
     state: CommentState
     published_at: datetime
+    announce_uri: str | None = None  # the Group's Announce of a site comment
+    moderation_reason: str | None = None
+    moderated_by: str | None = None
+    moderated_at: datetime | None = None
+    edited_at: datetime | None = None  # its author's latest edit (Update{Note})
+
+
+@dataclass(frozen=True)
+class CommentEdit:
+    """An earlier text of an edited comment."""
+
+    content_html: str
+    content_text: str
+    written_at: datetime
+    replaced_at: datetime
 
 
 def dedupe_key(author_uri: str, uri: str) -> str:
@@ -67,7 +84,8 @@ def _record(row: RowMapping) -> CommentRecord:
         row["id"], row["proposal_id"], row["public_id"], row["uri"], row["author_uri"],
         row["member_row_id"], CommentSource(row["source"]), row["in_reply_to"],
         row["content_html"], row["content_text"], CommentState(row["state"]),
-        row["published_at"],
+        row["published_at"], row["announce_uri"], row["moderation_reason"],
+        row["moderated_by"], row["moderated_at"], row["edited_at"],
     )  # fmt: skip
 
 
@@ -102,6 +120,33 @@ async def comment_by_uri(conn: AsyncConnection, uri: str) -> CommentRecord | Non
     return _record(row) if row is not None else None
 
 
+async def comment_by_author(
+    conn: AsyncConnection, author_uri: str, uri: str
+) -> CommentRecord | None:
+    """This author's comment with this id (what an edit or a redelivery names)."""
+    return await _by_key(conn, dedupe_key(author_uri, uri))
+
+
+async def comment_in_thread(
+    conn: AsyncConnection, proposal_row_id: int, uri: str
+) -> CommentRecord | None:
+    """The comment with this id in this proposal's thread (what an admin names)."""
+    query = (
+        select(proposal_comments)
+        .where(proposal_comments.c.proposal_id == proposal_row_id)
+        .where(proposal_comments.c.uri == uri)
+        .order_by(proposal_comments.c.id)
+    )
+    row = (await conn.execute(query)).mappings().first()
+    return _record(row) if row is not None else None
+
+
+async def comment_by_row_id(conn: AsyncConnection, row_id: int) -> CommentRecord | None:
+    query = select(proposal_comments).where(proposal_comments.c.id == row_id)
+    row = (await conn.execute(query)).mappings().first()
+    return _record(row) if row is not None else None
+
+
 async def comment_by_public_id(conn: AsyncConnection, public_id: str) -> CommentRecord | None:
     query = select(proposal_comments).where(proposal_comments.c.public_id == public_id)
     row = (await conn.execute(query)).mappings().first()
@@ -133,3 +178,68 @@ async def visible_comment_uris(conn: AsyncConnection, proposal_row_id: int) -> t
         .order_by(proposal_comments.c.published_at, proposal_comments.c.id)
     )
     return tuple((await conn.execute(query)).scalars())
+
+
+async def set_announce_uri(conn: AsyncConnection, row_id: int, announce_uri: str) -> None:
+    query = update(proposal_comments).where(proposal_comments.c.id == row_id)
+    await conn.execute(query.values(announce_uri=announce_uri))
+
+
+async def moderate(
+    conn: AsyncConnection,
+    row_id: int,
+    state: CommentState,
+    *,
+    by: str,
+    reason: str | None,
+    at: datetime,
+) -> None:
+    """An admin's hiding or removal (or its author's deletion); a removed or deleted comment
+    loses its text and its history."""
+    values: dict[str, object] = {
+        "state": state.value, "moderated_by": by, "moderation_reason": reason,
+        "moderated_at": at,
+    }  # fmt: skip
+    if state in (CommentState.REMOVED, CommentState.DELETED):
+        values.update(content_html="", content_text="")
+        await conn.execute(comment_edits.delete().where(comment_edits.c.comment_id == row_id))
+    query = update(proposal_comments).where(proposal_comments.c.id == row_id)
+    await conn.execute(query.values(**values))
+
+
+async def replace_text(
+    conn: AsyncConnection,
+    comment: CommentRecord,
+    content_html: str,
+    content_text: str,
+    at: datetime,
+) -> None:
+    """The author's new text; the text it replaces is kept in the comment's history."""
+    kept = {
+        "comment_id": comment.row_id, "content_html": comment.content_html,
+        "content_text": comment.content_text,
+        "written_at": comment.edited_at or comment.published_at, "replaced_at": at,
+    }  # fmt: skip
+    await conn.execute(insert(comment_edits).values(**kept))
+    query = update(proposal_comments).where(proposal_comments.c.id == comment.row_id)
+    await conn.execute(
+        query.values(content_html=content_html, content_text=content_text, edited_at=at)
+    )
+
+
+async def edits_of(conn: AsyncConnection, comment_row_id: int) -> list[CommentEdit]:
+    """A comment's earlier texts, oldest first."""
+    query = (
+        select(comment_edits)
+        .where(comment_edits.c.comment_id == comment_row_id)
+        .order_by(comment_edits.c.id)
+    )
+    return [
+        CommentEdit(row["content_html"], row["content_text"], row["written_at"], row["replaced_at"])
+        for row in (await conn.execute(query)).mappings()
+    ]
+
+
+async def edit_count(conn: AsyncConnection, comment_row_id: int) -> int:
+    query = select(func.count()).where(comment_edits.c.comment_id == comment_row_id)
+    return int((await conn.execute(query)).scalar_one())

@@ -685,10 +685,63 @@ proposal_comments = Table(
     Column("in_reply_to", String(2048), nullable=False),
     Column("content_html", Text, nullable=False),  # remote HTML as received; sanitised when shown
     Column("content_text", Text, nullable=False),
-    Column("state", String(16), nullable=False),  # shown | from_followers | hidden
+    Column("state", String(16), nullable=False),  # CommentState: shown, held, hidden, removed…
     Column("published_at", UTCDateTime, nullable=False),
     Column("created_at", UTCDateTime, nullable=False),
+    # The Group's Announce of a site comment: hiding it later sends Undo{Announce} of this id.
+    Column("announce_uri", String(2048), nullable=True),
+    Column("moderation_reason", Text, nullable=True),  # an admin's reason for hiding it
+    Column("moderated_by", String(2048), nullable=True),  # the admin's actor, or the CLI
+    Column("moderated_at", UTCDateTime, nullable=True),
+    Column("edited_at", UTCDateTime, nullable=True),  # its author's latest Update{Note}
     Index("ix_proposal_comments_proposal", "proposal_id", "published_at"),
+)
+
+# Earlier texts of a comment its author edited from the fediverse (Update{Note}), oldest
+# first: the comment row holds the current text, each edit keeps the one it replaced.
+comment_edits = Table(
+    "comment_edits",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column(
+        "comment_id",
+        Integer,
+        ForeignKey("proposal_comments.id", ondelete="CASCADE"),
+        nullable=False,
+    ),
+    Column("content_html", Text, nullable=False),
+    Column("content_text", Text, nullable=False),
+    Column("written_at", UTCDateTime, nullable=False),  # when this text was published or edited
+    Column("replaced_at", UTCDateTime, nullable=False),
+    Index("ix_comment_edits_comment", "comment_id", "id"),
+)
+
+# Reports against comments: a member's from the site, or a `Flag` from another server (its
+# instance actor as reporter). One per (comment, reporter): `dedupe_key` = sha256 of both.
+# `state` is a ReportState value (open | actioned | dismissed).
+comment_reports = Table(
+    "comment_reports",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column(
+        "comment_id",
+        Integer,
+        ForeignKey("proposal_comments.id", ondelete="CASCADE"),
+        nullable=False,
+    ),
+    Column("dedupe_key", String(64), nullable=False, unique=True),
+    Column("reporter_uri", String(2048), nullable=False),
+    Column("reporter_host", String(255), nullable=False),  # the cap on open reports per server
+    Column("source", String(16), nullable=False),  # site | fediverse
+    Column("flag_uri", String(2048), nullable=True),  # the Flag's id
+    Column("reason", Text, nullable=False),
+    Column("state", String(16), nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("closed_at", UTCDateTime, nullable=True),
+    Column("closed_by", String(2048), nullable=True),
+    Index("ix_comment_reports_state", "state", "created_at"),
+    Index("ix_comment_reports_host", "reporter_host", "state"),
+    Index("ix_comment_reports_comment", "comment_id"),
 )
 
 # Outgoing e-mail, one row per message, sent by the worker's mail job (services/mail.py):

@@ -8,7 +8,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from coopfed.services.equivocations import list_equivocations
-from coopfed.store import overview
+from coopfed.store import comment_reports, overview
 from coopfed.store.db import is_sqlite
 from coopfed.web.sessions import require_admin
 from coopfed.web.state import node_of
@@ -20,6 +20,7 @@ async def admin_home(request: Request) -> Response:
     node = node_of(request)
     async with node.engine.connect() as conn:
         accounts = await overview.list_accounts(conn)
+        open_reports = await comment_reports.count_open(conn)
         queues = [
             ("Deliveries", await overview.delivery_states(conn)),
             ("Inbox", await overview.inbox_states(conn)),
@@ -30,6 +31,7 @@ async def admin_home(request: Request) -> Response:
         "accounts": accounts,
         "queues": queues,
         "equivocations": await list_equivocations(node),
+        "open_reports": open_reports,
     }
     return await render(request, "admin.html", context)
 

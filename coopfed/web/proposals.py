@@ -27,6 +27,7 @@ from coopfed.store import proposals as proposal_store
 from coopfed.store.joint import JointProposal
 from coopfed.store.proposals import ProposalRecord
 from coopfed.web import (
+    comment_moderation,
     comments,
     delivery_status,
     discussions,
@@ -119,5 +120,6 @@ routes = [
     *comments.make_routes(signing_actor),
     *outcomes.make_routes(signing_actor),
     *discussions.make_routes(signing_actor),
+    *comment_moderation.routes,
     Route("/proposals/{slug}", proposal),
 ]

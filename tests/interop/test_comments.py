@@ -140,3 +140,77 @@ def test_a_site_comment_reaches_a_following_peer_signed(
     note = (json.loads(raw) if isinstance(raw, str) else raw)["object"]
     assert "Which van, though?" in note["content"]
     assert note["attributedTo"] == f"{base}/actors/{ADMIN}"
+
+
+def _of(kind: str, object_id: str) -> Callable[[dict[str, Any]], bool]:
+    """A recorded `kind` activity whose object is (or embeds) `object_id`."""
+
+    def matches(record: dict[str, Any]) -> bool:
+        raw = record["raw"]
+        activity = json.loads(raw) if isinstance(raw, str) else raw
+        inner = activity.get("object")
+        found = inner.get("id") if isinstance(inner, dict) else inner
+        if kind == "Undo" and isinstance(inner, dict):
+            found = inner.get("object")
+        return bool(activity.get("type") == kind and found == object_id)
+
+    return matches
+
+
+def test_a_hidden_site_comment_is_deleted_and_unannounced_at_the_peer_and_a_flag_reports(
+    served: tuple[str, Any],  # noqa: F811 (the fixture of test_proposals.py)
+    fedify_peer: PeerFactory,
+) -> None:
+    """Issue 16, moderation: hiding takes the comment back (the member's Delete, the Group's
+    Undo{Announce}, both signed); the peer's Flag about it is a report for the admins."""
+    base, cwd = served
+    coop = f"{base}/actors/river"
+    peer = fedify_peer(host=PEER_HOST)
+    peer.follow("alice", coop)
+    peer.wait_for("alice", of_type("Accept"), timeout=30)
+    author = "river_mod"
+    made = coopfed("admin", "create", author, cwd=cwd, stdin=ADMIN_PASSWORD + "\n")
+    assert made.returncode == 0, made.stderr
+    _cli(cwd, "member", "add", "--local", author)
+    created = _cli(
+        cwd, "proposal", "create", "--title", "Paint the van", "--method", "proposal",
+        "--duration", "1d", "--open",
+    )  # fmt: skip
+    question_id = created["id"]
+    slug = question_id.rsplit("/", 1)[1]
+    with httpx.Client(base_url=base, trust_env=False, follow_redirects=False) as client:
+        fields = {"username": author, "password": ADMIN_PASSWORD, "next": "/"}
+        _post_form(client, "/sign-in", "/sign-in", fields)
+        page = f"/proposals/{slug}"
+        _post_form(client, page, f"{page}/comments", {"comment": "Buy my paint"})
+    peer.wait_for("alice", _is_comment_on(question_id), timeout=30)
+    [comment] = _comments(cwd, question_id)
+
+    flag = {
+        "@context": "https://www.w3.org/ns/activitystreams",
+        "id": f"{peer.actor_url('alice')}/flags/{uuid.uuid4()}",
+        "type": "Flag",
+        "actor": peer.actor_url("alice"),
+        "object": [f"{base}/actors/{author}", comment["id"]],
+        "content": "spam",
+    }
+    sent = peer.send("alice", f"{base}/actors/{author}/inbox", flag)
+    assert sent["status"] in (200, 202), sent
+    deadline = time.monotonic() + 30
+    reports: list[dict[str, Any]] = []
+    while not reports and time.monotonic() < deadline:
+        reports = _cli(cwd, "proposal", "reports", question_id)
+        time.sleep(0.2)
+    assert [(r["comment"], r["reason"], r["source"]) for r in reports] == [
+        (comment["id"], "spam", "fediverse")
+    ]
+
+    hidden = _cli(cwd, "proposal", "hide-comment", question_id, comment["id"], "--reason", "spam")
+    assert hidden["state"] == "hidden"
+    for kind in ("Delete", "Undo"):
+        # The Delete goes to the followers' shared inbox, addressed to no actor of the peer.
+        record = peer.wait_for(None, _of(kind, comment["id"]), timeout=30)
+        assert record["httpSignature"]["verified"], (kind, record["httpSignature"])
+    assert _cli(cwd, "proposal", "reports", question_id) == []  # hiding answered the report
+    page_text = httpx.get(question_id, headers={"Accept": "text/html"}, trust_env=False).text
+    assert "Buy my paint" not in page_text

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 import httpx
 import pytest
 
-from coopfed.federation.mapping.comments import RemoteReply
+from coopfed.federation.mapping.comments import RemoteReply, ReplyEdit
 from coopfed.node import Node
 from coopfed.services import comments, members
 from tests.support.governance import open_yes_no, use_clock
@@ -104,3 +104,19 @@ async def test_the_comment_note_is_served_to_readers_of_its_proposal_only(
     missing = await client.get(hidden.uri.removeprefix(node.uris.base), headers=AS_JSON)
     assert missing.status_code == 404
     assert (await client.get("/comments/nope", headers=AS_JSON)).status_code == 404
+
+
+async def test_an_edited_reply_shows_its_new_text_and_says_edited(
+    node: Node, client: httpx.AsyncClient
+) -> None:
+    use_clock(node)
+    alice = "https://social.example/users/alice"
+    await members.add_member(node, alice)
+    record = await open_yes_no(node)
+    await _reply(node, record.uri, alice, "<p>Blue</p>")
+    edit = ReplyEdit(alice, f"{alice}/statuses/1", "<p>Green</p>", "Green", None)
+    async with node.engine.begin() as conn:
+        await comments.receive_edit(conn, node.uris, edit, datetime.now(UTC))
+    thread = _discussion(await client.get(f"/proposals/{record.slug}", headers=HTML))
+    assert "Green" in thread and "Blue" not in thread  # the history is for admins only
+    assert 'class="edited">edited <time' in thread

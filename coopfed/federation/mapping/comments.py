@@ -11,7 +11,10 @@ Question, addressed as the proposal is (FEDERATION.md, "Discussion"); the co-op'
 `Announce`s it to its followers (FEP-1b12), as Lemmy's communities do, so followers see the
 thread under the poll.
 
-`ap_to_reply` never raises on any JSON value: it returns a `RemoteReply` or a `ReplyRefusal`.
+An author edits a reply with `Update{Note}` (Mastodon since 3.5): `ap_to_reply_edit` reads it.
+
+`ap_to_reply` and `ap_to_reply_edit` never raise on any JSON value: they return a `RemoteReply`
+(or a `ReplyEdit`) or a `ReplyRefusal`.
 """
 
 from __future__ import annotations
@@ -88,6 +91,38 @@ def ap_to_reply(activity: Any, *, ours: str) -> RemoteReply | ReplyRefusal:
     return RemoteReply(
         actor, note_id, target, content, text_of(content), _text(note.get("published"))
     )
+
+
+@dataclass(frozen=True, slots=True)
+class ReplyEdit:
+    """An author's edit of a reply (Mastodon's, Misskey's, Pleroma's `Update{Note}`)."""
+
+    author: str
+    note_id: str
+    content_html: str  # as received; sanitised by the web when shown
+    content_text: str
+    updated: str | None
+
+
+def ap_to_reply_edit(activity: Any) -> ReplyEdit | ReplyRefusal:
+    """Read an `Update` of a Note with text; whether it edits one of our thread's comments is
+    the service's question (the comment is found by its author and id)."""
+    if not isinstance(activity, Mapping) or activity.get("type") != "Update":
+        return ReplyRefusal("not an Update")
+    note = activity.get("object")
+    if not isinstance(note, Mapping) or note.get("type") != "Note":
+        return ReplyRefusal("not an embedded Note")
+    actor, note_id = _single_id(activity.get("actor")), _text(note.get("id"))
+    if actor is None or note_id is None:
+        return ReplyRefusal("the Update needs an actor and the Note an id")
+    attributed = _single_id(note.get("attributedTo"))
+    if attributed is not None and attributed != actor:
+        return ReplyRefusal("attributed to another actor than the sender")
+    content = _content(note)
+    if not content:
+        return ReplyRefusal("no text")
+    content = content[:MAX_CONTENT_CHARS]
+    return ReplyEdit(actor, note_id, content, text_of(content), _text(note.get("updated")))
 
 
 class _Paragraphs(HTMLParser):
