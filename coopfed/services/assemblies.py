@@ -9,6 +9,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from fractions import Fraction
+from typing import Any
 from urllib.parse import urlsplit
 
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -21,6 +22,7 @@ from coopfed.governance.members import MemberStatus
 from coopfed.governance.proposal import VISIBILITIES, ProposalState
 from coopfed.node import Node
 from coopfed.services import assembly_publishing as publishing
+from coopfed.services import audience
 from coopfed.services.errors import NotFound, ServiceError
 from coopfed.services.members import coop_actor, find_member_in, new_public_id
 from coopfed.services.proposals import slug_of
@@ -232,3 +234,78 @@ async def _detail(conn: AsyncConnection, record: AssemblyRecord, now: datetime) 
     _, fraction = _quorum(record.quorum)
     quorum = assembly_quorum(eligible, [a.member_id for a in attendees], proxies, fraction)
     return AssemblyDetail(record, tuple(items), tuple(attendees), quorum, handles)
+
+
+@dataclass(frozen=True)
+class AssemblyPage:
+    """What the assembly's page shows to one reader."""
+
+    detail: AssemblyDetail
+    items: tuple[ProposalRecord, ...]  # the agenda items this reader may see, in order
+    hidden_items: int  # items on the agenda this reader may not see
+    sees_attendance: bool  # members and admins see who attended; others the counts only
+    is_admin: bool
+
+
+async def _reader_sees(
+    conn: AsyncConnection, record: AssemblyRecord, actor: str | None, is_admin: bool
+) -> tuple[bool, bool]:
+    """(may see the assembly, may see who attended)."""
+    if is_admin:
+        return True, True
+    member = await audience.is_active_member(conn, actor) is not None
+    return member or await audience.may_see_assembly(conn, record, actor), member
+
+
+async def load_page(
+    node: Node, reference: str, actor: str | None, *, is_admin: bool
+) -> AssemblyPage | None:
+    """The page for this reader, or None when the assembly does not exist for them."""
+    async with node.engine.connect() as conn:
+        record = await assembly_store.get_by_slug(conn, assembly_slug(node.uris, reference))
+        if record is None:
+            return None
+        visible, sees_attendance = await _reader_sees(conn, record, actor, is_admin)
+        if not visible:
+            return None
+        detail = await _detail(conn, record, node.now())
+        items = [
+            item
+            for item in detail.items
+            if is_admin or await audience.may_see_proposal(conn, item, actor)
+        ]
+        return AssemblyPage(
+            detail=detail,
+            items=tuple(items),
+            hidden_items=len(detail.items) - len(items),
+            sees_attendance=sees_attendance,
+            is_admin=is_admin,
+        )
+
+
+async def list_for(node: Node, actor: str | None, *, is_admin: bool) -> list[AssemblyRecord]:
+    """The assemblies this reader may see, latest first."""
+    async with node.engine.connect() as conn:
+        coop = await coop_actor(conn)
+        shown = []
+        for record in await assembly_store.list_assemblies(conn, coop.id):
+            if (await _reader_sees(conn, record, actor, is_admin))[0]:
+                shown.append(record)
+        return shown
+
+
+async def served_event(node: Node, reference: str, reader: str | None) -> dict[str, Any] | None:
+    """The Event for a GET signed by `reader` (None: unsigned), or None when this reader may
+    not see it (the same answer as for an assembly that does not exist)."""
+    async with node.engine.connect() as conn:
+        record = await assembly_store.get_by_slug(conn, assembly_slug(node.uris, reference))
+        if record is None or not await audience.may_see_assembly(conn, record, reader):
+            return None
+        named = reader if record.visibility == "members" else None
+        return await publishing.served_event(conn, node.uris, record, named)
+
+
+async def visibility_of(node: Node, reference: str) -> str | None:
+    async with node.engine.connect() as conn:
+        record = await assembly_store.get_by_slug(conn, assembly_slug(node.uris, reference))
+        return None if record is None else record.visibility

@@ -8,7 +8,7 @@ member and linked account in its own copy naming only them (never a shared inbox
 
 from __future__ import annotations
 
-import time
+import secrets
 from collections.abc import Sequence
 from dataclasses import replace
 from datetime import datetime
@@ -76,9 +76,10 @@ async def served_event(
     return assembly_to_event(await assembly_view(conn, uris, record, named))
 
 
-def _sequence(now: datetime) -> int:
-    """Update ids must differ: microseconds of the publishing time, then of the wall clock."""
-    return int(now.timestamp() * 1_000_000) or time.time_ns() // 1000
+def _sequence(now: datetime) -> str:
+    """Update ids must differ, even for two changes in the same instant (an agenda built in
+    one go, a test's fixed clock): the publishing time in microseconds and a random tail."""
+    return f"{int(now.timestamp() * 1_000_000)}-{secrets.token_hex(4)}"
 
 
 async def publish_scheduled(
@@ -100,7 +101,7 @@ async def _publish(
     uris: Uris,
     record: AssemblyRecord,
     now: datetime,
-    sequence: int | None,
+    sequence: str | None,
 ) -> None:
     sender = await coop_actor(conn)
     recipients = await audience.assembly_recipients(conn, record)

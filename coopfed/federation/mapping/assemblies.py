@@ -133,7 +133,7 @@ def create_activity_id(event_id: str) -> str:
     return f"{event_id}/activity"
 
 
-def update_activity_id(event_id: str, sequence: int) -> str:
+def update_activity_id(event_id: str, sequence: str) -> str:
     return f"{event_id}#updates/{sequence}"
 
 
@@ -158,6 +158,6 @@ def event_create_activity(event: dict[str, Any]) -> dict[str, Any]:
     return _wrap("Create", create_activity_id(event["id"]), event)
 
 
-def event_update_activity(event: dict[str, Any], *, sequence: int) -> dict[str, Any]:
+def event_update_activity(event: dict[str, Any], *, sequence: str) -> dict[str, Any]:
     """`Update(Event)` with the whole Event, when its agenda (or anything it shows) changed."""
     return _wrap("Update", update_activity_id(event["id"], sequence), event)

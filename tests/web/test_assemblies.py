@@ -1,0 +1,115 @@
+"""`/assemblies` and `/assemblies/{id}`: the Event by content negotiation, the page with its
+agenda and results, admins recording attendance, the minutes as downloads."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import httpx
+import pytest
+
+from coopfed.node import Node
+from coopfed.services import assemblies, proposals
+from coopfed.services.assemblies import AssemblyDraft
+from coopfed.services.votes import cast_vote
+from tests.support.governance import add_locals, open_yes_no, use_clock
+from tests.web.conftest import HTML, form_token, sign_in
+
+pytestmark = pytest.mark.usefixtures("accounts")
+AS_JSON = {"Accept": "application/activity+json"}
+STARTS = datetime(2030, 6, 20, 18, 0, tzinfo=UTC)
+
+
+async def _assembly(node: Node, visibility: str = "public") -> str:
+    draft = AssemblyDraft(title="AGM 2030", starts_at=STARTS, place="Town hall",
+                          quorum="1/2", visibility=visibility)  # fmt: skip
+    return (await assemblies.create_assembly(node, draft)).record.slug
+
+
+async def test_the_event_and_the_page_of_a_public_assembly(
+    node: Node, client: httpx.AsyncClient
+) -> None:
+    use_clock(node)
+    bea, _ = await add_locals(node, "bea", "cy")
+    decided = await open_yes_no(node, title="Approve the accounts")
+    await cast_vote(node, decided.slug, bea.actor_uri, "yes")
+    closed = await proposals.close_proposal(node, decided.slug, closed_by="test")
+    hidden = await open_yes_no(node, title="Pay rise", visibility="members")
+    slug = await _assembly(node)
+    for proposal in (decided, hidden):
+        await assemblies.add_to_agenda(node, slug, proposal.slug)
+
+    event = await client.get(f"/assemblies/{slug}", headers=AS_JSON)
+    assert event.status_code == 200 and event.headers["content-type"].startswith(
+        "application/activity+json"
+    )
+    body = event.json()
+    assert body["type"] == "Event" and body["id"] == f"http://coop.test/assemblies/{slug}"
+    assert body["agenda"] == [decided.uri]
+
+    page = await client.get(f"/assemblies/{slug}", headers=HTML)
+    assert page.status_code == 200
+    assert "Approve the accounts" in page.text and "Pay rise" not in page.text
+    assert "1 more item for members only" in page.text
+    assert closed.proposal.result_hash is not None and closed.proposal.result_hash in page.text
+    assert "the quorum is not met" in page.text
+    assert "Record attendance" not in page.text and "minutes.md" not in page.text
+    listing = await client.get("/assemblies", headers=HTML)
+    assert f'href="/assemblies/{slug}"' in listing.text
+    assert (await client.get(f"/assemblies/{slug}/minutes.md")).status_code == 404
+
+
+async def test_a_members_only_assembly_is_nobody_elses(
+    node: Node, client: httpx.AsyncClient
+) -> None:
+    await add_locals(node, "bea")
+    slug = await _assembly(node, "members")
+    assert (await client.get(f"/assemblies/{slug}", headers=AS_JSON)).status_code == 404
+    assert (await client.get(f"/assemblies/{slug}", headers=HTML)).status_code == 404
+    assert f"/assemblies/{slug}" not in (await client.get("/assemblies", headers=HTML)).text
+    assert (await client.get("/assemblies/nope", headers=AS_JSON)).status_code == 404
+    await sign_in(client, "bea")
+    page = await client.get(f"/assemblies/{slug}", headers=HTML)
+    assert page.status_code == 200 and "AGM 2030" in page.text
+
+
+async def test_admins_record_attendance_and_download_the_minutes(
+    node: Node, client: httpx.AsyncClient
+) -> None:
+    use_clock(node)
+    await add_locals(node, "bea", "cy")
+    slug = await _assembly(node)
+    await sign_in(client, "ada")
+    page = await client.get(f"/assemblies/{slug}", headers=HTML)
+    form = {"csrf_token": form_token(page), "member": "bea"}
+    answer = await client.post(f"/assemblies/{slug}/attend", data=form, headers=HTML)
+    assert answer.status_code == 303
+    shown = await client.get(f"/assemblies/{slug}", headers=HTML)
+    assert '<ul id="attendees"><li>bea</li></ul>' in shown.text
+    assert "the quorum is met" in shown.text  # 1 of 2 eligible, 1/2 needs 1
+
+    unknown = await client.post(
+        f"/assemblies/{slug}/attend",
+        data={"csrf_token": form_token(shown), "member": "nobody"},
+        headers=HTML,
+    )
+    assert unknown.status_code == 400 and "no member &#39;nobody&#39;" in unknown.text
+    markdown = await client.get(f"/assemblies/{slug}/minutes.md")
+    assert markdown.status_code == 200 and "Attended (1): bea." in markdown.text
+    pdf = await client.get(f"/assemblies/{slug}/minutes.pdf")
+    assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF-")
+    assert pdf.headers["content-type"] == "application/pdf"
+    assert (await client.get(f"/assemblies/{slug}/minutes.doc")).status_code == 404
+
+
+async def test_only_admins_record_attendance(node: Node, client: httpx.AsyncClient) -> None:
+    await add_locals(node, "bea")
+    slug = await _assembly(node)
+    await sign_in(client, "bea")
+    page = await client.get(f"/assemblies/{slug}", headers=HTML)
+    assert "Record attendance" not in page.text and "minutes.md" in page.text
+    form = {"csrf_token": form_token(page), "member": "bea"}
+    answer = await client.post(f"/assemblies/{slug}/attend", data=form, headers=HTML)
+    assert answer.status_code == 403
+    detail = await assemblies.assembly_detail(node, slug)
+    assert detail.attendees == ()
