@@ -175,8 +175,7 @@ def minutes_markdown(minutes: Minutes) -> str:
     prefix = {"h1": "# ", "h2": "\n## ", "h3": "\n### ", "li": "- ", "p": ""}
     out = []
     for kind, text in _lines(minutes):
-        line = prefix[kind] + _md_escape(text) if kind != "li" else prefix[kind] + text
-        out.append(line)
+        out.append(prefix[kind] + _md_escape(text))
         if kind in ("h1", "h2", "h3", "p"):
             out.append("")
     return "\n".join(out).replace("\n\n\n", "\n\n").rstrip() + "\n"

@@ -128,3 +128,15 @@ async def _publish(
         if host_of(recipient) != own_host  # our own accounts read it here: nothing to deliver
     ]
     await publish_personal(conn, sender=sender, copies=copies, now=now)
+
+
+async def proposal_opened(
+    conn: AsyncConnection, uris: Uris, proposal_row_id: int, now: datetime
+) -> None:
+    """A proposal on some agenda just opened: the Events that may now list it are updated
+    (a draft is never on the wire, so it joined their agenda only now)."""
+    for record in await assembly_store.assemblies_with(conn, proposal_row_id):
+        await assembly_store.lock(conn, record.row_id, now)
+        fresh = await assembly_store.get_by_slug(conn, record.slug)
+        assert fresh is not None
+        await publish_changed(conn, uris, fresh, now)

@@ -226,3 +226,14 @@ async def standing_proxies(
     )
     rows = (await conn.execute(query)).mappings()
     return [(row["grantor"], row["holder"]) for row in rows]
+
+
+async def assemblies_with(conn: AsyncConnection, proposal_row_id: int) -> list[AssemblyRecord]:
+    """The assemblies whose agenda holds this proposal."""
+    query = (
+        select(assemblies)
+        .join(assembly_items, assembly_items.c.assembly_id == assemblies.c.id)
+        .where(assembly_items.c.proposal_id == proposal_row_id)
+        .order_by(assemblies.c.id)
+    )
+    return [_record(row) for row in (await conn.execute(query)).mappings()]

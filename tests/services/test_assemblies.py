@@ -4,16 +4,17 @@ changes, members-only ones in a copy per member, an agenda cut to what the audie
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select
 
 from coopfed.activitypub.vocab import PUBLIC
 from coopfed.node import Node
-from coopfed.services import assemblies, members
+from coopfed.services import assemblies, members, proposals
 from coopfed.services.assemblies import AssemblyDraft
 from coopfed.services.members import coop_actor
+from coopfed.services.proposals import ProposalDraft
 from coopfed.store import follows as follow_store
 from coopfed.store import remote_actors as remote_store
 from coopfed.store.tables import deliveries, outbox_activities
@@ -122,3 +123,24 @@ async def test_served_event_follows_the_visibility(node: Node) -> None:
     served = await assemblies.served_event(node, slug, alice.actor_uri)
     assert served is not None and served["to"] == [alice.actor_uri]
     assert await assemblies.served_event(node, "nope", alice.actor_uri) is None
+
+
+async def test_a_draft_on_the_agenda_joins_the_event_when_it_opens(node: Node) -> None:
+    use_clock(node)
+    await add_locals(node, "alice")
+    draft = await proposals.create_proposal(
+        node, ProposalDraft(title="Later", method="proposal", duration=timedelta(days=3))
+    )
+    detail = await assemblies.create_assembly(
+        node, AssemblyDraft(title="AGM", starts_at=STARTS, place="Hall")
+    )
+    await assemblies.add_to_agenda(node, detail.record.slug, draft.slug)
+    [(first, _)] = await _event_updates(node)
+    assert first["object"]["agenda"] == [] and "Later" not in first["object"]["content"]
+    await proposals.open_proposal(node, draft.slug)
+    updates = await _event_updates(node)
+    assert len(updates) == 2 and updates[-1][0]["object"]["agenda"] == [draft.uri]
+
+
+async def _event_updates(node: Node) -> list[tuple[dict[str, Any], list[str]]]:
+    return [(a, i) for a, i in await _published(node, "Update") if a["object"]["type"] == "Event"]
