@@ -237,3 +237,27 @@ async def assemblies_with(conn: AsyncConnection, proposal_row_id: int) -> list[A
         .order_by(assemblies.c.id)
     )
     return [_record(row) for row in (await conn.execute(query)).mappings()]
+
+
+@dataclass(frozen=True)
+class Attended:
+    """One assembly a member was recorded at (their data export)."""
+
+    uri: str
+    title: str
+    starts_at: datetime
+    recorded_at: datetime
+    recorded_by: str
+
+
+async def attended_by(conn: AsyncConnection, member_row_id: int) -> list[Attended]:
+    query = (
+        select(assemblies.c.uri, assemblies.c.title, assemblies.c.starts_at, assembly_attendance)
+        .join(assemblies, assemblies.c.id == assembly_attendance.c.assembly_id)
+        .where(assembly_attendance.c.member_row_id == member_row_id)
+        .order_by(assemblies.c.starts_at, assemblies.c.id)
+    )
+    return [
+        Attended(row["uri"], row["title"], row["starts_at"], row["recorded_at"], row["recorded_by"])
+        for row in (await conn.execute(query)).mappings()
+    ]

@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from coopfed.activitypub.vocab import PUBLIC
 from coopfed.node import Node
-from coopfed.services import assemblies, members, proposals
+from coopfed.services import assemblies, member_export, members, proposals
 from coopfed.services.assemblies import AssemblyDraft
 from coopfed.services.members import coop_actor
 from coopfed.services.proposals import ProposalDraft
@@ -144,3 +144,22 @@ async def test_a_draft_on_the_agenda_joins_the_event_when_it_opens(node: Node) -
 
 async def _event_updates(node: Node) -> list[tuple[dict[str, Any], list[str]]]:
     return [(a, i) for a, i in await _published(node, "Update") if a["object"]["type"] == "Event"]
+
+
+async def test_a_members_export_lists_the_assemblies_they_attended(node: Node) -> None:
+    use_clock(node)
+    [alice] = await add_locals(node, "alice")
+    detail = await assemblies.create_assembly(
+        node, AssemblyDraft(title="AGM", starts_at=STARTS, place="Hall")
+    )
+    await assemblies.record_attendance(node, detail.record.slug, "alice", by="cli:test")
+    exported = await member_export.export_member(node, alice.member_id)
+    assert exported["assemblies"] == [
+        {
+            "assembly": detail.record.uri,
+            "title": "AGM",
+            "starts_at": "2030-06-20T18:00:00Z",
+            "attended_recorded_at": "2030-01-10T12:00:00Z",
+            "recorded_by": "cli:test",
+        }
+    ]

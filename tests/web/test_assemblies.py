@@ -50,7 +50,7 @@ async def test_the_event_and_the_page_of_a_public_assembly(
     page = await client.get(f"/assemblies/{slug}", headers=HTML)
     assert page.status_code == 200
     assert "Approve the accounts" in page.text and "Pay rise" not in page.text
-    assert "1 more item for members only" in page.text
+    assert "1 more item on the agenda, not shown to you." in page.text
     assert closed.proposal.result_hash is not None and closed.proposal.result_hash in page.text
     assert "the quorum is not met" in page.text
     assert "Record attendance" not in page.text and "minutes.md" not in page.text
