@@ -198,10 +198,6 @@ async def assembly_detail(node: Node, reference: str) -> AssemblyDetail:
         return await _detail(conn, record, node.now())
 
 
-async def detail_in(conn: AsyncConnection, record: AssemblyRecord, now: datetime) -> AssemblyDetail:
-    return await _detail(conn, record, now)
-
-
 async def list_assemblies(node: Node) -> list[AssemblyRecord]:
     async with node.engine.connect() as conn:
         coop = await coop_actor(conn)
@@ -245,6 +241,7 @@ class AssemblyPage:
     hidden_items: int  # items on the agenda this reader may not see
     sees_attendance: bool  # members and admins see who attended; others the counts only
     is_admin: bool
+    candidates: tuple[tuple[str, str], ...] = ()  # admins: (slug, title) that may be added
 
 
 async def _reader_sees(
@@ -274,12 +271,21 @@ async def load_page(
             for item in detail.items
             if is_admin or await audience.may_see_proposal(conn, item, actor)
         ]
+        candidates: tuple[tuple[str, str], ...] = ()
+        if is_admin:
+            on_agenda = {item.row_id for item in detail.items}
+            candidates = tuple(
+                (p.slug, p.proposal.title)
+                for p in await proposal_store.list_proposals(conn, record.coop_id)
+                if p.row_id not in on_agenda and p.proposal.state is not ProposalState.WITHDRAWN
+            )
         return AssemblyPage(
             detail=detail,
             items=tuple(items),
             hidden_items=len(detail.items) - len(items),
             sees_attendance=sees_attendance,
             is_admin=is_admin,
+            candidates=candidates,
         )
 
 

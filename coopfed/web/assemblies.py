@@ -1,5 +1,6 @@
 """`/assemblies` and `/assemblies/{id}`: general assemblies for browsers (the agenda with each
-proposal's state and result, attendance, the quorum; admins record attendance) and, at the
+proposal's state and result, attendance, the quorum; admins add proposals to the agenda and
+record attendance) and, at the
 same IRI, the `Event` for servers (content negotiation, as proposals).
 
 Who sees what is services/audience.py's: a members-only or allies-only assembly's Event is
@@ -38,7 +39,12 @@ async def assemblies_list(request: Request) -> Response:
 
 
 async def _page(
-    request: Request, slug: str, *, error: str | None = None, status: int = 200
+    request: Request,
+    slug: str,
+    *,
+    error: str | None = None,
+    agenda_error: str | None = None,
+    status: int = 200,
 ) -> Response:
     reader = await reader_of(request)
     page = await assembly_service.load_page(
@@ -47,7 +53,8 @@ async def _page(
     if page is None:
         return error_response(404, "not_found", NOT_FOUND)
     context = {"page": page, "record": page.detail.record, "quorum": page.detail.quorum,
-               "method_name": method_name, "attend_error": error}  # fmt: skip
+               "method_name": method_name, "attend_error": error,
+               "agenda_error": agenda_error}  # fmt: skip
     return await render(request, "assemblies/page.html", context, status=status)
 
 
@@ -88,6 +95,22 @@ async def attend(request: Request, form: FormData) -> Response:
     return RedirectResponse(f"/assemblies/{slug}#attendance", status_code=303)
 
 
+@csrf_protected
+async def add_item(request: Request, form: FormData) -> Response:
+    """An admin puts a proposal on the agenda (last); the Event's Update goes out with it."""
+    await require_admin(request)
+    slug = request.path_params["slug"]
+    proposal = form.get("proposal")
+    text = proposal.strip() if isinstance(proposal, str) else ""
+    if not text:
+        return await _page(request, slug, agenda_error="Choose a proposal.", status=400)
+    try:
+        await assembly_service.add_to_agenda(node_of(request), slug, text)
+    except ServiceError as error:
+        return await _page(request, slug, agenda_error=str(error), status=400)
+    return RedirectResponse(f"/assemblies/{slug}#agenda-heading", status_code=303)
+
+
 async def minutes(request: Request) -> Response:
     """The minutes as Markdown or PDF, for those who see the attendance (members, admins)."""
     node = node_of(request)
@@ -112,6 +135,7 @@ async def minutes(request: Request) -> Response:
 routes = [
     Route("/assemblies", assemblies_list, methods=["GET"]),
     Route("/assemblies/{slug}/attend", attend, methods=["POST"]),
+    Route("/assemblies/{slug}/agenda", add_item, methods=["POST"]),
     Route("/assemblies/{slug}/minutes.{format:str}", minutes, methods=["GET"]),
     Route("/assemblies/{slug}", assembly, methods=["GET"]),
 ]

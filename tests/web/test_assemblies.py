@@ -113,3 +113,28 @@ async def test_only_admins_record_attendance(node: Node, client: httpx.AsyncClie
     assert answer.status_code == 403
     detail = await assemblies.assembly_detail(node, slug)
     assert detail.attendees == ()
+
+
+async def test_admins_add_proposals_to_the_agenda_from_the_page(
+    node: Node, client: httpx.AsyncClient
+) -> None:
+    use_clock(node)
+    await add_locals(node, "bea")
+    first = await open_yes_no(node, title="Approve the accounts")
+    withdrawn = await open_yes_no(node, title="Withdrawn one")
+    await proposals.withdraw_proposal(node, withdrawn.slug, by="test")
+    slug = await _assembly(node)
+    await sign_in(client, "ada")
+    page = await client.get(f"/assemblies/{slug}", headers=HTML)
+    assert f'<option value="{first.slug}">Approve the accounts</option>' in page.text
+    assert withdrawn.slug not in page.text  # a withdrawn proposal is never offered
+    form = {"csrf_token": form_token(page), "proposal": first.slug}
+    added = await client.post(f"/assemblies/{slug}/agenda", data=form, headers=HTML)
+    assert added.status_code == 303
+    shown = await client.get(f"/assemblies/{slug}", headers=HTML)
+    assert f'<a href="/proposals/{first.slug}">Approve the accounts</a>' in shown.text
+    assert "Add to the agenda" not in shown.text  # nothing left to add
+    again = await client.post(f"/assemblies/{slug}/agenda", data=form, headers=HTML)
+    assert again.status_code == 400 and "already on this agenda" in again.text
+    detail = await assemblies.assembly_detail(node, slug)
+    assert [item.slug for item in detail.items] == [first.slug]
