@@ -11,11 +11,15 @@ the names of who attended are shown to members and admins, the counts to every r
 
 from __future__ import annotations
 
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
 from starlette.datastructures import FormData
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
+from coopfed.governance.proposal import VISIBILITIES
 from coopfed.services import assemblies as assembly_service
 from coopfed.services import assembly_minutes
 from coopfed.services.errors import ServiceError
@@ -29,6 +33,68 @@ from coopfed.web.state import node_of
 from coopfed.web.templating import render
 
 NOT_FOUND = "no such assembly"
+FIELDS = ("title", "starts", "ends", "place", "link", "quorum", "visibility")
+# Words in a service's refusal → the form field it is about (first match wins).
+ERROR_FIELDS = (
+    ("title", "title"), ("place", "place"), ("link", "link"), ("quorum", "quorum"),
+    ("end after", "ends"), ("time zone", "starts"), ("visibility", "visibility"),
+)  # fmt: skip
+
+
+def _local_time(text: str, zone: str) -> datetime | None:
+    """A browser's datetime-local value (no zone) in the co-op's time zone; None if unreadable."""
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        return None
+    return moment.replace(tzinfo=ZoneInfo(zone)) if moment.tzinfo is None else moment
+
+
+async def _form_page(
+    request: Request, values: dict[str, str], errors: dict[str, str], *, status: int = 200
+) -> Response:
+    context = {"values": values, "errors": errors, "visibilities": VISIBILITIES}
+    return await render(request, "assemblies/new.html", context, status=status)
+
+
+async def new_assembly(request: Request) -> Response:
+    await require_admin(request)
+    return await _form_page(request, {"visibility": "public"}, {})
+
+
+@csrf_protected
+async def create(request: Request, form: FormData) -> Response:
+    """An admin calls an assembly; its Event goes out with it."""
+    await require_admin(request)
+    node = node_of(request)
+    values = {name: str(form.get(name) or "").strip() for name in FIELDS}
+    zone = node.settings.coop.time_zone
+    errors: dict[str, str] = {}
+    starts = _local_time(values["starts"], zone)
+    if starts is None:
+        errors["starts"] = "Give the date and time it starts."
+    ends = _local_time(values["ends"], zone) if values["ends"] else None
+    if values["ends"] and ends is None:
+        errors["ends"] = "Give the date and time it ends, or leave it empty."
+    if errors:
+        return await _form_page(request, values, errors, status=400)
+    assert starts is not None
+    draft = assembly_service.AssemblyDraft(
+        title=values["title"],
+        starts_at=starts,
+        ends_at=ends,
+        place=values["place"] or None,
+        link=values["link"] or None,
+        quorum=values["quorum"] or None,
+        visibility=values["visibility"] or "public",
+    )
+    try:
+        detail = await assembly_service.create_assembly(node, draft)
+    except ServiceError as error:
+        message = str(error)
+        where = next((f for words, f in ERROR_FIELDS if words in message), "form")
+        return await _form_page(request, values, {where: message}, status=400)
+    return RedirectResponse(f"/assemblies/{detail.record.slug}", status_code=303)
 
 
 async def assemblies_list(request: Request) -> Response:
@@ -134,6 +200,8 @@ async def minutes(request: Request) -> Response:
 
 routes = [
     Route("/assemblies", assemblies_list, methods=["GET"]),
+    Route("/assemblies/new", new_assembly, methods=["GET"]),
+    Route("/assemblies/new", create, methods=["POST"]),
     Route("/assemblies/{slug}/attend", attend, methods=["POST"]),
     Route("/assemblies/{slug}/agenda", add_item, methods=["POST"]),
     Route("/assemblies/{slug}/minutes.{format:str}", minutes, methods=["GET"]),

@@ -138,3 +138,44 @@ async def test_admins_add_proposals_to_the_agenda_from_the_page(
     assert again.status_code == 400 and "already on this agenda" in again.text
     detail = await assemblies.assembly_detail(node, slug)
     assert [item.slug for item in detail.items] == [first.slug]
+
+
+async def test_admins_call_an_assembly_from_the_site(node: Node, client: httpx.AsyncClient) -> None:
+    use_clock(node)
+    assert (await client.get("/assemblies/new", headers=HTML)).status_code in (302, 303)
+    await sign_in(client, "ada")
+    listing = await client.get("/assemblies", headers=HTML)
+    assert 'href="/assemblies/new"' in listing.text
+    page = await client.get("/assemblies/new", headers=HTML)
+    token = form_token(page)
+    base = {
+        "csrf_token": token,
+        "title": "AGM",
+        "starts": "2030-06-20T18:00",
+        "visibility": "public",
+    }
+    both = await client.post("/assemblies/new", data={**base, "place": "Hall",
+                             "link": "https://meet.example/x"}, headers=HTML)  # fmt: skip
+    assert both.status_code == 400 and "either a place or a video link" in both.text
+    bad = await client.post("/assemblies/new", data={**base, "starts": "soon", "place": "Hall"},
+                            headers=HTML)  # fmt: skip
+    assert bad.status_code == 400 and 'id="field-starts-error">Give the date' in bad.text
+    quorum = await client.post("/assemblies/new", data={**base, "place": "Hall",
+                               "quorum": "most"}, headers=HTML)  # fmt: skip
+    assert quorum.status_code == 400 and 'id="field-quorum-error"' in quorum.text
+    assert await assemblies.list_assemblies(node) == []
+    made = await client.post("/assemblies/new", data={**base, "place": "Hall", "quorum": "50%"},
+                             headers=HTML)  # fmt: skip
+    assert made.status_code == 303
+    [record] = await assemblies.list_assemblies(node)
+    assert made.headers["location"] == f"/assemblies/{record.slug}"
+    assert record.starts_at == STARTS and record.quorum == "50%"  # the co-op's zone: UTC here
+
+
+async def test_members_cannot_call_an_assembly(node: Node, client: httpx.AsyncClient) -> None:
+    await sign_in(client, "bea")
+    assert (await client.get("/assemblies/new", headers=HTML)).status_code == 403
+    token = form_token(await client.get("/me", headers=HTML))  # a page with a form
+    form = {"csrf_token": token, "title": "AGM", "starts": "2030-06-20T18:00", "place": "Hall"}
+    assert (await client.post("/assemblies/new", data=form, headers=HTML)).status_code == 403
+    assert await assemblies.list_assemblies(node) == []
