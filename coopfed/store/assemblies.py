@@ -204,8 +204,8 @@ async def standing_proxies(
     conn: AsyncConnection, at: datetime, agenda_rows: Sequence[int]
 ) -> list[tuple[str, str]]:
     """(grantor, holder) member ids of the proxies standing at `at`, the assembly's start: not
-    revoked by then, not expired by then, and either general (no proposal) or for a proposal
-    on the agenda."""
+    revoked by then, not expired by then (a grant's date itself is excluded, rule 17), and
+    either general (no proposal) or for a proposal on the agenda."""
     grantor = members.alias("grantor")
     holder = members.alias("holder")
     scope: ColumnElement[bool] = proxy_grants.c.proposal_id.is_(None)
@@ -219,7 +219,7 @@ async def standing_proxies(
             and_(
                 scope,
                 or_(proxy_grants.c.revoked_at.is_(None), proxy_grants.c.revoked_at > at),
-                or_(proxy_grants.c.until.is_(None), proxy_grants.c.until >= at),
+                or_(proxy_grants.c.until.is_(None), proxy_grants.c.until > at),
             )
         )
         .order_by(proxy_grants.c.id)

@@ -48,7 +48,7 @@ async def test_standing_proxies_are_general_or_for_the_agenda_and_alive_at_the_s
     await _grant(node, ben, ana)  # general, standing
     await _grant(node, cy, ana, proposal_row=on_agenda.row_id)  # for an agenda item
     await _grant(node, dee, ana, proposal_row=elsewhere.row_id)  # another proposal: no
-    await _grant(node, eve, ana, until=STARTS - day)  # expired before the start: no
+    await _grant(node, eve, ana, until=STARTS)  # lasts until the start, excluded: no
     await _grant(node, fay, ana, revoked_at=STARTS - day)  # revoked before: no
     await _grant(node, fay, ben, revoked_at=STARTS + day)  # revoked only after: stands
     draft = AssemblyDraft(title="AGM", starts_at=STARTS, place="Hall", quorum="2/3")
