@@ -50,6 +50,10 @@ class Uris:
     def proposal(self, proposal_id: str) -> str:
         return f"{self.base}/proposals/{quote(proposal_id)}"
 
+    def assembly(self, assembly_id: str) -> str:
+        """A general assembly: the Event servers read, the page browsers read."""
+        return f"{self.base}/assemblies/{quote(assembly_id)}"
+
     def comment(self, comment_id: str) -> str:
         """A comment written on the site: the Note its author's actor published."""
         return f"{self.base}/comments/{quote(comment_id)}"

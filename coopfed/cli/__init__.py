@@ -17,6 +17,7 @@ from collections.abc import Sequence
 from coopfed import __version__
 from coopfed.cli import (
     alliance_commands,
+    assembly_commands,
     backup_commands,
     charter_commands,
     deliveries,
@@ -42,6 +43,7 @@ COMMAND_GROUPS = [
     proposal_commands,
     discussion_commands,
     vote_commands,
+    assembly_commands,
     alliance_commands,
     project_commands,
     charter_commands,

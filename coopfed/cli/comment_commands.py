@@ -88,7 +88,7 @@ def cmd_release_comment(args: argparse.Namespace) -> int:
 
 
 def _moderated(args: argparse.Namespace, action: str) -> int:
-    from coopfed.cli.proposal_commands import admin_name
+    from coopfed.cli.support import admin_name
     from coopfed.services import comment_moderation as moderation
 
     async def work(node: Node) -> dict[str, Any]:
@@ -166,7 +166,7 @@ def cmd_reports(args: argparse.Namespace) -> int:
 
 
 def cmd_dismiss_report(args: argparse.Namespace) -> int:
-    from coopfed.cli.proposal_commands import admin_name
+    from coopfed.cli.support import admin_name
     from coopfed.services import comment_moderation as moderation
 
     async def work(node: Node) -> dict[str, Any]:

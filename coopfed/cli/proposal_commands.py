@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import getpass
 import json
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -17,18 +16,13 @@ from coopfed.cli.comment_commands import (
     cmd_reports,
 )
 from coopfed.cli.governance_views import joint_json, proposal_json, proposal_lines, run_service
-from coopfed.cli.support import CliError, print_json
+from coopfed.cli.support import CliError, admin_name, print_json
 from coopfed.governance.proposal import VISIBILITIES, ProposalState
 from coopfed.services.errors import NotFound
 
 if TYPE_CHECKING:  # services load SQLAlchemy: imported by the handlers, when a command runs
     from coopfed.node import Node
     from coopfed.services.proposals import ProposalDraft
-
-
-def admin_name() -> str:
-    """Who closes or withdraws from the CLI, as recorded in the proposal's events."""
-    return f"cli:{getpass.getuser()}"
 
 
 def _closes_at(text: str) -> datetime:

@@ -76,3 +76,9 @@ def make_resolver(node: Node) -> ActorResolver:
     from coopfed.services.remote_coops import storing_resolver
 
     return storing_resolver(node)
+
+
+def admin_name() -> str:
+    """Who acted from the CLI (closed, withdrew, moderated, recorded attendance), as recorded in
+    the events: the operator's login name."""
+    return f"cli:{getpass.getuser()}"

@@ -16,8 +16,11 @@ subject, asks here, so the rules cannot drift apart again:
   visibility but no electorate: public ones anyone's; members-only ones members'; allies-only
   ones members' and allies' (`may_see_visibility`, `visibility_recipients`);
 - **joint proposals**: the co-ops frozen in their charter (by origin: one co-op per node); a
-  proposal linked to a joint one is also read by those co-ops' nodes (`coopfed verify`).
-- **notifications** (issue 15, SEE-13): a proposal's opening, reminder and result go to the
+  proposal linked to a joint one is also read by those co-ops' nodes (`coopfed verify`);
+- **assemblies** (their Event): by their visibility, as proposals (public: anyone; members-only:
+  members; allies-only: members and allies). The Event's agenda lists only the opened
+  proposals its whole audience may see; attendance never leaves the node.
+- **notifications** (issue 15, SEE-18): a proposal's opening, reminder and result go to the
   members of its electorate who are active now; what waits for an admin to admins who are
   active members.
 
@@ -48,6 +51,7 @@ from coopfed.store import members as member_store
 from coopfed.store import membership as membership_store
 from coopfed.store import notifications as notification_store
 from coopfed.store.actors import LocalActor
+from coopfed.store.assemblies import AssemblyRecord
 from coopfed.store.joint import JointProposal
 from coopfed.store.members import MemberRecord
 from coopfed.store.proposals import ProposalRecord
@@ -244,3 +248,42 @@ def may_read_joint(joint: JointProposal, reader: str | None) -> bool:
     its origin tells whose actor it is."""
     coops = joint.charter.get("coops", [])
     return reader is not None and any(same_origin(reader, coop) for coop in coops)
+
+
+# Visibilities from the most open; an Event's agenda shows a proposal only when the proposal
+# is at least as open as the assembly (a public Event never names a members-only proposal).
+_OPENNESS = {Visibility.PUBLIC.value: 2, Visibility.ALLIES.value: 1, Visibility.MEMBERS.value: 0}
+
+
+async def may_see_assembly(
+    conn: AsyncConnection, record: AssemblyRecord, actor: str | None
+) -> bool:
+    """`actor` is whoever signed the request (None: nobody verified)."""
+    if record.visibility == Visibility.PUBLIC.value:
+        return True
+    if await is_active_member(conn, actor) is not None:
+        return True
+    return record.visibility == Visibility.ALLIES.value and await _ally_reader(conn, actor)
+
+
+def on_event_agenda(assembly: AssemblyRecord, proposal: ProposalRecord) -> bool:
+    """Whether the assembly's Event (its whole audience) may be shown this agenda item."""
+    if proposal.proposal.opened_at is None:
+        return False  # drafts never leave the node
+    if assembly.visibility == Visibility.MEMBERS.value:
+        return True  # members see every opened proposal
+    return _OPENNESS.get(proposal.visibility, 0) >= _OPENNESS.get(assembly.visibility, 2)
+
+
+async def assembly_recipients(conn: AsyncConnection, record: AssemblyRecord) -> tuple[str, ...]:
+    """Who an assembly's Create/Update goes to besides followers: for members-only, the
+    active members and their linked accounts (one copy each); for allies-only, the active
+    allies; public assemblies go to followers (none listed here)."""
+    if record.visibility == Visibility.ALLIES.value:
+        return await active_ally_actors(conn)
+    if record.visibility != Visibility.MEMBERS.value:
+        return ()
+    register = await member_store.list_members(conn, record.coop_id)
+    current = [r for r in register if r.member.status is MemberStatus.ACTIVE]
+    linked = await link_store.linked_actor_uris(conn, [r.row_id for r in current])
+    return tuple(sorted({*(r.member.actor_id for r in current), *linked}))

@@ -1,8 +1,8 @@
 """A member's data export: everything this node holds about them, as one JSON document.
 
 The register row, the whole history, applications, share movements, ballots (with receipts),
-the stored copy of their remote actor, linked fediverse accounts, and for a local member the
-account (never the password hash or private keys).
+the stored copy of their remote actor, linked fediverse accounts, the assemblies they were
+recorded at, and for a local member the account (never the password hash or private keys).
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from coopfed.services.account_links import links_of_member
 from coopfed.services.members import coop_actor, find_member_in
 from coopfed.services.shares import ledger_of
 from coopfed.store import actors as actor_store
+from coopfed.store import assemblies as assembly_store
 from coopfed.store import member_history
 from coopfed.store import members as member_store
 from coopfed.store import membership as membership_store
@@ -38,6 +39,7 @@ async def export_member(node: Node, reference: str) -> dict[str, Any]:
         ballots = await member_history.ballots_of(conn, record.row_id)
         remote = await remote_store.get_by_uri(conn, record.actor_uri)
         links = await links_of_member(conn, record)
+        attended = await assembly_store.attended_by(conn, record.row_id)
         local_name = record.actor_uri.removeprefix(node.uris.actor(""))
         account = None
         if record.actor_uri == node.uris.actor(local_name):
@@ -96,4 +98,14 @@ async def export_member(node: Node, reference: str) -> dict[str, Any]:
             {"actor": link.actor_uri, "linked_at": _when(link.linked_at)} for link in links
         ],
         "account": account,
+        "assemblies": [
+            {
+                "assembly": a.uri,
+                "title": a.title,
+                "starts_at": _when(a.starts_at),
+                "attended_recorded_at": _when(a.recorded_at),
+                "recorded_by": a.recorded_by,
+            }
+            for a in attended
+        ],
     }

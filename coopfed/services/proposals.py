@@ -33,6 +33,7 @@ from coopfed.governance.proposal import ProposalEvent, ProposalState
 from coopfed.governance.proposal_text import normalise_newlines
 from coopfed.governance.result import ResultRecord
 from coopfed.node import Node
+from coopfed.services import assembly_publishing
 from coopfed.services import proposal_publishing as publishing
 from coopfed.services.errors import NotFound, ServiceError
 from coopfed.services.members import GONE, coop_actor, find_member_in, new_public_id
@@ -311,6 +312,7 @@ async def _open(
     await proposal_store.append_events(conn, record.row_id, events)
     fresh = await _reload(conn, record)
     await publishing.publish_opened(conn, uris, fresh, now)  # same transaction: outbox
+    await assembly_publishing.proposal_opened(conn, uris, fresh.row_id, now)
     return fresh
 
 

@@ -322,7 +322,8 @@ members = Table(
     Column("left_at", UTCDateTime, nullable=True),
     # Where the co-op writes to the member (invitations, resets, notifications); stored in lower
     # case, at most one member per address. None: no address given (a fediverse-only member).
-    Column("email", String(320), nullable=True, unique=True),
+    Column("email", String(320), nullable=True),
+    Index("uq_members_email", "email", unique=True),
 )
 
 # Append-only history of the register: admitted, class or shares changed, left, rebound...
@@ -938,4 +939,51 @@ notifications = Table(
     Column("sent_at", UTCDateTime, nullable=True),
     UniqueConstraint("event_id", "member_row_id", name="uq_notifications_event_member"),
     Index("ix_notifications_member_pending", "member_row_id", "digest", "sent_at"),
+)
+
+# --- general assemblies (issue 18, migration 0037) ---------------------------------------------
+
+# An assembly: a meeting at a place or a video link, published as an Event (FEDERATION.md
+# "General assemblies"). Its quorum is its own: attending-or-represented members.
+assemblies = Table(
+    "assemblies",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("coop_id", Integer, ForeignKey("local_actors.id", ondelete="CASCADE"), nullable=False),
+    Column("slug", String(32), nullable=False, unique=True),
+    Column("uri", String(2048), nullable=False, unique=True),  # uris.assembly(slug)
+    Column("title", String(300), nullable=False),
+    Column("starts_at", UTCDateTime, nullable=False, index=True),
+    Column("ends_at", UTCDateTime, nullable=True),
+    Column("place", String(500), nullable=True),  # a place, or
+    Column("link", String(2048), nullable=True),  # a video link (one of the two is set)
+    Column("quorum", String(32), nullable=True),  # "1/2", "50%": of the eligible members
+    Column("visibility", String(16), nullable=False),  # public | members | allies
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+)
+
+# The agenda: proposals in order (a proposal is on one assembly's agenda at most once).
+assembly_items = Table(
+    "assembly_items",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("assembly_id", Integer, ForeignKey("assemblies.id", ondelete="CASCADE"), nullable=False),
+    Column("proposal_id", Integer, ForeignKey("proposals.id", ondelete="CASCADE"), nullable=False),
+    Column("position", Integer, nullable=False),
+    Column("added_at", UTCDateTime, nullable=False),
+    UniqueConstraint("assembly_id", "proposal_id", name="uq_assembly_items_proposal"),
+    UniqueConstraint("assembly_id", "position", name="uq_assembly_items_position"),
+)
+
+# Who attended, as an admin recorded it (once per member).
+assembly_attendance = Table(
+    "assembly_attendance",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("assembly_id", Integer, ForeignKey("assemblies.id", ondelete="CASCADE"), nullable=False),
+    Column("member_row_id", Integer, ForeignKey("members.id"), nullable=False),
+    Column("recorded_at", UTCDateTime, nullable=False),
+    Column("recorded_by", String(200), nullable=False),
+    UniqueConstraint("assembly_id", "member_row_id", name="uq_assembly_attendance_member"),
 )

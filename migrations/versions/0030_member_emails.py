@@ -21,17 +21,19 @@ branch_labels = None
 depends_on = None
 
 
+# A unique index, not a table constraint: on SQLite a constraint means rebuilding `members`
+# (batch mode), and dropping a table that ballots, shares and proxies reference fails with
+# foreign keys on once those rows exist. ADD/DROP COLUMN and CREATE/DROP INDEX need no rebuild
+# (SQLite 3.35+ drops a column that no index or constraint names).
+
+
 def upgrade() -> None:
-    with op.batch_alter_table("members", schema=None) as batch_op:
-        batch_op.add_column(sa.Column("email", sa.String(length=320), nullable=True))
-        batch_op.create_unique_constraint("uq_members_email", ["email"])
-    with op.batch_alter_table("applications", schema=None) as batch_op:
-        batch_op.add_column(sa.Column("email", sa.String(length=320), nullable=True))
+    op.add_column("members", sa.Column("email", sa.String(length=320), nullable=True))
+    op.create_index("uq_members_email", "members", ["email"], unique=True)
+    op.add_column("applications", sa.Column("email", sa.String(length=320), nullable=True))
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("applications", schema=None) as batch_op:
-        batch_op.drop_column("email")
-    with op.batch_alter_table("members", schema=None) as batch_op:
-        batch_op.drop_constraint("uq_members_email", type_="unique")
-        batch_op.drop_column("email")
+    op.drop_column("applications", "email")
+    op.drop_index("uq_members_email", table_name="members")
+    op.drop_column("members", "email")

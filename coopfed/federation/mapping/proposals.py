@@ -75,11 +75,24 @@ def counts_visible(proposal: Proposal) -> bool:
 
 def addressing(view: ProposalView) -> tuple[list[str], list[str]]:
     """(`to`, `cc`) for the proposal's visibility."""
-    if view.visibility is Visibility.PUBLIC:
-        return [PUBLIC], [view.coop_followers]
-    if view.visibility is Visibility.MEMBERS:
-        return sorted(set(view.member_actors)), []
-    return sorted(set(view.ally_actors)), []
+    return addressing_for(
+        view.visibility, view.coop_followers, view.member_actors, view.ally_actors
+    )
+
+
+def addressing_for(
+    visibility: Visibility,
+    followers: str,
+    member_actors: tuple[str, ...],
+    ally_actors: tuple[str, ...],
+) -> tuple[list[str], list[str]]:
+    """(`to`, `cc`) for a visibility: public to Public and cc followers, members-only to the
+    named members, allies-only to the allies (proposals and assemblies alike)."""
+    if visibility is Visibility.PUBLIC:
+        return [PUBLIC], [followers]
+    if visibility is Visibility.MEMBERS:
+        return sorted(set(member_actors)), []
+    return sorted(set(ally_actors)), []
 
 
 def proposal_to_question(view: ProposalView) -> dict[str, Any]:
