@@ -66,9 +66,14 @@ def check_grant(
     grant: ProxyGrant,
     active: Iterable[ProxyGrant],
     classes: Mapping[str, str],
+    names: Mapping[str, str] | None = None,
 ) -> None:
     """Raise `ProxyRefused` unless `grant` may join the `active` grants; `classes` maps member
-    to class."""
+    to class, `names` (optional) member id to how the refusal names her."""
+
+    def name(member_id: str) -> str:
+        return (names or {}).get(member_id, member_id)
+
     if not policy.allowed:
         raise ProxyRefused("the charter does not allow proxies")
     if policy.same_class and classes.get(grant.grantor) != classes.get(grant.holder):
@@ -78,13 +83,13 @@ def check_grant(
         )
     current = [g for g in active if _overlaps(g, grant)]
     if any(g.grantor == grant.grantor for g in current):
-        raise ProxyRefused(f"{grant.grantor} has already granted a proxy for this")
+        raise ProxyRefused(f"{name(grant.grantor)} has already granted a proxy for this")
     if any(g.grantor == grant.holder for g in current):
-        raise ProxyRefused(f"{grant.holder} has granted her own proxy and cannot hold one")
+        raise ProxyRefused(f"{name(grant.holder)} has granted her own proxy and cannot hold one")
     held = sum(1 for g in current if g.holder == grant.holder)
     if held >= policy.cap_per_holder:
         raise ProxyRefused(
-            f"{grant.holder} already holds {held} proxies, the charter's cap per holder"
+            f"{name(grant.holder)} already holds {held} proxies, the charter's cap per holder"
         )
 
 
