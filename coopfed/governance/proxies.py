@@ -103,6 +103,28 @@ def holder_for(
     return None
 
 
+def check_proxy_ballot(
+    policy: ProxyPolicy,
+    grants: Iterable[ProxyGrant],
+    *,
+    grantor: str,
+    holder: str,
+    proposal_id: str,
+    at: datetime,
+    names: Mapping[str, str] | None = None,
+) -> None:
+    """Raise `ProxyRefused` unless `holder` may cast `grantor`'s ballot on `proposal_id` at
+    `at`: the proposal's charter allows proxies and a grant in force covers it."""
+
+    def name(member_id: str) -> str:
+        return (names or {}).get(member_id, member_id)
+
+    if not policy.allowed:
+        raise ProxyRefused("this proposal's charter does not allow proxies")
+    if holder_for(grants, grantor, proposal_id, at) != holder:
+        raise ProxyRefused(f"{name(holder)} holds no proxy of {name(grantor)} for this proposal")
+
+
 @dataclass(frozen=True, slots=True)
 class CastBallot:
     """One ballot in log order: `voter` is whose vote it is, `cast_by` who cast it."""

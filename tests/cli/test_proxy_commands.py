@@ -67,3 +67,34 @@ def test_bad_input_exits_2_with_a_message(cli: Cli, tmp_path: Path) -> None:
     no_zone = cli.refused("proxy", "grant", "alice", "bob", "--until", "2099-01-01T10:00")
     assert "give a time zone" in no_zone
     assert "no proposal" in cli.refused("proxy", "grant", "alice", "bob", "--proposal", "nope")
+
+
+def test_a_holder_votes_on_behalf_of_her_grantor(cli: Cli, tmp_path: Path) -> None:
+    for name in ("alice", "bob"):
+        cli("member", "add", "--local", name)
+    allow_proxies(cli, tmp_path)
+    created = cli.json(
+        "proposal", "create", "--title", "T", "--method", "proposal", "--duration", "1d", "--open"
+    )
+    assert isinstance(created, dict)
+    proposal = str(created["id"])
+    refused = cli.refused(
+        "vote", proposal, "--member", "bob", "--on-behalf-of", "alice", "--choice", "yes"
+    )
+    assert "vote refused (no_proxy): bob holds no proxy of alice for this proposal" in refused
+    cli("proxy", "grant", "alice", "bob", "--proposal", proposal)
+    code, out, _ = cli(
+        "vote", proposal, "--member", "bob", "--on-behalf-of", "alice", "--choice", "yes"
+    )
+    assert code == 0 and out.startswith("counted (bob for alice): receipt ")
+    own = cli.json("vote", proposal, "--member", "bob", "--choice", "no")
+    assert isinstance(own, dict) and own["on_behalf_of"] is None
+    herself = cli.json("vote", proposal, "--member", "alice", "--choice", "no")
+    assert isinstance(herself, dict) and herself["status"] == "replaced"
+    again = cli.refused(
+        "vote", proposal, "--member", "bob", "--on-behalf-of", "alice", "--choice", "yes"
+    )
+    assert "grantor_voted" in again
+    assert "no member 'zed'" in cli.refused(
+        "vote", proposal, "--member", "bob", "--on-behalf-of", "zed", "--choice", "yes"
+    )
