@@ -133,20 +133,25 @@ class OwnEntry:
     receipt: str
     kind: str
     choice: Any
+    reason: str = ""
+    cast_by: str | None = None  # the proxy holder's member id, for a ballot cast for her
 
 
 async def own_entries(
     conn: AsyncConnection, proposal_row_id: int, member_row_id: int
 ) -> list[OwnEntry]:
-    """A member's entries in one proposal's log, oldest first."""
+    """A member's entries in one proposal's log (her own and those cast for her by proxy),
+    oldest first."""
     b = ballots.c
     query = (
-        select(b.entry_hash, b.kind, b.choice)
+        select(b.entry_hash, b.kind, b.choice, b.reason, b.cast_by)
         .where(b.member_row_id == member_row_id, b.proposal_row_id == proposal_row_id)
         .order_by(b.position)
     )
     rows = (await conn.execute(query)).all()
-    return [OwnEntry(str(row[0]), str(row[1]), json.loads(row[2])) for row in rows]
+    return [
+        OwnEntry(str(row[0]), str(row[1]), json.loads(row[2]), str(row[3]), row[4]) for row in rows
+    ]
 
 
 async def departed_member_ids(conn: AsyncConnection, coop_id: int) -> frozenset[str]:
