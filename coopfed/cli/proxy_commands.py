@@ -10,9 +10,8 @@ then votes with `coopfed vote ID --member TO --on-behalf-of FROM`.
 from __future__ import annotations
 
 import argparse
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
-from zoneinfo import ZoneInfo
 
 from coopfed.cli.governance_views import run_service, when
 from coopfed.cli.support import CliError, print_json
@@ -24,13 +23,15 @@ if TYPE_CHECKING:
 
 def until_from(text: str, time_zone: str) -> datetime:
     """`--until`: a day (the proxy holds through it, in `time_zone`) or a time with a zone."""
+    from coopfed.services.proxies import through_day
+
     value = text.strip()
     try:
         day = date.fromisoformat(value)
     except ValueError:
         pass
     else:
-        return datetime.combine(day + timedelta(days=1), time(), ZoneInfo(time_zone))
+        return through_day(day, time_zone)
     try:
         moment = datetime.fromisoformat(value)
     except ValueError:

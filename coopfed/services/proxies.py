@@ -10,7 +10,8 @@ Voting by proxy goes through `services/votes.py` like every vote.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -60,6 +61,42 @@ async def _proposal(conn: AsyncConnection, node: Node, reference: str) -> Propos
     if record.proposal.state not in VOTABLE:
         raise ServiceError(f"proposal {record.slug} is {record.proposal.state.value}: no proxy")
     return record
+
+
+def through_day(day: date, time_zone: str) -> datetime:
+    """A grant "until" a day lasts through it: to the next midnight in the co-op's zone."""
+    return datetime.combine(day + timedelta(days=1), time(), ZoneInfo(time_zone))
+
+
+@dataclass(frozen=True)
+class MyProxies:
+    """What /me shows a member: whether the charter allows proxies, the grants in force she
+    gave and those she holds."""
+
+    member_id: str
+    allowed: bool
+    cap_per_holder: int
+    given: tuple[GrantView, ...]
+    held: tuple[GrantView, ...]
+
+
+async def proxies_of(node: Node, actor_uri: str) -> MyProxies | None:
+    """The proxies of the member bound to `actor_uri` (None when she is no member)."""
+    async with node.engine.connect() as conn:
+        member = await member_store.get_by_actor(conn, actor_uri)
+        if member is None or member.member.status in GONE:
+            return None
+        coop = await coop_actor(conn)
+        record = await proposal_store.current_charter(conn, coop.id)
+        policy = Charter().proxies if record is None else record.charter.proxies
+        views = await list_proxies_in(conn, node, member.member_id, active_only=True)
+    return MyProxies(
+        member.member_id,
+        policy.allowed,
+        policy.cap_per_holder,
+        tuple(v for v in views if v.grant.grantor == member.member_id),
+        tuple(v for v in views if v.grant.holder == member.member_id),
+    )
 
 
 async def grant_proxy(
