@@ -12,7 +12,7 @@ from coopfed.governance.charter import Charter
 from coopfed.governance.proxies import ProxyPolicy
 from coopfed.governance.verification import verify
 from coopfed.node import Node
-from coopfed.services import proposals
+from coopfed.services import member_export, proposals
 from coopfed.services.errors import ServiceError
 from coopfed.services.proxies import grant_proxy, revoke_proxy
 from coopfed.services.votes import VoteRefusal, VoteStatus, cast_vote
@@ -121,6 +121,11 @@ async def test_a_proxy_ballot_needs_a_grant_in_force_for_this_proposal(node: Nod
     # The ballot cast while the grant was in force still counts for carol.
     tally = await proposals.tally_proposal(node, record.slug)
     assert tally.turnout == 1 and tally.counts["yes"] == 1
+    # Carol's data export holds the ballot cast for her and the grant, revoked.
+    exported = await member_export.export_member(node, "carol")
+    assert [b["cast_by"] for b in exported["ballots"]] == [bob.member_id]
+    (grant,) = exported["proxies"]
+    assert grant["holder"] == bob.member_id and grant["revoked_at"] is not None
 
 
 async def test_a_proposal_whose_charter_forbids_proxies_refuses_proxy_ballots(

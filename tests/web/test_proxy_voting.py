@@ -63,6 +63,8 @@ async def test_a_holder_votes_for_her_grantor_with_her_own_form_or_same_as_mine(
     ]
     tally = await proposals.tally_proposal(node, record.slug)
     assert tally.turnout == 3
+    mine = await client.get("/me", headers=HTML)
+    assert "cast, for alice by proxy" in mine.text and "cast, for carol by proxy" in mine.text
 
     # Alice votes herself: the page then tells bea her ballot counts, and a post is refused.
     assert (await cast_vote(node, record.slug, alice.actor_uri, "no")).stored
