@@ -32,7 +32,7 @@ from coopfed.store.proposals import ProposalRecord
 from coopfed.store.proxies import StoredGrant
 
 # A grant for a proposal that can no longer be voted on is pointless: refused.
-VOTABLE = frozenset({ProposalState.DRAFT, ProposalState.OPEN})
+VOTABLE = frozenset(ProposalState(state) for state in proxy_store.VOTABLE)
 
 
 @dataclass(frozen=True)

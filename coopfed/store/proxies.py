@@ -16,8 +16,12 @@ from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.sql import Select
 
+from coopfed.governance.proposal import ProposalState
 from coopfed.governance.proxies import ProxyGrant
 from coopfed.store.tables import members, proposals, proxy_grants
+
+# A one-proposal grant is over once its proposal can no longer be voted on.
+VOTABLE = (ProposalState.DRAFT.value, ProposalState.OPEN.value)
 
 
 @dataclass(frozen=True)
@@ -112,7 +116,8 @@ async def list_grants(
     active_at: datetime | None = None,
 ) -> list[StoredGrant]:
     """Grants, oldest first: all of them, or those `member_row_id` gave or holds; with
-    `active_at`, only those neither revoked nor past their date then."""
+    `active_at`, only those in force then: not revoked, not past their date, and not for a
+    proposal whose vote is over (such a grant no longer counts against the cap)."""
     query = _select()
     if member_row_id is not None:
         query = query.where(
@@ -125,6 +130,7 @@ async def list_grants(
         query = query.where(
             proxy_grants.c.revoked_at.is_(None),
             or_(proxy_grants.c.until.is_(None), proxy_grants.c.until > active_at),
+            or_(proxy_grants.c.proposal_id.is_(None), proposals.c.state.in_(VOTABLE)),
         )
     rows = (await conn.execute(query)).mappings()
     return [_stored(row) for row in rows]

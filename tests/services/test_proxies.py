@@ -55,6 +55,13 @@ async def test_a_one_proposal_grant_follows_that_proposals_charter(node: Node) -
     # Grants for two different proposals do not overlap.
     other = await open_yes_no(node, title="Plant a hedge")
     await grant_proxy(node, "alice", "carol", proposal=other.slug)
+    # Once both votes are over, their grants no longer count: an open-ended one may follow.
+    for done in (later, other):
+        await proposals.close_proposal(node, done.slug, closed_by="admin")
+    with pytest.raises(ServiceError, match="is decided: no proxy"):
+        await grant_proxy(node, "alice", "carol", proposal=later.slug)
+    await grant_proxy(node, "alice", "carol")
+    assert len(await list_proxies(node, "alice", active_only=True)) == 1
 
 
 async def test_same_class_charters_refuse_a_holder_of_another_class(node: Node) -> None:
