@@ -86,6 +86,9 @@ def check_grant(
         raise ProxyRefused(f"{name(grant.grantor)} has already granted a proxy for this")
     if any(g.grantor == grant.holder for g in current):
         raise ProxyRefused(f"{name(grant.holder)} has granted her own proxy and cannot hold one")
+    if any(g.holder == grant.grantor for g in current):
+        # The other half of "no chains": a holder giving hers on would pass votes along.
+        raise ProxyRefused(f"{name(grant.grantor)} holds a proxy and cannot grant her own")
     held = sum(1 for g in current if g.holder == grant.holder)
     if held >= policy.cap_per_holder:
         raise ProxyRefused(
