@@ -21,12 +21,16 @@ if TYPE_CHECKING:
 TIMEOUT = 20.0
 
 
-# A receipt is an entry hash (sha256, hex); around it, what `coopfed vote` prints.
-_RECEIPT = re.compile(r"(?:[a-z_]+:\s*)?(?:receipt\s+)?([0-9a-f]{64})", re.IGNORECASE)
+# A receipt is an entry hash (sha256, hex); around it, what `coopfed vote` prints (with
+# "(bob for alice)" after the status for a ballot cast by proxy).
+_RECEIPT = re.compile(
+    r"(?:[a-z_]+(?:\s+\([^()]*\))?:\s*)?(?:receipt\s+)?([0-9a-f]{64})", re.IGNORECASE
+)
 
 
 def parse_receipt(text: str) -> str:
-    """The hash in `text`: "HASH", "receipt HASH" or "counted: receipt HASH"."""
+    """The hash in `text`: "HASH", "receipt HASH", "counted: receipt HASH" or "counted (bob
+    for alice): receipt HASH"."""
     match = _RECEIPT.fullmatch(text.strip())
     if match is None:
         raise CliError(

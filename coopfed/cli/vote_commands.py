@@ -3,7 +3,8 @@
 Choices: one option for yes/no-style methods; several for approval; in order of preference
 for ranked methods (borda, irv, stv, schulze); `A=3,B=5` for score and dots; the approved
 projects for budget; `Mon=yes,Tue=if_need_be` for meeting (a slot left out is no). `--choice
-abstain` abstains. Repeat `--choice` or separate with commas.
+abstain` abstains. Repeat `--choice` or separate with commas. `--on-behalf-of GRANTOR` casts
+the ballot of a member whose proxy `--member` holds (`coopfed proxy grant`).
 """
 
 from __future__ import annotations
@@ -71,10 +72,14 @@ def cmd_vote(args: argparse.Namespace) -> int:
     async def work(node: Node) -> dict[str, Any]:
         record = await proposals.find_proposal(node, args.proposal)
         member, _ = await members.find_member(node, args.member)
+        grantor = None
+        if args.on_behalf_of is not None:
+            grantor, _ = await members.find_member(node, args.on_behalf_of)
         choice = choice_from(record.proposal.method, args.choice)
         outcome = await cast_vote(
-            node, record.slug, member.actor_uri, choice, reason=args.reason, keep_invalid=False
-        )
+            node, record.slug, member.actor_uri, choice, reason=args.reason, keep_invalid=False,
+            on_behalf_of=None if grantor is None else grantor.member_id,
+        )  # fmt: skip
         if outcome.status is VoteStatus.REFUSED:
             reason = outcome.reason.value if outcome.reason else "refused"
             raise CliError(f"vote refused ({reason}): {outcome.message}")
@@ -85,13 +90,17 @@ def cmd_vote(args: argparse.Namespace) -> int:
             "kind": None if outcome.kind is None else outcome.kind.value,
             "choice": choice,
             "receipt": outcome.receipt,
+            # Whose ballot it is when cast by proxy (`member` cast it), else null.
+            "on_behalf_of": outcome.member_id if outcome.cast_by is not None else None,
+            "message": outcome.message,
         }
 
     view = run_service(args, work)
     if args.json:
         print_json(view)
     else:
-        print(f"{view['status']}: receipt {view['receipt']}")
+        by_proxy = f" ({args.member} for {args.on_behalf_of})" if view["on_behalf_of"] else ""
+        print(f"{view['status']}{by_proxy}: receipt {view['receipt']}")
     return 0
 
 
@@ -103,5 +112,10 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
         "--choice", action="append", required=True, help="an option (repeat, in order if ranked)"
     )
     vote.add_argument("--reason", default="", help="why (required with a consent objection)")
+    vote.add_argument(
+        "--on-behalf-of",
+        metavar="GRANTOR",
+        help="cast the ballot of this member, whose proxy --member holds",
+    )
     vote.add_argument("--json", action="store_true", help="machine-readable output")
     vote.set_defaults(handler=cmd_vote)

@@ -48,7 +48,8 @@ class Ballot:
     """One ballot. `choice` is the method's JSON payload (None for an abstention).
 
     `reason` is the voter's free text (required with a consent objection);
-    `invalid_reason` says why validation turned the ballot `invalid`.
+    `invalid_reason` says why validation turned the ballot `invalid`. `cast_by` is the member
+    who cast it for `member_id` by proxy (governance/proxies.py), None for her own ballot.
     """
 
     member_id: str
@@ -57,9 +58,14 @@ class Ballot:
     cast_at: datetime
     reason: str = ""
     invalid_reason: str = ""
+    cast_by: str | None = None
+
+    @property
+    def by_proxy(self) -> bool:
+        return self.cast_by is not None
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        data: dict[str, Any] = {
             "member_id": self.member_id,
             "kind": self.kind.value,
             "choice": to_jsonable(self.choice),
@@ -67,6 +73,10 @@ class Ballot:
             "reason": self.reason,
             "invalid_reason": self.invalid_reason,
         }
+        # Only when present: a member's own ballot hashes exactly as before proxies existed.
+        if self.cast_by is not None:
+            data["cast_by"] = self.cast_by
+        return data
 
     def counted_form(self) -> list[Any]:
         """[member id, kind, choice]: what a tally depends on (no times, no free text).
@@ -180,8 +190,10 @@ def effective_ballots(
     """One ballot per member: the latest (or, if changes are not allowed, the first).
 
     Order is by `cast_at` (the home clock), ties by position in the log, so a tally does not
-    depend on how ballots from different members are interleaved. `departed` are members who
-    left after the record date; their ballots are dropped only if the charter revokes them.
+    depend on how ballots from different members are interleaved. A member's own ballot always
+    overrides one a proxy holder cast for her, whichever came first (governance/proxies.py).
+    `departed` are members who left after the record date; their ballots are dropped only if
+    the charter revokes them.
     """
     chosen: dict[str, Ballot] = {}
     outside = author = 0
@@ -205,6 +217,8 @@ def effective_ballots(
 
 
 def _replaces(new: Ballot, old: Ballot, keep_latest: bool) -> bool:
+    if new.by_proxy != old.by_proxy:
+        return old.by_proxy  # her own ballot wins over the holder's, before or after
     if keep_latest:
         return new.cast_at >= old.cast_at
     return new.cast_at < old.cast_at

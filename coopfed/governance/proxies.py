@@ -66,9 +66,14 @@ def check_grant(
     grant: ProxyGrant,
     active: Iterable[ProxyGrant],
     classes: Mapping[str, str],
+    names: Mapping[str, str] | None = None,
 ) -> None:
     """Raise `ProxyRefused` unless `grant` may join the `active` grants; `classes` maps member
-    to class."""
+    to class, `names` (optional) member id to how the refusal names her."""
+
+    def name(member_id: str) -> str:
+        return (names or {}).get(member_id, member_id)
+
     if not policy.allowed:
         raise ProxyRefused("the charter does not allow proxies")
     if policy.same_class and classes.get(grant.grantor) != classes.get(grant.holder):
@@ -78,13 +83,16 @@ def check_grant(
         )
     current = [g for g in active if _overlaps(g, grant)]
     if any(g.grantor == grant.grantor for g in current):
-        raise ProxyRefused(f"{grant.grantor} has already granted a proxy for this")
+        raise ProxyRefused(f"{name(grant.grantor)} has already granted a proxy for this")
     if any(g.grantor == grant.holder for g in current):
-        raise ProxyRefused(f"{grant.holder} has granted her own proxy and cannot hold one")
+        raise ProxyRefused(f"{name(grant.holder)} has granted her own proxy and cannot hold one")
+    if any(g.holder == grant.grantor for g in current):
+        # The other half of "no chains": a holder giving hers on would pass votes along.
+        raise ProxyRefused(f"{name(grant.grantor)} holds a proxy and cannot grant her own")
     held = sum(1 for g in current if g.holder == grant.holder)
     if held >= policy.cap_per_holder:
         raise ProxyRefused(
-            f"{grant.holder} already holds {held} proxies, the charter's cap per holder"
+            f"{name(grant.holder)} already holds {held} proxies, the charter's cap per holder"
         )
 
 
@@ -96,6 +104,28 @@ def holder_for(
         if grant.grantor == grantor and grant.covers(proposal_id, at):
             return grant.holder
     return None
+
+
+def check_proxy_ballot(
+    policy: ProxyPolicy,
+    grants: Iterable[ProxyGrant],
+    *,
+    grantor: str,
+    holder: str,
+    proposal_id: str,
+    at: datetime,
+    names: Mapping[str, str] | None = None,
+) -> None:
+    """Raise `ProxyRefused` unless `holder` may cast `grantor`'s ballot on `proposal_id` at
+    `at`: the proposal's charter allows proxies and a grant in force covers it."""
+
+    def name(member_id: str) -> str:
+        return (names or {}).get(member_id, member_id)
+
+    if not policy.allowed:
+        raise ProxyRefused("this proposal's charter does not allow proxies")
+    if holder_for(grants, grantor, proposal_id, at) != holder:
+        raise ProxyRefused(f"{name(holder)} holds no proxy of {name(grantor)} for this proposal")
 
 
 @dataclass(frozen=True, slots=True)

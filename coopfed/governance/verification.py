@@ -59,6 +59,8 @@ def _ballot(data: Mapping[str, Any]) -> Ballot:
         cast_at=datetime.fromisoformat(str(data["cast_at"])),
         reason=str(data.get("reason", "")),
         invalid_reason=str(data.get("invalid_reason", "")),
+        # A proxy ballot names its holder; absent on a member's own ballot (and in older logs).
+        cast_by=None if data.get("cast_by") is None else str(data["cast_by"]),
     )
 
 

@@ -20,6 +20,7 @@ from coopfed.store import assemblies as assembly_store
 from coopfed.store import member_history
 from coopfed.store import members as member_store
 from coopfed.store import membership as membership_store
+from coopfed.store import proxies as proxy_store
 from coopfed.store import remote_actors as remote_store
 
 EXPORT_FORMAT = "coopfed.member-export@1"
@@ -37,6 +38,7 @@ async def export_member(node: Node, reference: str) -> dict[str, Any]:
         applications = await membership_store.applications_of(conn, record.actor_uri, record.row_id)
         ledger = await ledger_of(conn, coop.id, record)
         ballots = await member_history.ballots_of(conn, record.row_id)
+        grants = await proxy_store.list_grants(conn, member_row_id=record.row_id)
         remote = await remote_store.get_by_uri(conn, record.actor_uri)
         links = await links_of_member(conn, record)
         attended = await assembly_store.attended_by(conn, record.row_id)
@@ -93,6 +95,19 @@ async def export_member(node: Node, reference: str) -> dict[str, Any]:
             for line in ledger
         ],
         "ballots": ballots,
+        # Proxies she gave or held (issue 18), revoked ones too: the register keeps them.
+        "proxies": [
+            {
+                "id": g.row_id,
+                "grantor": g.grant.grantor,
+                "holder": g.grant.holder,
+                "proposal": g.grant.proposal_id,
+                "until": _when(g.grant.until),
+                "granted_at": _when(g.grant.granted_at),
+                "revoked_at": _when(g.revoked_at),
+            }
+            for g in grants
+        ],
         "remote_actor": None if remote is None else json.loads(remote.document),
         "linked_accounts": [
             {"actor": link.actor_uri, "linked_at": _when(link.linked_at)} for link in links

@@ -38,6 +38,7 @@ from coopfed.store import discussions as discussion_store
 from coopfed.store import members as member_store
 from coopfed.store import proposal_pages as page_store
 from coopfed.store import proposals as proposal_store
+from coopfed.store import proxies as proxy_store
 from coopfed.store import remote_actors as remote_store
 from coopfed.store.discussions import DiscussionRecord, OutcomeRecord
 from coopfed.store.members import MemberRecord
@@ -67,8 +68,22 @@ class ActorLabel:
 
 
 @dataclass(frozen=True)
+class HeldProxy:
+    """A grantor whose proxy the reader holds on this proposal, and the ballots for her."""
+
+    grantor_id: str
+    grantor_label: str
+    voted_herself: bool  # then her own ballot counts and the holder cannot vote for her
+    receipts: tuple[str, ...]  # of the ballots the reader cast for her, oldest first
+    latest_kind: str | None
+    latest_choice: Any
+    may_change: bool
+
+
+@dataclass(frozen=True)
 class VoterState:
-    """The reader as a voter on this proposal."""
+    """The reader as a voter on this proposal (her own ballots; those cast for her by proxy
+    are not hers to change and are left out)."""
 
     member_id: str
     in_electorate: bool
@@ -76,6 +91,8 @@ class VoterState:
     latest_kind: str | None
     latest_choice: Any
     may_change: bool
+    latest_reason: str = ""
+    proxies: tuple[HeldProxy, ...] = ()  # grantors she may vote for (docs/governance.md rule 17)
 
 
 @dataclass(frozen=True)
@@ -134,6 +151,7 @@ async def load_page(node: Node, slug: str, reader: Reader) -> ProposalPage | Non
         if member is not None:
             mine = await page_store.own_entries(conn, record.row_id, member.row_id)
             voter = _voter(record, mine, member)
+            voter = replace(voter, proxies=await _held(conn, node, record, member))
         electorate = record.proposal.electorate
         return ProposalPage(
             record=record,
@@ -185,10 +203,11 @@ async def _counts(
 
 
 def _voter(
-    record: ProposalRecord, mine: list[page_store.OwnEntry], member: MemberRecord
+    record: ProposalRecord, entries: list[page_store.OwnEntry], member: MemberRecord
 ) -> VoterState:
     member_id = member.member_id
     electorate = record.proposal.electorate
+    mine = [entry for entry in entries if entry.cast_by is None]
     latest = mine[-1] if mine else None
     return VoterState(
         member_id=member_id,
@@ -197,7 +216,45 @@ def _voter(
         latest_kind=None if latest is None else latest.kind,
         latest_choice=None if latest is None else latest.choice,
         may_change=not mine or record.proposal.charter.ballots_may_change,
+        latest_reason="" if latest is None else latest.reason,
     )
+
+
+async def _held(
+    conn: AsyncConnection, node: Node, record: ProposalRecord, holder: MemberRecord
+) -> tuple[HeldProxy, ...]:
+    """The grantors whose proxy `holder` holds on this open proposal, now (home clock)."""
+    proposal = record.proposal
+    if proposal.state is not ProposalState.OPEN or not proposal.charter.proxies.allowed:
+        return ()
+    now = node.now()
+    grants = await proxy_store.grants_for_voting(conn, record.row_id, now)
+    held = []
+    for grant in grants:
+        if grant.holder != holder.member_id or not grant.covers(record.uri, now):
+            continue
+        grantor = await member_store.get_by_member_id(conn, grant.grantor)
+        if (
+            grantor is None
+            or proposal.electorate is None
+            or grant.grantor not in proposal.electorate
+        ):
+            continue  # she cannot vote here, so neither can her holder
+        entries = await page_store.own_entries(conn, record.row_id, grantor.row_id)
+        for_her = [e for e in entries if e.cast_by is not None]
+        latest = for_her[-1] if for_her else None
+        held.append(
+            HeldProxy(
+                grantor_id=grantor.member_id,
+                grantor_label=grantor.handle,
+                voted_herself=any(e.cast_by is None for e in entries),
+                receipts=tuple(e.receipt for e in for_her if e.cast_by == holder.member_id),
+                latest_kind=None if latest is None else latest.kind,
+                latest_choice=None if latest is None else latest.choice,
+                may_change=not for_her or proposal.charter.ballots_may_change,
+            )
+        )
+    return tuple(held)
 
 
 async def _author(conn: AsyncConnection, uris: Uris, record: ProposalRecord) -> ActorLabel | None:

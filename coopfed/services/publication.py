@@ -44,6 +44,8 @@ def _entry(entry: LogEntry, named: bool) -> dict[str, Any]:
     if not named:
         ballot = dict(data["ballot"])
         ballot["member_id"] = pseudonym(entry.proposal_id, entry.ballot.member_id)
+        if entry.ballot.cast_by is not None:  # a proxy holder is a voter too: hidden alike
+            ballot["cast_by"] = pseudonym(entry.proposal_id, entry.ballot.cast_by)
         data["ballot"] = ballot
         data["pseudonymous"] = True
     return data

@@ -37,6 +37,7 @@ def _entry(row: RowMapping, proposal_id: str) -> LogEntry:
         cast_at=row["cast_at"],
         reason=row["reason"],
         invalid_reason=row["invalid_reason"],
+        cast_by=row["cast_by"],
     )
     return LogEntry(proposal_id, row["position"], row["prev_hash"], ballot, row["entry_hash"])
 
@@ -88,6 +89,7 @@ async def append_entry(
             entry_hash=entry.entry_hash,
             source_actor_uri=source_actor_uri,
             activity_id=activity_id,
+            cast_by=ballot.cast_by,
         )
     )
 

@@ -58,6 +58,7 @@ async def ballots_of(conn: AsyncConnection, member_row_id: int) -> list[dict[str
             ballots.c.entry_hash,
             ballots.c.source_actor_uri,
             ballots.c.activity_id,
+            ballots.c.cast_by,
         )
         .join(proposals, proposals.c.id == ballots.c.proposal_row_id)
         .where(ballots.c.member_row_id == member_row_id)
@@ -74,6 +75,7 @@ async def ballots_of(conn: AsyncConnection, member_row_id: int) -> list[dict[str
             "receipt": row["entry_hash"],
             "from_actor": row["source_actor_uri"],
             "activity_id": row["activity_id"],
+            "cast_by": row["cast_by"],  # the proxy holder's member id, or null: her own
         }
         for row in (await conn.execute(query)).mappings()
     ]

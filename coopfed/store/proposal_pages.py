@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from coopfed.store.tables import ballots, members, proposals
@@ -45,6 +45,8 @@ class MemberBallot:
     cast_at: datetime
     receipt: str
     position: int
+    cast_by_handle: str | None = None  # a proxy holder cast this ballot for the member
+    for_handle: str | None = None  # the member cast this ballot for her grantor, by proxy
 
 
 def _summary_columns() -> list[Any]:
@@ -83,12 +85,27 @@ async def list_summaries(
 async def member_ballots(
     conn: AsyncConnection, member_row_id: int, *, limit: int = 100
 ) -> list[MemberBallot]:
-    """The member's log entries, newest first (replaced ones too: each is a receipt)."""
+    """The member's log entries, newest first (replaced ones too: each is a receipt): her own,
+    those a proxy holder cast for her, and those she cast for a grantor by proxy."""
     b, p = ballots.c, proposals.c
+    owner, holder = members.alias("owner"), members.alias("holder")
     query = (
-        select(p.slug, p.title, p.state, b.kind, b.cast_at, b.entry_hash, b.position)
+        select(
+            p.slug,
+            p.title,
+            p.state,
+            b.kind,
+            b.cast_at,
+            b.entry_hash,
+            b.position,
+            b.member_row_id,
+            owner.c.handle.label("owner_handle"),
+            holder.c.handle.label("holder_handle"),
+        )
         .join(proposals, p.id == b.proposal_row_id)
-        .where(b.member_row_id == member_row_id)
+        .join(owner, owner.c.id == b.member_row_id)
+        .outerjoin(holder, holder.c.member_id == b.cast_by)
+        .where(or_(b.member_row_id == member_row_id, holder.c.id == member_row_id))
         .order_by(b.id.desc())
         .limit(limit)
     )
@@ -102,6 +119,8 @@ async def member_ballots(
             cast_at=row["cast_at"],
             receipt=row["entry_hash"],
             position=row["position"],
+            cast_by_handle=row["holder_handle"] if row["member_row_id"] == member_row_id else None,
+            for_handle=row["owner_handle"] if row["member_row_id"] != member_row_id else None,
         )
         for row in rows
     ]
@@ -133,20 +152,25 @@ class OwnEntry:
     receipt: str
     kind: str
     choice: Any
+    reason: str = ""
+    cast_by: str | None = None  # the proxy holder's member id, for a ballot cast for her
 
 
 async def own_entries(
     conn: AsyncConnection, proposal_row_id: int, member_row_id: int
 ) -> list[OwnEntry]:
-    """A member's entries in one proposal's log, oldest first."""
+    """A member's entries in one proposal's log (her own and those cast for her by proxy),
+    oldest first."""
     b = ballots.c
     query = (
-        select(b.entry_hash, b.kind, b.choice)
+        select(b.entry_hash, b.kind, b.choice, b.reason, b.cast_by)
         .where(b.member_row_id == member_row_id, b.proposal_row_id == proposal_row_id)
         .order_by(b.position)
     )
     rows = (await conn.execute(query)).all()
-    return [OwnEntry(str(row[0]), str(row[1]), json.loads(row[2])) for row in rows]
+    return [
+        OwnEntry(str(row[0]), str(row[1]), json.loads(row[2]), str(row[3]), row[4]) for row in rows
+    ]
 
 
 async def departed_member_ids(conn: AsyncConnection, coop_id: int) -> frozenset[str]:

@@ -419,6 +419,9 @@ ballots = Table(
     Column("entry_hash", String(64), nullable=False),
     Column("source_actor_uri", String(2048), nullable=False),
     Column("activity_id", String(2048), nullable=True),  # remote votes dedupe here, per actor
+    # Issue 18: the member id of the holder who cast this ballot for `member_id` by proxy;
+    # NULL for a member's own ballot (migration 0031).
+    Column("cast_by", String(32), nullable=True),
     UniqueConstraint("proposal_row_id", "position", name="uq_ballots_proposal_position"),
     UniqueConstraint("source_actor_uri", "activity_id", name="uq_ballots_source_activity"),
 )

@@ -155,17 +155,41 @@ def page_context(page: ProposalPage) -> dict[str, Any]:
     return context
 
 
-def ballot_context(page: ProposalPage, choice: Any = None) -> dict[str, Any]:
-    """The ballot form (None when the reader cannot vote here), pre-filled."""
+def ballot_context(
+    page: ProposalPage, choice: Any = None, posted_for: str | None = None
+) -> dict[str, Any]:
+    """The ballot form (None when the reader cannot vote here), pre-filled; and one form per
+    grantor whose proxy the reader holds (`proxy_forms`). `posted_for` is the grantor a
+    refused ballot was for: `choice` pre-fills her form instead of the reader's own."""
     voter = page.voter
-    if not page.accepting or voter is None or not voter.in_electorate:
-        return {"ballot": None}
+    if not page.accepting or voter is None:
+        return {"ballot": None, "proxy_forms": []}
     try:
         form = ballot_form(page.record.proposal.method, page.record.proposal.spec)
     except GovernanceError:
-        return {"ballot": None}
-    shown = choice if choice is not None else voter.latest_choice
-    return {"ballot": form, "prefill": selected(form, shown), "option_index": _indexes(form)}
+        return {"ballot": None, "proxy_forms": []}
+    proxy_forms = [
+        {
+            "proxy": held,
+            "form": form,
+            "prefill": selected(
+                form,
+                choice
+                if posted_for == held.grantor_id and choice is not None
+                else held.latest_choice,
+            ),
+        }
+        for held in voter.proxies
+    ]
+    if not voter.in_electorate:
+        return {"ballot": None, "proxy_forms": proxy_forms}
+    shown = choice if choice is not None and posted_for is None else voter.latest_choice
+    return {
+        "ballot": form,
+        "prefill": selected(form, shown),
+        "option_index": _indexes(form),
+        "proxy_forms": proxy_forms,
+    }
 
 
 def _indexes(form: Any) -> dict[str, int]:
@@ -184,8 +208,10 @@ async def proposal_page(
     if page is None:
         return error_response(404, "not_found", "no such proposal")
     extra = dict(extra or {})
-    context = {**page_context(page), **ballot_context(page, extra.pop("choice", None)), **extra}
+    ballots = ballot_context(page, extra.pop("choice", None), extra.get("posted_for"))
+    context = {**page_context(page), **ballots, **extra}
     context.setdefault("errors", {})
+    context.setdefault("posted_for", None)
     return await render(request, "proposals/page.html", context, status=status)
 
 

@@ -6,7 +6,7 @@ ngettext, which knows each language's plural rules.
 
 from __future__ import annotations
 
-IRREGULAR = {"entry": "entries", "person": "people"}
+IRREGULAR = {"entry": "entries", "person": "people", "proxy": "proxies"}
 
 
 def plural(noun: str) -> str:

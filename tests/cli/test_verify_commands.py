@@ -19,6 +19,7 @@ def test_a_receipt_is_the_hash_or_the_line_vote_printed() -> None:
     assert parse_receipt(HASH) == HASH
     assert parse_receipt(f"counted: receipt {HASH}") == HASH
     assert parse_receipt(f"replaced: receipt {HASH}\n") == HASH
+    assert parse_receipt(f"counted (bob for alice): receipt {HASH}") == HASH
     assert parse_receipt(f"  receipt {HASH.upper()} ") == HASH
     for bad in ("", HASH[:-1], f"{HASH}0", f"counted: {HASH} extra", "counted: receipt None"):
         with pytest.raises(CliError, match="not a receipt"):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import timedelta
 
 import pytest
@@ -106,3 +107,23 @@ def test_author_ballot_is_ignored_when_self_vote_is_forbidden() -> None:
     )
     assert [b.member_id for b in counted.ballots] == ["m0001"]
     assert counted.author_refused == 1
+
+
+@pytest.mark.parametrize("may_change", [True, False])
+def test_her_own_ballot_overrides_a_proxy_ballot_whichever_came_first(may_change: bool) -> None:
+    charter = Charter(ballots_may_change=may_change)
+    by_bob = replace(cast("m0001", "yes", T0), cast_by="m0002")
+    own = cast("m0001", "no", T0 + timedelta(minutes=1))
+    late_proxy = replace(cast("m0001", "yes", T0 + timedelta(minutes=2)), cast_by="m0002")
+    for log in ([by_bob, own], [own, late_proxy], [by_bob, own, late_proxy]):
+        (counted,) = effective_ballots(log, electorate(3), charter).ballots
+        assert counted == own
+    (alone,) = effective_ballots([by_bob], electorate(3), charter).ballots
+    assert alone == by_bob and alone.by_proxy
+
+
+def test_cast_by_is_in_the_hashed_form_only_when_present() -> None:
+    own = cast("m0001", "yes", T0)
+    assert "cast_by" not in own.to_dict() and not own.by_proxy
+    assert replace(own, cast_by="m0002").to_dict() == {**own.to_dict(), "cast_by": "m0002"}
+    assert replace(own, cast_by="m0002").counted_form() == own.counted_form()

@@ -53,6 +53,8 @@ def test_a_same_class_charter_refuses_a_holder_of_another_class() -> None:
 def test_no_chains_and_no_double_grants() -> None:
     with pytest.raises(ProxyRefused, match="cannot hold one"):
         check_grant(ON, grant("C", "A"), [grant("A", "B")], CLASSES)
+    with pytest.raises(ProxyRefused, match="B holds a proxy and cannot grant her own"):
+        check_grant(ON, grant("B", "C"), [grant("A", "B")], CLASSES)
     with pytest.raises(ProxyRefused, match="already granted"):
         check_grant(ON, grant("A", "C"), [grant("A", "B")], CLASSES)
     with pytest.raises(ProxyRefused, match="her own proxy"):

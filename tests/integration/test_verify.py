@@ -208,3 +208,36 @@ def test_a_member_leaving_after_the_decision_changes_nothing(node: Node) -> None
     assert done.returncode == 0, done.stdout + done.stderr
     tally = [c for c in _report(done)["checks"] if c["name"] == "tally"]  # type: ignore[attr-defined]
     assert tally == [{"name": "tally", "ok": True, "detail": "recounted: rejected"}]
+
+
+def test_a_result_with_proxy_ballots_verifies_and_a_swapped_holder_is_named(node: Node) -> None:
+    """Issue 18: B votes for A and for herself, A then votes herself; the log holds "B for A"
+    and the recount from the published log is the node's. Naming another holder behind the
+    node's back breaks the chain."""
+    charter = node.cwd / "charter.json"
+    charter.write_text(json.dumps({"proxies": {"allowed": True, "cap_per_holder": 2}}))
+    _ok("charter", "set", str(charter), cwd=node.cwd)
+    created = json.loads(
+        _ok("proposal", "create", "--title", "Solar roof", "--method", "proposal",
+            "--duration", "3d", "--open", "--json", cwd=node.cwd)
+    )  # fmt: skip
+    _ok("proxy", "grant", "alice", "bob", "--proposal", created["id"], cwd=node.cwd)
+    by_proxy = _ok("vote", created["id"], "--member", "bob", "--on-behalf-of", "alice",
+                   "--choice", "yes", cwd=node.cwd).strip()  # fmt: skip
+    assert by_proxy.startswith("counted (bob for alice): receipt ")
+    _ok("vote", created["id"], "--member", "bob", "--choice", "yes", cwd=node.cwd)
+    _ok("vote", created["id"], "--member", "alice", "--choice", "no", cwd=node.cwd)
+    closed = json.loads(_ok("proposal", "close", created["id"], "--json", cwd=node.cwd))
+    assert closed["result"]["turnout"] == 2 and closed["result"]["counts"]["no"] == 1
+    done = coopfed("verify", created["id"], "--receipt", by_proxy, "--json", cwd=node.cwd)
+    assert done.returncode == 0, done.stdout + done.stderr
+    names = [c["name"] for c in _report(done)["checks"]]  # type: ignore[attr-defined]
+    assert {"ballot_chain", "tally", "receipt"} <= set(names)
+    [(holder,)] = node.sql("SELECT cast_by FROM ballots WHERE cast_by IS NOT NULL")
+    [(carol,)] = node.sql("SELECT member_id FROM members WHERE handle = 'carol'")
+    assert holder != carol
+    node.sql("UPDATE ballots SET cast_by = :c WHERE cast_by IS NOT NULL", c=carol)
+    tampered = coopfed("verify", created["id"], "--json", cwd=node.cwd)
+    assert tampered.returncode == 1, tampered.stderr
+    differences = _report(tampered)["differences"]
+    assert any("ballot log entry 0" in d for d in differences), differences  # type: ignore[attr-defined]
