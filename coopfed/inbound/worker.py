@@ -11,7 +11,10 @@ from __future__ import annotations
 import logging
 from datetime import datetime, timedelta
 
+from sqlalchemy.ext.asyncio import AsyncConnection
+
 from coopfed import metrics
+from coopfed.inbound.context import BatchMemo
 from coopfed.inbound.dispatch import dispatch
 from coopfed.node import Node
 from coopfed.store import inbox as inbox_store
@@ -32,10 +35,10 @@ def retry_at(attempts: int, now: datetime) -> datetime | None:
     return now + FIRST_RETRY * factor
 
 
-async def _process(node: Node, item: InboxItem) -> None:
+async def _process(node: Node, conn: AsyncConnection, item: InboxItem, memo: BatchMemo) -> None:
     try:
-        async with node.engine.begin() as conn:
-            outcome = await dispatch(node, conn, item)
+        async with conn.begin():
+            outcome = await dispatch(node, conn, item, memo)
             await inbox_store.finish(conn, item.id, state=outcome.state, outcome=outcome.note)
         metrics.INBOX_PROCESSED.labels(outcome.state).inc()
         metrics.INBOX_LAG.observe(max((node.now() - item.received_at).total_seconds(), 0.0))
@@ -43,15 +46,19 @@ async def _process(node: Node, item: InboxItem) -> None:
         error = f"{type(exc).__name__}: {exc}"
         when = retry_at(item.attempts, node.now())
         log.warning("inbox item %s (%s) failed: %s", item.id, item.activity_id, error)
-        async with node.engine.begin() as conn:
+        async with conn.begin():
             await inbox_store.fail(conn, item.id, error=error, retry_at=when)
         metrics.INBOX_PROCESSED.labels("failed").inc()
 
 
 async def process_inbox_batch(node: Node) -> int:
     lease = timedelta(seconds=node.settings.worker.inbox_lease_seconds)
-    async with node.engine.begin() as conn:
-        items = await inbox_store.lease_due(conn, now=node.now(), limit=BATCH, lease=lease)
-    for item in items:
-        await _process(node, item)
+    # One connection for the batch, one transaction (commit) per item: checking a connection
+    # out and back in per item cost a round trip to the driver's thread (the reset rollback).
+    async with node.inbox_engine().connect() as conn:
+        async with conn.begin():
+            items = await inbox_store.lease_due(conn, now=node.now(), limit=BATCH, lease=lease)
+        memo = BatchMemo()
+        for item in items:
+            await _process(node, conn, item, memo)
     return len(items)
