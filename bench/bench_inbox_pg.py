@@ -170,9 +170,9 @@ def main() -> None:
         "--database-url", default=os.environ.get(URL_ENV), help=f"default: ${URL_ENV}"
     )
     options = parser.parse_args()
-    if not options.database_url:
-        hint = f"pass --database-url, or run under .ci/test-env ({URL_ENV})"
-        raise SystemExit(f"no PostgreSQL: {hint}")
+    if not options.database_url:  # a report, not a test: say why there is none (`make bench`)
+        print(f"skipped: no PostgreSQL (pass --database-url, or run under .ci/test-env: {URL_ENV})")
+        return
     pin_load_generator()
     with (
         tempfile.TemporaryDirectory() as directory,
