@@ -22,7 +22,9 @@ from coopfed.store.inbox import InboxItem
 
 log = logging.getLogger(__name__)
 
-BATCH = 50
+# Each round also polls nine other queues; per leased item that cost 25% of the worker's CPU
+# with batches of 50 (worker alone: 0.81-0.92 -> 0.61-0.62 ms per item with 200).
+BATCH = 200
 MAX_ATTEMPTS = 5
 FIRST_RETRY = timedelta(seconds=10)
 
@@ -52,13 +54,24 @@ async def _process(node: Node, conn: AsyncConnection, item: InboxItem, memo: Bat
 
 
 async def process_inbox_batch(node: Node) -> int:
+    """Lease up to BATCH items and process them in order; 0 when none was due.
+
+    Items still waiting when half the lease has gone (slow peers to fetch from) are handed
+    back unprocessed, so no item is processed after its lease could have passed to another
+    worker; they count as handled, so the next round comes at once.
+    """
     lease = timedelta(seconds=node.settings.worker.inbox_lease_seconds)
     # One connection for the batch, one transaction (commit) per item: checking a connection
     # out and back in per item cost a round trip to the driver's thread (the reset rollback).
     async with node.inbox_engine().connect() as conn:
+        leased_at = node.now()
         async with conn.begin():
-            items = await inbox_store.lease_due(conn, now=node.now(), limit=BATCH, lease=lease)
+            items = await inbox_store.lease_due(conn, now=leased_at, limit=BATCH, lease=lease)
         memo = BatchMemo()
-        for item in items:
+        for number, item in enumerate(items):
+            if node.now() - leased_at >= lease / 2:
+                async with conn.begin():
+                    await inbox_store.release(conn, [left.id for left in items[number:]])
+                break
             await _process(node, conn, item, memo)
     return len(items)

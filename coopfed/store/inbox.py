@@ -171,6 +171,16 @@ async def lease_due(
     return sorted((_item(row) for row in claimed.mappings()), key=lambda item: item.id)
 
 
+async def release(conn: AsyncConnection, item_ids: list[int]) -> None:
+    """Hand leased items back unprocessed: due again at once, the leasing not counted."""
+    if item_ids:
+        await conn.execute(
+            update(inbox_items)
+            .where(inbox_items.c.id.in_(item_ids), inbox_items.c.state == "pending")
+            .values(lease_until=None, attempts=inbox_items.c.attempts - 1)
+        )
+
+
 async def finish(
     conn: AsyncConnection, item_id: int, *, state: str, outcome: str | None = None
 ) -> None:

@@ -262,3 +262,37 @@ async def test_a_batch_of_public_notes_reads_the_coop_actor_once(
         event.remove(node.inbox_engine().sync_engine, "before_cursor_execute", seen)
     assert [item["state"] for item in await _items(node)] == ["ignored"] * 3
     assert sum("FROM local_actors" in statement for statement in statements) == 1
+
+
+async def test_items_left_at_half_the_lease_are_handed_back_unprocessed(
+    node: Node,
+    client: httpx.AsyncClient,
+    remote_fresh: FediverseServer,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # A batch of 200 behind slow peers must not run past its lease: another worker (PostgreSQL)
+    # could lease the rest meanwhile and apply them a second time.
+    worker = replace(node.settings.worker, inbox_lease_seconds=10)
+    node.settings = replace(node.settings, worker=worker)
+    alice = remote_fresh.actor("alice")
+    for _ in range(3):
+        like = {"id": new_id(alice), "type": "Like", "actor": alice.uri, "object": COOP}
+        assert (await alice.apost(client, SHARED_INBOX, like)).status_code == 202
+    start = datetime.now(UTC)
+    clock = [start]
+    node.clock = lambda: clock[0]
+    real_dispatch = dispatch.dispatch
+
+    async def slow(*args: Any) -> Outcome:
+        clock[0] += timedelta(seconds=6)  # this item took more than half the lease
+        return await real_dispatch(*args)
+
+    with monkeypatch.context() as patch:
+        patch.setattr("coopfed.inbound.worker.dispatch", slow)
+        assert await process_inbox_batch(node) == 3
+    first, *rest = await _items(node)
+    assert first["state"] == "ignored"
+    handed_back = [(item["state"], item["attempts"], item["lease_until"]) for item in rest]
+    assert handed_back == [("pending", 0, None)] * 2
+    assert await process_inbox_batch(node) == 2  # due again at once, not after the lease
+    assert [item["state"] for item in await _items(node)] == ["ignored"] * 3
