@@ -32,8 +32,9 @@ USER coopfed
 WORKDIR /data
 VOLUME ["/data"]
 EXPOSE 8000
-# The probe follows the configured port (COOPFED_SERVER__PORT, e.g. docker run -e …=9000;
-# set the port that way, not with `serve --port`, which the probe cannot see).
-HEALTHCHECK --interval=30s --timeout=5s CMD python -c "import os,urllib.request; urllib.request.urlopen('http://127.0.0.1:%s/healthz' % os.environ.get('COOPFED_SERVER__PORT', '8000'), timeout=4)"
+# The probe reads the port (and address) from the same settings as `serve`: COOPFED_SERVER__PORT
+# (docker run -e …=9000) or server.port in a mounted config file (COOPFED_CONFIG). Only a port
+# given as `serve --port` is invisible to it: set the port through the settings.
+HEALTHCHECK --interval=30s --timeout=5s CMD ["coopfed", "healthcheck"]
 ENTRYPOINT ["coopfed"]
 CMD ["serve"]

@@ -50,7 +50,7 @@ fuzz: $(INSTALLED)
 	HYPOTHESIS_PROFILE=fuzz COOPFED_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) .ci/test-env $(BIN)/pytest -q --hypothesis-show-statistics $(FUZZ_TESTS) $(PYTEST_ARGS)
 
 bench: $(INSTALLED)
-	@for b in bench/bench_*.py; do echo "== $$b"; $(BIN)/python $$b || exit 1; done
+	@for b in bench/bench_*.py; do echo "== $$b"; .ci/test-env $(BIN)/python $$b || exit 1; done
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -1,4 +1,5 @@
-"""Node commands: init, serve, worker, db upgrade|current, admin create|grant|revoke."""
+"""Node commands: init, serve, healthcheck, worker, db upgrade|current, admin create|grant|
+revoke."""
 
 from __future__ import annotations
 
@@ -6,6 +7,8 @@ import argparse
 import asyncio
 import os
 import signal
+import sys
+import urllib.request
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -66,6 +69,30 @@ def cmd_serve(args: argparse.Namespace) -> int:
         proxy_headers=False,
         log_config=log_config,
     )
+    return 0
+
+
+# Where `serve` listens when bound to every address: probe it over loopback.
+_ANY_ADDRESS = {"": "127.0.0.1", "0.0.0.0": "127.0.0.1", "::": "::1"}
+
+
+def healthz_url(host: str, port: int) -> str:
+    """The /healthz URL of a server listening on `host`:`port`."""
+    probe = _ANY_ADDRESS.get(host, host)
+    return f"http://[{probe}]:{port}/healthz" if ":" in probe else f"http://{probe}:{port}/healthz"
+
+
+def cmd_healthcheck(args: argparse.Namespace) -> int:
+    """Docker's HEALTHCHECK: /healthz where `serve` listens, read from the same settings (the
+    config file and COOPFED_* alike). 0 healthy, 1 not (Docker reserves 2)."""
+    settings = settings_from(args, "none")
+    url = healthz_url(settings.server.host, settings.server.port)
+    try:
+        with urllib.request.urlopen(url, timeout=args.timeout) as response:
+            response.read()
+    except (OSError, ValueError) as exc:  # refused, timed out, or an HTTP error status
+        print(f"coopfed: unhealthy: {url}: {exc}", file=sys.stderr)
+        return 1
     return 0
 
 
@@ -214,6 +241,12 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
     serve.add_argument("--workers", type=int, help="web processes (default: server.workers)")
     serve.add_argument("--url", help="public base URL for this run (default: server.url)")
     serve.set_defaults(handler=cmd_serve)
+
+    health = sub.add_parser(
+        "healthcheck", parents=[common], help="probe /healthz where serve listens (exit 0 or 1)"
+    )
+    health.add_argument("--timeout", type=float, default=4.0, help="seconds (default 4)")
+    health.set_defaults(handler=cmd_healthcheck)
 
     worker = sub.add_parser("worker", parents=[common], help="run the background worker alone")
     worker.set_defaults(handler=cmd_worker)

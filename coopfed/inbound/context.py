@@ -9,7 +9,7 @@ then quarantines).
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from coopfed.federation.keyresolver import without_fragment
 from coopfed.federation.mapping.remote_actors import ap_to_remote_actor
 from coopfed.node import Node
+from coopfed.services.members import coop_actor
 from coopfed.services.received import Received, done, ignored
 from coopfed.store import actors as local_store
 from coopfed.store import remote_actors as remote_store
@@ -26,7 +27,25 @@ from coopfed.store.remote_actors import RemoteActor
 
 # A handler's outcome is the services' `Received`: a service's verdict passes through as is.
 Outcome = Received
-__all__ = ["Handler", "HandlerContext", "Outcome", "done", "ignored", "local_actor_of", "sender"]
+__all__ = [
+    "BatchMemo",
+    "Handler",
+    "HandlerContext",
+    "Outcome",
+    "coop_of",
+    "done",
+    "ignored",
+    "local_actor_of",
+    "sender",
+]
+
+
+@dataclass
+class BatchMemo:
+    """Rows read once per lease batch of the worker and shared by its items' handlers: only
+    rows no inbound handler changes (local actors are never updated)."""
+
+    coop: LocalActor | None = None
 
 
 @dataclass(frozen=True)
@@ -35,6 +54,7 @@ class HandlerContext:
     conn: AsyncConnection
     item: InboxItem
     activity: dict[str, Any]
+    memo: BatchMemo = field(default_factory=BatchMemo)
 
     @property
     def actor(self) -> str:
@@ -55,6 +75,13 @@ class HandlerContext:
 
 
 Handler = Callable[[HandlerContext], Awaitable[Outcome]]
+
+
+async def coop_of(ctx: HandlerContext) -> LocalActor:
+    """The co-op actor, read once per batch (every Create{Note} that is no vote asks for it)."""
+    if ctx.memo.coop is None:
+        ctx.memo.coop = await coop_actor(ctx.conn)
+    return ctx.memo.coop
 
 
 async def local_actor_of(ctx: HandlerContext, uri: str | None) -> LocalActor | None:

@@ -8,14 +8,13 @@ is redeemed and answered privately; other messages are ignored with their reason
 from __future__ import annotations
 
 from coopfed.federation.mapping.direct_messages import ap_to_direct_message
-from coopfed.inbound.context import HandlerContext, Outcome, done, ignored, sender
+from coopfed.inbound.context import HandlerContext, Outcome, coop_of, done, ignored, sender
 from coopfed.services.link_messages import answer_link_message
-from coopfed.services.members import coop_actor
 
 
 async def handle_direct_message(ctx: HandlerContext) -> Outcome | None:
     """The outcome when the Note is a direct message to the co-op; None when it is not."""
-    coop = await coop_actor(ctx.conn)
+    coop = await coop_of(ctx)
     message = ap_to_direct_message(ctx.activity, recipient=ctx.node.uris.actor(coop.username))
     if message is None:
         return None

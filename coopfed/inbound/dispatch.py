@@ -32,7 +32,7 @@ from coopfed.inbound import (
     undo,
     vote,
 )
-from coopfed.inbound.context import Handler, HandlerContext, Outcome, ignored
+from coopfed.inbound.context import BatchMemo, Handler, HandlerContext, Outcome, ignored
 from coopfed.node import Node
 from coopfed.store.inbox import InboxItem
 
@@ -80,10 +80,12 @@ def find_handler(activity: dict[str, Any]) -> Handler | None:
     return ROUTES.get((kind, ANY))
 
 
-async def dispatch(node: Node, conn: AsyncConnection, item: InboxItem) -> Outcome:
+async def dispatch(
+    node: Node, conn: AsyncConnection, item: InboxItem, memo: BatchMemo | None = None
+) -> Outcome:
     activity = json.loads(item.body)
     handler = find_handler(activity)
     if handler is None:
         kind, inner = activity.get("type"), object_type(activity) or "-"
         return ignored(f"no handler for {str(kind)[:40]}/{inner[:40]}")
-    return await handler(HandlerContext(node, conn, item, activity))
+    return await handler(HandlerContext(node, conn, item, activity, memo or BatchMemo()))

@@ -11,7 +11,10 @@ from __future__ import annotations
 import logging
 from datetime import datetime, timedelta
 
+from sqlalchemy.ext.asyncio import AsyncConnection
+
 from coopfed import metrics
+from coopfed.inbound.context import BatchMemo
 from coopfed.inbound.dispatch import dispatch
 from coopfed.node import Node
 from coopfed.store import inbox as inbox_store
@@ -19,7 +22,9 @@ from coopfed.store.inbox import InboxItem
 
 log = logging.getLogger(__name__)
 
-BATCH = 50
+# Each round also polls nine other queues; per leased item that cost 25% of the worker's CPU
+# with batches of 50 (worker alone: 0.81-0.92 -> 0.61-0.62 ms per item with 200).
+BATCH = 200
 MAX_ATTEMPTS = 5
 FIRST_RETRY = timedelta(seconds=10)
 
@@ -32,10 +37,10 @@ def retry_at(attempts: int, now: datetime) -> datetime | None:
     return now + FIRST_RETRY * factor
 
 
-async def _process(node: Node, item: InboxItem) -> None:
+async def _process(node: Node, conn: AsyncConnection, item: InboxItem, memo: BatchMemo) -> None:
     try:
-        async with node.engine.begin() as conn:
-            outcome = await dispatch(node, conn, item)
+        async with conn.begin():
+            outcome = await dispatch(node, conn, item, memo)
             await inbox_store.finish(conn, item.id, state=outcome.state, outcome=outcome.note)
         metrics.INBOX_PROCESSED.labels(outcome.state).inc()
         metrics.INBOX_LAG.observe(max((node.now() - item.received_at).total_seconds(), 0.0))
@@ -43,15 +48,30 @@ async def _process(node: Node, item: InboxItem) -> None:
         error = f"{type(exc).__name__}: {exc}"
         when = retry_at(item.attempts, node.now())
         log.warning("inbox item %s (%s) failed: %s", item.id, item.activity_id, error)
-        async with node.engine.begin() as conn:
+        async with conn.begin():
             await inbox_store.fail(conn, item.id, error=error, retry_at=when)
         metrics.INBOX_PROCESSED.labels("failed").inc()
 
 
 async def process_inbox_batch(node: Node) -> int:
+    """Lease up to BATCH items and process them in order; 0 when none was due.
+
+    Items still waiting when half the lease has gone (slow peers to fetch from) are handed
+    back unprocessed, so no item is processed after its lease could have passed to another
+    worker; they count as handled, so the next round comes at once.
+    """
     lease = timedelta(seconds=node.settings.worker.inbox_lease_seconds)
-    async with node.engine.begin() as conn:
-        items = await inbox_store.lease_due(conn, now=node.now(), limit=BATCH, lease=lease)
-    for item in items:
-        await _process(node, item)
+    # One connection for the batch, one transaction (commit) per item: checking a connection
+    # out and back in per item cost a round trip to the driver's thread (the reset rollback).
+    async with node.inbox_engine().connect() as conn:
+        leased_at = node.now()
+        async with conn.begin():
+            items = await inbox_store.lease_due(conn, now=leased_at, limit=BATCH, lease=lease)
+        memo = BatchMemo()
+        for number, item in enumerate(items):
+            if node.now() - leased_at >= lease / 2:
+                async with conn.begin():
+                    await inbox_store.release(conn, [left.id for left in items[number:]])
+                break
+            await _process(node, conn, item, memo)
     return len(items)

@@ -1,6 +1,6 @@
 """The inbox queue: verified activities committed before the 202, leased by the worker.
 
-`insert_item` is the inbox's hot path on PostgreSQL (one transaction per accepted POST); on
+`insert_item` is the inbox's hot path on PostgreSQL (one statement per accepted POST); on
 SQLite the pipeline goes through `coopfed.store.inbox_writer` (raw driver, group commit).
 """
 
@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 
-from sqlalchemy import Select, and_, or_, select, update
+from sqlalchemy import Select, and_, exists, literal, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
@@ -66,30 +66,40 @@ def _insert_ignoring_duplicates(dialect: str) -> sqlite.Insert | postgresql.Inse
 async def insert_item(
     engine: AsyncEngine, item: NewInboxItem, *, now: datetime, tombstone_of: str | None = None
 ) -> InsertResult:
-    """Commit one item (its own transaction); an id its actor sent before is compared by body
-    hash.
+    """Commit one item; an id its actor sent before is compared by body hash.
 
-    With `tombstone_of`, nothing is stored if the item's actor deleted that object (checked in
-    the same transaction). SQLite nodes use `inbox_writer` instead, which groups commits.
+    With `tombstone_of`, nothing is stored if the item's actor deleted that object. One
+    statement, committed on its own (autocommit): the tombstone check is inside the INSERT, so
+    a stored item costs one round trip, not five (BEGIN, the check, INSERT, COMMIT). SQLite
+    nodes use `inbox_writer` instead, which groups commits.
     """
-    statement = _insert_ignoring_duplicates(engine.dialect.name).values(
-        activity_id=item.activity_id,
-        body_sha256=item.body_sha256,
-        body=item.body,
-        actor_uri=item.actor_uri,
-        recipient=item.recipient,
-        created_id=item.created_id,
-        received_at=now,
-        state="pending",
-        attempts=0,
-        next_attempt_at=now,
-    )
-    async with engine.begin() as conn:
+    values: dict[str, object] = {
+        "activity_id": item.activity_id,
+        "body_sha256": item.body_sha256,
+        "body": item.body,
+        "actor_uri": item.actor_uri,
+        "recipient": item.recipient,
+        "created_id": item.created_id,
+        "received_at": now,
+        "state": "pending",
+        "attempts": 0,
+        "next_attempt_at": now,
+    }
+    insert = _insert_ignoring_duplicates(engine.dialect.name)
+    if tombstone_of is None:
+        statement = insert.values(**values)
+    else:
+        columns = (literal(v, inbox_items.c[name].type).label(name) for name, v in values.items())
+        row = select(*columns).where(~exists(_tombstone(item.actor_uri, tombstone_of)))
+        statement = insert.from_select(list(values), row)
+    async with engine.connect() as conn:
+        # On the connection, not `engine.execution_options` (a new engine per call, 9% of this).
+        await conn.execution_options(isolation_level="AUTOCOMMIT")
+        if (await conn.execute(statement)).rowcount == 1:
+            return InsertResult.stored
+        # Not stored: tombstoned, or the same id again (both rare; a read each).
         if tombstone_of is not None and await _tombstoned(conn, item.actor_uri, tombstone_of):
             return InsertResult.tombstoned
-        result = await conn.execute(statement)
-        if result.rowcount == 1:
-            return InsertResult.stored
         query = select(inbox_items.c.body_sha256).where(
             inbox_items.c.actor_uri == item.actor_uri,
             inbox_items.c.activity_id == item.activity_id,
@@ -159,6 +169,16 @@ async def lease_due(
         .returning(*inbox_items.c)
     )
     return sorted((_item(row) for row in claimed.mappings()), key=lambda item: item.id)
+
+
+async def release(conn: AsyncConnection, item_ids: list[int]) -> None:
+    """Hand leased items back unprocessed: due again at once, the leasing not counted."""
+    if item_ids:
+        await conn.execute(
+            update(inbox_items)
+            .where(inbox_items.c.id.in_(item_ids), inbox_items.c.state == "pending")
+            .values(lease_until=None, attempts=inbox_items.c.attempts - 1)
+        )
 
 
 async def finish(

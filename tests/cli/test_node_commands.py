@@ -1,15 +1,21 @@
-"""`coopfed init`, `db`, `admin create`: refusals exit 2 with one line and change nothing."""
+"""`coopfed init`, `db`, `admin create`: refusals exit 2 with one line and change nothing;
+`coopfed healthcheck` probes the port the settings give `serve`."""
 
 from __future__ import annotations
 
 import hashlib
 import io
 import json
+import threading
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
 
 from coopfed.cli import main
+from coopfed.cli.node_commands import healthz_url
+from tests.support.processes import free_port
 
 INIT = ["init", "--url", "http://127.0.0.1:8765", "--name", "Test Co-op", "--handle", "testcoop"]
 
@@ -114,3 +120,70 @@ def test_unknown_command_exits_2(capsys: pytest.CaptureFixture[str]) -> None:
     with pytest.raises(SystemExit) as caught:
         main(["frobnicate"])
     assert caught.value.code == 2
+
+
+class _Healthz(BaseHTTPRequestHandler):
+    status = 200
+
+    def do_GET(self) -> None:
+        code = self.status if self.path == "/healthz" else 404
+        self.send_response(code)
+        self.send_header("content-length", "0")
+        self.end_headers()
+
+    def log_message(self, *_: object) -> None:
+        pass
+
+
+@pytest.fixture
+def healthz() -> Iterator[ThreadingHTTPServer]:
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _Healthz)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield server
+    server.shutdown()
+    server.server_close()
+
+
+def test_healthcheck_follows_the_port_of_the_config_file(
+    config: Path,
+    healthz: ThreadingHTTPServer,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Regression: the image's probe read COOPFED_SERVER__PORT only, so a port set in a mounted
+    # config file was probed on 8000 and the container reported unhealthy.
+    monkeypatch.delenv("COOPFED_SERVER__PORT", raising=False)
+    assert main([*INIT, "--config", str(config)]) == 0
+    port = healthz.server_address[1]
+    config.write_text(config.read_text().replace("port = 8765", f"port = {port}", 1))
+    assert main(["healthcheck", "--config", str(config)]) == 0
+    _Healthz.status = 503
+    try:
+        assert main(["healthcheck", "--config", str(config)]) == 1
+    finally:
+        _Healthz.status = 200
+    assert f"unhealthy: http://127.0.0.1:{port}/healthz" in capsys.readouterr().err
+
+
+def test_healthcheck_follows_the_environment_over_the_file(
+    config: Path,
+    healthz: ThreadingHTTPServer,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    assert main([*INIT, "--config", str(config)]) == 0
+    monkeypatch.setenv("COOPFED_SERVER__PORT", str(healthz.server_address[1]))
+    assert main(["healthcheck", "--config", str(config)]) == 0
+    closed = free_port()
+    monkeypatch.setenv("COOPFED_SERVER__PORT", str(closed))
+    assert main(["healthcheck", "--config", str(config), "--timeout", "2"]) == 1
+    err = capsys.readouterr().err
+    assert f"unhealthy: http://127.0.0.1:{closed}/healthz" in err
+    assert len(err.strip().splitlines()) == 1
+
+
+def test_healthcheck_probes_loopback_when_serve_listens_everywhere() -> None:
+    assert healthz_url("0.0.0.0", 8000) == "http://127.0.0.1:8000/healthz"
+    assert healthz_url("::", 8000) == "http://[::1]:8000/healthz"
+    assert healthz_url("127.0.0.5", 9000) == "http://127.0.0.5:9000/healthz"

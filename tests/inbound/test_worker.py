@@ -1,5 +1,6 @@
 """The inbox worker: Follow → Accept queued, manual approval, Undo, actor Update/Delete,
-unknown types ignored, a poison item quarantined after 5 attempts while the queue flows."""
+unknown types ignored, a poison item quarantined after 5 attempts while the queue flows; its
+per-item cost (no fsync per item on SQLite, the co-op read once per batch)."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy import select
+from sqlalchemy import event, select
 
 from coopfed.inbound import dispatch
 from coopfed.inbound.dispatch import HandlerContext, Outcome
@@ -22,7 +23,14 @@ from coopfed.store import actors as actor_store
 from coopfed.store import remote_actors as remote_store
 from coopfed.store.tables import deliveries, followers, inbox_items, outbox_activities
 from tests.federation.conftest import count_rows
-from tests.federation.inbox_support import COOP, COOP_INBOX, SHARED_INBOX, follow, new_id
+from tests.federation.inbox_support import (
+    COOP,
+    COOP_INBOX,
+    SHARED_INBOX,
+    follow,
+    new_id,
+    note_create,
+)
 from tests.support.fediverse import FediverseServer
 
 
@@ -218,3 +226,73 @@ async def test_a_crashed_workers_items_are_taken_again_after_inbox_lease_seconds
     node.clock = lambda: start + timedelta(seconds=4)
     assert await process_inbox_batch(node) == 1
     assert (await _items(node))[0]["state"] == "done"
+
+
+async def test_only_the_inbox_workers_commits_skip_the_fsync_on_sqlite(node: Node) -> None:
+    # A 202, a delivery or mail lease and every web write stay durable commits (FULL = 2);
+    # their fsync covers the worker's earlier commits too (docs/architecture.md).
+    if node.engine.dialect.name != "sqlite":
+        assert node.inbox_engine() is node.engine
+        return
+    async with node.engine.connect() as conn:
+        assert (await conn.exec_driver_sql("PRAGMA synchronous")).scalar_one() == 2
+    async with node.inbox_engine().connect() as conn:
+        assert (await conn.exec_driver_sql("PRAGMA synchronous")).scalar_one() == 1
+
+
+async def test_a_batch_of_public_notes_reads_the_coop_actor_once(
+    node: Node, client: httpx.AsyncClient, remote_fresh: FediverseServer
+) -> None:
+    # Each Create{Note} that is no vote asks whether it is a direct message to the co-op.
+    alice = remote_fresh.actor("alice")
+    public = ["https://www.w3.org/ns/activitystreams#Public"]
+    for _ in range(3):
+        assert (
+            await alice.apost(client, SHARED_INBOX, note_create(alice, to=public))
+        ).status_code == 202
+    statements: list[str] = []
+
+    def seen(_conn: object, _cursor: object, statement: str, *_: object) -> None:
+        statements.append(statement)
+
+    event.listen(node.inbox_engine().sync_engine, "before_cursor_execute", seen)
+    try:
+        assert await process_inbox_batch(node) == 3
+    finally:
+        event.remove(node.inbox_engine().sync_engine, "before_cursor_execute", seen)
+    assert [item["state"] for item in await _items(node)] == ["ignored"] * 3
+    assert sum("FROM local_actors" in statement for statement in statements) == 1
+
+
+async def test_items_left_at_half_the_lease_are_handed_back_unprocessed(
+    node: Node,
+    client: httpx.AsyncClient,
+    remote_fresh: FediverseServer,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # A batch of 200 behind slow peers must not run past its lease: another worker (PostgreSQL)
+    # could lease the rest meanwhile and apply them a second time.
+    worker = replace(node.settings.worker, inbox_lease_seconds=10)
+    node.settings = replace(node.settings, worker=worker)
+    alice = remote_fresh.actor("alice")
+    for _ in range(3):
+        like = {"id": new_id(alice), "type": "Like", "actor": alice.uri, "object": COOP}
+        assert (await alice.apost(client, SHARED_INBOX, like)).status_code == 202
+    start = datetime.now(UTC)
+    clock = [start]
+    node.clock = lambda: clock[0]
+    real_dispatch = dispatch.dispatch
+
+    async def slow(*args: Any) -> Outcome:
+        clock[0] += timedelta(seconds=6)  # this item took more than half the lease
+        return await real_dispatch(*args)
+
+    with monkeypatch.context() as patch:
+        patch.setattr("coopfed.inbound.worker.dispatch", slow)
+        assert await process_inbox_batch(node) == 3
+    first, *rest = await _items(node)
+    assert first["state"] == "ignored"
+    handed_back = [(item["state"], item["attempts"], item["lease_until"]) for item in rest]
+    assert handed_back == [("pending", 0, None)] * 2
+    assert await process_inbox_batch(node) == 2  # due again at once, not after the lease
+    assert [item["state"] for item in await _items(node)] == ["ignored"] * 3
