@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, exists, insert, or_, select, update
+from sqlalchemy import exists, insert, or_, select, update
 from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.sql import Select
@@ -196,20 +196,17 @@ async def grants_for_voting(
     conn: AsyncConnection, proposal_row_id: int, at: datetime
 ) -> list[ProxyGrant]:
     """The grants in force at `at` that may cover a vote on this proposal: its own, those for
-    an assembly whose agenda holds it and those for every proposal (`ProxyGrant.covers`
-    decides the rest)."""
-    on_agenda = select(assembly_items.c.assembly_id).where(
-        assembly_items.c.proposal_id == proposal_row_id
-    )
-    general = and_(proxy_grants.c.proposal_id.is_(None), proxy_grants.c.assembly_id.is_(None))
+    every proposal and those for an assembly still in force, with their agendas
+    (`ProxyGrant.covers` decides the rest, and a refusal can then say when the proposal is
+    not on the agenda of the assembly a proxy is for)."""
     query = _select().where(
         proxy_grants.c.revoked_at.is_(None),
         or_(proxy_grants.c.until.is_(None), proxy_grants.c.until > at),
         or_(
-            general,
+            proxy_grants.c.proposal_id.is_(None),
             proxy_grants.c.proposal_id == proposal_row_id,
-            proxy_grants.c.assembly_id.in_(on_agenda),
         ),
+        _assembly_in_force(at),
     )
     return [stored.grant for stored in await _read(conn, query)]
 
