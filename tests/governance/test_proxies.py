@@ -228,3 +228,20 @@ def test_on_every_proposal_one_holder_per_grantor_and_none_over_the_cap(
         assert len({g.grantor for g in covering}) == len(covering)  # one grant per grantor
         for holder in "FGH":
             assert sum(1 for g in covering if g.holder == holder) <= cap
+
+
+def test_example_17_2_from_docs_governance() -> None:
+    agenda = frozenset({"P1", "P2"})
+    a_for_agm = for_assembly("A", "B", agenda)
+    check_grant(ON, a_for_agm, [], CLASSES)
+    check_grant(ON, grant("C", "B", "P1"), [a_for_agm], CLASSES)
+    active = [a_for_agm, grant("C", "B", "P1")]
+    for proposal in ("P1", "P2"):
+        check_proxy_ballot(ON, active, grantor="A", holder="B", proposal_id=proposal, at=AT)
+    with pytest.raises(ProxyRefused, match="not on the agenda of the assembly her proxy is for"):
+        check_proxy_ballot(ON, active, grantor="A", holder="B", proposal_id="P3", at=AT)
+    with pytest.raises(ProxyRefused, match="B already holds 2 proxies, the charter's cap"):
+        check_grant(ON, for_assembly("D", "B", agenda), active, CLASSES)
+    check_grant(ON, grant("E", "B", "P3"), active, {})
+    with pytest.raises(ProxyRefused, match="A has already granted a proxy for this"):
+        check_grant(ON, grant("A", "C", "P1"), active, CLASSES)
