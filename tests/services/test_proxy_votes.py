@@ -217,6 +217,8 @@ async def test_a_proxy_for_an_assembly_votes_its_agenda_and_makes_its_quorum(nod
     await assemblies.add_to_agenda(node, slug, third.slug)
     late = await cast_vote(node, third.slug, bob.actor_uri, "no", on_behalf_of=alice.member_id)
     assert late.reason is VoteRefusal.NO_PROXY
+    (kept,) = (await member_export.export_member(node, "alice"))["proxies"]
+    assert kept["assembly"] == view.grant.assembly_id and kept["revoked_at"] is not None
 
 
 async def test_a_proxy_for_an_assembly_is_checked_like_the_others(node: Node) -> None:
