@@ -1,7 +1,8 @@
 """`coopfed proxy grant|list|revoke`: members voting for one another (issue 18).
 
-`grant FROM TO` lets member TO vote for member FROM: on one proposal (`--proposal ID`), or on
-every proposal until a date (`--until DATE`, the last day included, in the co-op's time zone;
+`grant FROM TO` lets member TO vote for member FROM: on one proposal (`--proposal ID`), on the
+proposals on one assembly's agenda (`--assembly ID`, before it starts), or on every proposal
+until a date (`--until DATE`, the last day included, in the co-op's time zone;
 or an ISO 8601 time with a zone), or until revoked. The charter decides whether proxies are
 allowed, the cap per holder and whether holder and grantor must share a class. The holder
 then votes with `coopfed vote ID --member TO --on-behalf-of FROM`.
@@ -51,6 +52,7 @@ def grant_json(view: GrantView) -> dict[str, Any]:
         "holder": grant.holder,
         "holder_handle": view.holder_handle,
         "proposal": grant.proposal_id,
+        "assembly": grant.assembly_id,
         "until": when(grant.until),
         "granted_at": when(grant.granted_at),
         "revoked_at": when(stored.revoked_at),
@@ -60,6 +62,8 @@ def grant_json(view: GrantView) -> dict[str, Any]:
 def _scope(view: dict[str, Any]) -> str:
     if view["proposal"] is not None:
         return f"for {view['proposal']}"
+    if view["assembly"] is not None:
+        return f"for the agenda of {view['assembly']}"
     if view["until"] is not None:
         return f"until {view['until']}"
     return "until revoked"
@@ -81,7 +85,12 @@ def cmd_grant(args: argparse.Namespace) -> int:
         if args.until is not None:
             until = until_from(args.until, node.settings.coop.time_zone)
         view = await grant_proxy(
-            node, args.grantor, args.holder, proposal=args.proposal, until=until
+            node,
+            args.grantor,
+            args.holder,
+            proposal=args.proposal,
+            until=until,
+            assembly=args.assembly,
         )
         return grant_json(view)
 
@@ -129,7 +138,11 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
     grant = verbs.add_parser("grant", parents=[common], help="let TO vote for FROM")
     grant.add_argument("grantor", metavar="FROM", help="the member giving her proxy")
     grant.add_argument("holder", metavar="TO", help="the member who will vote for her")
-    grant.add_argument("--proposal", metavar="ID", help="only for this proposal")
+    scope = grant.add_mutually_exclusive_group()
+    scope.add_argument("--proposal", metavar="ID", help="only for this proposal")
+    scope.add_argument(
+        "--assembly", metavar="ID", help="for the proposals on this assembly's agenda"
+    )
     grant.add_argument(
         "--until", metavar="DATE", help="through this day (or until an ISO time with a zone)"
     )

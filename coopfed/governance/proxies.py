@@ -1,6 +1,8 @@
 """Proxy voting rules: who may hold whose vote, for what, and whose ballot counts.
 
-Pure: the store keeps grants, services/votes.py asks these rules. A proxy adds no vote: the
+A grant is for one proposal, for the proposals on one assembly's agenda (the caller reads
+the agenda and hands it in), or for every proposal until a date. Pure: the store keeps
+grants, services/votes.py asks these rules. A proxy adds no vote: the
 electorate and quorum are unchanged, and the grantor's own ballot always overrides the holder's
 ballot cast for her, whichever came first.
 """
@@ -33,17 +35,25 @@ class ProxyPolicy:
 
 @dataclass(frozen=True, slots=True)
 class ProxyGrant:
-    """A grantor lets a holder vote for her on one proposal, or on every proposal until a date."""
+    """A grantor lets a holder vote for her on one proposal, on the proposals on one
+    assembly's agenda (`agenda`, their ids as the caller read them), or on every proposal
+    until a date."""
 
     grantor: str
     holder: str
     granted_at: datetime
     proposal_id: str | None = None
     until: datetime | None = None
+    assembly_id: str | None = None
+    agenda: frozenset[str] = frozenset()
 
     def __post_init__(self) -> None:
         if self.grantor == self.holder:
             raise ProxyRefused("a member cannot hold her own proxy")
+        if self.proposal_id is not None and self.assembly_id is not None:
+            raise ProxyRefused("a proxy is for one proposal or for one assembly, not both")
+        if self.assembly_id is None and self.agenda:
+            raise ProxyRefused("only a proxy for an assembly has an agenda")
         if self.until is not None and self.until <= self.granted_at:
             raise ProxyRefused("a proxy must last until a date after it is granted")
 
@@ -51,14 +61,28 @@ class ProxyGrant:
         """True when this grant lets the holder vote on `proposal_id` at `at`."""
         if at < self.granted_at:
             return False
-        if self.proposal_id is not None and self.proposal_id != proposal_id:
+        scope = self.scope()
+        if scope is not None and proposal_id not in scope:
             return False
         return self.until is None or at < self.until
 
+    def scope(self) -> frozenset[str] | None:
+        """The proposals this grant covers; None for every proposal."""
+        if self.proposal_id is not None:
+            return frozenset({self.proposal_id})
+        if self.assembly_id is not None:
+            return self.agenda
+        return None
+
 
 def _overlaps(a: ProxyGrant, b: ProxyGrant) -> bool:
-    # Two grants compete for the cap unless they are for two different single proposals.
-    return a.proposal_id is None or b.proposal_id is None or a.proposal_id == b.proposal_id
+    # Two grants compete for the cap unless no proposal is covered by both: two different
+    # single proposals, or a single proposal not on an assembly's agenda. Two grants for one
+    # assembly always overlap, even while its agenda is still empty.
+    if a.assembly_id is not None and a.assembly_id == b.assembly_id:
+        return True
+    scope_a, scope_b = a.scope(), b.scope()
+    return scope_a is None or scope_b is None or bool(scope_a & scope_b)
 
 
 def check_grant(
@@ -99,7 +123,9 @@ def check_grant(
 def holder_for(
     grants: Iterable[ProxyGrant], grantor: str, proposal_id: str, at: datetime
 ) -> str | None:
-    """The member who holds `grantor`'s proxy on `proposal_id` at `at`, if any."""
+    """The member who holds `grantor`'s proxy on `proposal_id` at `at`, if any. Should two
+    grants cover it (a proposal put on an assembly's agenda after she gave a proxy for it
+    alone), the first one given, in `grants`' order, wins."""
     for grant in grants:
         if grant.grantor == grantor and grant.covers(proposal_id, at):
             return grant.holder
@@ -124,8 +150,18 @@ def check_proxy_ballot(
 
     if not policy.allowed:
         raise ProxyRefused("this proposal's charter does not allow proxies")
+    grants = list(grants)
     if holder_for(grants, grantor, proposal_id, at) != holder:
-        raise ProxyRefused(f"{name(holder)} holds no proxy of {name(grantor)} for this proposal")
+        reason = f"{name(holder)} holds no proxy of {name(grantor)} for this proposal"
+        if any(
+            g.grantor == grantor
+            and g.holder == holder
+            and g.assembly_id is not None
+            and proposal_id not in g.agenda
+            for g in grants
+        ):
+            reason += ": it is not on the agenda of the assembly her proxy is for"
+        raise ProxyRefused(reason)
 
 
 @dataclass(frozen=True, slots=True)

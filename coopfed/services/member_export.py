@@ -102,6 +102,7 @@ async def export_member(node: Node, reference: str) -> dict[str, Any]:
                 "grantor": g.grant.grantor,
                 "holder": g.grant.holder,
                 "proposal": g.grant.proposal_id,
+                "assembly": g.grant.assembly_id,
                 "until": _when(g.grant.until),
                 "granted_at": _when(g.grant.granted_at),
                 "revoked_at": _when(g.revoked_at),

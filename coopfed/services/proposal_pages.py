@@ -23,6 +23,7 @@ from coopfed.federation.mapping.proposals import counts_visible
 from coopfed.governance import proposal as lifecycle
 from coopfed.governance.errors import GovernanceError
 from coopfed.governance.proposal import ProposalState
+from coopfed.governance.proxies import holder_for
 from coopfed.node import Node
 from coopfed.services import audience, outcomes
 from coopfed.services.comments import ThreadEntry, held_replies, visible_thread
@@ -230,8 +231,14 @@ async def _held(
     now = node.now()
     grants = await proxy_store.grants_for_voting(conn, record.row_id, now)
     held = []
+    grantors = {g.grantor for g in grants if g.holder == holder.member_id}
     for grant in grants:
-        if grant.holder != holder.member_id or not grant.covers(record.uri, now):
+        # One form per grantor, and only where this holder's grant is the one that counts
+        # (two may cover an item put on an assembly's agenda after a one-proposal grant).
+        if grant.grantor not in grantors or grant.holder != holder.member_id:
+            continue
+        grantors.discard(grant.grantor)
+        if holder_for(grants, grant.grantor, record.uri, now) != holder.member_id:
             continue
         grantor = await member_store.get_by_member_id(conn, grant.grantor)
         if (

@@ -1,9 +1,10 @@
 """Proxies (issue 18): a member lets another member vote for her.
 
-A grant is for one proposal, or for every proposal until a date (or until revoked). The
-charter decides whether proxies are allowed, how many one holder may hold and whether holder
-and grantor must be of one class (governance/proxies.py `check_grant`): a one-proposal grant
-is checked against that proposal's charter, any other against the co-op's current one.
+A grant is for one proposal, for the proposals on one assembly's agenda (granted before the
+assembly starts), or for every proposal until a date (or until revoked). The charter decides
+whether proxies are allowed, how many one holder may hold and whether holder and grantor must
+be of one class (governance/proxies.py `check_grant`): a one-proposal grant is checked
+against that proposal's charter, any other against the co-op's current one.
 Voting by proxy goes through `services/votes.py` like every vote.
 """
 
@@ -21,12 +22,15 @@ from coopfed.governance.members import MemberStatus
 from coopfed.governance.proposal import ProposalState
 from coopfed.governance.proxies import ProxyGrant, check_grant
 from coopfed.node import Node
+from coopfed.services.assemblies import find_in as find_assembly_in
 from coopfed.services.errors import NotFound, ServiceError
 from coopfed.services.members import GONE, coop_actor, find_member_in
 from coopfed.services.proposals import current_charter, slug_of
+from coopfed.store import assemblies as assembly_store
 from coopfed.store import members as member_store
 from coopfed.store import proposals as proposal_store
 from coopfed.store import proxies as proxy_store
+from coopfed.store.assemblies import AssemblyRecord
 from coopfed.store.members import MemberRecord
 from coopfed.store.proposals import ProposalRecord
 from coopfed.store.proxies import StoredGrant
@@ -63,6 +67,16 @@ async def _proposal(conn: AsyncConnection, node: Node, reference: str) -> Propos
     return record
 
 
+async def _assembly(
+    conn: AsyncConnection, node: Node, reference: str, now: datetime
+) -> AssemblyRecord:
+    record = await find_assembly_in(conn, node.uris, reference)
+    if record.starts_at <= now:
+        # Its quorum counts the proxies standing at its start: a later grant would not count.
+        raise ServiceError(f"assembly {record.slug} has started: a proxy for it comes before")
+    return record
+
+
 def through_day(day: date, time_zone: str) -> datetime:
     """A grant "until" a day lasts through it: to the next midnight in the co-op's zone."""
     return datetime.combine(day + timedelta(days=1), time(), ZoneInfo(time_zone))
@@ -78,6 +92,7 @@ class MyProxies:
     cap_per_holder: int
     given: tuple[GrantView, ...]
     held: tuple[GrantView, ...]
+    upcoming: tuple[AssemblyRecord, ...] = ()  # assemblies not yet started, soonest first
 
 
 async def proxies_of(node: Node, actor_uri: str) -> MyProxies | None:
@@ -90,12 +105,18 @@ async def proxies_of(node: Node, actor_uri: str) -> MyProxies | None:
         record = await proposal_store.current_charter(conn, coop.id)
         policy = Charter().proxies if record is None else record.charter.proxies
         views = await list_proxies_in(conn, node, member.member_id, active_only=True)
+        now = node.now()
+        upcoming = sorted(
+            (a for a in await assembly_store.list_assemblies(conn, coop.id) if a.starts_at > now),
+            key=lambda a: (a.starts_at, a.row_id),
+        )
     return MyProxies(
         member.member_id,
         policy.allowed,
         policy.cap_per_holder,
         tuple(v for v in views if v.grant.grantor == member.member_id),
         tuple(v for v in views if v.grant.holder == member.member_id),
+        tuple(upcoming),
     )
 
 
@@ -106,11 +127,15 @@ async def grant_proxy(
     *,
     proposal: str | None = None,
     until: datetime | None = None,
+    assembly: str | None = None,
 ) -> GrantView:
-    """`grantor` lets `holder` (member references) vote for her, in one transaction."""
+    """`grantor` lets `holder` (member references) vote for her, in one transaction: on one
+    `proposal`, or on the proposals on one `assembly`'s agenda (not both), or on every one."""
     now = node.now()
     if until is not None and until.tzinfo is None:
         raise ServiceError("the date a proxy lasts until needs a time zone")
+    if proposal is not None and assembly is not None:
+        raise ServiceError("a proxy is for one proposal or for one assembly, not both")
     async with node.engine.begin() as conn:
         giver = await find_member_in(conn, node.uris, grantor)
         taker = await find_member_in(conn, node.uris, holder)
@@ -118,7 +143,11 @@ async def grant_proxy(
         _may_act(taker, "hold")
         await proxy_store.lock_members(conn, giver.row_id, taker.row_id)
         record = None if proposal is None else await _proposal(conn, node, proposal)
+        meeting = None if assembly is None else await _assembly(conn, node, assembly, now)
         charter = await _charter(conn, now, record)
+        agenda = frozenset[str]()
+        if meeting is not None:
+            agenda = await proxy_store.agenda_of(conn, meeting.row_id)
         try:
             grant = ProxyGrant(
                 giver.member_id,
@@ -126,6 +155,8 @@ async def grant_proxy(
                 now,
                 proposal_id=None if record is None else record.uri,
                 until=until,
+                assembly_id=None if meeting is None else meeting.uri,
+                agenda=agenda,
             )
             active = await proxy_store.list_grants(conn, active_at=now)
             check_grant(
@@ -144,6 +175,7 @@ async def grant_proxy(
             proposal_row_id=None if record is None else record.row_id,
             until=until,
             granted_at=now,
+            assembly_row_id=None if meeting is None else meeting.row_id,
         )
     return GrantView(stored, giver.handle, taker.handle)
 

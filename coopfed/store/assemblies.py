@@ -201,14 +201,22 @@ async def record_attendance(
 
 
 async def standing_proxies(
-    conn: AsyncConnection, at: datetime, agenda_rows: Sequence[int]
+    conn: AsyncConnection,
+    at: datetime,
+    agenda_rows: Sequence[int],
+    assembly_row_id: int | None = None,
 ) -> list[tuple[str, str]]:
     """(grantor, holder) member ids of the proxies standing at `at`, the assembly's start: not
     revoked by then, not expired by then (a grant's date itself is excluded, rule 17), and
-    either general (no proposal) or for a proposal on the agenda."""
+    general (no proposal, no assembly), for a proposal on the agenda, or for this assembly
+    (`assembly_row_id`)."""
     grantor = members.alias("grantor")
     holder = members.alias("holder")
-    scope: ColumnElement[bool] = proxy_grants.c.proposal_id.is_(None)
+    scope: ColumnElement[bool] = and_(
+        proxy_grants.c.proposal_id.is_(None), proxy_grants.c.assembly_id.is_(None)
+    )
+    if assembly_row_id is not None:
+        scope = or_(scope, proxy_grants.c.assembly_id == assembly_row_id)
     if agenda_rows:
         scope = or_(scope, proxy_grants.c.proposal_id.in_(list(agenda_rows)))
     query = (

@@ -810,6 +810,9 @@ proxy_grants = Table(
     Column("grantor_row_id", Integer, ForeignKey("members.id"), nullable=False),
     Column("holder_row_id", Integer, ForeignKey("members.id"), nullable=False),
     Column("proposal_id", Integer, ForeignKey("proposals.id", ondelete="CASCADE"), nullable=True),
+    # Migration 0038: a grant for the proposals on one assembly's agenda. At most one of
+    # proposal_id and assembly_id is set (checked in store/proxies.py and governance).
+    Column("assembly_id", Integer, ForeignKey("assemblies.id", ondelete="CASCADE"), nullable=True),
     Column("until", UTCDateTime, nullable=True),
     Column("granted_at", UTCDateTime, nullable=False),
     Column("revoked_at", UTCDateTime, nullable=True),

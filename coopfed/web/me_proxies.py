@@ -1,7 +1,8 @@
 """The "Proxies" section of /me: the proxies a member gave and holds; granting and revoking.
 
 `POST /me/proxies/grant` lets another member (username or handle) vote for the signed-in
-member: on one proposal (its id), or through a day, or until revoked; the charter's rules
+member: on one proposal (its id), or on the proposals on an upcoming assembly's agenda, or
+through a day, or until revoked; the charter's rules
 decide (services/proxies.py) and a refusal is shown with its reason. `POST /me/proxies/revoke`
 ends a grant she gave or holds. Importing this module registers the section in `me.SECTIONS`.
 """
@@ -55,8 +56,15 @@ async def grant(request: Request, form: FormData) -> Response:
     """Grant a proxy from the signed-in member to the member named in the form."""
     viewer = await require_member(request)
     node = node_of(request)
-    holder, proposal, until = (_text(form, n) for n in ("holder", "proposal", "until"))
-    entered = {"holder": holder or "", "proposal": proposal or "", "until": until or ""}
+    holder, proposal, until, assembly = (
+        _text(form, n) for n in ("holder", "proposal", "until", "assembly")
+    )
+    entered = {
+        "holder": holder or "",
+        "proposal": proposal or "",
+        "until": until or "",
+        "assembly": assembly or "",
+    }
     if holder is None or any(len(v) > FIELD_MAX for v in entered.values()):
         error = "name the member who will vote for you"
         return await _answer(request, viewer, {"error": error, "entered": entered}, status=400)
@@ -69,7 +77,12 @@ async def grant(request: Request, form: FormData) -> Response:
             return await _answer(request, viewer, {"error": error, "entered": entered}, status=400)
     try:
         view = await grant_proxy(
-            node, node.uris.actor(viewer.username), holder, proposal=proposal, until=ends
+            node,
+            node.uris.actor(viewer.username),
+            holder,
+            proposal=proposal,
+            until=ends,
+            assembly=assembly,
         )
     except NotFound as error:
         return await _answer(request, viewer, {"error": str(error), "entered": entered}, status=404)

@@ -98,3 +98,57 @@ def test_a_holder_votes_on_behalf_of_her_grantor(cli: Cli, tmp_path: Path) -> No
     assert "no member 'zed'" in cli.refused(
         "vote", proposal, "--member", "bob", "--on-behalf-of", "zed", "--choice", "yes"
     )
+
+
+def test_a_proxy_for_an_assembly_votes_its_agenda(cli: Cli, tmp_path: Path) -> None:
+    for name in ("alice", "bob"):
+        cli("member", "add", "--local", name)
+    allow_proxies(cli, tmp_path)
+    ids = []
+    for title in ("On the agenda", "Not on it"):
+        created = cli.json(
+            "proposal", "create", "--title", title, "--method", "proposal",
+            "--duration", "1d", "--open",
+        )  # fmt: skip
+        assert isinstance(created, dict)
+        ids.append(str(created["id"]))
+    assembly = cli.json(
+        "assembly", "create", "--title", "AGM", "--starts", "2030-06-20T18:00Z",
+        "--place", "Hall", "--quorum", "1/1",
+    )  # fmt: skip
+    assert isinstance(assembly, dict)
+    cli.json("assembly", "add", assembly["slug"], ids[0])
+
+    with pytest.raises(SystemExit) as both:  # argparse: one proposal or one assembly
+        cli("proxy", "grant", "alice", "bob", "--assembly", assembly["slug"], "--proposal", ids[0])
+    assert both.value.code == 2
+    assert "not allowed with argument" in cli.capsys.readouterr().err
+    assert "no assembly 'nope'" in cli.refused(
+        "proxy", "grant", "alice", "bob", "--assembly", "nope"
+    )
+    granted = cli.json("proxy", "grant", "alice", "bob", "--assembly", assembly["slug"])
+    assert isinstance(granted, dict)
+    assert granted["assembly"] == assembly["id"] and granted["proposal"] is None
+    listed = cli.json("proxy", "list", "--json")
+    assert isinstance(listed, list) and [g["assembly"] for g in listed] == [assembly["id"]]
+    code, out, _ = cli("proxy", "list")
+    assert code == 0 and out.strip().endswith(f"bob for alice for the agenda of {assembly['id']}")
+
+    code, out, _ = cli(
+        "vote", ids[0], "--member", "bob", "--on-behalf-of", "alice", "--choice", "yes"
+    )
+    assert code == 0 and out.startswith("counted (bob for alice): receipt ")
+    refused = cli.refused(
+        "vote", ids[1], "--member", "bob", "--on-behalf-of", "alice", "--choice", "yes"
+    )
+    assert "not on the agenda of the assembly her proxy is for" in refused
+    cli("assembly", "attend", assembly["slug"], "bob")
+    shown = cli.json("assembly", "show", assembly["slug"])
+    assert (
+        isinstance(shown, dict)
+        and shown["represented"] == [granted["grantor"]]
+        and shown["quorum_met"]
+    )
+    cli.json("proxy", "revoke", str(granted["id"]))
+    shown = cli.json("assembly", "show", assembly["slug"])
+    assert isinstance(shown, dict) and shown["represented"] == [] and not shown["quorum_met"]

@@ -14,6 +14,7 @@ from coopfed.governance.proxies import (
     ProxyPolicy,
     ProxyRefused,
     check_grant,
+    check_proxy_ballot,
     effective_ballots,
     holder_for,
 )
@@ -129,3 +130,118 @@ def test_example_17_1_from_docs_governance() -> None:
     assert [b.choice for b in counted.values()].count("yes") == 2
     with pytest.raises(ProxyRefused, match="B already holds 2 proxies, the charter's cap"):
         check_grant(ON, grant("D", "B"), [grant("A", "B"), grant("C", "B")], CLASSES)
+
+
+# --- grants for an assembly: the proposals on its agenda (rule 17, item 2) ---------------------
+
+AGM = "https://coop.example/assemblies/agm"
+AGENDA = frozenset({"P1", "P2"})
+
+
+def for_assembly(
+    grantor: str, holder: str, agenda: frozenset[str] = AGENDA, assembly: str = AGM
+) -> ProxyGrant:
+    return ProxyGrant(grantor, holder, AT, assembly_id=assembly, agenda=agenda)
+
+
+def test_a_grant_for_an_assembly_covers_exactly_its_agenda() -> None:
+    held = for_assembly("A", "B")
+    assert held.covers("P1", AT) and held.covers("P2", AT + timedelta(days=30))
+    assert not held.covers("P3", AT)
+    assert holder_for([held], "A", "P2", AT) == "B"
+    assert holder_for([held], "A", "P3", AT) is None
+    with pytest.raises(ProxyRefused, match="one proposal or for one assembly, not both"):
+        ProxyGrant("A", "B", AT, proposal_id="P1", assembly_id=AGM)
+    with pytest.raises(ProxyRefused, match="only a proxy for an assembly has an agenda"):
+        ProxyGrant("A", "B", AT, agenda=AGENDA)
+
+
+def test_a_proposal_off_the_agenda_is_refused_with_the_reason() -> None:
+    with pytest.raises(ProxyRefused) as refused:
+        check_proxy_ballot(
+            ON, [for_assembly("A", "B")], grantor="A", holder="B", proposal_id="P3", at=AT
+        )
+    assert str(refused.value) == (
+        "B holds no proxy of A for this proposal: "
+        "it is not on the agenda of the assembly her proxy is for"
+    )
+    check_proxy_ballot(
+        ON, [for_assembly("A", "B")], grantor="A", holder="B", proposal_id="P1", at=AT
+    )
+
+
+def test_an_assembly_grant_competes_with_the_grants_covering_its_agenda() -> None:
+    # With a single-proposal grant on the agenda: they overlap (cap, no double grant).
+    with pytest.raises(ProxyRefused, match="A has already granted a proxy for this"):
+        check_grant(ON, for_assembly("A", "C"), [grant("A", "B", "P1")], CLASSES)
+    with pytest.raises(ProxyRefused, match="B already holds 2 proxies"):
+        check_grant(ON, for_assembly("D", "B"), [grant("A", "B", "P1"), grant("C", "B")], CLASSES)
+    # Off the agenda, or another assembly with another agenda: they do not.
+    check_grant(ON, for_assembly("A", "C"), [grant("A", "B", "P3")], CLASSES)
+    other = for_assembly("A", "C", frozenset({"P3"}), "https://coop.example/assemblies/x")
+    check_grant(ON, for_assembly("A", "B"), [other], CLASSES)
+    # Two for one assembly always overlap, even before anything is on its agenda.
+    with pytest.raises(ProxyRefused, match="already granted"):
+        check_grant(
+            ON, for_assembly("A", "C", frozenset()), [for_assembly("A", "B", frozenset())], CLASSES
+        )
+    # No chains through an assembly grant either.
+    with pytest.raises(ProxyRefused, match="B holds a proxy and cannot grant her own"):
+        check_grant(ON, grant("B", "C", "P2"), [for_assembly("A", "B")], CLASSES)
+
+
+scopes = st.one_of(
+    st.builds(lambda p: ("proposal", p), st.sampled_from(["P1", "P2", "P3"])),
+    st.builds(lambda a: ("assembly", a), st.sampled_from(["X", "Y"])),
+    st.just(("general", "")),
+)
+AGENDAS = {"X": frozenset({"P1", "P2"}), "Y": frozenset({"P3"})}
+
+
+def _scoped(grantor: str, holder: str, scope: tuple[str, str]) -> ProxyGrant:
+    kind, ref = scope
+    if kind == "proposal":
+        return ProxyGrant(grantor, holder, AT, proposal_id=ref)
+    if kind == "assembly":
+        return ProxyGrant(grantor, holder, AT, assembly_id=ref, agenda=AGENDAS[ref])
+    return ProxyGrant(grantor, holder, AT)
+
+
+@given(
+    st.integers(min_value=1, max_value=3),
+    st.lists(st.tuples(st.sampled_from("ABCDE"), st.sampled_from("FGH"), scopes), max_size=12),
+)
+def test_on_every_proposal_one_holder_per_grantor_and_none_over_the_cap(
+    cap: int, asks: list[tuple[str, str, tuple[str, str]]]
+) -> None:
+    policy = ProxyPolicy(allowed=True, cap_per_holder=cap)
+    active: list[ProxyGrant] = []
+    for grantor, holder, scope in asks:
+        candidate = _scoped(grantor, holder, scope)
+        try:
+            check_grant(policy, candidate, active, {})
+        except ProxyRefused:
+            continue
+        active.append(candidate)
+    for proposal in ("P1", "P2", "P3", "P4"):
+        covering = [g for g in active if g.covers(proposal, AT)]
+        assert len({g.grantor for g in covering}) == len(covering)  # one grant per grantor
+        for holder in "FGH":
+            assert sum(1 for g in covering if g.holder == holder) <= cap
+
+
+def test_example_17_2_from_docs_governance() -> None:
+    agenda = frozenset({"P1", "P2"})
+    a_for_agm = for_assembly("A", "B", agenda)
+    check_grant(ON, a_for_agm, [], CLASSES)
+    check_grant(ON, grant("C", "B", "P1"), [a_for_agm], CLASSES)
+    active = [a_for_agm, grant("C", "B", "P1")]
+    for proposal in ("P1", "P2"):
+        check_proxy_ballot(ON, active, grantor="A", holder="B", proposal_id=proposal, at=AT)
+    with pytest.raises(ProxyRefused, match="not on the agenda of the assembly her proxy is for"):
+        check_proxy_ballot(ON, active, grantor="A", holder="B", proposal_id="P3", at=AT)
+    with pytest.raises(ProxyRefused, match="B already holds 2 proxies, the charter's cap"):
+        check_grant(ON, for_assembly("D", "B", agenda), active, CLASSES)
+    check_grant(ON, grant("E", "B", "P3"), active, {})
+    with pytest.raises(ProxyRefused, match="A has already granted a proxy for this"):
+        check_grant(ON, grant("A", "C", "P1"), active, CLASSES)

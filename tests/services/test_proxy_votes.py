@@ -4,6 +4,8 @@ published result verifies."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import httpx
 import pytest
 
@@ -12,9 +14,10 @@ from coopfed.governance.charter import Charter
 from coopfed.governance.proxies import ProxyPolicy
 from coopfed.governance.verification import verify
 from coopfed.node import Node
-from coopfed.services import member_export, proposals
-from coopfed.services.errors import ServiceError
-from coopfed.services.proxies import grant_proxy, revoke_proxy
+from coopfed.services import assemblies, member_export, proposals
+from coopfed.services.assemblies import AssemblyDraft
+from coopfed.services.errors import NotFound, ServiceError
+from coopfed.services.proxies import grant_proxy, list_proxies, revoke_proxy
 from coopfed.services.votes import VoteRefusal, VoteStatus, cast_vote
 from coopfed.store import ballots as ballot_store
 from tests.support.governance import add_locals, open_yes_no, use_clock
@@ -163,3 +166,77 @@ async def test_a_holder_changes_her_proxy_ballot_only_where_ballots_may_change(
     assert herself.status is VoteStatus.REPLACED
     tally = await proposals.tally_proposal(node, record.slug)
     assert tally.turnout == 1 and tally.counts["no"] == 1
+
+
+async def test_a_proxy_for_an_assembly_votes_its_agenda_and_makes_its_quorum(node: Node) -> None:
+    clock = use_clock(node)
+    alice, bob, carol, _dan = await add_locals(node, "alice", "bob", "carol", "dan")
+    await proposals.set_charter(node, ALLOWED)
+    first = await open_yes_no(node, title="Buy a cargo bike")
+    second = await open_yes_no(node, title="Paint the shed")
+    elsewhere = await open_yes_no(node, title="Not on the agenda")
+    starts = clock.now + timedelta(days=1)
+    draft = AssemblyDraft(title="AGM", starts_at=starts, place="Hall", quorum="3/4")
+    slug = (await assemblies.create_assembly(node, draft)).record.slug
+    for item in (first, second):
+        await assemblies.add_to_agenda(node, slug, item.slug)
+
+    view = await grant_proxy(node, "alice", "bob", assembly=slug)
+    assert view.grant.assembly_id == node.uris.assembly(slug) and view.grant.proposal_id is None
+    assert view.grant.agenda == {first.uri, second.uri}
+    listed = await list_proxies(node, "alice", active_only=True)
+    assert [v.stored.row_id for v in listed] == [view.stored.row_id]
+
+    # Bob votes for alice on both agenda items, through the same cast_vote path.
+    for item in (first, second):
+        outcome = await cast_vote(
+            node, item.slug, bob.actor_uri, "yes", on_behalf_of=alice.member_id
+        )
+        assert outcome.status is VoteStatus.COUNTED, outcome.message
+        assert (outcome.member_id, outcome.cast_by) == (alice.member_id, bob.member_id)
+    off = await cast_vote(node, elsewhere.slug, bob.actor_uri, "yes", on_behalf_of=alice.member_id)
+    assert off.reason is VoteRefusal.NO_PROXY
+    assert off.message == (
+        "bob holds no proxy of alice for this proposal: "
+        "it is not on the agenda of the assembly her proxy is for"
+    )
+
+    # Bob and carol attend; alice is represented by bob: 3 of 4, the quorum is met.
+    for who in ("bob", "carol"):
+        await assemblies.record_attendance(node, slug, who, by="test")
+    quorum = (await assemblies.assembly_detail(node, slug)).quorum
+    assert quorum.represented == (alice.member_id,)
+    assert (quorum.present, quorum.needed, quorum.met) == (3, 3, True)
+
+    # Revoked before the assembly starts: alice is no longer represented, nor voted for.
+    await revoke_proxy(node, view.stored.row_id, by="alice")
+    quorum = (await assemblies.assembly_detail(node, slug)).quorum
+    assert quorum.represented == () and (quorum.present, quorum.met) == (2, False)
+    assert carol.member_id in quorum.attended
+    third = await open_yes_no(node, title="Late item")
+    await assemblies.add_to_agenda(node, slug, third.slug)
+    late = await cast_vote(node, third.slug, bob.actor_uri, "no", on_behalf_of=alice.member_id)
+    assert late.reason is VoteRefusal.NO_PROXY
+    (kept,) = (await member_export.export_member(node, "alice"))["proxies"]
+    assert kept["assembly"] == view.grant.assembly_id and kept["revoked_at"] is not None
+
+
+async def test_a_proxy_for_an_assembly_is_checked_like_the_others(node: Node) -> None:
+    clock = use_clock(node)
+    await add_locals(node, "alice", "bob", "carol")
+    await proposals.set_charter(node, ALLOWED)
+    item = await open_yes_no(node)
+    draft = AssemblyDraft(title="AGM", starts_at=clock.now + timedelta(days=1), place="Hall")
+    slug = (await assemblies.create_assembly(node, draft)).record.slug
+    await assemblies.add_to_agenda(node, slug, item.slug)
+    with pytest.raises(ServiceError, match="one proposal or for one assembly, not both"):
+        await grant_proxy(node, "alice", "bob", proposal=item.slug, assembly=slug)
+    with pytest.raises(NotFound, match="no assembly 'nope'"):
+        await grant_proxy(node, "alice", "bob", assembly="nope")
+    # A grant for a proposal on its agenda overlaps: alice has already given her proxy.
+    await grant_proxy(node, "alice", "carol", proposal=item.slug)
+    with pytest.raises(ServiceError, match="alice has already granted a proxy for this"):
+        await grant_proxy(node, "alice", "bob", assembly=slug)
+    clock.advance(days=2)
+    with pytest.raises(ServiceError, match=f"assembly {slug} has started"):
+        await grant_proxy(node, "bob", "carol", assembly=slug)

@@ -73,3 +73,28 @@ async def test_standing_proxies_are_general_or_for_the_agenda_and_alive_at_the_s
     # ben now present himself (counted once) and represents fay.
     assert set(quorum.represented) == {cy.member_id, fay.member_id}
     assert (quorum.present, quorum.met) == (4, True)
+
+
+async def test_a_grant_for_this_assembly_stands_one_for_another_does_not(node: Node) -> None:
+    use_clock(node)
+    ana, ben, cy = await add_locals(node, "ana", "ben", "cy")
+    here = await assemblies.create_assembly(
+        node, AssemblyDraft(title="AGM", starts_at=STARTS, place="Hall", quorum="1/1")
+    )
+    other = await assemblies.create_assembly(
+        node, AssemblyDraft(title="EGM", starts_at=STARTS, place="Hall")
+    )
+    async with node.engine.begin() as conn:
+        for grantor, assembly in ((ben, here), (cy, other)):
+            await conn.execute(
+                insert(proxy_grants).values(
+                    grantor_row_id=grantor.row_id, holder_row_id=ana.row_id,
+                    assembly_id=assembly.record.row_id, granted_at=STARTS - timedelta(days=9),
+                )
+            )  # fmt: skip
+    async with node.engine.connect() as conn:
+        standing = await assembly_store.standing_proxies(conn, STARTS, [], here.record.row_id)
+    assert standing == [(ben.member_id, ana.member_id)]  # cy's is for the other assembly
+    await assemblies.record_attendance(node, here.record.slug, "ana", by="test")
+    quorum = (await assemblies.assembly_detail(node, here.record.slug)).quorum
+    assert quorum.represented == (ben.member_id,) and (quorum.present, quorum.needed) == (2, 3)

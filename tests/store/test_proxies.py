@@ -4,8 +4,12 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
+
 from coopfed.governance.proxies import ProxyGrant
 from coopfed.node import Node
+from coopfed.services import assemblies, proposals
+from coopfed.services.assemblies import AssemblyDraft
 from coopfed.store import proxies as proxy_store
 from tests.support.governance import add_locals, open_yes_no, use_clock
 
@@ -81,3 +85,36 @@ async def test_grants_for_voting_are_this_proposals_and_open_ended_ones_in_force
         later = await proxy_store.grants_for_voting(conn, here.row_id, clock.advance(hours=2))
     assert [g.grantor for g in now] == [alice.member_id, dan.member_id]
     assert [g.grantor for g in later] == [alice.member_id]
+
+
+async def test_a_grant_for_an_assembly_reads_back_with_its_agenda_while_in_force(
+    node: Node,
+) -> None:
+    clock = use_clock(node)
+    alice, bob = await add_locals(node, "alice", "bob")
+    item = await open_yes_no(node)
+    draft = AssemblyDraft(title="AGM", starts_at=clock.now + timedelta(days=1), place="Hall")
+    detail = await assemblies.create_assembly(node, draft)
+    async with node.engine.begin() as conn:
+        with pytest.raises(ValueError, match="one proposal or one assembly, not both"):
+            await proxy_store.insert_grant(
+                conn, grantor_row_id=alice.row_id, holder_row_id=bob.row_id,
+                proposal_row_id=item.row_id, assembly_row_id=detail.record.row_id,
+                until=None, granted_at=clock.now,
+            )  # fmt: skip
+        stored = await proxy_store.insert_grant(
+            conn, grantor_row_id=alice.row_id, holder_row_id=bob.row_id,
+            proposal_row_id=None, assembly_row_id=detail.record.row_id,
+            until=None, granted_at=clock.now,
+        )  # fmt: skip
+    assert stored.grant.assembly_id == detail.record.uri and stored.grant.agenda == frozenset()
+    await assemblies.add_to_agenda(node, detail.record.slug, item.slug)
+    async with node.engine.connect() as conn:
+        voting = await proxy_store.grants_for_voting(conn, item.row_id, clock.now)
+        assert [g.agenda for g in voting] == [frozenset({item.uri})]
+        # Started, its only item still open: in force; once decided, no longer.
+        started = clock.advance(days=2)
+        assert len(await proxy_store.list_grants(conn, active_at=started)) == 1
+    await proposals.close_proposal(node, item.slug, closed_by="admin")
+    async with node.engine.connect() as conn:
+        assert await proxy_store.list_grants(conn, active_at=clock.now) == []

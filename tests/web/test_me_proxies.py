@@ -3,13 +3,16 @@ the CSRF token; no section where the charter has no proxies."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import httpx
 import pytest
 
 from coopfed.governance.charter import Charter
 from coopfed.governance.proxies import ProxyPolicy
 from coopfed.node import Node
-from coopfed.services import members, proposals
+from coopfed.services import assemblies, members, proposals
+from coopfed.services.assemblies import AssemblyDraft
 from coopfed.services.proxies import grant_proxy, list_proxies
 from tests.support.governance import add_locals, use_clock
 from tests.web.conftest import HTML, form_token, sign_in
@@ -81,3 +84,33 @@ async def test_no_section_where_the_charter_has_no_proxies(
     await sign_in(client, "bea")
     page = await client.get("/me", headers=HTML)
     assert page.status_code == 200 and 'id="section-proxies"' not in page.text
+
+
+async def test_a_member_gives_her_proxy_for_an_upcoming_assembly(
+    node: Node, client: httpx.AsyncClient
+) -> None:
+    clock = use_clock(node)
+    await members.add_member(node, local_username="bea")
+    await add_locals(node, "bob")
+    await proposals.set_charter(node, Charter(proxies=ProxyPolicy(allowed=True, cap_per_holder=2)))
+    soon = clock.now + timedelta(days=3)
+    upcoming = await assemblies.create_assembly(
+        node, AssemblyDraft(title="Spring AGM", starts_at=soon, place="Hall")
+    )
+    await assemblies.create_assembly(
+        node,
+        AssemblyDraft(title="Last year", starts_at=clock.now - timedelta(days=300), place="Hall"),
+    )
+    await sign_in(client, "bea")
+    page = await client.get("/me", headers=HTML)
+    assert f'<option value="{upcoming.record.slug}">Spring AGM' in page.text
+    assert "Last year" not in page.text  # over: not offered
+    both = await _post(
+        client, "grant", holder="bob", assembly=upcoming.record.slug, proposal="anything"
+    )
+    assert both.status_code == 409 and "one proposal or for one assembly, not both" in both.text
+    granted = await _post(client, "grant", holder="bob", assembly=upcoming.record.slug)
+    assert granted.status_code == 200 and "bob may now vote for you." in granted.text
+    assert f'for <a href="{upcoming.record.uri}">an assembly\'s agenda</a>' in granted.text
+    (view,) = await list_proxies(node, "bea", active_only=True)
+    assert view.grant.assembly_id == upcoming.record.uri

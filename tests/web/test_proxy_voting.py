@@ -3,13 +3,16 @@ own ballot overriding (docs/governance.md rule 17)."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import httpx
 import pytest
 
 from coopfed.governance.charter import Charter
 from coopfed.governance.proxies import ProxyPolicy
 from coopfed.node import Node
-from coopfed.services import members, proposals
+from coopfed.services import assemblies, members, proposals
+from coopfed.services.assemblies import AssemblyDraft
 from coopfed.services.proxies import grant_proxy
 from coopfed.services.votes import cast_vote
 from coopfed.store import ballots as ballot_store
@@ -89,3 +92,27 @@ async def test_a_proxy_ballot_without_a_grant_is_refused_with_the_reason(
     too_long = await _post(client, record, action="vote", choice="0", on_behalf_of="x" * 40)
     assert too_long.status_code == 400
     assert await _log(node, record) == []
+
+
+async def test_a_proxy_for_an_assembly_gives_a_form_on_its_agenda_items_only(
+    node: Node, client: httpx.AsyncClient
+) -> None:
+    clock = use_clock(node)
+    await members.add_member(node, local_username="bea")
+    await add_locals(node, "alice", "carol")
+    await proposals.set_charter(node, Charter(proxies=ProxyPolicy(allowed=True)))
+    on_agenda = await open_yes_no(node, title="On the agenda")
+    later = await open_yes_no(node, title="Added later")
+    other = await open_yes_no(node, title="Never on it")
+    draft = AssemblyDraft(title="AGM", starts_at=clock.now + timedelta(days=1), place="Hall")
+    slug = (await assemblies.create_assembly(node, draft)).record.slug
+    await assemblies.add_to_agenda(node, slug, on_agenda.slug)
+    await grant_proxy(node, "alice", "carol", proposal=later.slug)  # not on the agenda yet
+    await grant_proxy(node, "alice", "bea", assembly=slug)
+    await assemblies.add_to_agenda(node, slug, later.slug)  # now both grants cover it
+    await sign_in(client, "bea")
+    page = await client.get(f"/proposals/{on_agenda.slug}", headers=HTML)
+    assert page.text.count("For alice, by proxy") == 1
+    for record in (later, other):  # carol's older grant votes on `later`; `other` is off it
+        shown = await client.get(f"/proposals/{record.slug}", headers=HTML)
+        assert shown.status_code == 200 and "For alice, by proxy" not in shown.text
