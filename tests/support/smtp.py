@@ -46,6 +46,21 @@ class Inbox:
             time.sleep(0.05)
         raise AssertionError(f"expected {count} messages, got {len(self.messages)}")
 
+    def wait_for_subject(
+        self, subject: str, timeout: float = 10.0
+    ) -> tuple[EmailMessage, list[str]]:
+        """The first message with this subject and its envelope recipients: other mail (a
+        notification of the same event, say) may arrive before or after it."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            with self._lock:
+                for message, recipients in zip(self.messages, self.recipients, strict=True):
+                    if message["Subject"] == subject:
+                        return message, recipients
+            time.sleep(0.05)
+        subjects = [str(message["Subject"]) for message in self.messages]
+        raise AssertionError(f"no message with subject {subject!r} in {subjects}")
+
 
 class SmtpServer:
     """Start and stop a server on a fixed port, so a test can take it down and bring it back."""
