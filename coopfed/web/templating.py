@@ -36,6 +36,9 @@ STATIC_DIR = Path(__file__).parent / "static"
 
 templates = Jinja2Templates(directory=str(TEMPLATE_DIR))
 templates.env.add_extension("jinja2.ext.i18n")
+# {% trans %} blocks span lines in the templates; the message is their text with runs of
+# whitespace collapsed (babel.cfg extracts with the same policy).
+templates.env.policies["ext.i18n.trimmed"] = True
 
 
 def page_language(context: Context) -> str:
