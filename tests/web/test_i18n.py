@@ -36,33 +36,13 @@ NOT_YET_TRANSLATED: set[str] = {
     "admin/projects.html",
     "admin/reports.html",
     "allies.html",
-    "apply.html",
-    "apply_received.html",
     "assemblies/list.html",
     "assemblies/new.html",
     "assemblies/page.html",
-    "confirm.html",
     "discussions/list.html",
     "discussions/new.html",
     "discussions/page.html",
-    "me/application.html",
-    "me/ballots.html",
-    "me/links.html",
-    "me/membership.html",
-    "me/notifications.html",
-    "me/password.html",
-    "me/proxies.html",
-    "password_link_refused.html",
-    "password_reset.html",
-    "password_set.html",
-    "profile.html",
     "projects.html",
-    "proposals/_ballot.html",
-    "proposals/_chart.html",
-    "proposals/_discussion.html",
-    "proposals/new.html",
-    "proposals/results.html",
-    "unsubscribe.html",
 }
 
 # Attributes a person reads (or a screen reader says): their text must be translated too.
@@ -94,7 +74,8 @@ def bare_english(name: str) -> list[str]:
             markup.append("\x00")  # an expression: no words of its own, may sit inside a tag
     text = "".join(markup)
     spoken = [found for found in _SPOKEN_ATTRIBUTE.findall(text) if _WORD.search(found)]
-    return spoken + _WORD.findall(_ATTRIBUTE.sub(" ", _TAG.sub(" ", text)))
+    words = _WORD.findall(_ATTRIBUTE.sub(" ", _TAG.sub(" ", text)))
+    return spoken + [word for word in words if not word.isupper()]  # CSV, JSON: names, not words
 
 
 def catalogue_ids() -> set[str]:
