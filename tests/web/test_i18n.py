@@ -35,14 +35,6 @@ NOT_YET_TRANSLATED: set[str] = {
     "admin/members.html",
     "admin/projects.html",
     "admin/reports.html",
-    "allies.html",
-    "assemblies/list.html",
-    "assemblies/new.html",
-    "assemblies/page.html",
-    "discussions/list.html",
-    "discussions/new.html",
-    "discussions/page.html",
-    "projects.html",
 }
 
 # Attributes a person reads (or a screen reader says): their text must be translated too.
