@@ -134,7 +134,13 @@ async def test_accept_language_fr_gives_french_pages(node: Node, client: httpx.A
     assert "accept-language" in home.headers["vary"].lower()
     proposal = await client.get(f"/proposals/{record.slug}", headers=french)
     assert proposal.status_code == 200
-    assert '<html lang="fr">' in proposal.text and "Propositions" in proposal.text
+    assert '<html lang="fr">' in proposal.text and "Comment elle est décidée" in proposal.text
+    assert "How it is decided" not in proposal.text
+    # Macros (the list's rows, the results' chart table) translate too: they get the page's lang.
+    listing = await client.get("/proposals", headers=french)
+    assert "Ouvertes au vote" not in listing.text and "clôture le" in listing.text
+    results = await client.get(f"/proposals/{record.slug}/results", headers=french)
+    assert results.status_code == 200 and "Abstentions" in results.text
 
 
 @pytest.mark.parametrize("accept", [None, "de"])
