@@ -92,6 +92,13 @@ def test_a_template_is_translated_or_listed_as_not_yet(name: str) -> None:
         assert bare_english(name) == [], f"{name} has English outside {{% trans %}}"
 
 
+def test_no_template_rebinds_the_gettext_name() -> None:
+    # `{% set _ = … %}` (a throwaway) would shadow _() for the rest of the template.
+    rebinding = re.compile(r"\{%-?\s*(?:set|for)\s+_\s*[=,]")
+    for name in all_templates():
+        assert not rebinding.search((TEMPLATE_DIR / name).read_text(encoding="utf-8")), name
+
+
 def test_the_not_yet_list_names_existing_templates() -> None:
     assert set(all_templates()) >= NOT_YET_TRANSLATED
 
