@@ -11,7 +11,7 @@ PYTEST_ARGS ?=
 # The demo's port: `make run PORT=8001`. The public URL follows it, so WebFinger handles match.
 PORT ?= 8000
 
-.PHONY: run test lint typecheck pytest install clean bench fuzz
+.PHONY: run test lint typecheck pytest install clean bench fuzz messages
 
 $(INSTALLED): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "coopfed needs Python 3.11 or newer (set PYTHON=python3.x)")'
@@ -54,3 +54,11 @@ bench: $(INSTALLED)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
+
+# The pages' catalogue: extract every {% trans %} and _() from the templates (babel.cfg) and
+# merge the new ones into each language's messages.po; then translate the empty msgstr lines
+# (tests/web/test_i18n.py fails while one is empty or fuzzy). No compile step: read at start-up.
+messages: $(INSTALLED)
+	$(BIN)/pybabel extract --no-location --no-wrap -F babel.cfg -o coopfed/web/locale/messages.pot .
+	$(BIN)/pybabel update --no-fuzzy-matching --ignore-obsolete --no-wrap -i coopfed/web/locale/messages.pot -d coopfed/web/locale -l fr
+	rm coopfed/web/locale/messages.pot

@@ -32,6 +32,7 @@ class CoopSettings:
     handle: str
     summary: str = ""
     time_zone: str = "UTC"  # an IANA zone ("Europe/Paris"): how pages show dates and times
+    language: str = "en"  # pages' language when neither the member nor the browser says (en|fr)
 
 
 @dataclass(frozen=True)
@@ -238,6 +239,17 @@ def _time_zone(value: Any) -> str:
     return name
 
 
+LANGUAGES = ("en", "fr")
+
+
+def _language(value: Any) -> str:
+    """One of the languages the site's pages are translated into."""
+    text = _str(value).strip().lower()
+    if text not in LANGUAGES:
+        raise ValueError(f"must be one of {', '.join(LANGUAGES)}, got {value!r}")
+    return text
+
+
 def _log_format(value: Any) -> str:
     text = _str(value).strip().lower()
     if text not in {"text", "json"}:
@@ -300,6 +312,7 @@ SCHEMA: dict[str, dict[str, tuple[Parser, bool]]] = {
         "handle": (_handle, True),
         "summary": (_str, False),
         "time_zone": (_time_zone, False),
+        "language": (_language, False),
     },
     "server": {
         "url": (_public_url, True),

@@ -30,6 +30,7 @@ def test_loads_a_minimal_file_with_defaults(tmp_path: Path) -> None:
     assert settings.domain == "river.example"
     assert settings.server.port == 8000
     assert settings.coop.time_zone == "UTC"
+    assert settings.coop.language == "en"
     assert settings.federation.allow_private_addresses == ()
     # A relative data dir is relative to the config file, and SQLite lives in it by default.
     assert settings.server.data_dir == str((tmp_path / "data").resolve())
@@ -76,6 +77,7 @@ def test_runs_from_environment_alone(tmp_path: Path) -> None:
         (GOOD, {"COOPFED_NOPE__THING": "1"}, "nope.thing"),
         (GOOD, {"COOPFED_COOP__TIME_ZONE": "Europe/Parsi"}, "coop.time_zone"),
         (GOOD, {"COOPFED_COOP__TIME_ZONE": "../../etc/passwd"}, "coop.time_zone"),
+        (GOOD, {"COOPFED_COOP__LANGUAGE": "de"}, "coop.language"),
         (GOOD + "[extra]\n", {}, "[extra]"),
         ("[coop\n", {}, "not valid TOML"),
     ],
@@ -91,3 +93,8 @@ def test_bad_settings_name_the_key(
 def test_missing_config_file_says_what_to_do(tmp_path: Path) -> None:
     with pytest.raises(SettingsError, match="coopfed init"):
         load_settings(tmp_path / "nope.toml", environ={})
+
+
+def test_the_coops_language_is_en_or_fr(tmp_path: Path) -> None:
+    settings = load_settings(write(tmp_path, GOOD), environ={"COOPFED_COOP__LANGUAGE": " FR "})
+    assert settings.coop.language == "fr"

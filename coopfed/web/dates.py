@@ -4,7 +4,8 @@ Pages show "Friday 4 December 2026, 15:30 CET" rather than an RFC 3339 stamp; th
 instant stays in `<time datetime="…">` for machines. Times are stored in UTC: a naive value
 (SQLite hands them back without a zone) is UTC.
 
-English month and day names for now; issue #16's translations will format through Babel.
+Month and day names in the page's language (Babel's CLDR data): "vendredi 4 décembre 2026,
+15:30 CET" on a French page.
 """
 
 from __future__ import annotations
@@ -13,14 +14,9 @@ from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from babel.dates import format_datetime
 from jinja2 import pass_context
 from jinja2.runtime import Context
-
-MONTHS = (
-    "January", "February", "March", "April", "May", "June",
-    "July", "August", "September", "October", "November", "December",
-)  # fmt: skip
-DAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 
 
 def in_zone(moment: datetime, zone: str) -> datetime:
@@ -28,16 +24,18 @@ def in_zone(moment: datetime, zone: str) -> datetime:
     return aware.astimezone(ZoneInfo(zone))
 
 
-def day_text(moment: datetime, zone: str) -> str:
-    """ "4 December 2026"."""
+def day_text(moment: datetime, zone: str, language: str = "en") -> str:
+    """ "4 December 2026", "4 décembre 2026"."""
     local = in_zone(moment, zone)
-    return f"{local.day} {MONTHS[local.month - 1]} {local.year}"
+    # The day first in both languages; the local wall time is formatted as is (tzinfo=None).
+    return format_datetime(local.replace(tzinfo=None), "d MMMM y", locale=language)
 
 
-def moment_text(moment: datetime, zone: str) -> str:
+def moment_text(moment: datetime, zone: str, language: str = "en") -> str:
     """ "Friday 4 December 2026, 15:30 CET"."""
     local = in_zone(moment, zone)
-    return f"{DAYS[local.weekday()]} {day_text(moment, zone)}, {local:%H:%M} {local.tzname()}"
+    weekday = format_datetime(local.replace(tzinfo=None), "EEEE", locale=language)
+    return f"{weekday} {day_text(moment, zone, language)}, {local:%H:%M} {local.tzname()}"
 
 
 def _zone(context: Context) -> str:
@@ -45,13 +43,22 @@ def _zone(context: Context) -> str:
     return getattr(coop, "time_zone", None) or "UTC"
 
 
+def _language(context: Context) -> str:
+    language = context.get("lang")
+    return language if isinstance(language, str) else "en"
+
+
 @pass_context
 def when_filter(context: Context, moment: Any) -> str:
     """`{{ proposal.closes_at | when }}`: day and time in the co-op's zone."""
-    return moment_text(moment, _zone(context)) if isinstance(moment, datetime) else ""
+    if not isinstance(moment, datetime):
+        return ""
+    return moment_text(moment, _zone(context), _language(context))
 
 
 @pass_context
 def day_filter(context: Context, moment: Any) -> str:
     """`{{ member.joined_at | day }}`: the day in the co-op's zone."""
-    return day_text(moment, _zone(context)) if isinstance(moment, datetime) else ""
+    if not isinstance(moment, datetime):
+        return ""
+    return day_text(moment, _zone(context), _language(context))

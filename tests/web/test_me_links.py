@@ -63,7 +63,7 @@ async def test_a_code_is_shown_once_with_the_instruction(
     assert found, answer.text
     assert (
         "Send a direct message containing this code to <code>@testcoop@coop.test</code>"
-        " from your\n    fediverse account"
+        " from your fediverse account"  # {% trans %} collapses the template's line breaks
     ) in answer.text
     again = await client.get("/me", headers=HTML)
     assert found.group(1) not in again.text and "A code you asked for is valid until" in again.text

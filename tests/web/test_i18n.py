@@ -1,0 +1,176 @@
+"""Pages in English and French (issue #16): the catalogue is complete, the language follows
+Accept-Language, else the co-op's `coop.language`."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import replace
+from datetime import UTC, datetime
+
+import httpx
+import pytest
+from babel.messages.extract import extract_from_dir
+from babel.messages.pofile import read_po
+
+from coopfed.node import Node
+from coopfed.web.language import catalogue_path, from_accept_language
+from coopfed.web.templating import TEMPLATE_DIR, templates
+from tests.support.governance import open_yes_no
+from tests.web.conftest import HTML
+
+# Templates whose English text is not wrapped in {% trans %} / _() yet. Only ever shrinks: a
+# template listed here must still hold bare English (test below), so converting one without
+# taking it off the list fails, and every template not listed must hold none.
+NOT_YET_TRANSLATED: set[str] = set()  # every template is translated (issue #16)
+
+# Attributes a person reads (or a screen reader says): their text must be translated too.
+_SPOKEN_ATTRIBUTE = re.compile(r'\b(?:aria-label|placeholder|title|alt)="([^"]*)"')
+_TAG = re.compile(r"<!--.*?-->|<[^>]*>", re.DOTALL)
+_ATTRIBUTE = re.compile(r'[\w:-]+="[^"]*"')  # one a macro writes outside its tag
+_WORD = re.compile(r"[A-Za-z]{2,}")
+
+
+def all_templates() -> list[str]:
+    return sorted(str(path.relative_to(TEMPLATE_DIR)) for path in TEMPLATE_DIR.rglob("*.html"))
+
+
+def bare_english(name: str) -> list[str]:
+    """Words in the template's markup outside {% trans %} blocks (tags and expressions aside)."""
+    source = (TEMPLATE_DIR / name).read_text(encoding="utf-8")
+    markup: list[str] = []
+    in_trans = False
+    after_block_begin = False
+    for _, token, value in templates.env.lex(source):
+        if token == "whitespace":
+            continue
+        if after_block_begin and token == "name" and value in {"trans", "endtrans"}:
+            in_trans = value == "trans"
+        after_block_begin = token == "block_begin"
+        if token == "data" and not in_trans:
+            markup.append(value)
+        elif token in {"block_begin", "variable_begin"}:
+            markup.append("\x00")  # an expression: no words of its own, may sit inside a tag
+    text = "".join(markup)
+    spoken = [found for found in _SPOKEN_ATTRIBUTE.findall(text) if _WORD.search(found)]
+    words = _WORD.findall(_ATTRIBUTE.sub(" ", _TAG.sub(" ", text)))
+    return spoken + [word for word in words if not word.isupper()]  # CSV, JSON: names, not words
+
+
+def catalogue_ids() -> set[str]:
+    """Every message the templates hand to gettext (Babel's Jinja2 extractor, as make messages)."""
+    ids: set[str] = set()
+    method_map = [("**.html", "jinja2")]
+    options = {"**.html": {"extensions": "jinja2.ext.i18n", "trimmed": "true"}}
+    for _, _, message, _, _ in extract_from_dir(str(TEMPLATE_DIR), method_map, options):
+        ids.add(message if isinstance(message, str) else message[0])
+    return ids
+
+
+def test_every_template_message_has_a_french_translation() -> None:
+    with catalogue_path("fr").open("rb") as po:
+        catalogue = read_po(po, locale="fr")
+    ids = catalogue_ids()
+    assert len(ids) > 100  # the extractor found the pages' text, not nothing
+    missing, fuzzy = [], []
+    for message_id in sorted(ids):
+        entry = catalogue.get(message_id)
+        strings = [] if entry is None else entry.string
+        texts = list(strings) if isinstance(strings, tuple) else [strings]
+        if entry is None or not all(texts):
+            missing.append(message_id)
+        elif entry.fuzzy:
+            fuzzy.append(message_id)
+    assert missing == [], f"no French for {len(missing)} messages: run make messages, translate"
+    assert fuzzy == [], "fuzzy French entries: check and clear the fuzzy flag"
+
+
+@pytest.mark.parametrize("name", all_templates())
+def test_a_template_is_translated_or_listed_as_not_yet(name: str) -> None:
+    if name in NOT_YET_TRANSLATED:
+        assert bare_english(name), f"{name} is translated: take it off NOT_YET_TRANSLATED"
+    else:
+        assert bare_english(name) == [], f"{name} has English outside {{% trans %}}"
+
+
+def test_no_template_rebinds_the_gettext_name() -> None:
+    # `{% set _ = … %}` (a throwaway) would shadow _() for the rest of the template.
+    rebinding = re.compile(r"\{%-?\s*(?:set|for)\s+_\s*[=,]")
+    for name in all_templates():
+        assert not rebinding.search((TEMPLATE_DIR / name).read_text(encoding="utf-8")), name
+
+
+def test_the_not_yet_list_names_existing_templates() -> None:
+    assert set(all_templates()) >= NOT_YET_TRANSLATED
+
+
+@pytest.mark.parametrize(
+    ("header", "language"),
+    [
+        ("fr", "fr"),
+        ("fr-FR,fr;q=0.9,en;q=0.8", "fr"),
+        ("fr-CA", "fr"),
+        ("en-GB,fr;q=0.5", "en"),
+        ("de, fr;q=0.3", "fr"),
+        ("fr;q=0.4, en;q=0.9", "en"),
+        ("fr;q=0", None),
+        ("de", None),
+        ("*", None),
+        ("", None),
+        ("fr;q=nonsense", None),
+    ],
+)
+def test_accept_language_picks_the_best_language_we_have(header: str, language: str) -> None:
+    assert from_accept_language(header) == language
+
+
+async def test_accept_language_fr_gives_french_pages(node: Node, client: httpx.AsyncClient) -> None:
+    record = await open_yes_no(node)
+    french = {**HTML, "Accept-Language": "fr-FR,fr;q=0.9"}
+    home = await client.get("/", headers=french)
+    assert '<html lang="fr">' in home.text
+    assert "Suivre la coopérative" in home.text and "Follow the co-op" not in home.text
+    assert home.headers["content-language"] == "fr"
+    assert "accept-language" in home.headers["vary"].lower()
+    proposal = await client.get(f"/proposals/{record.slug}", headers=french)
+    assert proposal.status_code == 200
+    assert '<html lang="fr">' in proposal.text and "Comment elle est décidée" in proposal.text
+    assert "How it is decided" not in proposal.text
+    # Macros (the list's rows, the results' chart table) translate too: they get the page's lang.
+    listing = await client.get("/proposals", headers=french)
+    assert "Ouvertes au vote" not in listing.text and "clôture le" in listing.text
+    results = await client.get(f"/proposals/{record.slug}/results", headers=french)
+    assert results.status_code == 200 and "Abstentions" in results.text
+
+
+@pytest.mark.parametrize("accept", [None, "de"])
+async def test_otherwise_pages_are_english(
+    node: Node, client: httpx.AsyncClient, accept: str | None
+) -> None:
+    record = await open_yes_no(node)
+    headers = HTML if accept is None else {**HTML, "Accept-Language": accept}
+    for path in ("/", f"/proposals/{record.slug}"):
+        page = await client.get(path, headers=headers)
+        assert '<html lang="en">' in page.text
+        assert page.headers["content-language"] == "en"
+    assert "Follow the co-op" in (await client.get("/", headers=headers)).text
+
+
+async def test_coop_language_fr_makes_french_the_default(
+    node: Node, client: httpx.AsyncClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    french = replace(node.settings.coop, language="fr")
+    monkeypatch.setattr(node, "settings", replace(node.settings, coop=french))
+    page = await client.get("/", headers=HTML)
+    assert '<html lang="fr">' in page.text and "Suivre la coopérative" in page.text
+    english = await client.get("/", headers={**HTML, "Accept-Language": "en"})
+    assert '<html lang="en">' in english.text
+
+
+def test_french_dates_read_in_french() -> None:
+
+    class Coop:
+        time_zone = "Europe/Paris"
+
+    moment = datetime(2026, 12, 4, 14, 30, tzinfo=UTC)
+    rendered = templates.env.from_string("{{ t | when }}").render(t=moment, coop=Coop(), lang="fr")
+    assert rendered == "vendredi 4 décembre 2026, 15:30 CET"
