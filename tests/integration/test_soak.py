@@ -306,7 +306,10 @@ async def _check_metrics(
         "coopfed_inbox_processed_total", state="ignored"
     )
     # Counted after each item's commit: a killed worker's unfinished item counts once, later.
-    assert processed == len(load.ids)
+    # One item may go uncounted: the kill can land after PostgreSQL committed it but before its
+    # answer reached the worker (the item is done, exactly once; its count died with the
+    # process). Seen once in 2026-12-04's full run: 107 of 108.
+    assert len(load.ids) - 1 <= processed <= len(load.ids)
     assert value("coopfed_inbox_lag_seconds_count") == processed
     rows = await count(node, deliveries)
     posts = len(receivers.received) + sum(len(server.received) for server in senders)
