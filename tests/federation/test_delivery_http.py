@@ -87,7 +87,11 @@ def test_the_plain_url_fast_path_agrees_with_httpx(url: str) -> None:
             parse_target(url)
         return
     assert _as_target(url) == expected
-    if "/" in url.partition("://")[2]:  # with a path, the URL as requested is httpx's too
+    path = url.partition("://")[2].partition("/")[2].partition("?")[0]
+    # With a path, the URL as requested is httpx's too; not after httpx removed dot segments,
+    # where its str() drops the "/" it sends ("http://0/." is requested as "/", shown "http://0").
+    dot_segments = any(part in (".", "..") for part in path.split("/"))
+    if "/" in url.partition("://")[2] and not dot_segments:
         assert parse_target(url).url == str(httpx.URL(url))
 
 
@@ -103,6 +107,11 @@ def test_the_plain_url_fast_path_agrees_with_httpx(url: str) -> None:
         "http://a.example/inbox?",
         "http://a.example",
         "https://bücher.example/inbox",
+        # Dot segments: httpx removes them; the fast path once sent "/." as is (regression).
+        "http://0/.",
+        "http://a.example/./inbox",
+        "http://a.example/users/a/../b/inbox?x=/..",
+        "http://a.example/%2E%2e/inbox",
     ],
 )
 def test_other_urls_are_parsed_as_httpx_does(url: str) -> None:
