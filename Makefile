@@ -59,6 +59,6 @@ clean:
 # merge the new ones into each language's messages.po; then translate the empty msgstr lines
 # (tests/web/test_i18n.py fails while one is empty or fuzzy). No compile step: read at start-up.
 messages: $(INSTALLED)
-	$(BIN)/pybabel extract --no-location --no-wrap -F babel.cfg -o coopfed/web/locale/messages.pot .
-	$(BIN)/pybabel update --no-fuzzy-matching --ignore-obsolete --no-wrap -i coopfed/web/locale/messages.pot -d coopfed/web/locale -l fr
-	rm coopfed/web/locale/messages.pot
+	$(BIN)/pybabel extract --no-location --no-wrap -F babel.cfg -o coopfed/locale/messages.pot .
+	$(BIN)/pybabel update --no-fuzzy-matching --ignore-obsolete --no-wrap -i coopfed/locale/messages.pot -d coopfed/locale -l fr
+	rm coopfed/locale/messages.pot

@@ -24,6 +24,7 @@ CORE = {
     "uris",
     "node",
     "metrics",
+    "i18n",
     "__version__",
     "coopfed",
 }  # coopfed: the package root
@@ -35,6 +36,7 @@ ALLOWED: dict[str, set[str]] = {
     "settings": set(),
     "uris": set(),
     "metrics": set(),
+    "i18n": set(),
     "store": {"governance", "activitypub"},
     "node": {"settings", "uris", "store", "federation"},
     "federation": {"governance", "activitypub", "store"} | CORE,

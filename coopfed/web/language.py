@@ -4,45 +4,23 @@ The order (issue #16): the browser's `Accept-Language` (its first language we ha
 q-value; `fr-CA` is French), else the co-op's `coop.language`. A member's own preference is not
 stored yet; it would come first.
 
-Catalogues are the committed `locale/<lang>/LC_MESSAGES/messages.po`, read once at start-up with
-Babel: no compile step, so a fresh clone serves French as is. English is the source text.
+The catalogues themselves are coopfed/i18n.py's, shared with the e-mails services send.
 """
 
 from __future__ import annotations
 
-import gettext
-from functools import cache
-from io import BytesIO
-from pathlib import Path
-
-from babel.messages.mofile import write_mo
-from babel.messages.pofile import read_po
-from babel.support import Translations
 from starlette.requests import Request
 
-LOCALE_DIR = Path(__file__).parent / "locale"
-DEFAULT = "en"
-SUPPORTED = ("en", "fr")
+from coopfed.i18n import DEFAULT, SUPPORTED, catalogue_path, translations
 
-
-def catalogue_path(language: str) -> Path:
-    return LOCALE_DIR / language / "LC_MESSAGES" / "messages.po"
-
-
-@cache
-def translations(language: str) -> gettext.NullTranslations:
-    """The language's translations; English (and any language without a catalogue) is the
-    source text itself."""
-    path = catalogue_path(language)
-    if language == DEFAULT or not path.exists():
-        return gettext.NullTranslations()
-    with path.open("rb") as po:
-        catalogue = read_po(po, locale=language)
-    # Translations reads compiled catalogues: compile in memory rather than commit a .mo.
-    mo = BytesIO()
-    write_mo(mo, catalogue, use_fuzzy=False)
-    mo.seek(0)
-    return Translations(mo, domain="messages")
+__all__ = [
+    "DEFAULT",
+    "SUPPORTED",
+    "catalogue_path",
+    "choose",
+    "from_accept_language",
+    "translations",
+]
 
 
 def from_accept_language(header: str) -> str | None:
