@@ -26,6 +26,7 @@ install: $(INSTALLED)
 run: $(INSTALLED)
 	@test -f coopfed.toml || $(BIN)/coopfed init --url http://127.0.0.1:$(PORT) --name "Demo Co-op" --handle demo --summary "A demonstration co-op running on coopfed."
 	@echo "Demo mail (no SMTP server set): written to data/mail/*.eml, listed on http://127.0.0.1:$(PORT)/admin/mail"
+	@echo "The CLI is $(BIN)/coopfed; an admin to sign in with: echo 'a long passphrase' | $(BIN)/coopfed admin create admin"
 	$(BIN)/coopfed serve --port $(PORT) --url http://127.0.0.1:$(PORT)
 
 lint: $(INSTALLED)

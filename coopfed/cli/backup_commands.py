@@ -10,6 +10,7 @@ queues (deliveries, inbox, scheduled closes) are rows in that database, so they 
 from __future__ import annotations
 
 import argparse
+import os
 import shutil
 import tempfile
 import tomllib
@@ -32,7 +33,7 @@ def cmd_backup(args: argparse.Namespace) -> int:
     revision = run(migrate.current_revision(settings.database_url))
     if revision is None:
         raise CliError("the database has no coopfed schema: nothing to back up")
-    target = _archive_path(Path(args.path), settings)
+    target = _archive_path(args.path, settings)
     created_at = datetime.now(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
     with tempfile.TemporaryDirectory(prefix=".coopfed-backup-", dir=target.parent) as work:
         members = _snapshot(settings, args, Path(work))
@@ -61,13 +62,20 @@ def cmd_backup(args: argparse.Namespace) -> int:
     return 0
 
 
-def _archive_path(path: Path, settings: Settings) -> Path:
-    """A directory gets a dated file name in it (what a nightly timer wants)."""
+def _archive_path(given: str, settings: Settings) -> Path:
+    """A directory gets a dated file name in it (what a nightly timer wants). A path ending in
+    "/" names a directory even when it is missing: written as a file, it would make every later
+    run of the timer fail with "already exists"."""
+    path = Path(given)
+    if given.endswith(("/", os.sep)) and not path.is_dir():
+        raise CliError(f"{given}: no such directory: create it (mkdir -p {path}) first")
     if path.is_dir():
         stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
         path = path / f"coopfed-{settings.coop.handle}-{stamp}.tar.gz"
     if path.exists():
         raise CliError(f"{path} already exists: choose another name (a backup never overwrites)")
+    if path.parent.exists() and not path.parent.is_dir():
+        raise CliError(f"{path.parent} is a file, not a directory: choose another path")
     if not path.parent.is_dir():
         raise CliError(f"{path.parent} does not exist: create it or choose another path")
     return path.resolve()

@@ -132,9 +132,19 @@ def proposal_lines(view: Mapping[str, Any]) -> list[str]:
     if view["electorate_size"] is not None:
         lines.append(f"  electorate: {view['electorate_size']} members")
     if view["counts"] is not None:
-        counts = ", ".join(f"{key} {value}" for key, value in view["counts"].items())
+        counts = ", ".join(f"{key} {value}" for key, value in ordered_counts(view))
         lines.append(f"  counts: {counts}  (turnout {view['turnout']})")
     return lines
+
+
+def ordered_counts(view: Mapping[str, Any]) -> list[tuple[str, Any]]:
+    """The counts in the options' order, then the rest (abstain, invalid). A decided result
+    comes back from its canonical JSON with sorted keys: the trial saw "yes, no, block" while
+    open and "abstain, block, invalid, no, yes" once decided."""
+    counts: Mapping[str, Any] = view["counts"] or {}
+    first = [option for option in view["options"] if option in counts]
+    rest = [key for key in counts if key not in first]
+    return [(key, counts[key]) for key in (*first, *rest)]
 
 
 def outcome_line(result: Mapping[str, Any] | None) -> str | None:

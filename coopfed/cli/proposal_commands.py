@@ -15,7 +15,13 @@ from coopfed.cli.comment_commands import (
     cmd_remove_comment,
     cmd_reports,
 )
-from coopfed.cli.governance_views import joint_json, proposal_json, proposal_lines, run_service
+from coopfed.cli.governance_views import (
+    joint_json,
+    ordered_counts,
+    proposal_json,
+    proposal_lines,
+    run_service,
+)
 from coopfed.cli.support import CliError, admin_name, print_json
 from coopfed.governance.proposal import VISIBILITIES, ProposalState
 from coopfed.services.errors import NotFound
@@ -189,9 +195,8 @@ def cmd_tally(args: argparse.Namespace) -> int:
     if args.json:
         print_json(view)
     else:
-        counts = view["counts"] or {}
         print(f"{view['id']} ({view['status']}, turnout {view['turnout']})")
-        for option, count in counts.items():
+        for option, count in ordered_counts(view):
             print(f"  {option}: {count}")
     return 0
 

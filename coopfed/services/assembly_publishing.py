@@ -23,14 +23,12 @@ from coopfed.federation.mapping.assemblies import (
     event_create_activity,
     event_update_activity,
 )
-from coopfed.federation.mapping.proposals import Visibility, personal_copy
+from coopfed.federation.mapping.proposals import Visibility
 from coopfed.services import audience
 from coopfed.services.members import coop_actor
-from coopfed.services.outbox import Audience, publish, publish_personal
 from coopfed.store import assemblies as assembly_store
 from coopfed.store import proposals as proposal_store
 from coopfed.store.assemblies import AssemblyRecord
-from coopfed.store.outbox import host_of
 from coopfed.uris import Uris
 
 
@@ -107,27 +105,22 @@ async def _publish(
     recipients = await audience.assembly_recipients(conn, record)
     view = await assembly_view(conn, uris, record)
 
-    def activity_of(event_view: AssemblyView) -> dict[str, Any]:
-        event = assembly_to_event(event_view)
+    def activity_of(member: str | None) -> dict[str, Any]:
+        shown = view if member is None else replace(view, member_actors=(member,))
+        event = assembly_to_event(shown)
         if sequence is None:
             return event_create_activity(event)
         return event_update_activity(event, sequence=sequence)
 
-    if view.visibility is not Visibility.MEMBERS:
-        public = view.visibility is Visibility.PUBLIC
-        shared = Audience(actors=tuple(recipients), followers=public, public=public)
-        await publish(conn, sender=sender, activity=activity_of(view), audience=shared, now=now)
-        return
-    own_host = host_of(view.coop_actor)
-    copies = [
-        (
-            recipient,
-            personal_copy(activity_of(replace(view, member_actors=(recipient,))), recipient),
-        )
-        for recipient in recipients
-        if host_of(recipient) != own_host  # our own accounts read it here: nothing to deliver
-    ]
-    await publish_personal(conn, sender=sender, copies=copies, now=now)
+    await audience.publish_to_visibility(
+        conn,
+        sender=sender,
+        coop=view.coop_actor,
+        visibility=view.visibility,
+        recipients=recipients,
+        activity_for=activity_of,
+        now=now,
+    )
 
 
 async def proposal_opened(

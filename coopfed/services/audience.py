@@ -26,22 +26,24 @@ subject, asks here, so the rules cannot drift apart again:
 
 Addressing follows the same predicates: a members-only proposal reaches the active members of
 its electorate and their linked accounts, each in a copy that names only them
-(services/proposal_publishing.py).
+(`publish_to_visibility`, for proposals and assemblies alike).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Sequence
+from datetime import datetime
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from coopfed.activitypub.origin import origin_of, same_origin
-from coopfed.federation.mapping.proposals import Visibility
+from coopfed.federation.mapping.proposals import Visibility, personal_copy
 from coopfed.governance.members import MemberStatus
 from coopfed.governance.membership import RollVisibility
 from coopfed.services.account_links import member_for_actor
 from coopfed.services.members import coop_actor
-from coopfed.services.outbox import Audience
+from coopfed.services.outbox import Audience, publish, publish_personal
 from coopfed.services.setup import INSTANCE_USERNAME
 from coopfed.store import account_links as link_store
 from coopfed.store import actors as actor_store
@@ -54,6 +56,7 @@ from coopfed.store.actors import LocalActor
 from coopfed.store.assemblies import AssemblyRecord
 from coopfed.store.joint import JointProposal
 from coopfed.store.members import MemberRecord
+from coopfed.store.outbox import host_of
 from coopfed.store.proposals import ProposalRecord
 from coopfed.uris import Uris
 
@@ -116,6 +119,35 @@ async def visibility_recipients(conn: AsyncConnection, visibility: str) -> tuple
     current = [r for r in register if r.member.status is MemberStatus.ACTIVE]
     linked = await link_store.linked_actor_uris(conn, [r.row_id for r in current])
     return tuple(sorted({*(r.member.actor_id for r in current), *linked}))
+
+
+async def publish_to_visibility(
+    conn: AsyncConnection,
+    *,
+    sender: LocalActor,
+    coop: str,
+    visibility: Visibility,
+    recipients: Sequence[str],
+    activity_for: Callable[[str | None], dict[str, Any]],
+    now: datetime,
+) -> None:
+    """Publish a Create/Update of an object with a visibility: public and allies-only, one
+    activity (`activity_for(None)`) to `recipients`, plus followers and Public when public;
+    members-only, one copy per remote recipient of `activity_for(recipient)` (an object that
+    names only them), each with its own activity id (`personal_copy`). Accounts on the host
+    of `coop` (the co-op's actor IRI) read it on this node: nothing is delivered to them."""
+    if visibility is not Visibility.MEMBERS:
+        public = visibility is Visibility.PUBLIC
+        shared = Audience(actors=tuple(recipients), followers=public, public=public)
+        await publish(conn, sender=sender, activity=activity_for(None), audience=shared, now=now)
+        return
+    own_host = host_of(coop)
+    copies = [
+        (recipient, personal_copy(activity_for(recipient), recipient))
+        for recipient in recipients
+        if host_of(recipient) != own_host
+    ]
+    await publish_personal(conn, sender=sender, copies=copies, now=now)
 
 
 async def _ally_reader(conn: AsyncConnection, actor: str | None) -> bool:

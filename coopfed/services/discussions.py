@@ -486,7 +486,9 @@ async def propose_from(
         if record is None or not await _may_see(conn, record, actor, is_admin):
             raise NotFound(f"no discussion {reference!r}")
         if record.proposal_row_id is not None:
-            raise ServiceError("this discussion is already a proposal")
+            existing = await proposal_store.get_by_row_id(conn, record.proposal_row_id)
+            where = "" if existing is None else f": {existing.uri}"  # trial: say which one
+            raise ServiceError(f"this discussion is already a proposal{where}")
         starter = await audience.is_active_member(conn, record.author_uri)
         draft = ProposalDraft(
             title=record.title,

@@ -615,4 +615,25 @@ async def send_due_notifications(node: Node) -> int:
     handled += await _tell_results(node)
     handled += await _tell_admins(node)
     handled += await send_due_digests(node)
+    handled += await prune_told_events(node)
     return handled
+
+
+# Long past RESULT_WINDOW: an event this old is one no `*_to_tell` query can list again, unless
+# its subject is still waiting (store.prune_events keeps those).
+EVENT_RETENTION = timedelta(days=90)
+
+
+async def prune_told_events(node: Node) -> int:
+    """Once a UTC day (a ("prune", day) event, claimed once however many workers run): forget
+    the events told more than EVENT_RETENTION ago that can never be told again."""
+    now = node.now()
+    day = now.date().isoformat()
+    async with node.engine.connect() as conn:
+        if await store.event_claimed(conn, "prune", day):
+            return 0  # the usual case: one read per round
+    async with node.engine.begin() as conn:
+        if await store.claim_event(conn, "prune", day, now) is None:
+            return 0
+        before, since = now - EVENT_RETENTION, now - RESULT_WINDOW
+        return await store.prune_events(conn, before=before, results_since=since)

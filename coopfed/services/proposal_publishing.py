@@ -26,7 +26,6 @@ from coopfed.federation.mapping.proposals import (
     ProposalView,
     Visibility,
     counts_visible,
-    personal_copy,
     proposal_to_question,
     question_create_activity,
     question_update_activity,
@@ -36,13 +35,11 @@ from coopfed.node import Node
 from coopfed.services import audience
 from coopfed.services.members import coop_actor
 from coopfed.services.object_proofs import sign_if_final
-from coopfed.services.outbox import Audience, publish, publish_personal
 from coopfed.store import ballots as ballot_store
 from coopfed.store import comments as comment_store
 from coopfed.store import proposals as proposal_store
 from coopfed.store import question_updates as update_store
 from coopfed.store.actors import LocalActor
-from coopfed.store.outbox import host_of
 from coopfed.store.proposals import ProposalRecord
 from coopfed.uris import Uris
 
@@ -140,27 +137,22 @@ async def _publish(
     proposals, one copy per remote recipient for members-only ones."""
     view = await proposal_view(conn, uris, record)
 
-    def activity_of(question_view: ProposalView) -> dict[str, Any]:
-        question = sign_if_final(sender, uris, record, proposal_to_question(question_view))
+    def activity_of(member: str | None) -> dict[str, Any]:
+        shown = view if member is None else replace(view, member_actors=(member,))
+        question = sign_if_final(sender, uris, record, proposal_to_question(shown))
         if sequence is None:
             return question_create_activity(question)
         return question_update_activity(question, sequence=sequence)
 
-    if view.visibility is not Visibility.MEMBERS:
-        public = view.visibility is Visibility.PUBLIC
-        shared = Audience(actors=tuple(recipients), followers=public, public=public)
-        await publish(conn, sender=sender, activity=activity_of(view), audience=shared, now=now)
-        return
-    own_host = host_of(view.coop_actor)
-    copies = [
-        (
-            recipient,
-            personal_copy(activity_of(replace(view, member_actors=(recipient,))), recipient),
-        )
-        for recipient in recipients
-        if host_of(recipient) != own_host  # our own accounts read it here: nothing to deliver
-    ]
-    await publish_personal(conn, sender=sender, copies=copies, now=now)
+    await audience.publish_to_visibility(
+        conn,
+        sender=sender,
+        coop=view.coop_actor,
+        visibility=view.visibility,
+        recipients=recipients,
+        activity_for=activity_of,
+        now=now,
+    )
 
 
 async def tally_changed(

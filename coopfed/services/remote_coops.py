@@ -69,7 +69,7 @@ async def resolve_and_store(node: Node, reference: str) -> str:
     ref = reference.strip()
     own = _own_actor(node, ref)
     if own is not None:
-        return own
+        return await _own_person(node, ref, own)
     scheme = "http" if node.settings.federation.allow_http else "https"
     async with node.federation.fetcher() as fetcher:
         document = await resolve_actor_document(fetcher, ref, scheme=scheme)
@@ -80,6 +80,22 @@ async def resolve_and_store(node: Node, reference: str) -> str:
     async with node.engine.begin() as conn:
         await remote_store.upsert(conn, actor, now=node.now())
     return actor.uri
+
+
+async def _own_person(node: Node, reference: str, uri: str) -> str:
+    """A member bound to one of our IRIs must be a person actor that exists: the co-op's own
+    Group, or a name nobody holds, made a member nobody could ever sign in as (trial:
+    `member add acct:zed@our.host` added a member whose actor answered 404)."""
+    username = local_username(node, uri) or ""
+    async with node.engine.connect() as conn:
+        actor = await local_store.get_local_actor(conn, username)
+    if actor is None:
+        raise ServiceError(
+            f"{reference} is no account on this node: add a local member with --local {username}"
+        )
+    if actor.kind != "person":
+        raise ServiceError(f"{reference} is the {actor.kind} actor, not a person")
+    return uri
 
 
 def storing_resolver(node: Node) -> ActorResolver:

@@ -5,6 +5,9 @@ when that row already exists, the same statement on SQLite and PostgreSQL (on Po
 second worker's insert waits for the first transaction and then does nothing). The `*_to_tell`
 queries list what has no event row yet, so a crashed fan-out (rolled back with its row) is
 simply found again.
+
+Because that row is all that stops an event from being told again, `prune_events` forgets an
+old event only once its subject can no longer be listed by any of those queries.
 """
 
 from __future__ import annotations
@@ -13,7 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import String, cast, exists, func, insert, literal, select, update
+from sqlalchemy import String, cast, delete, exists, func, insert, literal, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -321,3 +324,66 @@ async def admin_usernames(conn: AsyncConnection) -> list[str]:
         .order_by(local_actors.c.username)
     )
     return list((await conn.execute(query)).scalars().all())
+
+
+# Kinds `prune_events` may forget (any other kind, a future one included, is kept for good).
+PRUNABLE_KINDS = (
+    "opened", "reminder", "result", "application", "alliance_offer", "joint_proposal", "digest",
+    "prune",
+)  # fmt: skip
+PRUNE_CHUNK = 500
+
+
+async def event_claimed(conn: AsyncConnection, kind: str, subject: str) -> bool:
+    """Whether (kind, subject) has its row: a read, before a worker tries to claim it."""
+    return bool((await conn.execute(select(~_untold(kind, subject)))).scalar_one())
+
+
+def _still_listable(results_since: datetime) -> Any:
+    """The events a `*_to_tell` query could still list if their row were gone: their subject is
+    in, or may come back to, the state that query looks for. A past day's digest (or prune
+    marker) is never asked for again: only today's is."""
+    e, p, a = notification_events.c, proposals.c, applications.c
+    proposal = select(p.id).where(p.uri == e.subject)
+    application_subject = literal("application:", String) + cast(a.id, String)
+    return or_(
+        # opened and reminder: while the proposal is a draft, open or closing.
+        e.kind.in_(("opened", "reminder"))
+        & exists(proposal.where(p.state.not_in(("decided", "withdrawn")))),
+        # result: while `results_to_tell` looks back that far (RESULT_WINDOW).
+        (e.kind == "result")
+        & exists(proposal.where((p.state != "decided") | (p.closed_at >= results_since))),
+        # application: while it waits (pending, or voting), until admitted or rejected.
+        (e.kind == "application")
+        & exists(
+            select(a.id).where(a.state.in_(("pending", "voting")), application_subject == e.subject)
+        ),
+        # alliance_offer: while any alliance still holds that Offer, whatever its state.
+        (e.kind == "alliance_offer")
+        & exists(select(alliances.c.id).where(alliances.c.offer_activity_id == e.subject)),
+        # joint_proposal: until the joint proposal is decided.
+        (e.kind == "joint_proposal")
+        & exists(
+            select(joint_proposals.c.id).where(
+                joint_proposals.c.uri == e.subject, joint_proposals.c.state != "decided"
+            )
+        ),
+    )
+
+
+async def prune_events(conn: AsyncConnection, *, before: datetime, results_since: datetime) -> int:
+    """Forget the events told before `before` that can never be listed again, with their
+    notifications (cascade); one waiting for a member's digest is kept. Returns how many."""
+    e, n = notification_events.c, notifications.c
+    waiting = exists(select(n.id).where(n.event_id == e.id, n.sent_at.is_(None)))
+    query = select(e.id).where(
+        e.created_at < before,
+        e.kind.in_(PRUNABLE_KINDS),
+        ~waiting,
+        ~_still_listable(results_since),
+    )
+    ids = [int(row_id) for row_id in (await conn.execute(query)).scalars().all()]
+    for start in range(0, len(ids), PRUNE_CHUNK):
+        chunk = ids[start : start + PRUNE_CHUNK]
+        await conn.execute(delete(notification_events).where(e.id.in_(chunk)))
+    return len(ids)

@@ -156,3 +156,21 @@ def test_restore_refuses_a_postgres_database_with_tables(
     )  # fmt: skip
     assert code == 2 and "--database-url postgresql://" in err
     assert not new.exists()
+
+
+def test_backup_to_a_missing_directory_writes_no_file_named_like_it(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Trial: `coopfed backup /var/backups/coopfed/` before the directory existed wrote the
+    archive as a file of that name, and every later nightly run failed with "already exists"."""
+    config = tmp_path / "node" / "coopfed.toml"
+    assert main([*INIT, "--config", str(config)]) == 0
+    missing = tmp_path / "backups"
+    capsys.readouterr()
+    assert main(["backup", f"{missing}/", "--config", str(config)]) == 2
+    err = capsys.readouterr().err
+    assert "no such directory" in err and f"mkdir -p {missing}" in err
+    assert not missing.exists()
+    missing.write_text("not a directory")
+    assert main(["backup", str(missing / "one.tar.gz"), "--config", str(config)]) == 2
+    assert "is a file, not a directory" in capsys.readouterr().err

@@ -51,6 +51,23 @@ def test_a_decision_end_to_end(cli: Cli) -> None:
     assert shown["result"]["log_head"] == shown["log_head"]
 
 
+def test_counts_keep_the_options_order_once_decided(cli: Cli) -> None:
+    """Trial: open, `show` printed "yes 0, no 0, block 0, abstain 0, invalid 0"; decided, the
+    result's sorted keys came out "abstain 1, block 0, invalid 0, no 2, yes 0"."""
+    _members(cli, "alice", "bob")
+    created = cli.json("proposal", "create", "--title", "T", "--method", "proposal",
+                       "--duration", "3d", "--open")  # fmt: skip
+    assert isinstance(created, dict)
+    assert cli("vote", created["id"], "--member", "alice", "--choice", "no")[0] == 0
+    assert cli("vote", created["id"], "--member", "bob", "--choice", "abstain")[0] == 0
+    assert cli("proposal", "close", created["id"])[0] == 0
+    code, out, _ = cli("proposal", "show", created["id"])
+    assert code == 0 and "counts: yes 0, no 1, block 0, abstain 1, invalid 0" in out
+    code, out, _ = cli("proposal", "tally", created["id"])
+    names = [line.split(":")[0].strip() for line in out.splitlines()[1:]]
+    assert code == 0 and names == ["yes", "no", "block", "abstain", "invalid"]
+
+
 def test_create_open_prints_the_id_and_list_filters_by_state(cli: Cli) -> None:
     _members(cli, "alice")  # opening needs someone who can vote
     code, out, _ = cli(

@@ -91,6 +91,16 @@ def test_makefile_run_passes_the_port_to_the_url() -> None:
     assert '"coopfed", "healthcheck"' in healthcheck
 
 
+def test_the_quick_start_says_where_the_cli_is_and_how_to_reach_admin() -> None:
+    """Trial: following README alone, `coopfed ...` was not found (it is in .venv/bin) and
+    /admin/mail, where the demo's mail is, needed an admin nobody had said how to make."""
+    root = Path(__file__).parents[2]
+    run_recipe = (root / "Makefile").read_text().split("\nrun:", 1)[1].split("\n\n", 1)[0]
+    assert "$(BIN)/coopfed admin create" in run_recipe
+    quick_start = (root / "README.md").read_text().split("## Quick start", 1)[1].split("\n## ")[0]
+    assert ". .venv/bin/activate" in quick_start and "coopfed admin create" in quick_start
+
+
 def test_json_logs_put_a_timestamp_on_every_line_access_lines_too(tmp_path: Path) -> None:
     port = free_port()
     base = f"http://127.0.0.1:{port}"

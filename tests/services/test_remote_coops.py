@@ -10,9 +10,11 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
+from coopfed.governance.members import MemberStatus
 from coopfed.node import Node
 from coopfed.services import members, proposals
 from coopfed.services.errors import ServiceError
+from coopfed.services.member_lifecycle import end_membership
 from coopfed.services.proposals import ProposalDraft
 from coopfed.services.remote_coops import storing_resolver
 from coopfed.settings import Settings
@@ -74,3 +76,20 @@ async def test_an_actor_that_cannot_be_fetched_is_not_admitted(
     with pytest.raises(ServiceError, match="cannot resolve"):
         await members.add_member(node, missing, resolver=storing_resolver(node))
     assert await members.list_members(node) == []
+
+
+async def test_our_own_handle_binds_a_member_only_to_a_person_that_exists(node: Node) -> None:
+    """Trial: `member add acct:zed@our.host` admitted a member bound to an actor that answered
+    404 (nobody could sign in as it), and `acct:testcoop@our.host` made the co-op a member of
+    itself."""
+    resolver = storing_resolver(node)
+    own_host = node.uris.base.split("://", 1)[1]
+    with pytest.raises(ServiceError, match=r"no account on this node: .*--local zed"):
+        await members.add_member(node, f"acct:zed@{own_host}", resolver=resolver)
+    with pytest.raises(ServiceError, match="is the coop actor, not a person"):
+        await members.add_member(node, node.uris.actor("testcoop"), resolver=resolver)
+    assert await members.list_members(node) == []
+    erin = await members.add_member(node, local_username="erin")
+    await end_membership(node, erin.member_id, MemberStatus.LEFT, reason="", decided_by="test")
+    again = await members.add_member(node, f"acct:erin@{own_host}", resolver=resolver)
+    assert again.actor_uri == node.uris.actor("erin")
