@@ -69,6 +69,7 @@ async def test_an_unoffered_language_is_refused_and_a_non_member_has_no_section(
     assert await choice_of_account(node, "bea") == "default"
     forged = await client.post("/me/language", data={"language": "fr"}, headers=ENGLISH)
     assert forged.status_code == 403  # no CSRF token
+    client.cookies.clear()
     await sign_in(client, "ada")  # an admin account that is no member
     page = await client.get("/me", headers=ENGLISH)
     assert "section-language" not in page.text
