@@ -59,6 +59,7 @@ def member_json(record: MemberRecord) -> dict[str, Any]:
         "joined_at": when(record.joined_at),
         "left_at": when(record.left_at),
         "email": record.email,
+        "language": record.language,  # None: no preference (the co-op's language for mail)
     }
 
 

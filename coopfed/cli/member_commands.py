@@ -1,4 +1,5 @@
-"""`coopfed member add|list|show|invite`: the co-op's member register; invitations to sign in."""
+"""`coopfed member add|list|show|invite|language`: the co-op's member register; invitations to
+sign in; the language a member is written to in."""
 
 from __future__ import annotations
 
@@ -67,6 +68,21 @@ def cmd_member_invite(args: argparse.Namespace) -> int:
             f"invitation for {view['username']} queued for {view['email']}"
             f" (the link works until {view['expires_at']}; earlier links no longer do)"
         )
+    return 0
+
+
+def cmd_member_language(args: argparse.Namespace) -> int:
+    from coopfed.services import members
+
+    async def work(node: Node) -> dict[str, Any]:
+        return member_json(await members.set_language(node, args.member, args.language))
+
+    view = run_service(args, work)
+    if args.json:
+        print_json(view)
+    else:
+        chosen = view["language"] or "the co-op's default"
+        print(f"member {view['id']} reads the site and e-mails in {chosen}")
     return 0
 
 
@@ -163,5 +179,12 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
     invite.add_argument("--email", metavar="ADDRESS", help="store this address first")
     invite.add_argument("--json", action="store_true", help="machine-readable output")
     invite.set_defaults(handler=cmd_member_invite)
+    language = member_sub.add_parser(
+        "language", parents=[common], help="the language of a member's pages and e-mails"
+    )
+    language.add_argument("member", metavar="ID_OR_ACTOR", help="member id, username or acct:")
+    language.add_argument("language", metavar="LANGUAGE", help="en, fr, or default (no preference)")
+    language.add_argument("--json", action="store_true", help="machine-readable output")
+    language.set_defaults(handler=cmd_member_language)
     register_member_commands(member_sub, common)
     register_link_commands(member_sub, common)

@@ -40,6 +40,7 @@ def application_json(application: Application) -> dict[str, Any]:
         "decided_by": application.decided_by,
         "email": application.email,  # where the outcome is (or was) e-mailed, if given
         "contact_actor": application.contact_actor,  # the fediverse account told, if given
+        "language": application.language,  # the outcome is told in it (None: before 0039)
     }
 
 

@@ -39,6 +39,7 @@ async def handle_join(ctx: HandlerContext) -> Outcome:
         message=join.message,
         source="fediverse",
         join_activity_id=join.activity_id,
+        language=ctx.node.settings.coop.language,  # a Join says no language: the co-op's
     )
     outcome = await receive_application(ctx.conn, ctx.node.uris, request, ctx.node.now())
     return done(f"application {outcome.status.value}: {outcome.message}"[:500])

@@ -14,6 +14,9 @@ out with the decision or not at all, and the worker sends it later.
   the `Accept`/`Reject` of the Join (FEDERATION.md, "Membership").
 
 An applicant with neither reads the outcome on their page (`/me`) once signed in.
+
+Every message is in the language the application was received in (`applications.language`:
+the /apply page's, the co-op's for a Join; services/languages.py).
 """
 
 from __future__ import annotations
@@ -27,8 +30,10 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from coopfed.federation.mapping.membership import ApplicationOutcome, application_outcome_to_ap
 from coopfed.governance.canonical import rfc3339
+from coopfed.i18n import DEFAULT, translations
 from coopfed.node import Node
 from coopfed.services.errors import ServiceError
+from coopfed.services.languages import applicant_language
 from coopfed.services.mail import queue_message
 from coopfed.services.outbox import Audience, publish
 from coopfed.services.remote_coops import local_username, resolve_uri
@@ -99,45 +104,76 @@ def _linked(paragraph: str, base: str) -> str:
     return "".join(parts)
 
 
-def web_letter(uris: Uris, coop_name: str, username: str, outcome: Outcome) -> Letter:
+def web_letter(
+    uris: Uris, coop_name: str, username: str, outcome: Outcome, language: str = DEFAULT
+) -> Letter:
     """What a web applicant (a local account) is told."""
+    _ = translations(language).gettext
+    words = {
+        "coop": coop_name,
+        "class": outcome.member_class,
+        "username": username,
+        "reason": outcome.reason,
+        "proposals": f"{uris.base}/proposals",
+        "me": f"{uris.base}/me",
+    }
     if outcome.admitted:
         return Letter(
-            "Your application was accepted",
+            _("Your application was accepted"),
             (
-                f"Welcome to {coop_name}: your application was accepted, and you are now a"
-                f" member ({outcome.member_class}).",
-                f"Sign in with the username {username} and the password you chose when you"
-                " applied:",
+                _(
+                    "Welcome to %(coop)s: your application was accepted, and you are now a"
+                    " member (%(class)s)."
+                )
+                % words,
+                _(
+                    "Sign in with the username %(username)s and the password you chose when you"
+                    " applied:"
+                )
+                % words,
                 f"{uris.base}/sign-in",
-                "As a member you vote on the co-op's proposals and can propose where the charter"
-                f" allows it ({uris.base}/proposals). Your page ({uris.base}/me) shows your"
-                " membership, your shares and your ballots with their receipts; there you can"
-                " also link a fediverse account to vote from a fediverse app.",
+                _(
+                    "As a member you vote on the co-op's proposals and can propose where the"
+                    " charter allows it (%(proposals)s). Your page (%(me)s) shows your"
+                    " membership, your shares and your ballots with their receipts; there you"
+                    " can also link a fediverse account to vote from a fediverse app."
+                )
+                % words,
             ),
             uris.base,
         )
     return Letter(
-        "Your application was not accepted",
+        _("Your application was not accepted"),
         (
-            f"Your application to join {coop_name} was not accepted.",
-            f"The reason given: {outcome.reason}",
-            f"Your page shows the decision too ({uris.base}/me, username {username}).",
+            _("Your application to join %(coop)s was not accepted.") % words,
+            _("The reason given: %(reason)s") % words,
+            _("Your page shows the decision too (%(me)s, username %(username)s).") % words,
         ),
         uris.base,
     )
 
 
-def fediverse_text(uris: Uris, coop_name: str, outcome: Outcome) -> str:
+def fediverse_text(uris: Uris, coop_name: str, outcome: Outcome, language: str = DEFAULT) -> str:
     """What a fediverse applicant (a `Join`) is told in the private note."""
+    _ = translations(language).gettext
+    words = {
+        "coop": coop_name,
+        "class": outcome.member_class,
+        "reason": outcome.reason,
+        "proposals": f"{uris.base}/proposals",
+    }
     if outcome.admitted:
         return (
-            f"welcome to {coop_name}: your application was accepted, and you are now a member"
-            f" ({outcome.member_class}). The co-op's proposals reach this account as polls:"
-            f" vote in them from your app. All proposals: {uris.base}/proposals"
+            _(
+                "welcome to %(coop)s: your application was accepted, and you are now a member"
+                " (%(class)s). The co-op's proposals reach this account as polls: vote in them"
+                " from your app. All proposals: %(proposals)s"
+            )
+            % words
         )
     return (
-        f"your application to join {coop_name} was not accepted. The reason given: {outcome.reason}"
+        _("your application to join %(coop)s was not accepted. The reason given: %(reason)s")
+        % words
     )
 
 
@@ -151,8 +187,9 @@ async def tell_applicant(
 ) -> None:
     """Queue the e-mail and/or the private note in the caller's (the decision's) transaction."""
     coop_name = coop.display_name or coop.username
+    language = applicant_language(application)
     if application.email:
-        letter = web_letter(uris, coop_name, application.handle, outcome)
+        letter = web_letter(uris, coop_name, application.handle, outcome, language)
         await queue_message(
             conn,
             to_address=application.email,
@@ -163,12 +200,12 @@ async def tell_applicant(
             now=now,
         )
     if application.join_activity_id is not None:
-        text = fediverse_text(uris, coop_name, outcome)
+        text = fediverse_text(uris, coop_name, outcome, language)
         await _send_note(conn, uris, coop, application, application.actor_uri, text, now)
     elif application.contact_actor is not None:
         # A local account told on its owner's fediverse account: the e-mail's words, sign-in
         # link included (a note is one paragraph: Mastodon shows it as a post).
-        letter = web_letter(uris, coop_name, application.handle, outcome)
+        letter = web_letter(uris, coop_name, application.handle, outcome, language)
         text = " ".join(letter.paragraphs)
         await _send_note(conn, uris, coop, application, application.contact_actor, text, now)
 

@@ -21,6 +21,7 @@ from coopfed.node import Node
 from coopfed.services.account_links import free_for_binding
 from coopfed.services.accounts import AccountError, end_sessions_of_actor, validate_username
 from coopfed.services.errors import NotFound, ServiceError
+from coopfed.services.languages import parse_choice
 from coopfed.services.password_links import Invitation, invite_in, set_member_email
 from coopfed.services.setup import create_actor_with_keys
 from coopfed.store import actors as actor_store
@@ -218,6 +219,17 @@ async def find_member(node: Node, reference: str) -> tuple[MemberRecord, list[Me
     async with node.engine.connect() as conn:
         record = await find_member_in(conn, node.uris, reference)
         return record, await member_store.events_of(conn, record.row_id)
+
+
+async def set_language(node: Node, reference: str, value: str) -> MemberRecord:
+    """Store a member's language for them (`coopfed member language ID en|fr|default`)."""
+    language = parse_choice(value)
+    async with node.engine.begin() as conn:
+        record = await find_member_in(conn, node.uris, reference)
+        await member_store.set_language(conn, record.row_id, language)
+        found = await member_store.get_by_row_id(conn, record.row_id)
+    assert found is not None
+    return found
 
 
 async def change_status(node: Node, reference: str, status: MemberStatus) -> MemberRecord:

@@ -13,7 +13,7 @@ applicant's address, a private note to a fediverse applicant).
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -21,11 +21,13 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from coopfed.governance.errors import GovernanceError
 from coopfed.governance.members import Member, MemberStatus
 from coopfed.governance.membership import ClassPolicy, MembershipPrinciple
+from coopfed.i18n import supported
 from coopfed.node import Node
 from coopfed.services import membership_publishing as publishing
 from coopfed.services import shares
 from coopfed.services.application_outcomes import Outcome, tell_applicant
 from coopfed.services.errors import NotFound, ServiceError
+from coopfed.services.languages import coop_language
 from coopfed.services.members import GONE, coop_actor, member_classes, new_public_id
 from coopfed.services.membership_principle import current_principle
 from coopfed.store import member_history
@@ -63,6 +65,7 @@ class ApplicationRequest:
     join_activity_id: str | None = None
     email: str | None = None  # normalised (`addresses.normalise_email`)
     contact_actor: str | None = None  # resolved (`application_outcomes.resolve_contact`)
+    language: str | None = None  # the page's language (web): the outcome is told in it
 
 
 async def receive_application(
@@ -85,7 +88,7 @@ async def receive_application(
     new = NewApplication(
         coop.id, request.actor_uri, request.handle, request.requested_class or policy.name,
         request.message, request.source, request.join_activity_id, request.email,
-        request.contact_actor,
+        request.contact_actor, supported(request.language),
     )  # fmt: skip
     application = await membership_store.insert_application(conn, new, now)
     if refusal:
@@ -121,6 +124,8 @@ async def _already_member(
 
 async def apply_for_membership(node: Node, request: ApplicationRequest) -> ApplyOutcome:
     """The web form's entry (and any other local caller): one unit of work."""
+    if request.language is None:  # the outcome is told in the co-op's language
+        request = replace(request, language=coop_language(node.settings))
     async with node.engine.begin() as conn:
         outcome = await receive_application(conn, node.uris, request, node.now())
     if outcome.status is ApplyStatus.REFUSED:

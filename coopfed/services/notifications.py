@@ -22,6 +22,11 @@ day after `DIGEST_HOUR` (UTC) with everything pending since their last (`send_du
 
 Each message says why the member gets it and links to the page; e-mail is optional mail, so an
 address that used an unsubscribe link gets none (a direct message still goes when chosen).
+
+Each member is told in their language (services/languages.py: their choice, else the co-op's
+`coop.language`): a notice is composed once per language an event's recipients read, and its
+stored row (what /me lists, what a digest gathers) keeps the words the member was told in.
+Dates are the co-op's time zone's, month and day names the language's (coopfed/i18n.py).
 """
 
 from __future__ import annotations
@@ -30,9 +35,10 @@ import enum
 import hashlib
 import json
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import partial
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -45,9 +51,11 @@ from coopfed.governance.canonical import rfc3339
 from coopfed.governance.charter import CharterError, parse_reminder_before
 from coopfed.governance.members import MemberStatus
 from coopfed.governance.proposal import ProposalState
+from coopfed.i18n import N_, moment_text, translations
 from coopfed.node import Node
 from coopfed.services import audience, mail
 from coopfed.services.errors import NotFound, ServiceError
+from coopfed.services.languages import coop_language, member_language
 from coopfed.services.members import coop_actor
 from coopfed.services.outbox import Audience, publish
 from coopfed.store import account_links as link_store
@@ -108,6 +116,10 @@ class Notice:
     text: str
     reason: str  # why the member gets it, completing "You get this because …"
     url: str
+
+
+# An event's notice in one language (a code of coopfed.i18n.SUPPORTED).
+Compose = Callable[[str], Notice]
 
 
 @dataclass(frozen=True)
@@ -271,21 +283,25 @@ def _escape(text: str) -> str:
     )
 
 
-def mail_bodies(uris: Uris, coop_name: str, items: Sequence[NoticeItem]) -> tuple[str, str]:
+def mail_bodies(
+    uris: Uris, coop_name: str, items: Sequence[NoticeItem], language: str = "en"
+) -> tuple[str, str]:
     """Plain text and (escaped) HTML: each item with its link and why the member gets it."""
+    _ = translations(language).gettext
+    because = _("You get this because %(reason)s")
     texts, htmls = [], []
     for item in items:
-        texts.append(f"{item.text}\n{item.url}\n\nYou get this because {item.reason}")
+        texts.append(f"{item.text}\n{item.url}\n\n" + because % {"reason": item.reason})
         link = _escape(item.url)
         htmls.append(
             f'<p>{_escape(item.text)}<br><a href="{link}">{link}</a></p>'
-            f"<p><small>You get this because {_escape(item.reason)}</small></p>"
+            f"<p><small>{_escape(because % {'reason': item.reason})}</small></p>"
         )
     me = _me_url(uris)
-    text = "\n\n".join(texts) + f"\n\nChoose how {coop_name} tells you things: {me}"
+    choose = _("Choose how %(coop)s tells you things:") % {"coop": coop_name}
+    text = "\n\n".join(texts) + f"\n\n{choose} {me}"
     html = "<hr>".join(htmls) + (
-        f"<p><small>Choose how {_escape(coop_name)} tells you things: "
-        f'<a href="{_escape(me)}">{_escape(me)}</a></small></p>'
+        f'<p><small>{_escape(choose)} <a href="{_escape(me)}">{_escape(me)}</a></small></p>'
     )
     return text, html
 
@@ -303,12 +319,13 @@ async def _send(
     id_parts: tuple[object, ...],
     kind: str,
     now: datetime,
+    language: str,
 ) -> None:
     """Hand one message to the mail queue and/or the outbox, in the caller's transaction."""
     uris = node.uris
     preference = reach.preference
     if preference.by_email and record.email:
-        text, html = mail_bodies(uris, node.settings.coop.name, items)
+        text, html = mail_bodies(uris, node.settings.coop.name, items, language)
         await mail.queue_message(
             conn,
             to_address=record.email,
@@ -331,6 +348,7 @@ async def _send(
                 items=tuple(items),
                 settings_url=_me_url(uris),
                 published=rfc3339(now),
+                language=language,
             )
             activity = notification_note_to_ap(note)
             await publish(
@@ -341,17 +359,25 @@ async def _send(
 async def fan_out(
     conn: AsyncConnection,
     node: Node,
-    notice: Notice,
+    compose: Compose,
     recipients: Sequence[MemberRecord],
     now: datetime,
 ) -> int | None:
-    """Tell `notice` to each recipient by their preference, once: None when this event was
-    told before (nothing done), else how many members were told or queued for their digest."""
-    event_id = await store.claim_event(conn, notice.kind, notice.subject, now)
+    """Tell the notice to each recipient by their preference and in their language, once: None
+    when this event was told before (nothing done), else how many members were told or queued
+    for their digest."""
+    composed: dict[str, Notice] = {}
+
+    def notice_in(language: str) -> Notice:
+        if language not in composed:
+            composed[language] = compose(language)
+        return composed[language]
+
+    first = notice_in(coop_language(node.settings))
+    event_id = await store.claim_event(conn, first.kind, first.subject, now)
     if event_id is None:
         return None
     coop = await coop_actor(conn)
-    item = NoticeItem(notice.text, notice.reason, notice.url)
     told = 0
     unique = list({r.row_id: r for r in recipients}.values())
     reaches = await reach_of(conn, node.uris, unique)
@@ -360,6 +386,9 @@ async def fan_out(
         preference = reach.preference
         if preference.channel is Channel.NONE:
             continue
+        language = member_language(node.settings, record)
+        notice = notice_in(language)
+        item = NoticeItem(notice.text, notice.reason, notice.url)
         digest = preference.frequency is Frequency.DAILY
         await store.insert_notification(
             conn,
@@ -378,6 +407,7 @@ async def fan_out(
                 conn, node, coop, record, reach,
                 subject=notice.title, heading="", items=(item,),
                 id_parts=(event_id, record.row_id), kind=MAIL_KIND, now=now,
+                language=language,
             )  # fmt: skip
     return told
 
@@ -385,54 +415,120 @@ async def fan_out(
 # --- what is told ----------------------------------------------------------------------------
 
 
-def _when(moment: datetime) -> str:
-    return f"{moment:%Y-%m-%d %H:%M} UTC"
+# The result as the notice words it (a decision of governance/result.py's DecisionStatus).
+OUTCOMES = {
+    "passed": N_("passed"),
+    "rejected": N_("rejected"),
+    "no_quorum": N_("no quorum"),
+    "tie": N_("tie"),
+    "vetoed": N_("vetoed"),
+    "inconclusive": N_("inconclusive"),
+    "decided": N_("decided"),
+}
 
 
-def opened_notice(record: ProposalRecord) -> Notice:
+def opened_notice(record: ProposalRecord, language: str = "en", zone: str = "UTC") -> Notice:
+    _ = translations(language).gettext
     title = record.proposal.title
     closes = record.proposal.closes_at
-    until = f" until {_when(closes)}" if closes is not None else ""
+    if closes is None:
+        text = _("“%(title)s” is open for voting.") % {"title": title}
+    else:
+        until = moment_text(closes, zone, language)
+        text = _("“%(title)s” is open for voting until %(closes)s.") % {
+            "title": title,
+            "closes": until,
+        }
     return Notice(
         "opened",
         record.uri,
-        f"New proposal: {title}",
-        f"“{title}” is open for voting{until}.",
-        "you are in its electorate: you may vote on it.",
+        _("New proposal: %(title)s") % {"title": title},
+        text,
+        _("you are in its electorate: you may vote on it."),
         record.uri,
     )
 
 
-def reminder_notice(record: ProposalRecord) -> Notice:
+def reminder_notice(record: ProposalRecord, language: str = "en", zone: str = "UTC") -> Notice:
+    _ = translations(language).gettext
     title = record.proposal.title
     closes = record.proposal.closes_at
     assert closes is not None
+    words = {"title": title, "closes": moment_text(closes, zone, language)}
     return Notice(
         "reminder",
         record.uri,
-        f"Voting closes soon: {title}",
-        f"Voting on “{title}” closes at {_when(closes)}, and you have not voted yet.",
-        "you may vote on it and have not voted: this reminder is sent once.",
+        _("Voting closes soon: %(title)s") % words,
+        _("Voting on “%(title)s” closes on %(closes)s, and you have not voted yet.") % words,
+        _("you may vote on it and have not voted: this reminder is sent once."),
         record.uri,
     )
 
 
-def result_notice(record: ProposalRecord) -> Notice:
-    title = record.proposal.title
+def result_notice(record: ProposalRecord, language: str = "en") -> Notice:
+    _ = translations(language).gettext
     status = record.proposal.status
-    outcome = status.value.replace("_", " ") if status is not None else "decided"
+    outcome = OUTCOMES.get(status.value, status.value) if status is not None else "decided"
+    words = {"title": record.proposal.title, "outcome": _(outcome)}
     return Notice(
         "result",
         record.uri,
-        f"Result: {title} — {outcome}",
-        f"Voting on “{title}” has closed. The result: {outcome}.",
-        "you were in its electorate.",
+        _("Result: %(title)s — %(outcome)s") % words,
+        _("Voting on “%(title)s” has closed. The result: %(outcome)s.") % words,
+        _("you were in its electorate."),
         record.uri,
     )
 
 
-def _admin_reason(coop_name: str, what: str) -> str:
-    return f"you are an admin of {coop_name}, and {what}"
+def application_notice(
+    application: store.WaitingApplication, coop_name: str, base: str, language: str = "en"
+) -> Notice:
+    _ = translations(language).gettext
+    words = {
+        "who": application.handle or application.actor_uri,
+        "class": application.requested_class,
+        "source": application.source,
+        "coop": coop_name,
+    }
+    return Notice(
+        "application",
+        store.application_subject(application.id),
+        _("Application waiting: %(who)s") % words,
+        _("%(who)s applied to join as %(class)s (%(source)s).") % words,
+        _("you are an admin of %(coop)s, and an admin decides on applications.") % words,
+        f"{base}/admin/applications",
+    )
+
+
+def offer_notice(
+    offer: store.IncomingOffer, coop_name: str, base: str, language: str = "en"
+) -> Notice:
+    _ = translations(language).gettext
+    words = {"ally": offer.remote_actor_uri, "coop": coop_name}
+    return Notice(
+        "alliance_offer",
+        offer.offer_activity_id,
+        _("Alliance offer from %(ally)s") % words,
+        _("The co-op %(ally)s offers %(coop)s an alliance.") % words,
+        _("you are an admin of %(coop)s, and an alliance offer waits for an answer.") % words,
+        f"{base}/admin/alliances",
+    )
+
+
+def joint_notice(
+    joint: store.ReceivedJoint, coop_name: str, base: str, language: str = "en"
+) -> Notice:
+    _ = translations(language).gettext
+    words = {"title": joint.title, "project": joint.project_uri, "coop": coop_name}
+    return Notice(
+        "joint_proposal",
+        joint.uri,
+        _("Joint proposal: %(title)s") % words,
+        _("The shared project %(project)s put “%(title)s” to its co-ops.") % words,
+        _("you are an admin of %(coop)s, and a shared project sent the co-op a joint proposal.")
+        % words,
+        f"{base}/admin/projects",
+    )
 
 
 async def _proposal_in(conn: AsyncConnection, slug: str) -> ProposalRecord:
@@ -442,6 +538,7 @@ async def _proposal_in(conn: AsyncConnection, slug: str) -> ProposalRecord:
 
 
 async def _tell_opened(node: Node) -> int:
+    zone = node.settings.coop.time_zone
     async with node.engine.connect() as conn:
         slugs = await store.opened_to_tell(conn, BATCH)
     told = 0
@@ -449,7 +546,8 @@ async def _tell_opened(node: Node) -> int:
         async with node.engine.begin() as conn:
             record = await _proposal_in(conn, slug)
             recipients = await audience.proposal_notice_members(conn, record)
-            if await fan_out(conn, node, opened_notice(record), recipients, node.now()) is not None:
+            compose = partial(opened_notice, record, zone=zone)
+            if await fan_out(conn, node, compose, recipients, node.now()) is not None:
                 told += 1
     return told
 
@@ -488,7 +586,8 @@ async def _tell_reminders(node: Node) -> int:
             voted = await store.voter_row_ids(conn, record.row_id)
             eligible = await audience.proposal_notice_members(conn, record)
             recipients = [r for r in eligible if r.row_id not in voted]
-            if await fan_out(conn, node, reminder_notice(record), recipients, now) is not None:
+            compose = partial(reminder_notice, record, zone=node.settings.coop.time_zone)
+            if await fan_out(conn, node, compose, recipients, now) is not None:
                 told += 1
     return told
 
@@ -502,7 +601,8 @@ async def _tell_results(node: Node) -> int:
         async with node.engine.begin() as conn:
             record = await _proposal_in(conn, slug)
             recipients = await audience.proposal_notice_members(conn, record)
-            if await fan_out(conn, node, result_notice(record), recipients, now) is not None:
+            compose = partial(result_notice, record)
+            if await fan_out(conn, node, compose, recipients, now) is not None:
                 told += 1
     return told
 
@@ -510,43 +610,14 @@ async def _tell_results(node: Node) -> int:
 async def _tell_admins(node: Node) -> int:
     """Applications, alliance offers and joint proposals waiting for an admin."""
     base, coop_name, now = node.uris.base, node.settings.coop.name, node.now()
-    notices: list[Notice] = []
+    notices: list[Compose] = []
     async with node.engine.connect() as conn:
         for application in await store.applications_to_tell(conn, BATCH):
-            who = application.handle or application.actor_uri
-            notices.append(
-                Notice(
-                    "application",
-                    store.application_subject(application.id),
-                    f"Application waiting: {who}",
-                    f"{who} applied to join as {application.requested_class}"
-                    f" ({application.source}).",
-                    _admin_reason(coop_name, "an admin decides on applications."),
-                    f"{base}/admin/applications",
-                )
-            )
+            notices.append(partial(application_notice, application, coop_name, base))
         for offer in await store.offers_to_tell(conn, BATCH):
-            notices.append(
-                Notice(
-                    "alliance_offer",
-                    offer.offer_activity_id,
-                    f"Alliance offer from {offer.remote_actor_uri}",
-                    f"The co-op {offer.remote_actor_uri} offers {coop_name} an alliance.",
-                    _admin_reason(coop_name, "an alliance offer waits for an answer."),
-                    f"{base}/admin/alliances",
-                )
-            )
+            notices.append(partial(offer_notice, offer, coop_name, base))
         for joint in await store.joint_proposals_to_tell(conn, BATCH):
-            notices.append(
-                Notice(
-                    "joint_proposal",
-                    joint.uri,
-                    f"Joint proposal: {joint.title}",
-                    f"The shared project {joint.project_uri} put “{joint.title}” to its co-ops.",
-                    _admin_reason(coop_name, "a shared project sent the co-op a joint proposal."),
-                    f"{base}/admin/projects",
-                )
-            )
+            notices.append(partial(joint_notice, joint, coop_name, base))
     told = 0
     for notice in notices:
         async with node.engine.begin() as conn:
@@ -597,13 +668,19 @@ async def _digest_one(
     reach = (await reach_of(conn, node.uris, [record]))[record.row_id]
     if reach.preference.channel is Channel.NONE:
         return True
+    # Each item in the words it was stored in: the member's language when it was told.
     items = [NoticeItem(item.text, item.reason, item.url) for item in pending]
-    count = "1 notification" if len(items) == 1 else f"{len(items)} notifications"
+    language = member_language(node.settings, record)
+    translated = translations(language)
+    subject = translated.ngettext(
+        "Daily digest: %(count)d notification", "Daily digest: %(count)d notifications", len(items)
+    ) % {"count": len(items)}
+    heading = translated.gettext("%(coop)s: daily digest") % {"coop": node.settings.coop.name}
     coop = await coop_actor(conn)
     await _send(
         conn, node, coop, record, reach,
-        subject=f"Daily digest: {count}", heading=f"{node.settings.coop.name}: daily digest",
-        items=items, id_parts=("digest", member_row_id, day), kind=DIGEST_KIND, now=now,
+        subject=subject, heading=heading, items=items,
+        id_parts=("digest", member_row_id, day), kind=DIGEST_KIND, now=now, language=language,
     )  # fmt: skip
     return True
 

@@ -10,7 +10,9 @@ member's other outstanding links, all in one transaction. An invitation lasts
 
 Mail goes through `services.mail.queue_message` in the same transaction: never sent inside the
 request, and a refused change sends nothing. A reset request answers the same whether or not
-the address belongs to anyone (`request_reset` returns nothing the adapter could show).
+the address belongs to anyone (`request_reset` returns nothing the adapter could show). The
+mail is in the member's language (their choice, else the co-op's: services/languages.py), its
+expiry in the co-op's time zone.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from datetime import datetime, timedelta
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from coopfed.governance.members import MemberStatus
+from coopfed.i18n import moment_text, translations
 from coopfed.node import Node
 from coopfed.services.accounts import (
     AccountError,
@@ -36,6 +39,7 @@ from coopfed.services.accounts import (
     validate_password,
 )
 from coopfed.services.errors import ServiceError
+from coopfed.services.languages import member_language
 from coopfed.services.mail import queue_message
 from coopfed.settings import Settings
 from coopfed.store import account_tokens as token_store
@@ -162,32 +166,39 @@ async def invite_in(
         )
     secret, expires_at = await issue_link(conn, node.settings, record.row_id, Purpose.INVITE, now)
     has_account = await actor_store.get_account(conn, username) is not None
+    language = member_language(node.settings, record)
     await _queue_link_mail(
-        conn, node.settings, address, _invitation_text(node.settings, username, has_account),
-        link_url(node.settings, secret), expires_at, kind="invitation", now=now,
+        conn, node.settings, address,
+        _invitation_text(node.settings, username, has_account, language),
+        link_url(node.settings, secret), expires_at, kind="invitation", now=now, language=language,
     )  # fmt: skip
     return Invitation(record.member_id, username, address, expires_at)
 
 
-def _invitation_text(settings: Settings, username: str, has_account: bool) -> tuple[str, str]:
-    coop = settings.coop.name
+def _invitation_text(
+    settings: Settings, username: str, has_account: bool, language: str
+) -> tuple[str, str]:
+    _ = translations(language).gettext
+    words = {"username": username, "coop": settings.coop.name, "site": settings.base_url}
     if has_account:
-        return "Set your password", (
-            f"Hello {username},\n\nThis link sets a new password for your account at {coop}"
-            f" (username: {username})."
-        )
-    return "You are invited to sign in", (
-        f"Hello {username},\n\nYou are a member of {coop}. Set a password to sign in on"
-        f" {settings.base_url}, take part in its proposals and vote (username: {username})."
-    )
+        return _("Set your password"), _(
+            "Hello %(username)s,\n\nThis link sets a new password for your account at %(coop)s"
+            " (username: %(username)s)."
+        ) % words
+    return _("You are invited to sign in"), _(
+        "Hello %(username)s,\n\nYou are a member of %(coop)s. Set a password to sign in on"
+        " %(site)s, take part in its proposals and vote (username: %(username)s)."
+    ) % words
 
 
-def _reset_text(settings: Settings, username: str) -> tuple[str, str]:
-    return "Reset your password", (
-        f"Hello {username},\n\nSomeone (we hope you) asked to reset the password of your account"
-        f" at {settings.coop.name} (username: {username}). If it was not you, ignore this"
+def _reset_text(settings: Settings, username: str, language: str) -> tuple[str, str]:
+    _ = translations(language).gettext
+    words = {"username": username, "coop": settings.coop.name}
+    return _("Reset your password"), _(
+        "Hello %(username)s,\n\nSomeone (we hope you) asked to reset the password of your"
+        " account at %(coop)s (username: %(username)s). If it was not you, ignore this"
         " e-mail: your password stays as it is."
-    )
+    ) % words
 
 
 async def _queue_link_mail(
@@ -200,14 +211,18 @@ async def _queue_link_mail(
     *,
     kind: str,
     now: datetime,
+    language: str,
 ) -> None:
+    _ = translations(language).gettext
     subject, opening = wording
-    until = expires_at.strftime("%Y-%m-%d %H:%M UTC")
-    closing = f"The link works once, until {until}."
-    text = f"{opening}\n\nSet your password here:\n{link}\n\n{closing}\n"
+    until = moment_text(expires_at, settings.coop.time_zone, language)
+    closing = _("The link works once, until %(until)s.") % {"until": until}
+    set_here = _("Set your password here:")
+    text = f"{opening}\n\n{set_here}\n{link}\n\n{closing}\n"
     paragraphs = [html.escape(part) for part in opening.split("\n\n")]
     html_body = "".join(f"<p>{part}</p>" for part in paragraphs) + (
-        f'<p><a href="{html.escape(link)}">Set your password</a></p><p>{html.escape(closing)}</p>'
+        f'<p><a href="{html.escape(link)}">{html.escape(_("Set your password"))}</a></p>'
+        f"<p>{html.escape(closing)}</p>"
     )
     # Not `optional`: someone who unsubscribed from notifications still gets what they asked for.
     await queue_message(
@@ -237,9 +252,10 @@ async def request_reset(node: Node, email: str) -> None:
         secret, expires_at = await issue_link(
             conn, node.settings, record.row_id, Purpose.RESET, now
         )
+        language = member_language(node.settings, record)
         await _queue_link_mail(
-            conn, node.settings, address, _reset_text(node.settings, username),
-            link_url(node.settings, secret), expires_at, kind="reset", now=now,
+            conn, node.settings, address, _reset_text(node.settings, username, language),
+            link_url(node.settings, secret), expires_at, kind="reset", now=now, language=language,
         )  # fmt: skip
 
 

@@ -28,6 +28,7 @@ class MemberRecord:
     joined_at: datetime
     left_at: datetime | None
     email: str | None = None
+    language: str | None = None  # chosen for the site and e-mails; None: no preference
 
     @property
     def member_id(self) -> str:
@@ -54,8 +55,9 @@ def _record(row: RowMapping) -> MemberRecord:
         status=MemberStatus(row["status"]),
     )
     return MemberRecord(
-        row["id"], member, row["handle"], row["joined_at"], row["left_at"], row["email"]
-    )
+        row["id"], member, row["handle"], row["joined_at"], row["left_at"], row["email"],
+        row["language"],
+    )  # fmt: skip
 
 
 async def class_names(conn: AsyncConnection, coop_id: int) -> MemberClasses | None:
@@ -111,6 +113,19 @@ async def update_status(
 async def set_email(conn: AsyncConnection, row_id: int, email: str | None) -> None:
     """Record the member's address (already normalised by the caller), or forget it (None)."""
     await conn.execute(update(members).where(members.c.id == row_id).values(email=email))
+
+
+async def set_language(conn: AsyncConnection, row_id: int, language: str | None) -> None:
+    """Record the member's language (one of coopfed.i18n.SUPPORTED, checked by the caller), or
+    forget it (None: no preference)."""
+    await conn.execute(update(members).where(members.c.id == row_id).values(language=language))
+
+
+async def language_of_actor(conn: AsyncConnection, actor_uri: str) -> str | None:
+    """The language the member bound to `actor_uri` chose (None: none, or not a member); one
+    column, for the language of every page a signed-in member reads."""
+    query = select(members.c.language).where(members.c.actor_uri == actor_uri)
+    return (await conn.execute(query)).scalar()
 
 
 async def get_by_email(conn: AsyncConnection, email: str) -> MemberRecord | None:

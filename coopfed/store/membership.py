@@ -61,6 +61,7 @@ class Application:
     decided_by: str | None
     email: str | None = None  # where a web applicant is told the outcome (lower case)
     contact_actor: str | None = None  # a web applicant's fediverse actor, told by a note
+    language: str | None = None  # the /apply page's language: the outcome is told in it
 
 
 @dataclass(frozen=True)
@@ -74,6 +75,7 @@ class NewApplication:
     join_activity_id: str | None
     email: str | None = None
     contact_actor: str | None = None
+    language: str | None = None
 
 
 # --- principles ---------------------------------------------------------------------------------
@@ -143,7 +145,7 @@ def _application(row: RowMapping) -> Application:
         row["id"], row["actor_uri"], row["handle"], row["requested_class"], row["message"],
         row["source"], row["join_activity_id"], ApplicationState(row["state"]), row["reason"],
         row["proposal_row_id"], row["member_row_id"], row["created_at"], row["decided_at"],
-        row["decided_by"], row["email"], row["contact_actor"],
+        row["decided_by"], row["email"], row["contact_actor"], row["language"],
     )  # fmt: skip
 
 
@@ -162,6 +164,7 @@ async def insert_application(
             join_activity_id=new.join_activity_id,
             email=new.email,
             contact_actor=new.contact_actor,
+            language=new.language,
             state=ApplicationState.PENDING.value,
             reason="",
             created_at=now,

@@ -324,6 +324,9 @@ members = Table(
     # case, at most one member per address. None: no address given (a fediverse-only member).
     Column("email", String(320), nullable=True),
     Index("uq_members_email", "email", unique=True),
+    # The language the member chose for the site and their e-mails (coopfed.i18n.SUPPORTED);
+    # None: no preference (pages follow the browser, messages the co-op's `coop.language`).
+    Column("language", String(8), nullable=True),
 )
 
 # Append-only history of the register: admitted, class or shares changed, left, rebound...
@@ -478,6 +481,9 @@ applications = Table(
     # A web applicant's fediverse account (the actor IRI their handle resolved to when they
     # applied): told the outcome by a private note, as a Join's applicant is.
     Column("contact_actor", String(2048), nullable=True),
+    # The language the /apply page was shown in: the applicant is told the outcome in it (None:
+    # a Join, or an application made before 0039; the co-op's `coop.language` then).
+    Column("language", String(8), nullable=True),
 )
 
 # The share register: append-only movements (issue, transfer, redeem); balances are derived.

@@ -33,6 +33,7 @@ from coopfed.services.membership_principle import principle_of
 from coopfed.web import apply_limit
 from coopfed.web.clientaddr import client_of
 from coopfed.web.csrf import csrf_protected
+from coopfed.web.language import choose
 from coopfed.web.state import node_of
 from coopfed.web.templating import render
 
@@ -132,6 +133,7 @@ async def _apply(request: Request, read: ApplyForm, password: str) -> str:
         source="web",
         email=read.values["email"] or None,
         contact_actor=read.contact_actor,
+        language=await choose(request),  # the outcome is written in the language of this page
     )
     async with node.engine.begin() as conn:
         await create_local_account(

@@ -5,37 +5,21 @@ instant stays in `<time datetime="…">` for machines. Times are stored in UTC: 
 (SQLite hands them back without a zone) is UTC.
 
 Month and day names in the page's language (Babel's CLDR data): "vendredi 4 décembre 2026,
-15:30 CET" on a French page.
+15:30 CET" on a French page. The formatting itself is coopfed/i18n.py's, shared with the
+e-mails; this module is the templates' filters.
 """
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
-from babel.dates import format_datetime
 from jinja2 import pass_context
 from jinja2.runtime import Context
 
+from coopfed.i18n import day_text, in_zone, moment_text
 
-def in_zone(moment: datetime, zone: str) -> datetime:
-    aware = moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
-    return aware.astimezone(ZoneInfo(zone))
-
-
-def day_text(moment: datetime, zone: str, language: str = "en") -> str:
-    """ "4 December 2026", "4 décembre 2026"."""
-    local = in_zone(moment, zone)
-    # The day first in both languages; the local wall time is formatted as is (tzinfo=None).
-    return format_datetime(local.replace(tzinfo=None), "d MMMM y", locale=language)
-
-
-def moment_text(moment: datetime, zone: str, language: str = "en") -> str:
-    """ "Friday 4 December 2026, 15:30 CET"."""
-    local = in_zone(moment, zone)
-    weekday = format_datetime(local.replace(tzinfo=None), "EEEE", locale=language)
-    return f"{weekday} {day_text(moment, zone, language)}, {local:%H:%M} {local.tzname()}"
+__all__ = ["day_filter", "day_text", "in_zone", "moment_text", "when_filter"]
 
 
 def _zone(context: Context) -> str:

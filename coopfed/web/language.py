@@ -1,8 +1,9 @@
 """Which language a page is in, and its translations: decided here and nowhere else.
 
-The order (issue #16): the browser's `Accept-Language` (its first language we have, by
-q-value; `fr-CA` is French), else the co-op's `coop.language`. A member's own preference is not
-stored yet; it would come first.
+The order (issue #16): the signed-in member's own choice (`members.language`, set on /me),
+else the browser's `Accept-Language` (its first language we have, by q-value; `fr-CA` is
+French), else the co-op's `coop.language`. Error pages are rendered without the database
+(templating.render_plain) and so skip the first step: `browser_or_coop`.
 
 The catalogues themselves are coopfed/i18n.py's, shared with the e-mails services send.
 """
@@ -12,10 +13,14 @@ from __future__ import annotations
 from starlette.requests import Request
 
 from coopfed.i18n import DEFAULT, SUPPORTED, catalogue_path, translations
+from coopfed.services.languages import language_of_account
+from coopfed.web.sessions import current_viewer
+from coopfed.web.state import node_of
 
 __all__ = [
     "DEFAULT",
     "SUPPORTED",
+    "browser_or_coop",
     "catalogue_path",
     "choose",
     "from_accept_language",
@@ -49,6 +54,23 @@ def coop_default(request: Request) -> str:
     return language if language in SUPPORTED else DEFAULT
 
 
-def choose(request: Request) -> str:
-    """The page's language for this request."""
+def browser_or_coop(request: Request) -> str:
+    """The language without the member's choice: Accept-Language, else the co-op's."""
     return from_accept_language(request.headers.get("accept-language", "")) or coop_default(request)
+
+
+async def viewer_language(request: Request) -> str | None:
+    """The signed-in member's choice, or None; looked up once per request."""
+    state = request.scope.setdefault("state", {})
+    if "viewer_language" in state:
+        cached: str | None = state["viewer_language"]
+        return cached
+    viewer = await current_viewer(request)
+    language = await language_of_account(node_of(request), viewer.username) if viewer else None
+    state["viewer_language"] = language
+    return language
+
+
+async def choose(request: Request) -> str:
+    """The page's language for this request."""
+    return await viewer_language(request) or browser_or_coop(request)

@@ -6,8 +6,9 @@ and `csrf_token()` for its forms (a page that never calls it sets no CSRF cookie
 `counted` (`1 member`, `2 members`), `when` and `day` (dates in the co-op's time zone).
 
 Pages are translated with Jinja2's i18n extension (`{% trans %}`, `_()`), newstyle gettext: the
-callables read the page's `lang` (web/language.py chooses it per request) from the context, so
-one shared environment serves every language.
+callables read the page's `lang` (web/language.py chooses it per request: the signed-in
+member's choice, Accept-Language, the co-op's default) from the context, so one shared
+environment serves every language.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from starlette.templating import Jinja2Templates
 from coopfed.web.csrf import csrf_token, set_csrf_cookie
 from coopfed.web.dates import day_filter, when_filter
 from coopfed.web.keys import web_keys
-from coopfed.web.language import DEFAULT, choose, translations
+from coopfed.web.language import DEFAULT, browser_or_coop, choose, translations
 from coopfed.web.sanitize import remote_actor_label, sanitize_html
 from coopfed.web.sessions import current_viewer
 from coopfed.web.state import node_of
@@ -87,12 +88,13 @@ async def render(
     """A page for a browser. Its forms get a CSRF token; a new one comes with its cookie."""
     node = node_of(request)
     keys = await web_keys(request)
-    language = choose(request)
+    viewer = await current_viewer(request)
+    language = await choose(request)  # the viewer's own choice first, so after the viewer
     page: dict[str, Any] = {
         "lang": language,
         "coop": node.settings.coop,
         "handle": f"@{node.settings.coop.handle}@{node.settings.domain}",
-        "viewer": await current_viewer(request),
+        "viewer": viewer,
         "csrf_token": lambda: csrf_token(request, keys),
         **(context or {}),
     }
@@ -108,7 +110,7 @@ def render_plain(request: Request, name: str, context: dict[str, Any], *, status
     """A page without database look-ups (no viewer, no forms): for error pages, which must
     render even when the database is what failed."""
     coop = getattr(getattr(request.app.state, "node", None), "settings", None)
-    language = choose(request)
+    language = browser_or_coop(request)  # no database: the member's choice is not looked up
     page = {
         "lang": language,
         "coop": coop.coop if coop else None,

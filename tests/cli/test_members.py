@@ -175,3 +175,21 @@ def test_admin_create_gives_a_member_without_an_account_one_and_grant_revoke(
     assert cli.json("admin", "revoke", "erin") == {"username": "erin", "is_admin": False}
     code, out, _ = cli("admin", "grant", "erin")
     assert code == 0 and out.strip() == "erin is an admin"
+
+
+def test_member_language_sets_shows_and_forgets_the_choice(cli: Cli) -> None:
+    """`coopfed member language ID en|fr|default` (issue 16); anything else exits 2."""
+    erin = cli.json("member", "add", "--local", "erin")
+    assert isinstance(erin, dict) and erin["language"] is None
+    chosen = cli.json("member", "language", "erin", "FR")
+    assert isinstance(chosen, dict) and chosen["language"] == "fr" and chosen["id"] == erin["id"]
+    shown = cli.json("member", "show", erin["id"])
+    assert isinstance(shown, dict) and shown["language"] == "fr"
+    code, out, _ = cli("member", "language", erin["id"], "default")
+    assert code == 0 and "the co-op's default" in out
+    assert "choose a language among en, fr, default" in cli.refused(
+        "member", "language", "erin", "de"
+    )
+    assert "no member" in cli.refused("member", "language", "nobody", "fr")
+    shown = cli.json("member", "show", "erin")
+    assert isinstance(shown, dict) and shown["language"] is None

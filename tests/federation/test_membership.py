@@ -5,6 +5,7 @@ with alsoKnownAs; a removed member's later votes do not count (docs/threats.md S
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from datetime import timedelta
 from typing import Any
 
@@ -318,3 +319,19 @@ async def test_an_admitted_fediverse_applicant_receives_a_private_note_too(
     assert len(await _published(node, "Accept")) == 1 and len(await _published(node, "Add")) == 1
     await _deliver(node)
     remote_fresh.wait_for(lambda posts: len(_notes_to(posts, alice)) == 1)
+
+
+async def test_a_french_co_op_tells_a_fediverse_applicant_in_french(
+    node: Node, client: httpx.AsyncClient, remote_fresh: FediverseServer, monkeypatch: Any
+) -> None:
+    """Issue 16: a Join says no language, so the note is in the co-op's `coop.language`."""
+    french = replace(node.settings.coop, language="fr")
+    monkeypatch.setattr(node, "settings", replace(node.settings, coop=french))
+    bob = remote_fresh.actor("bob")
+    await send_and_process(client, node, bob, join(bob))
+    [application] = await membership.list_applications(node)
+    assert application.language == "fr"
+    await membership.reject_applicant(node, bob.uri, reason="Complet.")
+    ((create, _),) = await _published(node, "Create")
+    content = create["object"]["content"]
+    assert "votre candidature pour rejoindre" in content and "Le motif donné : Complet." in content

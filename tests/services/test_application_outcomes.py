@@ -53,11 +53,14 @@ def settings(database_url: str, tmp_path: Path, smtp: SmtpServer) -> Settings:
     )
 
 
-async def web_applicant(node: Node, username: str, email: str | None) -> None:
+async def web_applicant(
+    node: Node, username: str, email: str | None, language: str | None = None
+) -> None:
     """What `/apply` does: the account and the application in one transaction."""
     request = ApplicationRequest(
-        actor_uri=node.uris.actor(username), handle=username, source="web", email=email
-    )
+        actor_uri=node.uris.actor(username), handle=username, source="web", email=email,
+        language=language,
+    )  # fmt: skip
     async with node.engine.begin() as conn:
         await create_local_account(
             conn, username=username, password=PASSWORD, is_admin=False, now=node.now()
@@ -110,6 +113,26 @@ async def test_a_rejected_web_applicant_receives_the_reason_by_email(
         ).scalar_one()
     assert kinds == ["application_outcome"]
     assert creates == 0  # a web applicant is a local account: no note on the wire
+
+
+async def test_an_applicant_who_applied_in_french_is_told_in_french(
+    node: Node, smtp: SmtpServer
+) -> None:
+    """Issue 16: the applicant has no member row: the language their /apply page was in is kept
+    on the application, and the outcome (either way) is written in it."""
+    await web_applicant(node, "cleo", "cleo@example.org", language="fr")
+    await web_applicant(node, "dan", "dan@example.org", language="fr")
+    await membership.reject_applicant(node, "cleo", reason="Complet pour cette année.")
+    await membership.admit_applicant(node, "dan")
+    rejected, admitted = await delivered(node, smtp, 2)
+    assert rejected["Subject"] == "[Test Co-op] Votre candidature n'a pas été acceptée"
+    assert "Le motif donné : Complet pour cette année." in text_of(rejected)
+    assert admitted["Subject"] == "[Test Co-op] Votre candidature a été acceptée"
+    text = text_of(admitted)
+    assert "Bienvenue à Test Co-op : votre candidature a été acceptée" in text
+    assert "vous êtes désormais sociétaire (member)" in text
+    assert f"{TEST_BASE_URL}/sign-in" in text.splitlines()
+    assert f'<a href="{TEST_BASE_URL}/me">' in html_of(admitted)  # links still made
 
 
 async def test_an_admitted_web_applicant_receives_the_sign_in_link(

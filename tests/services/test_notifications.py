@@ -17,6 +17,7 @@ from sqlalchemy import select
 
 from coopfed.governance.charter import Charter
 from coopfed.governance.members import MemberStatus
+from coopfed.i18n import moment_text
 from coopfed.node import Node
 from coopfed.services import mail, members, notifications, proposals
 from coopfed.services.account_links import issue_code, redeem_code
@@ -360,3 +361,87 @@ async def test_two_workers_racing_tell_each_member_once(node: Node) -> None:
     told = await asyncio.gather(send_due_notifications(node), send_due_notifications(node))
     assert sorted(told) == [0, 1]  # the event row is unique: the second finds it told
     assert len(await mails(node)) == 1 and len(await dms(node)) == 2
+
+
+async def test_each_member_is_told_in_their_language_through_a_real_smtp_server(
+    database_url: str, tmp_path: Path
+) -> None:
+    """Issue 16: alice chose French, bob English, carol nothing (so the co-op's `coop.language`,
+    French here); the mails as the real SMTP server (aiosmtpd) receives them. Bob's direct
+    message to his linked account is in English, the note's own words too."""
+    server = SmtpServer()
+    server.start()
+    settings = make_settings(
+        database_url,
+        tmp_path,
+        coop={"language": "fr", "time_zone": "Europe/Paris"},
+        email={
+            "smtp_host": "127.0.0.1",
+            "smtp_port": server.port,
+            "smtp_security": "none",
+            "from_address": "office@coop.test",
+        },
+    )
+    node = Node.from_settings(settings)
+    try:
+        async with node.engine.begin() as conn:
+            await create_node_actors(
+                conn, handle="testcoop", name="Test Co-op", summary="", now=node.now()
+            )
+        use_clock(node)
+        alice, bob, carol = await add_locals(node, "alice", "bob", "carol")
+        for record in (alice, bob, carol):
+            await _set_email(node, record, f"{record.handle}@example.org")
+        await members.set_language(node, "alice", "fr")
+        await members.set_language(node, "bob", "en")
+        issued = await issue_code(node, "bob")
+        async with node.engine.begin() as conn:
+            assert (await redeem_code(conn, PHONE, issued.code, node.now())).linked
+        await notifications.choose_preference(node, "bob", "both", "at_once")
+        record = await open_yes_no(node)
+        assert record.proposal.closes_at is not None
+        closes = moment_text(record.proposal.closes_at, "Europe/Paris", "fr")
+        assert await send_due_notifications(node) == 1
+        assert await mail.send_due_mail(node) == 3
+        arrived = server.inbox.wait_for(3)
+        by_rcpt = {str(m["To"]): m for m in arrived}
+        french = "[Test Co-op] Nouvelle proposition : Buy a cargo bike"
+        assert str(by_rcpt["alice@example.org"]["Subject"]) == french
+        assert str(by_rcpt["carol@example.org"]["Subject"]) == french  # the co-op's default
+        assert str(by_rcpt["bob@example.org"]["Subject"]) == (
+            "[Test Co-op] New proposal: Buy a cargo bike"
+        )
+        alice_text = by_rcpt["alice@example.org"].get_body(("plain",))
+        assert alice_text is not None
+        body = str(alice_text.get_content())
+        assert f"« Buy a cargo bike » est ouverte au vote jusqu'au {closes}." in body
+        assert closes.endswith(("CET", "CEST"))  # the co-op's zone, babel's French names
+        assert "Vous recevez ce message parce que vous faites partie" in body
+        [note] = await dms(node)
+        content = str(note["object"]["content"])  # type: ignore[index]
+        assert "is open for voting until" in content and "Why you get this:" in content
+    finally:
+        server.stop()
+        await node.close()
+
+
+async def test_a_french_digest_is_worded_in_french(database_url: str, tmp_path: Path) -> None:
+    node = Node.from_settings(make_settings(database_url, tmp_path, coop={"language": "fr"}))
+    try:
+        async with node.engine.begin() as conn:
+            await create_node_actors(
+                conn, handle="testcoop", name="Test Co-op", summary="", now=node.now()
+            )
+        clock = use_clock(node)
+        [alice] = await add_locals(node, "alice")
+        await _set_email(node, alice, "alice@example.org")
+        await notifications.choose_preference(node, "alice", "email", "daily")
+        clock.now = clock.now.replace(hour=6)
+        await open_yes_no(node, title="Premier")
+        await open_yes_no(node, title="Second")
+        await send_due_notifications(node)
+        clock.advance(hours=1)
+        assert await notifications.send_due_digests(node) == 1
+        assert [m[2] for m in await mails(node)] == ["Résumé du jour : 2 notifications"]
+    finally:
+        await node.close()

@@ -10,6 +10,7 @@ from datetime import datetime, timedelta
 import pytest
 from sqlalchemy import func, select
 
+from coopfed.i18n import moment_text
 from coopfed.node import Node
 from coopfed.services import accounts, members, password_links
 from coopfed.services.accounts import AccountError, create_local_account, password_matches
@@ -151,6 +152,29 @@ async def test_a_reset_sets_a_new_password_and_ends_every_session(node: Node) ->
     assert password_matches(changed.password_hash, "a brand new password")
     assert not password_matches(changed.password_hash, PASSWORD)
     assert (await password_links.check_link(node, reset)).state is LinkState.USED
+
+
+async def test_invitation_and_reset_are_in_the_members_language(node: Node) -> None:
+    """Issue 16: erin chose French (the co-op writes English by default): her invitation and
+    her reset are in French, the link's expiry with French day and month names; finn, who chose
+    nothing, gets the co-op's English."""
+    erin = await members.add_member(node, local_username="erin")
+    await members.set_language(node, erin.member_id, "fr")
+    invitation = await members.invite_member(node, "erin", email="erin@example.org")
+    [(_, kind, subject, text)] = await mails(node)
+    assert (kind, subject) == ("invitation", "Vous êtes invité·e à vous connecter")
+    assert text.startswith("Bonjour erin,\n\nVous êtes sociétaire de Test Co-op.")
+    until = moment_text(invitation.expires_at, node.settings.coop.time_zone, "fr")
+    assert f"Le lien ne sert qu'une fois, jusqu'au {until}." in text
+    assert "Choisissez votre mot de passe ici :\nhttp://coop.test/password/" in text
+    await password_links.request_reset(node, "erin@example.org")
+    _, kind, subject, text = (await mails(node))[-1]
+    assert (kind, subject) == ("reset", "Réinitialiser votre mot de passe")
+    assert "ignorez ce courriel" in text
+    await members.add_member(node, local_username="finn", email="finn@example.org")
+    _, kind, subject, text = (await mails(node))[-1]
+    assert (kind, subject) == ("invitation", "You are invited to sign in")
+    assert "The link works once, until" in text
 
 
 async def test_a_reset_for_an_unknown_or_remote_address_sends_nothing(node: Node) -> None:

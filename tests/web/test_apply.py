@@ -67,6 +67,23 @@ async def test_applying_creates_an_account_and_an_application(
     assert me.status_code == 200 and "Your membership" not in me.text
 
 
+async def test_the_application_keeps_the_language_its_page_was_in(
+    node: Node, client: httpx.AsyncClient
+) -> None:
+    """Issue 16: the outcome is told in the language the applicant read the form in."""
+    page = await client.get("/apply", headers={**HTML, "Accept-Language": "fr-CA"})
+    assert page.headers["content-language"] == "fr"
+    form = {"csrf_token": form_token(page), "password": PASSWORD, "username": "zoe"}
+    answer = await client.post(
+        "/apply", data={**form, "member_class": "member"},
+        headers={**HTML, "Accept-Language": "fr-CA"},
+    )  # fmt: skip
+    assert answer.status_code == 200, answer.text
+    await _apply(client, username="yann", member_class="member")  # no Accept-Language
+    languages = {a.handle: a.language for a in await list_applications(node)}
+    assert languages == {"zoe": "fr", "yann": "en"}  # the co-op's default, coop.language
+
+
 async def test_field_errors_are_shown_next_to_their_fields(
     node: Node, client: httpx.AsyncClient
 ) -> None:

@@ -4,7 +4,9 @@ member's fediverse account (a remote member's own actor, or an account linked to
 Shaped like the vote receipts (mapping/votes.py) and link-code answers: `to` and a `Mention`
 of the recipient only, `cc` empty, no Public, so Mastodon shows it as a private mention. The
 text says what happened and why the member is told, and links to the page; a daily digest is
-one note listing several notifications.
+one note listing several notifications. The note's own words ("Why you get this") are in
+the recipient's language (`language`), as the items the service composed are; the shape on the
+wire is the same in every language.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from coopfed.activitypub.vocab import CONTEXT
+from coopfed.i18n import DEFAULT, translations
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,6 +39,7 @@ class NotificationNote:
     items: tuple[NoticeItem, ...]
     settings_url: str  # where the member chooses how they hear from the co-op (/me)
     published: str  # RFC 3339
+    language: str = DEFAULT  # the recipient's (coopfed.i18n.SUPPORTED)
 
 
 def _link(url: str) -> str:
@@ -43,10 +47,11 @@ def _link(url: str) -> str:
     return f'<a href="{escaped}">{escaped}</a>'
 
 
-def _item_html(item: NoticeItem) -> str:
+def _item_html(item: NoticeItem, language: str) -> str:
+    why = translations(language).gettext("Why you get this: %(reason)s")
     return (
         f"{html.escape(item.text)} {_link(item.url)}<br>"
-        f"<small>Why you get this: {html.escape(item.reason)}</small>"
+        f"<small>{html.escape(why % {'reason': item.reason})}</small>"
     )
 
 
@@ -58,10 +63,9 @@ def notification_note_to_ap(note: NotificationNote) -> dict[str, Any]:
     items: Sequence[NoticeItem] = note.items
     for index, item in enumerate(items):
         lead = mention + " " if index == 0 and not note.heading else ""
-        paragraphs.append(f"<p>{lead}{_item_html(item)}</p>")
-    paragraphs.append(
-        f"<p><small>Choose how you hear from us: {_link(note.settings_url)}</small></p>"
-    )
+        paragraphs.append(f"<p>{lead}{_item_html(item, note.language)}</p>")
+    choose = translations(note.language).gettext("Choose how you hear from us:")
+    paragraphs.append(f"<p><small>{html.escape(choose)} {_link(note.settings_url)}</small></p>")
     content = "".join(paragraphs)
     body: dict[str, Any] = {
         "id": note.note_id,
