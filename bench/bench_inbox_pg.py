@@ -15,7 +15,9 @@ the load generator, so the ratio says what scale-out gives here, not on a bigger
 
 Figures per configuration: accepted/s (load start to last 202), p50/p99, processed/s end to end
 (load start until no item is pending) and how long the backlog took to drain after the load;
-then 2 web processes / 1 as ratios. The load average is printed: the machine is shared.
+the web processes' CPU per accepted POST (user + system, from /proc: steadier than the rates
+on a shared machine); then 2 web processes / 1 as ratios. The load average is printed.
+The servers run this checkout's code (tests/support/processes.py sets PYTHONPATH).
 
 Only 127.0.0.0/8 is contacted; every wait is bounded.
 """
@@ -95,6 +97,22 @@ def wait_drained(dsn: str, limit_seconds: float) -> float:
     return time.perf_counter() - started
 
 
+def _tree_cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process and its descendants so far (Linux /proc)."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    total, pending = 0.0, [pid]
+    while pending:
+        current = pending.pop()
+        try:
+            fields = Path(f"/proc/{current}/stat").read_text().rsplit(")", 1)[1].split()
+            children = Path(f"/proc/{current}/task/{current}/children").read_text().split()
+        except OSError:
+            continue  # gone meanwhile
+        total += (int(fields[11]) + int(fields[12])) / ticks  # utime, stime
+        pending.extend(int(child) for child in children)
+    return total
+
+
 @dataclass(frozen=True)
 class Figures:
     web: int
@@ -130,7 +148,7 @@ def bench(
         with ExitStack() as stack:
             serve = ["serve", *config, "--port", str(port), "--workers", str(web)]
             log = tmp / f"serve-{web}.log"
-            stack.enter_context(
+            server = stack.enter_context(
                 running(*serve, cwd=node_dir, log=log, env=env, health_url=f"{base}/healthz")
             )
             for number in range(workers):
@@ -138,7 +156,9 @@ def bench(
                 stack.enter_context(running("worker", *config, cwd=node_dir, log=log, env=env))
             load(url, warmup, 4 * web)
             wait_drained(dsn, 60)
+            cpu_before = _tree_cpu_seconds(server.pid)
             result = load(url, requests, args.concurrency)
+            web_cpu = _tree_cpu_seconds(server.pid) - cpu_before
             drained = wait_drained(dsn, 300)
     if result.accepted != args.requests:
         print(f"WARNING: accepted {result.accepted} of {args.requests}; see {tmp}")
@@ -148,6 +168,8 @@ def bench(
         f"{'':>8}  + {workers} worker process(es): processed end to end {processed:,.0f}/s "
         f"(backlog drained {drained:.2f} s after the load ended)"
     )
+    per_post = 1000 * web_cpu / max(result.accepted, 1)
+    print(f"{'':>8}  web CPU {per_post:.2f} ms per accepted POST ({web_cpu:.1f} s in all)")
     return Figures(web, workers, accepted, processed, drained)
 
 

@@ -155,6 +155,7 @@ def cmd_restore(args: argparse.Namespace) -> int:
         )
         _put_database(members[manifest.database_member], url, data_dir)
     _migrate(url, manifest)
+    _release_leases(url)
     config_file.parent.mkdir(parents=True, exist_ok=True)
     config_file.write_text(config_text, encoding="utf-8")
     config_file.chmod(0o600)
@@ -291,6 +292,14 @@ def _migrate(url: str, manifest: archive.Manifest) -> None:
 
     if manifest.schema_revision != migrate.head_revision(url):
         migrate.upgrade(url)
+
+
+def _release_leases(url: str) -> None:
+    """The backed-up node's workers' leases: none of them holds anything here (see
+    `snapshot.release_leases`)."""
+    from coopfed.store import snapshot
+
+    run(snapshot.release_leases(url))
 
 
 def register(sub: Any, common: argparse.ArgumentParser) -> None:

@@ -15,10 +15,11 @@ import sqlite3
 import subprocess
 from pathlib import Path
 
-from sqlalchemy import text
+from sqlalchemy import text, update
 from sqlalchemy.engine import make_url
 
 from coopfed.store.db import create_engine
+from coopfed.store.tables import deliveries, inbox_items, outgoing_mail, pending_recipients
 
 PG_TOOL_TIMEOUT_SECONDS = 3600
 
@@ -68,6 +69,33 @@ async def postgres_holds_data(url: str) -> bool:
             return bool((await conn.execute(query)).scalar_one())
     finally:
         await engine.dispose()
+
+
+async def release_leases(url: str) -> int:
+    """Clear every queue lease in a restored database; returns how many rows held one.
+
+    A backup taken while the node runs holds the rows its worker had in hand (a delivery in
+    flight: leased for 90 s). No process of the restored node took them, and the one that did
+    works on another database, so they would only wait for their leases to run out: the
+    restored node resent a queued delivery a minute and a half late. Released now, they are due
+    at once. Whether they are tried again is unchanged (an expired lease is retried too); an
+    inbox item keeps the attempt its leasing counted, as when a worker dies.
+    """
+    engine = create_engine(url, pool_size=0)
+    released = 0
+    try:
+        async with engine.begin() as conn:
+            for column in (
+                deliveries.c.lease_until,
+                inbox_items.c.lease_until,
+                pending_recipients.c.lease_until,
+                outgoing_mail.c.leased_until,
+            ):
+                statement = update(column.table).where(column.is_not(None)).values({column: None})
+                released += int((await conn.execute(statement)).rowcount or 0)
+    finally:
+        await engine.dispose()
+    return released
 
 
 def _libpq_environment(url: str) -> tuple[dict[str, str], str]:

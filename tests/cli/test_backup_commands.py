@@ -6,12 +6,18 @@ import asyncio
 import io
 import json
 import tarfile
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 
 from coopfed.cli import main
+from coopfed.node import Node
+from coopfed.services.outbox import Audience, new_activity_id, publish
+from coopfed.settings import load_settings
 from coopfed.store import migrate
+from coopfed.store.actors import get_local_actor
+from coopfed.store.deliveries import lease_due
 from tests.support.databases import PG_SKIP_REASON, PG_URL, PostgresDatabases
 
 INIT = ["init", "--url", "http://127.0.0.1:8765", "--name", "Test Co-op", "--handle", "testcoop"]
@@ -174,3 +180,70 @@ def test_backup_to_a_missing_directory_writes_no_file_named_like_it(
     missing.write_text("not a directory")
     assert main(["backup", str(missing / "one.tar.gz"), "--config", str(config)]) == 2
     assert "is a file, not a directory" in capsys.readouterr().err
+
+
+# --- a backup taken while a worker holds leases (issue #17's flaky restore) -------------------
+
+
+async def _queue_and_lease(config: Path) -> None:
+    """A delivery queued and leased, as the worker of a serving node holds one in flight."""
+    node = Node.from_settings(load_settings(config))
+    try:
+        async with node.engine.begin() as conn:
+            coop = await get_local_actor(conn, "testcoop")
+            assert coop is not None
+            activity = {"id": new_activity_id(node.uris), "type": "Create", "actor": "x"}
+            await publish(
+                conn, sender=coop, activity=activity, audience=Audience(), now=node.now(),
+                governance=True, extra_inboxes=["https://peer.example/inbox"],
+            )  # fmt: skip
+            now, lease = node.now(), timedelta(seconds=90)
+            assert len(await lease_due(conn, now=now, lease_until=now + lease, limit=10)) == 1
+    finally:
+        await node.close()
+
+
+async def _due_now(config: Path) -> int:
+    node = Node.from_settings(load_settings(config))
+    try:
+        async with node.engine.begin() as conn:
+            now = node.now()
+            return len(await lease_due(conn, now=now, lease_until=now, limit=10))
+    finally:
+        await node.close()
+
+
+def _restored_delivery_is_due(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], source: str | None, target: str | None
+) -> None:
+    config = tmp_path / "node" / "coopfed.toml"
+    pg = ["--database-url", source] if source else []
+    assert main([*INIT, *pg, "--config", str(config)]) == 0
+    asyncio.run(_queue_and_lease(config))
+    assert asyncio.run(_due_now(config)) == 0  # leased: no worker may take it
+    assert main(["backup", str(tmp_path / "b.tar.gz"), "--config", str(config)]) == 0
+    new = tmp_path / "new" / "coopfed.toml"
+    code, err = restore(
+        capsys, str(tmp_path / "b.tar.gz"), "--data-dir", str(tmp_path / "new" / "data"),
+        *(["--database-url", target] if target else []), "--config", str(new),
+    )  # fmt: skip
+    assert code == 0, err
+    # The lease belonged to the old node's worker; the restored node sends the row at once
+    # (it waited 90 s for the lease to run out).
+    assert asyncio.run(_due_now(new)) == 1
+
+
+def test_a_delivery_leased_at_backup_time_is_due_after_restore(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _restored_delivery_is_due(tmp_path, capsys, None, None)
+
+
+@pytest.mark.postgres
+@pytest.mark.skipif(not PG_URL, reason=PG_SKIP_REASON)
+def test_a_delivery_leased_at_backup_time_is_due_after_restore_on_postgres(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], postgres_databases: PostgresDatabases
+) -> None:
+    source = asyncio.run(postgres_databases.fresh(migrated=False))
+    target = asyncio.run(postgres_databases.fresh(migrated=False))
+    _restored_delivery_is_due(tmp_path, capsys, source, target)

@@ -1,14 +1,21 @@
 """Backup while `coopfed serve` runs, restore into a new data dir, start the restored node.
 
 Acceptance of issue #17: WebFinger and the actor answer with the same key; a delivery queued
-before the backup (its inbox on 127.0.0.2 was down) arrives after the restore; a proposal open at
-backup time closes on schedule afterwards. On SQLite and on PostgreSQL (into another database).
+before the backup arrives after the restore; a proposal open at backup time closes on schedule
+afterwards. On SQLite and on PostgreSQL (into another database).
+
+The delivery is in flight when the backup is taken (its inbox on 127.0.0.2 accepts the
+connection and never answers), so the archive holds it leased by the old node's worker. That
+lease must not hold the restored node back: it once did, for the 90 s of a delivery lease, and
+the test failed whenever the backup happened to catch an attempt (it ran in ~40 s otherwise).
 """
 
 from __future__ import annotations
 
 import asyncio
 import json
+import select
+import socket
 import subprocess
 import sys
 import tarfile
@@ -104,6 +111,27 @@ def stub_inbox(port: int, record: Path) -> Iterator[None]:
             process.stdout.close()
 
 
+@contextmanager
+def hanging_inbox(port: int) -> Iterator[Callable[[float], bool]]:
+    """The stub's address taking the old node's POSTs and never answering; yields a wait for
+    the first one (True once a POST is in flight, its delivery leased)."""
+    listener = socket.create_server((STUB_HOST, port))
+    held: list[socket.socket] = []
+
+    def attempt_in_flight(timeout: float) -> bool:
+        ready, _, _ = select.select([listener], [], [], timeout)
+        if ready:
+            held.append(listener.accept()[0])
+        return bool(ready)
+
+    try:
+        yield attempt_in_flight
+    finally:
+        for connection in held:
+            connection.close()
+        listener.close()
+
+
 def received_ids(record: Path) -> list[str]:
     if not record.exists():
         return []
@@ -119,7 +147,11 @@ def make_node(directory: Path, base: str, stub_port: int, database_url: str | No
     text = config.read_text().replace(
         "allow_private_addresses = []", f'allow_private_addresses = ["{STUB_HOST}:{stub_port}"]'
     )
-    config.write_text(text + "\n[worker]\nretry_time_scale = 0.001\npoll_interval = 0.2\n")
+    # A delivery lease far longer than the test: a lease carried over from the old node would
+    # hold the restored node's delivery past the wait below (with the default 90 s it only
+    # did when the restore was quick).
+    worker = "retry_time_scale = 0.001\npoll_interval = 0.2\ndelivery_lease_seconds = 600\n"
+    config.write_text(text + "\n[worker]\n" + worker)
 
 
 def backup_and_restore(tmp_path: Path, source_url: str | None, target_url: str | None) -> None:
@@ -137,9 +169,13 @@ def backup_and_restore(tmp_path: Path, source_url: str | None, target_url: str |
         queue_delivery(old / "coopfed.toml", f"http://{STUB_HOST}:{stub_port}/inbox")
     )
 
-    with running("serve", cwd=old, log=tmp_path / "old.log", health_url=f"{base}/healthz"):
+    with (
+        hanging_inbox(stub_port) as attempt_in_flight,
+        running("serve", cwd=old, log=tmp_path / "old.log", health_url=f"{base}/healthz"),
+    ):
         before = identity(base)
-        summary = as_json("backup", str(tmp_path), cwd=old)  # while serving
+        assert attempt_in_flight(30), "the old node never tried the delivery"
+        summary = as_json("backup", str(tmp_path), cwd=old)  # while serving, the POST hanging
     archive = Path(summary["path"])
     assert summary["actor"] == before[0] and summary["schema_revision"]
     assert summary["database"] == ("sqlite" if source_url is None else "postgresql")

@@ -14,6 +14,18 @@ from pathlib import Path
 
 import httpx
 
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _environment(env: Mapping[str, str] | None) -> dict[str, str]:
+    """The child's environment, importing this checkout's coopfed: the venv's editable install
+    may point at another checkout (git worktrees share one venv), and a child started in a
+    temporary directory would otherwise run that one's code."""
+    merged = {**os.environ, **(env or {})}
+    paths = [str(ROOT), merged.get("PYTHONPATH", "")]
+    merged["PYTHONPATH"] = os.pathsep.join(path for path in paths if path)
+    return merged
+
 
 def free_port(host: str = "127.0.0.1") -> int:
     with socket.socket() as sock:
@@ -29,7 +41,7 @@ def coopfed(
     return subprocess.run(
         [sys.executable, "-m", "coopfed.cli", *args],
         cwd=cwd,
-        env=dict(env) if env is not None else None,
+        env=_environment(env),
         input=stdin,
         capture_output=True,
         text=True,
@@ -85,7 +97,7 @@ def running(
         process = subprocess.Popen(
             [sys.executable, "-m", "coopfed.cli", *args],
             cwd=cwd,
-            env={**os.environ, **(env or {})},
+            env=_environment(env),
             stdout=log_file,
             stderr=subprocess.STDOUT,
         )
