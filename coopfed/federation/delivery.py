@@ -67,7 +67,7 @@ class _Writes:
     recovered_hosts: list[str]
 
 
-@dataclass
+@dataclass(slots=True)
 class _Chain:
     """Leased rows to one inbox, oldest first."""
 
