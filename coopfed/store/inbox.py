@@ -6,12 +6,24 @@ SQLite the pipeline goes through `coopfed.store.inbox_writer` (raw driver, group
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import Select, String, and_, bindparam, exists, or_, select, update
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    String,
+    and_,
+    bindparam,
+    case,
+    exists,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
@@ -50,6 +62,18 @@ class InboxItem:
     received_at: datetime
     last_error: str | None
     outcome: str | None
+    # The lease this worker holds (None when not leased): its token. A later lease of the item
+    # (after this one expired) ends later, so a mark conditional on it fails for the old holder.
+    lease_until: datetime | None = None
+
+
+@dataclass(frozen=True)
+class Finished:
+    """An item's done mark: done | ignored, with why (for operators)."""
+
+    item_id: int
+    state: str
+    outcome: str | None = None
 
 
 _ITEM_FIELDS = tuple(InboxItem.__dataclass_fields__)
@@ -205,25 +229,68 @@ async def lease_due(
     return sorted((_item(row) for row in claimed.mappings()), key=lambda item: item.id)
 
 
-async def release(conn: AsyncConnection, item_ids: list[int]) -> None:
+def _held(item_ids: Sequence[int], lease_until: datetime | None) -> ColumnElement[bool]:
+    """Still pending and still under the lease `lease_until` names: not re-leased by another
+    worker after that lease expired (a new lease ends later, so the token differs)."""
+    ours = and_(inbox_items.c.id.in_(item_ids), inbox_items.c.state == "pending")
+    return and_(ours, _lease_is(lease_until))
+
+
+def _lease_is(lease_until: datetime | None) -> ColumnElement[bool]:
+    column = inbox_items.c.lease_until
+    return column.is_(None) if lease_until is None else column == lease_until
+
+
+async def release(
+    conn: AsyncConnection, item_ids: list[int], *, lease_until: datetime | None
+) -> None:
     """Hand leased items back unprocessed: due again at once, the leasing not counted."""
     if item_ids:
         await conn.execute(
             update(inbox_items)
-            .where(inbox_items.c.id.in_(item_ids), inbox_items.c.state == "pending")
+            .where(_held(item_ids, lease_until))
             .values(lease_until=None, attempts=inbox_items.c.attempts - 1)
         )
 
 
 async def finish(
-    conn: AsyncConnection, item_id: int, *, state: str, outcome: str | None = None
-) -> None:
-    """done | ignored, with why (for operators)."""
-    await conn.execute(
+    conn: AsyncConnection, marks: Sequence[Finished], *, lease_until: datetime | None
+) -> bool:
+    """Mark items done in one statement, only while still under the lease `lease_until`.
+
+    False when any of them is no longer ours (the lease expired and another worker leased it
+    again): the caller must roll back, its effects with the marks, so no item is applied twice.
+    """
+    if not marks:
+        return True
+    if conn.dialect.name == "sqlite":
+        # One statement run per mark (one round trip, compiled once): building a CASE over
+        # 200 ids cost more CPU than the items' handlers. SQLite's rowcount sums the runs.
+        rows = [
+            {"mark_id": m.item_id, "mark_state": m.state, "mark_outcome": m.outcome} for m in marks
+        ]
+        done = await conn.execute(_FINISH_ONE.where(_lease_is(lease_until)), rows)
+        return done.rowcount == len(marks)
+    ids = [mark.item_id for mark in marks]
+    if len(marks) == 1:
+        state: object = marks[0].state
+        outcome: object = marks[0].outcome
+    else:  # asyncpg reports no rowcount for executemany: one UPDATE, a CASE by id
+        state = case({m.item_id: m.state for m in marks}, value=inbox_items.c.id)
+        outcome = case({m.item_id: m.outcome for m in marks}, value=inbox_items.c.id)
+    done = await conn.execute(
         update(inbox_items)
-        .where(inbox_items.c.id == item_id)
+        .where(_held(ids, lease_until))
         .values(state=state, outcome=outcome, lease_until=None)
     )
+    return done.rowcount == len(marks)
+
+
+_FINISH_ONE = (
+    update(inbox_items)
+    .where(inbox_items.c.id == bindparam("mark_id"), inbox_items.c.state == "pending")
+    .values(state=bindparam("mark_state"), outcome=bindparam("mark_outcome"), lease_until=None)
+)
 
 
 async def fail(
@@ -232,14 +299,16 @@ async def fail(
     *,
     error: str,
     retry_at: datetime | None,
+    lease_until: datetime | None,
 ) -> None:
-    """Retry at `retry_at`, or quarantine (None) with the error kept."""
+    """Retry at `retry_at`, or quarantine (None) with the error kept; nothing when the item is
+    no longer under the lease `lease_until` (another worker has it now)."""
     values: dict[str, object] = {"last_error": error[:4000], "lease_until": None}
     if retry_at is None:
         values["state"] = "quarantined"
     else:
         values["next_attempt_at"] = retry_at
-    await conn.execute(update(inbox_items).where(inbox_items.c.id == item_id).values(**values))
+    await conn.execute(update(inbox_items).where(_held([item_id], lease_until)).values(**values))
 
 
 async def get_item(conn: AsyncConnection, actor_uri: str, activity_id: str) -> InboxItem | None:

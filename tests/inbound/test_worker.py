@@ -15,11 +15,13 @@ import pytest
 from sqlalchemy import event, select
 
 from coopfed.inbound import dispatch
+from coopfed.inbound.context import done
 from coopfed.inbound.dispatch import HandlerContext, Outcome
 from coopfed.inbound.worker import MAX_ATTEMPTS, process_inbox_batch, retry_at
 from coopfed.node import Node
 from coopfed.services import follows
 from coopfed.store import actors as actor_store
+from coopfed.store import inbox as inbox_store
 from coopfed.store import remote_actors as remote_store
 from coopfed.store.tables import deliveries, followers, inbox_items, outbox_activities
 from tests.federation.conftest import count_rows
@@ -296,3 +298,45 @@ async def test_items_left_at_half_the_lease_are_handed_back_unprocessed(
     assert handed_back == [("pending", 0, None)] * 2
     assert await process_inbox_batch(node) == 2  # due again at once, not after the lease
     assert [item["state"] for item in await _items(node)] == ["ignored"] * 3
+
+
+async def test_a_worker_whose_lease_expired_mid_item_applies_nothing(
+    node: Node,
+    client: httpx.AsyncClient,
+    remote_fresh: FediverseServer,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Worker A stalls past its lease on an item; worker B leases it again meanwhile. A's done
+    # mark must not count, and A's effects roll back with it: the item is B's to apply, once.
+    worker = replace(node.settings.worker, inbox_lease_seconds=10)
+    node.settings = replace(node.settings, worker=worker)
+    alice = remote_fresh.actor("alice")
+    for _ in range(2):
+        like = {"id": new_id(alice), "type": "Stall", "actor": alice.uri, "object": COOP}
+        assert (await alice.apost(client, SHARED_INBOX, like)).status_code == 202
+    start = datetime.now(UTC)
+    clock = [start]
+    node.clock = lambda: clock[0]
+    leased_by_b: list[int] = []
+
+    async def stall_then_apply(ctx: HandlerContext) -> Outcome:
+        if not leased_by_b:
+            clock[0] += timedelta(seconds=11)  # A's lease is over
+            async with node.engine.begin() as conn:
+                items = await inbox_store.lease_due(
+                    conn, now=clock[0], limit=10, lease=timedelta(seconds=10)
+                )
+            leased_by_b.extend(item.id for item in items)
+        await inbox_store.add_tombstone(ctx.conn, ctx.actor, str(ctx.item.id), now=clock[0])
+        return done("applied")
+
+    monkeypatch.setitem(dispatch.ROUTES, ("Stall", dispatch.ANY), stall_then_apply)
+    assert await process_inbox_batch(node) == 2
+    assert len(leased_by_b) == 2
+    items = await _items(node)
+    assert [(item["state"], item["attempts"]) for item in items] == [("pending", 2)] * 2
+    assert await count_rows(node, "tombstones") == 0  # A's effects did not count
+    clock[0] += timedelta(seconds=11)  # B's lease is over too: the items are due again
+    assert await process_inbox_batch(node) == 2
+    assert [item["state"] for item in await _items(node)] == ["done"] * 2
+    assert await count_rows(node, "tombstones") == 2
