@@ -29,7 +29,7 @@ from coopfed.web.language import DEFAULT, choose, translations
 from coopfed.web.sanitize import remote_actor_label, sanitize_html
 from coopfed.web.sessions import current_viewer
 from coopfed.web.state import node_of
-from coopfed.web.wording import counted
+from coopfed.web.wording import counted_filter
 
 TEMPLATE_DIR = Path(__file__).parent / "templates"
 STATIC_DIR = Path(__file__).parent / "static"
@@ -73,7 +73,9 @@ templates.env.filters["clean_html"] = clean_html
 templates.env.filters["remote_actor"] = remote_actor
 templates.env.filters["when"] = when_filter  # in the co-op's time zone (coop.time_zone)
 templates.env.filters["day"] = day_filter
-templates.env.filters["counted"] = counted  # {{ n | counted("member") }}: "1 member", "2 members"
+templates.env.filters["counted"] = (
+    counted_filter  # {{ n | counted("member") }}: "1 member", "2 members"
+)
 
 
 async def render(

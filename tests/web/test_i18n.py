@@ -15,8 +15,11 @@ from babel.messages.pofile import read_po
 from coopfed.node import Node
 from coopfed.web.language import catalogue_path, from_accept_language
 from coopfed.web.templating import TEMPLATE_DIR, templates
+from coopfed.web.translate import ENGLISH, translator
 from tests.support.governance import open_yes_no
 from tests.web.conftest import HTML
+
+WEB_DIR = TEMPLATE_DIR.parent
 
 # Templates whose English text is not wrapped in {% trans %} / _() yet. Only ever shrinks: a
 # template listed here must still hold bare English (test below), so converting one without
@@ -66,11 +69,19 @@ def catalogue_ids() -> set[str]:
     return ids
 
 
-def test_every_template_message_has_a_french_translation() -> None:
+def python_ids() -> set[str]:
+    """Every message Python code under coopfed/web marks (`tr.gettext`, `tr.ngettext`, `N_`:
+    Babel's default keywords, as make messages extracts them with babel.cfg)."""
+    ids: set[str] = set()
+    for _, _, message, _, _ in extract_from_dir(str(WEB_DIR), [("**.py", "python")]):
+        ids.add(message if isinstance(message, str) else message[0])
+    return ids
+
+
+def untranslated(ids: set[str]) -> tuple[list[str], list[str]]:
+    """The ids without French, and those whose French is fuzzy."""
     with catalogue_path("fr").open("rb") as po:
         catalogue = read_po(po, locale="fr")
-    ids = catalogue_ids()
-    assert len(ids) > 100  # the extractor found the pages' text, not nothing
     missing, fuzzy = [], []
     for message_id in sorted(ids):
         entry = catalogue.get(message_id)
@@ -80,8 +91,29 @@ def test_every_template_message_has_a_french_translation() -> None:
             missing.append(message_id)
         elif entry.fuzzy:
             fuzzy.append(message_id)
+    return missing, fuzzy
+
+
+@pytest.mark.parametrize(("source", "least"), [("templates", 100), ("python", 100)])
+def test_every_page_message_has_a_french_translation(source: str, least: int) -> None:
+    ids = catalogue_ids() if source == "templates" else python_ids()
+    assert len(ids) > least  # the extractor found the pages' text, not nothing
+    missing, fuzzy = untranslated(ids)
     assert missing == [], f"no French for {len(missing)} messages: run make messages, translate"
     assert fuzzy == [], "fuzzy French entries: check and clear the fuzzy flag"
+
+
+def test_python_messages_name_their_values() -> None:
+    # "%s" cannot be reordered by a translation, and a stray "%" breaks formatting: named
+    # values only, the same names in the French.
+    with catalogue_path("fr").open("rb") as po:
+        catalogue = read_po(po, locale="fr")
+    named = re.compile(r"%\((\w+)\)[sd]")
+    for message_id in sorted(python_ids()):
+        assert not re.search(r"%[sd]", message_id), message_id
+        entry = catalogue.get(message_id)
+        if entry is not None and isinstance(entry.string, str) and entry.string:
+            assert set(named.findall(entry.string)) == set(named.findall(message_id)), message_id
 
 
 @pytest.mark.parametrize("name", all_templates())

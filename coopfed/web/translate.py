@@ -1,0 +1,54 @@
+"""Page text that Python code builds (form errors, labels, hints, notices), in the page's
+language.
+
+A handler takes `tr = page_translator(request)` and writes `tr.gettext("Enter your username.")`,
+with named values for what varies: `tr.gettext("At most %(n)s characters.", n=300)` (the
+catalogue's French keeps the names). A module-level table marks its English with `N_()` and is
+translated where it is shown: `tr.gettext(LABELS[key])`. `make messages` extracts both from
+coopfed/web (babel.cfg); tests/web/test_i18n.py fails on one without French.
+
+The language is the one `render` gives the template (web/language.py's choice for the
+request), so a page's Python-built text and its template text always agree.
+"""
+
+from __future__ import annotations
+
+import gettext
+
+from starlette.requests import Request
+
+from coopfed.i18n import DEFAULT, translations
+from coopfed.web.language import choose
+
+
+def N_(message: str) -> str:
+    """Marks English for extraction without translating it (module-level tables)."""
+    return message
+
+
+class Translator:
+    """One language's gettext, with %-formatting of named values after translation."""
+
+    def __init__(self, language: str) -> None:
+        self.language = language
+        self._catalogue: gettext.NullTranslations = translations(language)
+
+    def gettext(self, message: str, /, **values: object) -> str:
+        text = self._catalogue.gettext(message)
+        return text % values if values else text
+
+    def ngettext(self, singular: str, plural: str, n: int, /, **values: object) -> str:
+        """`%(num)s` in either form is `n`."""
+        return self._catalogue.ngettext(singular, plural, n) % {"num": n, **values}
+
+
+ENGLISH = Translator(DEFAULT)
+
+
+def translator(language: str) -> Translator:
+    return ENGLISH if language == DEFAULT else Translator(language)
+
+
+def page_translator(request: Request) -> Translator:
+    """The translator of the page this request gets."""
+    return translator(choose(request))
