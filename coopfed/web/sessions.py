@@ -23,6 +23,7 @@ from coopfed.store import actors as actor_store
 from coopfed.web.keys import WebKeys, web_keys
 from coopfed.web.signing import mac, macs_match
 from coopfed.web.state import node_of
+from coopfed.web.translate import N_
 
 SESSION_COOKIE = "coopfed_session"
 _COOKIE_SHAPE = re.compile(
@@ -132,5 +133,5 @@ async def require_member(request: Request) -> Viewer:
 async def require_admin(request: Request) -> Viewer:
     viewer = await require_member(request)
     if not viewer.is_admin:
-        raise HTTPException(403, "This page is for the co-op's admins.")
+        raise HTTPException(403, N_("This page is for the co-op's admins."))
     return viewer

@@ -34,6 +34,8 @@ class Translator:
         self._catalogue: gettext.NullTranslations = translations(language)
 
     def gettext(self, message: str, /, **values: object) -> str:
+        if not message:
+            return message  # gettext("") is the catalogue's header, never page text
         text = self._catalogue.gettext(message)
         return text % values if values else text
 
