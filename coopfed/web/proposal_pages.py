@@ -54,6 +54,15 @@ BASES = {
     ThresholdBase.ELIGIBLE: N_("the whole electorate"),
 }
 SET_APART = ("abstain", "invalid", "per_class")
+# A proposal's state and who may read it, as the page's badge and facts say them.
+STATE_WORDS = {
+    "draft": N_("draft"),
+    "open": N_("open"),
+    "closed": N_("closed"),
+    "decided": N_("decided"),
+    "withdrawn": N_("withdrawn"),
+}
+VISIBILITY_WORDS = {"public": N_("public"), "members": N_("members"), "allies": N_("allies")}
 # The budget engine's word for each greedy step, as the results table shows it.
 STEP_OUTCOMES = {"selected": N_("selected"), "skipped": N_("skipped"), "tied": N_("tied")}
 
@@ -177,6 +186,8 @@ def page_context(page: ProposalPage, tr: Translator = ENGLISH) -> dict[str, Any]
         "proposal": proposal,
         "record": record,
         "state": proposal.state.value,
+        "state_label": tr.gettext(STATE_WORDS.get(proposal.state.value, proposal.state.value)),
+        "visibility_label": tr.gettext(VISIBILITY_WORDS.get(record.visibility, record.visibility)),
         "method_label": method_name(proposal.method, tr),
         "paragraphs": proposal_text.paragraphs(record.body),
         "closes_at": rfc3339(proposal.closes_at) if proposal.closes_at else None,
