@@ -68,7 +68,7 @@ def outcome_message(outcome: VoteOutcome, tr: Translator, grantor: str) -> str:
     keep the engine's own words (the CLI and the inbox share them)."""
     if tr.language == DEFAULT:
         return outcome.message
-    if outcome.stored:
+    if outcome.stored and outcome.status is not VoteStatus.INVALID:
         if outcome.status is VoteStatus.REPLACED:
             return tr.gettext("your ballot for %(name)s replaces your earlier one", name=grantor)
         return tr.gettext("your ballot for %(name)s counts", name=grantor)
