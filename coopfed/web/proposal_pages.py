@@ -54,15 +54,23 @@ BASES = {
     ThresholdBase.ELIGIBLE: N_("the whole electorate"),
 }
 SET_APART = ("abstain", "invalid", "per_class")
-# A proposal's state and who may read it, as the page's badge and facts say them.
-STATE_WORDS = {
+# A proposal's state, decision and who may read it, as badges and facts say them (`word`).
+WORDS = {
     "draft": N_("draft"),
     "open": N_("open"),
     "closed": N_("closed"),
     "decided": N_("decided"),
     "withdrawn": N_("withdrawn"),
+    "passed": N_("passed"),
+    "rejected": N_("rejected"),
+    "no_quorum": N_("no quorum"),
+    "tie": N_("tie"),
+    "vetoed": N_("vetoed"),
+    "inconclusive": N_("inconclusive"),
+    "public": N_("public"),
+    "members": N_("members"),
+    "allies": N_("allies"),
 }
-VISIBILITY_WORDS = {"public": N_("public"), "members": N_("members"), "allies": N_("allies")}
 # The budget engine's word for each greedy step, as the results table shows it.
 STEP_OUTCOMES = {"selected": N_("selected"), "skipped": N_("skipped"), "tied": N_("tied")}
 
@@ -76,6 +84,16 @@ async def reader_of(request: Request) -> Reader:
 
 def method_name(method: str, tr: Translator = ENGLISH) -> str:
     return tr.gettext(METHOD_NAMES[method]) if method in METHOD_NAMES else method
+
+
+def word(value: str, tr: Translator = ENGLISH) -> str:
+    """A state, decision or visibility in words (an unknown one with its underscores spaced)."""
+    return tr.gettext(WORDS[value]) if value in WORDS else value.replace("_", " ")
+
+
+def words_in(tr: Translator) -> Callable[[str], str]:
+    """`word` in one language, for templates."""
+    return partial(word, tr=tr)
 
 
 def method_namer(tr: Translator) -> Callable[[str], str]:
@@ -186,8 +204,7 @@ def page_context(page: ProposalPage, tr: Translator = ENGLISH) -> dict[str, Any]
         "proposal": proposal,
         "record": record,
         "state": proposal.state.value,
-        "state_label": tr.gettext(STATE_WORDS.get(proposal.state.value, proposal.state.value)),
-        "visibility_label": tr.gettext(VISIBILITY_WORDS.get(record.visibility, record.visibility)),
+        "word": words_in(tr),
         "method_label": method_name(proposal.method, tr),
         "paragraphs": proposal_text.paragraphs(record.body),
         "closes_at": rfc3339(proposal.closes_at) if proposal.closes_at else None,
@@ -376,7 +393,12 @@ async def proposals_list(request: Request) -> Response:
     reader = await reader_of(request)
     listing = await list_for(node_of(request), reader, past_offset=offset)
     method_names = method_namer(page_translator(request))
-    context = {"listing": listing, "past_offset": offset, "method_name": method_names}
+    context = {
+        "listing": listing,
+        "past_offset": offset,
+        "method_name": method_names,
+        "word": words_in(page_translator(request)),
+    }
     return await render(request, "proposals/list.html", context)
 
 

@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import gettext
 
+from jinja2 import pass_context
+from jinja2.runtime import Context
 from starlette.requests import Request
 
 from coopfed.i18n import DEFAULT, translations
@@ -54,3 +56,12 @@ def translator(language: str) -> Translator:
 def page_translator(request: Request) -> Translator:
     """The translator of the page this request gets."""
     return translator(choose(request))
+
+
+@pass_context
+def translated_filter(context: Context, message: str) -> str:
+    """The templates' `translated`: `{{ label | translated }}` for an N_-marked label a page
+    gets from Python. Unlike `_()`, the result is escaped like any value (`_()` trusts its
+    message as markup, right for the templates' own text, not for a variable)."""
+    language = context.get("lang")
+    return translator(language if isinstance(language, str) else DEFAULT).gettext(message)

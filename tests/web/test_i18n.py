@@ -234,6 +234,7 @@ async def test_a_french_page_names_the_method_and_its_rules_in_french(
     assert "Oui / non (avec blocage)" in page and "Yes / no (with block)" not in page
     assert "Adoptée avec plus de la moitié des votes oui et non en faveur du oui." in page
     assert "Un seul blocage l&#39;arrête." in page
+    assert '<span class="badge state-open">ouverte</span>' in page
     listing = (await client.get("/proposals", headers=FRENCH)).text
     assert "Oui / non (avec blocage)" in listing
 

@@ -6,6 +6,7 @@ from types import SimpleNamespace
 
 from starlette.requests import Request
 
+from coopfed.web.templating import templates
 from coopfed.web.translate import ENGLISH, N_, page_translator, translator
 
 
@@ -50,3 +51,12 @@ def test_n_marks_without_translating() -> None:
 def test_the_request_chooses_the_language() -> None:
     assert page_translator(_request("fr-FR,fr;q=0.9")).language == "fr"
     assert page_translator(_request("de")).language == "en"
+
+
+def test_the_translated_filter_escapes_like_any_value() -> None:
+    source = "{{ label | translated }}"
+    label = "Waiting for an admin's decision"
+    english = templates.env.from_string(source).render(label=label, lang="en")
+    assert english == "Waiting for an admin&#39;s decision"
+    french = templates.env.from_string(source).render(label=label, lang="fr")
+    assert french == "En attente de la décision d&#39;un administrateur"
