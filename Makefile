@@ -56,7 +56,8 @@ bench: $(INSTALLED)
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
 
-# The pages' catalogue: extract every {% trans %} and _() from the templates (babel.cfg) and
+# The pages' catalogue: extract every {% trans %} and _() from the templates, and the page text
+# Python code in coopfed/web marks (tr.gettext, N_: babel.cfg), and
 # merge the new ones into each language's messages.po; then translate the empty msgstr lines
 # (tests/web/test_i18n.py fails while one is empty or fuzzy). No compile step: read at start-up.
 messages: $(INSTALLED)

@@ -35,70 +35,86 @@ from coopfed.web.csrf import csrf_protected
 from coopfed.web.sessions import require_admin
 from coopfed.web.state import node_of
 from coopfed.web.templating import render
+from coopfed.web.translate import ENGLISH, N_, Translator, page_translator
 
 MAX_VALUE = 4000
 
 # What people read for the settings we know; a new setting shows its key until it gets a line.
 LABELS: dict[str, tuple[str, str]] = {
     "eligible_classes": (
-        "Classes that vote",
-        "Class names separated by commas; empty: every class votes. Changing the membership "
-        "principle's voting classes sets this too.",
+        N_("Classes that vote"),
+        N_(
+            "Class names separated by commas; empty: every class votes. Changing the membership "
+            "principle's voting classes sets this too."
+        ),
     ),
-    "quorum": ("Quorum", "Share of the electorate that must take part: 1/2 or 60%; empty: none."),
+    "quorum": (
+        N_("Quorum"),
+        N_("Share of the electorate that must take part: 1/2 or 60%; empty: none."),
+    ),
     "threshold_base": (
-        "Threshold counted over",
-        "cast_excl_abstain: the votes cast, abstentions left out; cast_incl_abstain: the votes "
-        "cast with abstentions; eligible: the whole electorate.",
+        N_("Threshold counted over"),
+        N_(
+            "cast_excl_abstain: the votes cast, abstentions left out; cast_incl_abstain: the votes "
+            "cast with abstentions; eligible: the whole electorate."
+        ),
     ),
-    "comparison": ("Threshold to pass", "majority, at_least:2/3 or more_than:2/3"),
+    "comparison": (N_("Threshold to pass"), N_("majority, at_least:2/3 or more_than:2/3")),
     "class_mode": (
-        "How classes combine",
-        'JSON: {"mode": "pooled"}, {"mode": "class_weighted", "shares": {"worker": "1/2", '
-        '"consumer": "1/2"}, "caps": {}} or {"mode": "concurrent", "classes": ["worker"], '
-        '"pooled": true}',
+        N_("How classes combine"),
+        N_(
+            'JSON: {"mode": "pooled"}, {"mode": "class_weighted", "shares": {"worker": "1/2", '
+            '"consumer": "1/2"}, "caps": {}} or {"mode": "concurrent", "classes": ["worker"], '
+            '"pooled": true}'
+        ),
     ),
-    "ballots_may_change": ("Members may change their ballot while voting is open", ""),
-    "author_may_vote": ("The author of a proposal may vote on it", ""),
-    "who_may_propose": ("Who may open proposals", "admins only, or every member."),
-    "hidden_results": ("Counts stay hidden until voting closes", ""),
-    "revoke_ballot_on_leave": ("A member who leaves loses their ballots on open proposals", ""),
-    "tie_break": ("Breaking a tie", "none: a tie is reported as a tie; lot: drawn by lot."),
+    "ballots_may_change": (N_("Members may change their ballot while voting is open"), ""),
+    "author_may_vote": (N_("The author of a proposal may vote on it"), ""),
+    "who_may_propose": (N_("Who may open proposals"), N_("admins only, or every member.")),
+    "hidden_results": (N_("Counts stay hidden until voting closes"), ""),
+    "revoke_ballot_on_leave": (N_("A member who leaves loses their ballots on open proposals"), ""),
+    "tie_break": (N_("Breaking a tie"), N_("none: a tie is reported as a tie; lot: drawn by lot.")),
     "alliances": (
-        "Who accepts an alliance offered to the co-op",
-        "admin: an admin decides; vote: the members vote on the offer.",
+        N_("Who accepts an alliance offered to the co-op"),
+        N_("admin: an admin decides; vote: the members vote on the offer."),
     ),
     "joint_proposals": (
-        "Linked proposals of shared projects",
-        "auto: opened at once; confirm: a draft an admin opens (one not opened before the joint "
-        "proposal closes takes no part).",
+        N_("Linked proposals of shared projects"),
+        N_(
+            "auto: opened at once; confirm: a draft an admin opens (one not opened before the "
+            "joint proposal closes takes no part)."
+        ),
     ),
     "non_member_replies": (
-        "Replies from people who are not members",
-        "followers: shown apart as from followers; held: until an admin releases one; "
-        "hidden: kept from the page. Never counted as a member's comment.",
+        N_("Replies from people who are not members"),
+        N_(
+            "followers: shown apart as from followers; held: until an admin releases one; "
+            "hidden: kept from the page. Never counted as a member's comment."
+        ),
     ),
     "proxies": (
-        "Voting by proxy",
-        "allowed: members may grant a proxy (off by default); cap_per_holder: how many one "
-        "member may hold; same_class: the holder must be of the grantor's class.",
+        N_("Voting by proxy"),
+        N_(
+            "allowed: members may grant a proxy (off by default); cap_per_holder: how many one "
+            "member may hold; same_class: the holder must be of the grantor's class."
+        ),
     ),
     "discussion_drafts": (
-        "Who turns a discussion into a draft proposal",
-        "admins only (the default), or every member.",
+        N_("Who turns a discussion into a draft proposal"),
+        N_("admins only (the default), or every member."),
     ),
     "reminder_before": (
-        "Remind members who have not voted",
-        "How long before a proposal closes: 24h, 90m, 2d; off: no reminder.",
+        N_("Remind members who have not voted"),
+        N_("How long before a proposal closes: 24h, 90m, 2d; off: no reminder."),
     ),
 }
 
 
 # The parts of a setting made of several values, as people read them.
 PART_LABELS: dict[str, str] = {
-    "proxies.allowed": "Members may vote by proxy",
-    "proxies.cap_per_holder": "Proxies one member may hold at once",
-    "proxies.same_class": "A proxy holder must be of the grantor's class",
+    "proxies.allowed": N_("Members may vote by proxy"),
+    "proxies.cap_per_holder": N_("Proxies one member may hold at once"),
+    "proxies.same_class": N_("A proxy holder must be of the grantor's class"),
 }
 CLASS_MODE = "class_mode"
 
@@ -148,12 +164,13 @@ def _plain(value: Any) -> bool:
     return isinstance(value, bool | int | str) or value is None
 
 
-def _part_fields(key: str, value: dict[str, Any]) -> list[CharterField]:
+def _part_fields(key: str, value: dict[str, Any], tr: Translator) -> list[CharterField]:
     """A setting made of plain values (`proxies`): one field per value."""
     fields = []
     for part, inner in value.items():
         name = f"{key}.{part}"
-        label = PART_LABELS.get(name, part.replace("_", " ").capitalize())
+        known = PART_LABELS.get(name)
+        label = tr.gettext(known) if known else part.replace("_", " ").capitalize()
         if isinstance(inner, bool):
             fields.append(CharterField(name, "bool", label, "", "true" if inner else ""))
         elif isinstance(inner, int):
@@ -163,13 +180,20 @@ def _part_fields(key: str, value: dict[str, Any]) -> list[CharterField]:
     return fields
 
 
-def charter_fields(charter: Charter) -> list[CharterField]:
+def _label_and_hint(key: str, tr: Translator) -> tuple[str, str]:
+    if key not in LABELS:
+        return key.replace("_", " ").capitalize(), ""
+    label, hint = LABELS[key]
+    return tr.gettext(label), tr.gettext(hint) if hint else ""
+
+
+def charter_fields(charter: Charter, tr: Translator = ENGLISH) -> list[CharterField]:
     """One form field per key of the charter's JSON form, in that order (several for a
-    setting made of several values)."""
+    setting made of several values), labelled in `tr`'s language."""
     hints = _field_types()
     fields = []
     for key, value in charter_to_dict(charter).items():
-        label, hint = LABELS.get(key, (key.replace("_", " ").capitalize(), ""))
+        label, hint = _label_and_hint(key, tr)
         kind = hints.get(key)
         choices = _enum_values(kind)
         if isinstance(value, bool):
@@ -184,7 +208,7 @@ def charter_fields(charter: Charter) -> list[CharterField]:
             mode = str(value.get("mode", "pooled"))
             fields.append(CharterField(key, "class_mode", label, hint, mode, modes))
         elif isinstance(value, dict) and all(_plain(inner) for inner in value.values()):
-            fields.extend(_part_fields(key, value))
+            fields.extend(_part_fields(key, value, tr))
         elif isinstance(value, dict):
             fields.append(CharterField(key, "json", label, hint, json.dumps(value, indent=1)))
         else:
@@ -251,7 +275,7 @@ def _text(form: FormData, name: str) -> str:
 
 
 def _read_field(
-    form: FormData, field: CharterField, rows: list[ClassRow]
+    form: FormData, field: CharterField, rows: list[ClassRow], tr: Translator
 ) -> tuple[Any, str | None]:
     """A field's value in the charter's JSON form, or an error to show next to it."""
     raw = _text(form, field.key)
@@ -262,17 +286,20 @@ def _read_field(
     if field.kind == "class_mode":
         return _class_mode_of(form, rows), None
     if field.kind == "int":
-        return (int(raw), None) if raw.isdigit() else (raw, "A whole number.")
+        return (int(raw), None) if raw.isdigit() else (raw, tr.gettext("A whole number."))
     if field.kind == "json":
         try:
             return json.loads(raw), None
         except ValueError:
-            return None, "Not valid JSON."
+            return None, tr.gettext("Not valid JSON.")
     return (None if field.nullable and not raw else raw), None
 
 
 def read_charter_form(
-    form: FormData, fields: list[CharterField], rows: list[ClassRow] | None = None
+    form: FormData,
+    fields: list[CharterField],
+    rows: list[ClassRow] | None = None,
+    tr: Translator = ENGLISH,
 ) -> tuple[dict[str, Any], dict[str, str], dict[str, str]]:
     """The proposed charter (JSON form), what to show back in each field, and parse errors
     (by charter key)."""
@@ -281,7 +308,7 @@ def read_charter_form(
     errors: dict[str, str] = {}
     for field in fields:
         shown[field.key] = _text(form, field.key)
-        value, error = _read_field(form, field, rows or [])
+        value, error = _read_field(form, field, rows or [], tr)
         if error is not None:
             errors.setdefault(
                 field.setting, f"{field.label}: {error}" if "." in field.key else error
@@ -302,7 +329,7 @@ async def _page(
     status: int = 200,
 ) -> Response:
     state = await charter_state(node_of(request))
-    fields = charter_fields(state.record.charter)
+    fields = charter_fields(state.record.charter, (await page_translator(request)))
     rows = class_rows(state.record.charter, state.class_names)
     if shown is not None:
         fields = [replace(field, value=shown.get(field.key, "")) for field in fields]
@@ -339,7 +366,8 @@ async def save(request: Request, form: FormData) -> Response:
     state = await charter_state(node)
     current = state.record.charter
     rows = class_rows(current, state.class_names)
-    proposed, shown, errors = read_charter_form(form, charter_fields(current), rows)
+    tr = await page_translator(request)
+    proposed, shown, errors = read_charter_form(form, charter_fields(current, tr), rows, tr)
     shown["class_mode.pooled"] = _text(form, "class_mode.pooled")
     shown_rows = _shown_rows(form, rows)
     if errors:

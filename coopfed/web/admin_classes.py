@@ -18,8 +18,9 @@ from coopfed.web.csrf import csrf_protected
 from coopfed.web.sessions import require_admin
 from coopfed.web.state import node_of
 from coopfed.web.templating import render
+from coopfed.web.translate import ENGLISH, N_, Translator, page_translator
 
-NAME_HINT = "Lowercase letters, digits, _ and -, starting with a letter (at most 40)."
+NAME_HINT = N_("Lowercase letters, digits, _ and -, starting with a letter (at most 40).")
 
 
 def _text(form: FormData, name: str) -> str:
@@ -39,7 +40,7 @@ async def _page(
         "values": values or {"open": "true", "votes": "true", "shares_required": "1"},
         "errors": errors or {},
         "admissions": [mode.value for mode in AdmissionMode],
-        "name_hint": NAME_HINT,
+        "name_hint": (await page_translator(request)).gettext(NAME_HINT),
         "max_shares": MAX_SHARES_REQUIRED,
     }
     return await render(request, "admin/classes.html", context, status=status)
@@ -50,25 +51,29 @@ async def classes_page(request: Request) -> Response:
     return await _page(request)
 
 
-def read_class_form(form: FormData) -> tuple[dict[str, str], dict[str, str]]:
+def read_class_form(
+    form: FormData, tr: Translator = ENGLISH
+) -> tuple[dict[str, str], dict[str, str]]:
     values = {
         key: _text(form, key) for key in ("name", "admission", "shares_required", "open", "votes")
     }
     errors: dict[str, str] = {}
     if not CLASS_NAME.fullmatch(values["name"]):
-        errors["name"] = NAME_HINT
+        errors["name"] = tr.gettext(NAME_HINT)
     if values["admission"] not in {mode.value for mode in AdmissionMode}:
-        errors["admission"] = "Choose admin or vote."
+        errors["admission"] = tr.gettext("Choose admin or vote.")
     shares = values["shares_required"]
     if not shares.isdigit() or int(shares) > MAX_SHARES_REQUIRED:
-        errors["shares_required"] = f"A whole number from 0 to {MAX_SHARES_REQUIRED}."
+        errors["shares_required"] = tr.gettext(
+            "A whole number from 0 to %(most)s.", most=MAX_SHARES_REQUIRED
+        )
     return values, errors
 
 
 @csrf_protected
 async def add(request: Request, form: FormData) -> Response:
     await require_admin(request)
-    values, errors = read_class_form(form)
+    values, errors = read_class_form(form, (await page_translator(request)))
     if errors:
         return await _page(request, values, errors, status=400)
     policy = ClassPolicy(

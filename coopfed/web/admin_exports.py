@@ -22,6 +22,7 @@ from coopfed.services.errors import NotFound, ServiceError
 from coopfed.services.register_export import Table
 from coopfed.web.sessions import require_admin
 from coopfed.web.state import node_of
+from coopfed.web.translate import N_
 
 BOM = "\ufeff"
 SAFE_NAME = re.compile(r"[^A-Za-z0-9._-]")
@@ -47,7 +48,7 @@ def _table_response(table: Table, extension: str, document: Any = None) -> Respo
 def _extension(request: Request) -> str:
     extension = str(request.path_params["extension"])
     if extension not in ("csv", "json"):
-        raise HTTPException(404, "Exports are .csv or .json files.")
+        raise HTTPException(404, N_("Exports are .csv or .json files."))
     return extension
 
 
@@ -72,7 +73,7 @@ async def result_download(request: Request) -> Response:
         table = await register_export.result_table(node, slug)
         document = await register_export.result_document(node, slug)
     except NotFound:
-        raise HTTPException(404, "No proposal has this address.") from None
+        raise HTTPException(404, N_("No proposal has this address.")) from None
     except ServiceError as error:  # not decided yet
         message = str(error)
         raise HTTPException(409, message[:1].upper() + message[1:] + ".") from None

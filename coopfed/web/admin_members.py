@@ -34,10 +34,11 @@ from coopfed.web.sanitize import clean_text, remote_actor_label
 from coopfed.web.sessions import require_admin
 from coopfed.web.state import node_of
 from coopfed.web.templating import render
+from coopfed.web.translate import N_, page_translator
 
 MAX_REASON = 500
 MAX_MESSAGE_SHOWN = 2000
-GONE = "No application from them is waiting any more: it was settled meanwhile."
+GONE = N_("No application from them is waiting any more: it was settled meanwhile.")
 FormErrors = dict[str, dict[str, str]]  # applicant actor IRI (or member id) → field → message
 
 
@@ -134,7 +135,11 @@ async def admit(request: Request, form: FormData) -> Response:
             node, applicant, member_class=member_class, by=node.uris.actor(viewer.username)
         )
     except NotFound:
-        return await _applications_page(request, {applicant: {"form": GONE}}, status=409)
+        return await _applications_page(
+            request,
+            {applicant: {"form": (await page_translator(request)).gettext(GONE)}},
+            status=409,
+        )
     except ServiceError as error:
         errors = {applicant: {"member_class": str(error).capitalize() + "."}}
         return await _applications_page(request, errors, status=409)
@@ -148,14 +153,21 @@ async def reject(request: Request, form: FormData) -> Response:
     applicant = _text(form, "applicant")
     reason = _text(form, "reason")
     if not reason or len(reason) > MAX_REASON:
-        wanted = "Give the reason the applicant will be told." if not reason else "Too long."
+        tr = await page_translator(request)
+        wanted = tr.gettext("Give the reason the applicant will be told.")
+        if reason:
+            wanted = tr.gettext("Too long.")
         return await _applications_page(request, {applicant: {"reason": wanted}}, status=400)
     if not confirmed(form):  # the applicant is told at once: no undo
         return await _confirm_reject(request, applicant, reason)
     try:
         await reject_applicant(node, applicant, reason=reason, by=node.uris.actor(viewer.username))
     except NotFound:
-        return await _applications_page(request, {applicant: {"form": GONE}}, status=409)
+        return await _applications_page(
+            request,
+            {applicant: {"form": (await page_translator(request)).gettext(GONE)}},
+            status=409,
+        )
     except ServiceError as error:
         errors = {applicant: {"reason": str(error).capitalize() + "."}}
         return await _applications_page(request, errors, status=409)
@@ -163,11 +175,16 @@ async def reject(request: Request, form: FormData) -> Response:
 
 
 async def _confirm_reject(request: Request, applicant: str, reason: str) -> Response:
+    tr = await page_translator(request)
     confirmation = Confirmation(
-        heading="Reject this application?",
-        explanation=f"{applicant} will be told their application was rejected, "
-        f"with this reason: “{reason}”. They would have to apply again.",
-        button="Reject the application",
+        heading=tr.gettext("Reject this application?"),
+        explanation=tr.gettext(
+            "%(applicant)s will be told their application was rejected, with this reason:"
+            " “%(reason)s”. They would have to apply again.",
+            applicant=applicant,
+            reason=reason,
+        ),
+        button=tr.gettext("Reject the application"),
         cancel="/admin/applications",
         fields=(("applicant", applicant), ("reason", reason)),
     )

@@ -36,6 +36,7 @@ from coopfed.web.csrf import csrf_protected
 from coopfed.web.sessions import require_admin
 from coopfed.web.state import node_of
 from coopfed.web.templating import render
+from coopfed.web.translate import ENGLISH, N_, Translator, page_translator
 
 MAX_COUNT = 1_000_000
 IRREVERSIBLE = frozenset({"leave", "expel", "redeem"})
@@ -77,24 +78,28 @@ def _text(form: FormData, name: str) -> str:
     return value.strip() if isinstance(value, str) else ""
 
 
-def parse_change(action: str, form: FormData) -> Change:
+def parse_change(action: str, form: FormData, tr: Translator = ENGLISH) -> Change:
     reason = _text(form, "reason")
     if action in REASON_REQUIRED and not reason:
-        raise BadInput("Give the reason that will be recorded.")
+        raise BadInput(tr.gettext("Give the reason that will be recorded."))
     if len(reason) > MAX_REASON:
-        raise BadInput(f"The reason is at most {MAX_REASON} characters.")
+        raise BadInput(tr.gettext("The reason is at most %(most)s characters.", most=MAX_REASON))
     count = 0
     if action in COUNTED:
         raw = _text(form, "count")
         if not raw.isdecimal() or not 1 <= int(raw) <= MAX_COUNT:
-            raise BadInput(f"Give the number of shares: a whole number from 1 to {MAX_COUNT}.")
+            raise BadInput(
+                tr.gettext(
+                    "Give the number of shares: a whole number from 1 to %(most)s.", most=MAX_COUNT
+                )
+            )
         count = int(raw)
     member_class = _text(form, "member_class")
     if action == "class" and not member_class:
-        raise BadInput("Choose the class.")
+        raise BadInput(tr.gettext("Choose the class."))
     target = _text(form, "target")
     if action == "transfer" and not target:
-        raise BadInput("Choose the member who receives the shares.")
+        raise BadInput(tr.gettext("Choose the member who receives the shares."))
     email = _text(form, "email") if action == "invite" else ""
     return Change(action, reason, count, member_class, target, email)
 
@@ -103,7 +108,7 @@ async def _member_username(node: Node, member_id: str) -> str:
     record, _events = await find_member(node, member_id)
     username = local_username(node.uris, record.actor_uri)
     if username is None:
-        raise ServiceError("admin rights are for local members: this one signs in elsewhere")
+        raise ServiceError(N_("admin rights are for local members: this one signs in elsewhere"))
     return username
 
 
@@ -130,7 +135,7 @@ async def _apply(node: Node, member_id: str, change: Change, decided_by: str) ->
     else:
         assert action == "transfer"
         if change.target == member_id:
-            raise ServiceError("a transfer needs two different members")
+            raise ServiceError(N_("a transfer needs two different members"))
         await shares.transfer_shares(node, member_id, change.target, change.count)
 
 
@@ -175,7 +180,7 @@ async def _member_page(
     try:
         record, events = await find_member(node, member_id)
     except NotFound:
-        raise HTTPException(404, "No member has this id.") from None
+        raise HTTPException(404, N_("No member has this id.")) from None
     ledger = await shares.member_ledger(node, member_id)
     everyone = await list_members(node)
     others = [r for r in everyone if r.member.is_active and r.row_id != record.row_id]
@@ -226,9 +231,9 @@ async def member_action(request: Request, form: FormData) -> Response:
     member_id = request.path_params["member_id"]
     action = request.path_params["action"]
     if action not in ACTIONS:
-        raise HTTPException(404, "No such change to a member.")
+        raise HTTPException(404, N_("No such change to a member."))
     try:
-        change = parse_change(action, form)
+        change = parse_change(action, form, (await page_translator(request)))
     except BadInput as error:
         submitted = {key: _text(form, key) for key in ("reason", "count", "email")}
         return await _member_page(
@@ -239,7 +244,8 @@ async def member_action(request: Request, form: FormData) -> Response:
     try:
         await _apply(node, member_id, change, node.uris.actor(viewer.username))
     except ServiceError as error:  # NotFound included: another admin's change came first
-        message = str(error)
+        # This module's own refusals are catalogue messages; the services' stay as they are.
+        message = (await page_translator(request)).gettext(str(error))
         return await _member_page(
             request, member_id, {action: message[:1].upper() + message[1:] + "."}, status=409
         )
@@ -253,14 +259,21 @@ async def _confirmation(request: Request, member_id: str, change: Change) -> Res
     try:
         record, _events = await find_member(node, member_id)
     except NotFound:
-        raise HTTPException(404, "No member has this id.") from None
+        raise HTTPException(404, N_("No member has this id.")) from None
+    tr = await page_translator(request)
     if record.member.status in GONE:
-        gone = f"Member {member_id} is already {record.member.status.value}."
+        status = record.member.status.value
+        gone = tr.gettext("Member %(id)s is already %(status)s.", id=member_id, status=status)
         return await _member_page(request, member_id, {change.action: gone}, status=409)
     held = record.member.shares
     if change.action == "redeem" and change.count > held:
         # Asked before the confirmation, which would only end in the same refusal.
-        too_many = f"Member {member_id} holds {held} share(s); cannot redeem {change.count}."
+        too_many = tr.gettext(
+            "Member %(id)s holds %(held)s share(s); cannot redeem %(count)s.",
+            id=member_id,
+            held=held,
+            count=change.count,
+        )
         return await _member_page(request, member_id, {"redeem": too_many}, status=409)
     async with node.engine.connect() as conn:
         who = await person_label(conn, node, record.actor_uri, record.handle)

@@ -23,6 +23,7 @@ from coopfed.web.relations import coop_label, project_context
 from coopfed.web.sessions import require_admin
 from coopfed.web.state import node_of
 from coopfed.web.templating import render
+from coopfed.web.translate import page_translator
 
 OFFER = "offer"  # the error key of the offer form
 MAX_REFERENCE = 500
@@ -65,7 +66,11 @@ async def offer(request: Request, form: FormData) -> Response:
     await require_admin(request)
     reference = _text(form, "coop")
     if not reference:
-        errors = {OFFER: "Give the co-op's handle (coop@host) or its actor URL."}
+        errors = {
+            OFFER: (await page_translator(request)).gettext(
+                "Give the co-op's handle (coop@host) or its actor URL."
+            )
+        }
         return await _alliances_page(request, errors, reference, status=400)
     try:
         await alliances.offer_alliance(node_of(request), reference)
@@ -102,7 +107,7 @@ async def _projects_page(
 ) -> Response:
     node = node_of(request)
     found = await relations(node, with_joint=True)
-    context = project_context(node, found, joined_only=False)
+    context = project_context(node, found, joined_only=False, tr=(await page_translator(request)))
     listed = {row.project.uri for row in context["elsewhere"]}
     context["errors"] = errors or {}
     context["notices"] = [text for key, text in (errors or {}).items() if key not in listed]

@@ -36,12 +36,13 @@ from coopfed.web.csrf import csrf_protected
 from coopfed.web.language import choose
 from coopfed.web.state import node_of
 from coopfed.web.templating import render
+from coopfed.web.translate import ENGLISH, N_, Translator, page_translator
 
 MAX_MESSAGE = 2000
 MAX_EMAIL_FIELD = 400  # kept to show again; the address itself is checked to 254 characters
-TOO_MANY_APPLICATIONS = (
-    "Too many applications were sent from your address. Please try again in {minutes} minutes;"
-    " nothing was saved this time."
+TOO_MANY_APPLICATIONS = N_(
+    "Too many applications were sent from your address. Please try again in %(minutes)s"
+    " minutes; nothing was saved this time."
 )
 
 
@@ -80,13 +81,13 @@ def _typed(form: FormData) -> dict[str, str]:
     }
 
 
-def read_apply_form(form: FormData, class_names: list[str]) -> ApplyForm:
+def read_apply_form(form: FormData, class_names: list[str], tr: Translator = ENGLISH) -> ApplyForm:
     password = form.get("password")
     read = ApplyForm(_typed(form))
     try:
         validate_username(read.values["username"])
     except AccountError:
-        read.errors["username"] = "1 to 30 characters: lowercase letters, digits and _."
+        read.errors["username"] = tr.gettext("1 to 30 characters: lowercase letters, digits and _.")
     try:
         validate_password(password if isinstance(password, str) else "")
     except AccountError as error:
@@ -98,11 +99,11 @@ def read_apply_form(form: FormData, class_names: list[str]) -> ApplyForm:
             reason = str(error)  # not .capitalize(): it would lower the address quoted in it
             read.errors["email"] = reason[:1].upper() + reason[1:] + "."
     if len(read.values["message"]) > MAX_MESSAGE:
-        read.errors["message"] = f"At most {MAX_MESSAGE} characters."
+        read.errors["message"] = tr.gettext("At most %(most)s characters.", most=MAX_MESSAGE)
     if not read.values["member_class"] and len(class_names) == 1:
         read.values["member_class"] = class_names[0]
     if read.values["member_class"] not in class_names:
-        read.errors["member_class"] = "Choose one of the classes listed."
+        read.errors["member_class"] = tr.gettext("Choose one of the classes listed.")
     return read
 
 
@@ -151,7 +152,7 @@ async def _too_many(request: Request, form: FormData) -> Response:
     minutes = node.settings.web.apply_window_minutes
     read = ApplyForm(_typed(form))
     read.values["message"] = read.values["message"][:MAX_MESSAGE]
-    notice = TOO_MANY_APPLICATIONS.format(minutes=minutes)
+    notice = (await page_translator(request)).gettext(TOO_MANY_APPLICATIONS, minutes=minutes)
     response = await _form_page(request, read, status=429, notice=notice)
     response.headers["Retry-After"] = str(apply_limit.retry_after_seconds(node))
     return response
@@ -165,7 +166,9 @@ async def apply(request: Request, form: FormData) -> Response:
         return await _too_many(request, form)
     await apply_limit.note_attempt(node, address)
     classes, _default = await open_classes(request)
-    read = read_apply_form(form, [policy.name for policy in classes])
+    read = read_apply_form(
+        form, [policy.name for policy in classes], (await page_translator(request))
+    )
     if read.errors:
         return await _form_page(request, read, status=400)
     if read.values["fediverse"]:

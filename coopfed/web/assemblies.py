@@ -26,11 +26,12 @@ from coopfed.services.errors import ServiceError
 from coopfed.web.csrf import csrf_protected
 from coopfed.web.errors import error_response
 from coopfed.web.negotiation import activity_response, wants_activity_json
-from coopfed.web.proposal_pages import method_name, reader_of
+from coopfed.web.proposal_pages import method_namer, reader_of
 from coopfed.web.proposals import signing_actor
 from coopfed.web.sessions import require_admin
 from coopfed.web.state import node_of
 from coopfed.web.templating import render
+from coopfed.web.translate import page_translator
 
 NOT_FOUND = "no such assembly"
 FIELDS = ("title", "starts", "ends", "place", "link", "quorum", "visibility")
@@ -72,10 +73,14 @@ async def create(request: Request, form: FormData) -> Response:
     errors: dict[str, str] = {}
     starts = _local_time(values["starts"], zone)
     if starts is None:
-        errors["starts"] = "Give the date and time it starts."
+        errors["starts"] = (await page_translator(request)).gettext(
+            "Give the date and time it starts."
+        )
     ends = _local_time(values["ends"], zone) if values["ends"] else None
     if values["ends"] and ends is None:
-        errors["ends"] = "Give the date and time it ends, or leave it empty."
+        errors["ends"] = (await page_translator(request)).gettext(
+            "Give the date and time it ends, or leave it empty."
+        )
     if errors:
         return await _form_page(request, values, errors, status=400)
     assert starts is not None
@@ -119,7 +124,7 @@ async def _page(
     if page is None:
         return error_response(404, "not_found", NOT_FOUND)
     context = {"page": page, "record": page.detail.record, "quorum": page.detail.quorum,
-               "method_name": method_name, "attend_error": error,
+               "method_name": method_namer(await page_translator(request)), "attend_error": error,
                "agenda_error": agenda_error}  # fmt: skip
     return await render(request, "assemblies/page.html", context, status=status)
 
@@ -151,7 +156,12 @@ async def attend(request: Request, form: FormData) -> Response:
     member = form.get("member")
     text = member.strip() if isinstance(member, str) else ""
     if not text:
-        return await _page(request, slug, error="Name the member who attended.", status=400)
+        return await _page(
+            request,
+            slug,
+            error=(await page_translator(request)).gettext("Name the member who attended."),
+            status=400,
+        )
     try:
         await assembly_service.record_attendance(
             node_of(request), slug, text, by=f"web:{viewer.username}"
@@ -169,7 +179,12 @@ async def add_item(request: Request, form: FormData) -> Response:
     proposal = form.get("proposal")
     text = proposal.strip() if isinstance(proposal, str) else ""
     if not text:
-        return await _page(request, slug, agenda_error="Choose a proposal.", status=400)
+        return await _page(
+            request,
+            slug,
+            agenda_error=(await page_translator(request)).gettext("Choose a proposal."),
+            status=400,
+        )
     try:
         await assembly_service.add_to_agenda(node_of(request), slug, text)
     except ServiceError as error:

@@ -20,12 +20,13 @@ from coopfed.web.keys import web_keys
 from coopfed.web.sessions import current_viewer, end_session, start_session
 from coopfed.web.state import node_of
 from coopfed.web.templating import render
+from coopfed.web.translate import N_, page_translator
 
-WRONG_CREDENTIALS = "The username or password is not right."
-PASSWORD_SET = "Your password is set: sign in with your username and the new password."
-TOO_MANY_TRIES = (
+WRONG_CREDENTIALS = N_("The username or password is not right.")
+PASSWORD_SET = N_("Your password is set: sign in with your username and the new password.")
+TOO_MANY_TRIES = N_(
     "Too many failed sign-ins from here or for this username. "
-    "Wait {minutes} minutes, then try again."
+    "Wait %(minutes)s minutes, then try again."
 )
 
 
@@ -53,7 +54,8 @@ async def sign_in_page(request: Request) -> Response:
     next_path = safe_next(request.query_params.get("next"))
     if await current_viewer(request) is not None:
         return RedirectResponse(next_path, status_code=303)
-    done = PASSWORD_SET if request.query_params.get("password") == "set" else ""
+    password_set = request.query_params.get("password") == "set"
+    done = (await page_translator(request)).gettext(PASSWORD_SET) if password_set else ""
     context = {"next_path": next_path, "username": "", "errors": {}, "notice": "", "done": done}
     return await render(request, "sign_in.html", context)
 
@@ -71,17 +73,18 @@ async def sign_in(request: Request, form: FormData) -> Response:
     username = str(form.get("username", "")).strip().lower()[:64]
     password = str(form.get("password", ""))
     next_path = safe_next(form.get("next"))
+    tr = await page_translator(request)
     errors = {}
     if not username:
-        errors["username"] = "Enter your username."
+        errors["username"] = tr.gettext("Enter your username.")
     if not password:
-        errors["password"] = "Enter your password."
+        errors["password"] = tr.gettext("Enter your password.")
     if errors:
         return await _form_again(request, username, next_path, errors, 400)
     address = client_of(request)
     keys = login_limit.LoginKeys(address=address, username=username)
     if await login_limit.is_blocked(node, keys):
-        notice = TOO_MANY_TRIES.format(minutes=node.settings.web.login_window_minutes)
+        notice = tr.gettext(TOO_MANY_TRIES, minutes=node.settings.web.login_window_minutes)
         retry = str(login_limit.retry_after_seconds(node))
         response = await _form_again(request, username, next_path, {}, 429, notice=notice)
         response.headers["Retry-After"] = retry
@@ -90,7 +93,7 @@ async def sign_in(request: Request, form: FormData) -> Response:
         account = await actor_store.get_account(conn, username)
     if not await asyncio.to_thread(_password_ok, account, password):
         await login_limit.note_failure(node, keys)
-        errors = {"password": WRONG_CREDENTIALS}
+        errors = {"password": tr.gettext(WRONG_CREDENTIALS)}
         return await _form_again(request, username, next_path, errors, 400)
     await login_limit.note_success(node, keys)
     response = RedirectResponse(next_path, status_code=303)

@@ -10,24 +10,28 @@ Kinds of form:
 Field names carry option indexes, never option names, so any option text is safe in a form.
 An "Abstain" button comes with every form. The engine's own validation (`cast_vote` with
 `keep_invalid=False`) has the last word; this module only turns fields into a choice payload.
+Hints, answer and rank labels and field errors are in the page's language (`tr`, English by
+default).
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from dataclasses import field as dataclass_field
 from typing import Any
 
 from starlette.datastructures import FormData
 
 from coopfed.governance import methods
 from coopfed.governance.methods.choice import ChoiceSpec
+from coopfed.web.translate import ENGLISH, N_, Translator
 
 ABSTAIN = "abstain"
 RANKED = frozenset({"borda@1", "irv@1", "stv@1", "schulze@1"})
 MAX_REASON = 2000
-ORDINALS = ("1st", "2nd", "3rd")
-GRID_ANSWERS = (("yes", "Yes"), ("if_need_be", "If need be"), ("no", "No"))
+ORDINALS = (N_("1st"), N_("2nd"), N_("3rd"))
+GRID_ANSWERS = (("yes", N_("Yes")), ("if_need_be", N_("If need be")), ("no", N_("No")))
 
 
 @dataclass(frozen=True)
@@ -39,6 +43,9 @@ class BallotForm:
     min_points: int = 0
     max_points: int | None = None
     labels: tuple[str, ...] = ()  # shown instead of the option names when set (budget costs)
+    tr: Translator = dataclass_field(
+        default=ENGLISH, compare=False, repr=False
+    )  # the page's language
 
     @property
     def option_labels(self) -> tuple[str, ...]:
@@ -46,11 +53,11 @@ class BallotForm:
 
     @property
     def answers(self) -> tuple[tuple[str, str], ...]:
-        return GRID_ANSWERS
+        return tuple((value, self.tr.gettext(label)) for value, label in GRID_ANSWERS)
 
     @property
     def rank_labels(self) -> list[str]:
-        return [ordinal(n) + " choice" for n in range(1, len(self.options) + 1)]
+        return [rank_label(n, self.tr) for n in range(1, len(self.options) + 1)]
 
 
 class BallotFormError(Exception):
@@ -70,50 +77,81 @@ class ReadBallot:
     reason: str = ""
 
 
-def ordinal(n: int) -> str:
-    return ORDINALS[n - 1] if n <= len(ORDINALS) else f"{n}th"
+def ordinal(n: int, tr: Translator = ENGLISH) -> str:
+    if n <= len(ORDINALS):
+        return tr.gettext(ORDINALS[n - 1])
+    return tr.gettext("%(n)sth", n=n)
+
+
+def rank_label(n: int, tr: Translator = ENGLISH) -> str:
+    return tr.gettext("%(ordinal)s choice", ordinal=ordinal(n, tr))
 
 
 def _options(method: str, spec: Mapping[str, Any]) -> tuple[str, ...]:
     return tuple(str(option) for option in getattr(methods.parse_spec(method, spec), "options", ()))
 
 
-def ballot_form(method: str, spec: Mapping[str, Any]) -> BallotForm:
+def ballot_form(method: str, spec: Mapping[str, Any], tr: Translator = ENGLISH) -> BallotForm:
     """The form for a proposal's method and spec (raises GovernanceError on a bad spec)."""
     options = _options(method, spec)
     parsed = methods.parse_spec(method, spec)
     if not isinstance(parsed, ChoiceSpec):
         consent = method == "consent@1"
-        hint = "An objection needs a reason." if consent else "Choose one."
-        return BallotForm("single", options, hint, reason_field=consent)
+        hint = tr.gettext("An objection needs a reason.") if consent else tr.gettext("Choose one.")
+        return BallotForm("single", options, hint, reason_field=consent, tr=tr)
     if method == "approval@1":
         most = parsed.max_choices if parsed.max_choices is not None else len(options)
-        hint = f"Choose between {parsed.min_choices} and {most} options."
-        return BallotForm("multi", options, hint)
+        hint = tr.gettext(
+            "Choose between %(least)s and %(most)s options.", least=parsed.min_choices, most=most
+        )
+        return BallotForm("multi", options, hint, tr=tr)
     if method == "meeting@1":
-        hint = "Answer each time slot: yes, if need be, or no. A slot left empty counts as no."
-        return BallotForm("grid", options, hint)
+        hint = tr.gettext(
+            "Answer each time slot: yes, if need be, or no. A slot left empty counts as no."
+        )
+        return BallotForm("grid", options, hint, tr=tr)
     if method == "budget@1":
         costs = parsed.cost_of
-        hint = f"Approve the projects you support. The budget is {parsed.budget}."
+        hint = tr.gettext(
+            "Approve the projects you support. The budget is %(budget)s.", budget=parsed.budget
+        )
         if parsed.limit_to_budget:
-            hint += " The projects you approve must cost no more than the budget together."
-        labels = tuple(f"{option} (cost {costs[option]})" for option in options)
-        return BallotForm("multi", options, hint, labels=labels)
+            hint += " " + tr.gettext(
+                "The projects you approve must cost no more than the budget together."
+            )
+        labels = tuple(
+            tr.gettext("%(option)s (cost %(cost)s)", option=option, cost=costs[option])
+            for option in options
+        )
+        return BallotForm("multi", options, hint, labels=labels, tr=tr)
     if method == "score@1":
-        hint = f"Give each option a score from {parsed.min_score} to {parsed.max_score}."
+        hint = tr.gettext(
+            "Give each option a score from %(least)s to %(most)s.",
+            least=parsed.min_score,
+            most=parsed.max_score,
+        )
         if not parsed.require_all:
-            hint += " Leave an option empty to not score it."
-        return BallotForm("points", options, hint, False, parsed.min_score, parsed.max_score)
+            hint += " " + tr.gettext("Leave an option empty to not score it.")
+        return BallotForm("points", options, hint, False, parsed.min_score, parsed.max_score, tr=tr)
     if method == "dots@1":
-        total = "exactly" if parsed.exact else "at most"
-        hint = f"Share out {total} {parsed.dots} dots between the options."
-        return BallotForm("points", options, hint, False, 0, parsed.dots)
+        if parsed.exact:
+            hint = tr.gettext(
+                "Share out exactly %(dots)s dots between the options.", dots=parsed.dots
+            )
+        else:
+            hint = tr.gettext(
+                "Share out at most %(dots)s dots between the options.", dots=parsed.dots
+            )
+        return BallotForm("points", options, hint, False, 0, parsed.dots, tr=tr)
     least = max(parsed.min_ranked, 1)
-    hint = f"Rank at least {least} option{'s' if least > 1 else ''}, most preferred first."
+    hint = tr.ngettext(
+        "Rank at least %(num)s option, most preferred first.",
+        "Rank at least %(num)s options, most preferred first.",
+        least,
+    )
     if parsed.require_complete:
-        hint = "Rank every option, most preferred first."
-    return BallotForm("ranked", options, hint)
+        hint = tr.gettext("Rank every option, most preferred first.")
+    return BallotForm("ranked", options, hint, tr=tr)
 
 
 def read_ballot(form: BallotForm, data: FormData) -> ReadBallot:
@@ -146,9 +184,11 @@ def _index(form: BallotForm, raw: str) -> int | None:
 def _single(form: BallotForm, data: FormData) -> str:
     index = _index(form, _text(data, "choice"))
     if index is None:
-        raise BallotFormError({"choice": "Choose one of the options (or abstain)."})
+        raise BallotFormError(
+            {"choice": form.tr.gettext("Choose one of the options (or abstain).")}
+        )
     if form.reason_field and form.options[index] == "objection" and not _text(data, "reason"):
-        message = "An objection needs a reason: say what would change it."
+        message = form.tr.gettext("An objection needs a reason: say what would change it.")
         raise BallotFormError({"reason": message}, submitted=form.options[index])
     return form.options[index]
 
@@ -158,7 +198,8 @@ def _multi(form: BallotForm, data: FormData) -> list[str]:
     for raw in data.getlist("option"):
         index = _index(form, raw if isinstance(raw, str) else "")
         if index is None:
-            raise BallotFormError({"choice": "An option that is not on this ballot was sent."})
+            sent = form.tr.gettext("An option that is not on this ballot was sent.")
+            raise BallotFormError({"choice": sent})
         if form.options[index] not in picked:
             picked.append(form.options[index])
     return [option for option in form.options if option in picked]  # ballot order
@@ -174,13 +215,14 @@ def _grid(form: BallotForm, data: FormData) -> dict[str, str]:
         if not raw:
             continue
         if raw not in known:
-            errors[field] = "Answer yes, if need be, or no."
+            errors[field] = form.tr.gettext("Answer yes, if need be, or no.")
             continue
         answers[option] = raw
     if errors:
         raise BallotFormError(errors)
     if not answers:
-        raise BallotFormError({"choice": "Answer at least one time slot (or abstain)."})
+        empty = form.tr.gettext("Answer at least one time slot (or abstain).")
+        raise BallotFormError({"choice": empty})
     return answers
 
 
@@ -195,10 +237,12 @@ def _points(form: BallotForm, data: FormData) -> dict[str, int]:
         try:
             value = int(raw)
         except ValueError:
-            errors[field] = "Write a whole number."
+            errors[field] = form.tr.gettext("Write a whole number.")
             continue
         if value < form.min_points or (form.max_points is not None and value > form.max_points):
-            errors[field] = f"Between {form.min_points} and {form.max_points}."
+            errors[field] = form.tr.gettext(
+                "Between %(least)s and %(most)s.", least=form.min_points, most=form.max_points
+            )
             continue
         points[option] = value
     if errors:
@@ -220,11 +264,13 @@ def _ranked(form: BallotForm, data: FormData) -> list[str]:
             gap_at = gap_at or field
             continue
         if index is None:
-            errors[field] = "Pick one of the options."
+            errors[field] = form.tr.gettext("Pick one of the options.")
         elif form.options[index] in ranking:
-            errors[field] = f"{form.options[index]} is already ranked higher."
+            errors[field] = form.tr.gettext(
+                "%(option)s is already ranked higher.", option=form.options[index]
+            )
         elif gap_at is not None:
-            errors[gap_at] = "Fill the ranks in order: this one is empty."
+            errors[gap_at] = form.tr.gettext("Fill the ranks in order: this one is empty.")
         else:
             ranking.append(form.options[index])
     if errors:

@@ -24,6 +24,7 @@ from coopfed.web.proposal_pages import proposal_page
 from coopfed.web.sessions import require_admin, require_member
 from coopfed.web.state import node_of
 from coopfed.web.templating import render
+from coopfed.web.translate import page_translator
 
 REPORTS_PAGE = "/admin/reports"
 
@@ -71,14 +72,17 @@ async def remove_action(request: Request, form: FormData) -> Response:
     comment = _field(form, "comment")
     if not confirmed(form):
         fields = [("comment", comment), ("back", _field(form, "back"))]
+        tr = await page_translator(request)
         return await ask(
             request,
             Confirmation(
-                heading="Remove this comment?",
-                explanation="Its text and its earlier versions are erased for good, and it "
-                "leaves the discussion; if the co-op published it, its deletion is sent to "
-                "the fediverse. Hiding it instead keeps the text for admins.",
-                button="Remove the comment",
+                heading=tr.gettext("Remove this comment?"),
+                explanation=tr.gettext(
+                    "Its text and its earlier versions are erased for good, and it leaves the"
+                    " discussion; if the co-op published it, its deletion is sent to the"
+                    " fediverse. Hiding it instead keeps the text for admins."
+                ),
+                button=tr.gettext("Remove the comment"),
                 cancel=_back(form, slug),
                 fields=fields,
             ),
@@ -119,7 +123,9 @@ async def report_action(request: Request, form: FormData) -> Response:
     except ServiceError as error:
         extra = {"report_error": str(error), "report_comment": comment}
         return await proposal_page(request, slug, extra, status=400)
-    notice = "Thank you: the co-op's admins will look at this comment."
+    notice = (await page_translator(request)).gettext(
+        "Thank you: the co-op's admins will look at this comment."
+    )
     return await proposal_page(request, slug, {"comment_notice": notice})
 
 

@@ -30,9 +30,14 @@ from coopfed.web.negotiation import activity_response, wants_activity_json
 from coopfed.web.sessions import current_viewer, require_member
 from coopfed.web.state import node_of
 from coopfed.web.templating import render
+from coopfed.web.translate import N_, page_translator
 
 SigningActor = Callable[[Node, Request], Awaitable[str | None]]
-VISIBILITY_LABELS = {"public": "Everyone", "members": "Members only", "allies": "Allied co-ops"}
+VISIBILITY_LABELS = {
+    "public": N_("Everyone"),
+    "members": N_("Members only"),
+    "allies": N_("Allied co-ops"),
+}
 
 
 async def _reader(request: Request) -> tuple[str | None, bool]:
@@ -59,7 +64,10 @@ async def _new_page(
     context = {
         "values": values,
         "errors": errors,
-        "visibilities": [(name, VISIBILITY_LABELS[name]) for name in VISIBILITIES],
+        "visibilities": [
+            (name, (await page_translator(request)).gettext(VISIBILITY_LABELS[name]))
+            for name in VISIBILITIES
+        ],
     }
     return await render(request, "discussions/new.html", context, status=status)
 
@@ -108,7 +116,9 @@ async def discussion_page(
         "page": page,
         "discussion": page.discussion,
         "paragraphs": paragraphs(page.discussion.body),
-        "visibility_label": VISIBILITY_LABELS.get(page.discussion.visibility, ""),
+        "visibility_label": (await page_translator(request)).gettext(
+            VISIBILITY_LABELS.get(page.discussion.visibility, "")
+        ),
         "may_comment": member and page.accepting_comments,
         "may_draft": refusal is None and page.proposal is None,
         **(extra or {}),

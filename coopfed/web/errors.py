@@ -16,17 +16,22 @@ from coopfed.web.csrf import CsrfRefused, FormTooLarge
 from coopfed.web.negotiation import wants_activity_json
 from coopfed.web.sessions import SignInRequired
 from coopfed.web.templating import render_plain
+from coopfed.web.translate import N_, plain_translator
 
 log = logging.getLogger(__name__)
 
 PAGE_TEXT = {
-    400: ("Bad request", "The request could not be understood."),
-    403: ("Not allowed", "You are not allowed to see this page."),
-    404: ("Not found", "There is nothing here."),
-    405: ("Not allowed here", "This address does not accept that kind of request."),
-    413: ("Too large", "What you sent is too large."),
-    500: ("Something went wrong", "The server failed; the operator's log has the details."),
+    400: (N_("Bad request"), N_("The request could not be understood.")),
+    403: (N_("Not allowed"), N_("You are not allowed to see this page.")),
+    404: (N_("Not found"), N_("There is nothing here.")),
+    405: (N_("Not allowed here"), N_("This address does not accept that kind of request.")),
+    413: (N_("Too large"), N_("What you sent is too large.")),
+    500: (N_("Something went wrong"), N_("The server failed; the operator's log has the details.")),
 }
+CSRF_REFUSED = N_(
+    "This form could not be accepted: it has expired or did not come from this site. "
+    "Go back, reload the page and try again."
+)
 
 
 def error_response(status: int, reason: str, detail: str = "", **headers: str) -> JSONResponse:
@@ -39,8 +44,12 @@ def wants_html(request: Request) -> bool:
 
 
 def error_page(request: Request, status: int, message: str = "", **headers: str) -> Response:
-    title, default_message = PAGE_TEXT.get(status, ("Error", "The request failed."))
-    context = {"status": status, "title": title, "message": message or default_message}
+    """The error page in the page's language: `message` too when it is a catalogue message
+    (marked with N_ where it is raised); any other text is shown as it is."""
+    tr = plain_translator(request)
+    title, default_message = PAGE_TEXT.get(status, (N_("Error"), N_("The request failed.")))
+    shown = tr.gettext(message or default_message)
+    context = {"status": status, "title": tr.gettext(title), "message": shown}
     response = render_plain(request, "error.html", context, status=status)
     response.headers.update(headers)
     return response
@@ -58,13 +67,9 @@ async def http_exception(request: Request, exc: Exception) -> Response:
 
 
 async def csrf_refused(request: Request, exc: Exception) -> Response:
-    message = (
-        "This form could not be accepted: it has expired or did not come from this site. "
-        "Go back, reload the page and try again."
-    )
     if wants_html(request):
-        return error_page(request, 403, message)
-    return error_response(403, "csrf_refused", message)
+        return error_page(request, 403, CSRF_REFUSED)
+    return error_response(403, "csrf_refused", CSRF_REFUSED)
 
 
 async def form_too_large(request: Request, exc: Exception) -> Response:

@@ -19,6 +19,7 @@ from coopfed.web.errors import error_page
 from coopfed.web.sessions import require_admin
 from coopfed.web.state import node_of
 from coopfed.web.templating import render
+from coopfed.web.translate import N_
 
 MAX_TOKEN_CHARS = 100
 
@@ -29,7 +30,7 @@ async def unsubscribe_page(request: Request) -> Response:
     async with node.engine.connect() as conn:
         address = await _address(conn, token)
     if address is None:
-        return error_page(request, 404, "This unsubscribe link is not known here.")
+        return error_page(request, 404, N_("This unsubscribe link is not known here."))
     context = {"address": address, "token": token, "done": False}
     return await render(request, "unsubscribe.html", context)
 
@@ -44,7 +45,7 @@ async def unsubscribe_now(request: Request) -> Response:
             else None
         )
     if address is None:
-        return error_page(request, 404, "This unsubscribe link is not known here.")
+        return error_page(request, 404, N_("This unsubscribe link is not known here."))
     context = {"address": address, "token": token, "done": True}
     return await render(request, "unsubscribe.html", context)
 
@@ -77,7 +78,7 @@ async def admin_mail_file(request: Request) -> Response:
     name = request.path_params["name"]
     by_name = {path.name: path for path in mail.written_files(settings)}
     if name not in by_name:  # only listed names: no path from the request reaches the disk
-        return error_page(request, 404, "No such mail file.")
+        return error_page(request, 404, N_("No such mail file."))
     body = by_name[name].read_bytes()
     return Response(body, media_type="text/plain; charset=utf-8")
 

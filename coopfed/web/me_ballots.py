@@ -9,13 +9,16 @@ from coopfed.node import Node
 from coopfed.services.proposal_pages import ballots_of
 from coopfed.web import me
 from coopfed.web.sessions import Viewer
+from coopfed.web.translate import N_
 
 
 async def ballots_section(node: Node, viewer: Viewer) -> me.PersonalSection | None:
     ballots = await ballots_of(node, node.uris.actor(viewer.username))
     if ballots is None:
         return None  # not a member: nothing to show
-    return me.PersonalSection("ballots", "Your ballots", "me/ballots.html", {"ballots": ballots})
+    return me.PersonalSection(
+        "ballots", N_("Your ballots"), "me/ballots.html", {"ballots": ballots}
+    )
 
 
 if ballots_section not in me.SECTIONS:

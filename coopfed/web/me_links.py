@@ -28,6 +28,7 @@ from coopfed.web.errors import error_page
 from coopfed.web.sanitize import remote_actor_label
 from coopfed.web.sessions import Viewer, require_member
 from coopfed.web.state import node_of
+from coopfed.web.translate import N_, page_translator
 
 KEY = "links"
 
@@ -58,7 +59,7 @@ async def links_section(node: Node, viewer: Viewer) -> me.PersonalSection | None
         "pending_until": found.pending_until,
         "coop_handle": f"@{node.settings.coop.handle}@{node.settings.domain}",
     }
-    return me.PersonalSection(KEY, "Fediverse account", "me/links.html", context)
+    return me.PersonalSection(KEY, N_("Fediverse account"), "me/links.html", context)
 
 
 async def _answer(
@@ -88,7 +89,12 @@ async def remove_link(request: Request, form: FormData) -> Response:
     viewer = await require_member(request)
     raw = form.get("link")
     if not isinstance(raw, str) or not raw.isdigit() or len(raw) > 12:
-        return await _answer(request, viewer, {"error": "no linked account chosen"}, status=400)
+        return await _answer(
+            request,
+            viewer,
+            {"error": (await page_translator(request)).gettext("no linked account chosen")},
+            status=400,
+        )
     try:
         actor_uri = await unlink(node_of(request), viewer.username, int(raw))
     except NotFound as error:

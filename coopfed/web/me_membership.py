@@ -23,6 +23,7 @@ from coopfed.web import me
 from coopfed.web.errors import error_response
 from coopfed.web.sessions import Viewer, require_member
 from coopfed.web.state import node_of
+from coopfed.web.translate import N_
 
 
 async def membership_section(node: Node, viewer: Viewer) -> me.PersonalSection | None:
@@ -31,14 +32,14 @@ async def membership_section(node: Node, viewer: Viewer) -> me.PersonalSection |
     except NotFound:
         return None  # an account without membership (yet): nothing to show
     context = {"record": record}
-    return me.PersonalSection("membership", "Your membership", "me/membership.html", context)
+    return me.PersonalSection("membership", N_("Your membership"), "me/membership.html", context)
 
 
 STATE_WORDS = {
-    ApplicationState.PENDING: "Waiting for an admin's decision",
-    ApplicationState.VOTING: "The members are voting on it",
-    ApplicationState.ADMITTED: "Admitted",
-    ApplicationState.REJECTED: "Not accepted",
+    ApplicationState.PENDING: N_("Waiting for an admin's decision"),
+    ApplicationState.VOTING: N_("The members are voting on it"),
+    ApplicationState.ADMITTED: N_("Admitted"),
+    ApplicationState.REJECTED: N_("Not accepted"),
 }
 
 
@@ -47,7 +48,7 @@ async def application_section(node: Node, viewer: Viewer) -> me.PersonalSection 
     if application is None:
         return None  # an account made by an admin, not through /apply
     context = {"application": application, "state": STATE_WORDS[application.state]}
-    return me.PersonalSection("application", "Your application", "me/application.html", context)
+    return me.PersonalSection("application", N_("Your application"), "me/application.html", context)
 
 
 async def export_download(request: Request) -> Response:

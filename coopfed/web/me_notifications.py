@@ -28,18 +28,19 @@ from coopfed.web.csrf import csrf_protected
 from coopfed.web.errors import error_page
 from coopfed.web.sessions import Viewer, require_member
 from coopfed.web.state import node_of
+from coopfed.web.translate import N_
 
 KEY = "notifications"
 
 CHANNELS: tuple[tuple[str, str], ...] = (
-    (Channel.EMAIL.value, "By e-mail"),
-    (Channel.DM.value, "By a direct message to my fediverse account"),
-    (Channel.BOTH.value, "Both"),
-    (Channel.NONE.value, "Not at all"),
+    (Channel.EMAIL.value, N_("By e-mail")),
+    (Channel.DM.value, N_("By a direct message to my fediverse account")),
+    (Channel.BOTH.value, N_("Both")),
+    (Channel.NONE.value, N_("Not at all")),
 )
 FREQUENCIES: tuple[tuple[str, str], ...] = (
-    (Frequency.AT_ONCE.value, "At once"),
-    (Frequency.DAILY.value, "In one daily digest"),
+    (Frequency.AT_ONCE.value, N_("At once")),
+    (Frequency.DAILY.value, N_("In one daily digest")),
 )
 
 
@@ -53,7 +54,7 @@ async def notifications_section(node: Node, viewer: Viewer) -> me.PersonalSectio
         "frequencies": FREQUENCIES,
         "is_admin": viewer.is_admin,
     }
-    return me.PersonalSection(KEY, "Notifications", "me/notifications.html", context)
+    return me.PersonalSection(KEY, N_("Notifications"), "me/notifications.html", context)
 
 
 def _text(form: FormData, name: str) -> str:

@@ -22,12 +22,13 @@ from coopfed.web.errors import error_page
 from coopfed.web.keys import web_keys
 from coopfed.web.sessions import Viewer, require_member, start_session
 from coopfed.web.state import node_of
+from coopfed.web.translate import N_, page_translator
 
 KEY = "password"
 
 
 async def password_section(node: Node, viewer: Viewer) -> me.PersonalSection:
-    return me.PersonalSection(KEY, "Password", "me/password.html", {})
+    return me.PersonalSection(KEY, N_("Password"), "me/password.html", {})
 
 
 async def _answer(
@@ -42,9 +43,16 @@ async def change(request: Request, form: FormData) -> Response:
     fields = {name: form.get(name) for name in ("current", "password", "password_again")}
     current, new, again = (value if isinstance(value, str) else "" for value in fields.values())
     if not current or not new:
-        return await _answer(request, viewer, {"error": "Enter both passwords."}, status=400)
+        return await _answer(
+            request,
+            viewer,
+            {"error": (await page_translator(request)).gettext("Enter both passwords.")},
+            status=400,
+        )
     if new != again:
-        error = "The two new passwords differ: type the same one twice."
+        error = (await page_translator(request)).gettext(
+            "The two new passwords differ: type the same one twice."
+        )
         return await _answer(request, viewer, {"error": error}, status=400)
     try:
         account = await change_password(node_of(request), viewer.account_id, current, new)

@@ -24,6 +24,7 @@ from coopfed.web import me
 from coopfed.web.csrf import csrf_protected
 from coopfed.web.sessions import Viewer, require_member
 from coopfed.web.state import node_of
+from coopfed.web.translate import N_, page_translator
 
 KEY = "proxies"
 FIELD_MAX = 300  # a username, handle or proposal id; anything longer is not one
@@ -35,7 +36,7 @@ async def proxies_section(node: Node, viewer: Viewer) -> me.PersonalSection | No
         return None  # not a member: nothing to give or hold
     if not mine.allowed and not mine.given and not mine.held:
         return None  # the charter has no proxies and none are left from before
-    return me.PersonalSection(KEY, "Proxies", "me/proxies.html", {"mine": mine})
+    return me.PersonalSection(KEY, N_("Proxies"), "me/proxies.html", {"mine": mine})
 
 
 async def _answer(
@@ -66,14 +67,16 @@ async def grant(request: Request, form: FormData) -> Response:
         "assembly": assembly or "",
     }
     if holder is None or any(len(v) > FIELD_MAX for v in entered.values()):
-        error = "name the member who will vote for you"
+        error = (await page_translator(request)).gettext("name the member who will vote for you")
         return await _answer(request, viewer, {"error": error, "entered": entered}, status=400)
     ends = None
     if until is not None:
         try:
             ends = through_day(date.fromisoformat(until), node.settings.coop.time_zone)
         except ValueError:
-            error = f"{until!r} is not a date such as 2030-03-31"
+            error = (await page_translator(request)).gettext(
+                "%(until)s is not a date such as 2030-03-31", until=repr(until)
+            )
             return await _answer(request, viewer, {"error": error, "entered": entered}, status=400)
     try:
         view = await grant_proxy(
@@ -98,7 +101,12 @@ async def revoke(request: Request, form: FormData) -> Response:
     node = node_of(request)
     raw = form.get("proxy")
     if not isinstance(raw, str) or not raw.isdigit() or len(raw) > 12:
-        return await _answer(request, viewer, {"error": "no proxy chosen"}, status=400)
+        return await _answer(
+            request,
+            viewer,
+            {"error": (await page_translator(request)).gettext("no proxy chosen")},
+            status=400,
+        )
     try:
         view = await revoke_proxy(node, int(raw), by=node.uris.actor(viewer.username))
     except NotFound as error:

@@ -33,13 +33,15 @@ from coopfed.web.clientaddr import client_of
 from coopfed.web.csrf import csrf_protected
 from coopfed.web.state import node_of
 from coopfed.web.templating import render
+from coopfed.web.translate import N_, page_translator
 
 # token_urlsafe(32) is 43 characters; anything else cannot be one of ours.
 _TOKEN_SHAPE = re.compile(r"^[A-Za-z0-9_-]{43}$")
 STATUS = {LinkState.UNKNOWN: 404, LinkState.EXPIRED: 410, LinkState.USED: 410}
 MAX_EMAIL_FIELD = 320
-TOO_MANY_RESETS = (
-    "Too many reset requests from here or for this address. Wait {minutes} minutes, then try again."
+TOO_MANY_RESETS = N_(
+    "Too many reset requests from here or for this address. Wait %(minutes)s minutes, then try"
+    " again."
 )
 
 
@@ -85,9 +87,17 @@ async def set_password(request: Request, form: FormData) -> Response:
         return await _refused(request, check.state)
     assert check.purpose is not None
     if not isinstance(password, str) or not password:
-        return await _form(request, check.username, check.purpose, "Enter a password.", 400)
+        return await _form(
+            request,
+            check.username,
+            check.purpose,
+            (await page_translator(request)).gettext("Enter a password."),
+            400,
+        )
     if password != again:
-        error = "The two passwords differ: type the same one twice."
+        error = (await page_translator(request)).gettext(
+            "The two passwords differ: type the same one twice."
+        )
         return await _form(request, check.username, check.purpose, error, 400)
     try:
         await redeem_link(node, token, password)
@@ -111,11 +121,17 @@ async def reset_request(request: Request, form: FormData) -> Response:
     raw = form.get("email")
     email = raw.strip()[:MAX_EMAIL_FIELD] if isinstance(raw, str) else ""
     if not email:
-        context = {"email": "", "error": "Enter your e-mail address.", "notice": "", "sent": False}
+        context = {
+            "email": "",
+            "error": (await page_translator(request)).gettext("Enter your e-mail address."),
+            "notice": "",
+            "sent": False,
+        }
         return await render(request, "password_reset.html", context, status=400)
     keys = login_limit.ResetKeys(address=client_of(request), email=email.lower())
     if await login_limit.reset_is_blocked(node, keys):
-        notice = TOO_MANY_RESETS.format(minutes=node.settings.web.login_window_minutes)
+        minutes = node.settings.web.login_window_minutes
+        notice = (await page_translator(request)).gettext(TOO_MANY_RESETS, minutes=minutes)
         context = {"email": email, "error": "", "notice": notice, "sent": False}
         response = await render(request, "password_reset.html", context, status=429)
         response.headers["Retry-After"] = str(login_limit.retry_after_seconds(node))

@@ -24,10 +24,11 @@ from coopfed.services.proposals import VISIBILITIES, ProposalDraft, parse_durati
 from coopfed.web.confirm import Confirmation, ask, confirmed
 from coopfed.web.csrf import csrf_protected
 from coopfed.web.errors import error_response
-from coopfed.web.proposal_pages import METHOD_NAMES, proposal_page, reader_of
+from coopfed.web.proposal_pages import method_name, proposal_page, reader_of
 from coopfed.web.sessions import require_admin, require_member
 from coopfed.web.state import node_of
 from coopfed.web.templating import render
+from coopfed.web.translate import ENGLISH, Translator, page_translator
 
 # Optional number fields → the spec key they fill, and the methods that take it.
 NUMBER_FIELDS = {
@@ -64,6 +65,7 @@ class ProposalForm:
     errors: dict[str, str] = field(default_factory=dict)
     options: list[str] = field(default_factory=list)
     spec: dict[str, Any] = field(default_factory=dict)
+    tr: Translator = ENGLISH  # the errors' language
 
 
 def _text(form: FormData, name: str) -> str:
@@ -71,29 +73,29 @@ def _text(form: FormData, name: str) -> str:
     return value.strip() if isinstance(value, str) else ""
 
 
-def read_proposal_form(form: FormData) -> ProposalForm:
+def read_proposal_form(form: FormData, tr: Translator = ENGLISH) -> ProposalForm:
     names = ("title", "body", "method", "options", "duration", "visibility", "quorum", "threshold")
     values = {name: _text(form, name) for name in (*names, *NUMBER_FIELDS, "budget")}
     values["allow_block"] = "1" if form.get("allow_block") else ""
     values["limit_to_budget"] = "1" if form.get("limit_to_budget") else ""
     values["open_now"] = "1" if form.get("open_now") else ""
-    read = ProposalForm(values)
+    read = ProposalForm(values, tr=tr)
     if not values["title"]:
-        read.errors["title"] = "A proposal needs a title."
+        read.errors["title"] = tr.gettext("A proposal needs a title.")
     elif len(values["title"]) > 300:
-        read.errors["title"] = "At most 300 characters."
+        read.errors["title"] = tr.gettext("At most %(most)s characters.", most=300)
     method = values["method"]
     if method not in REGISTRY:
-        read.errors["method"] = "Choose a method from the list."
+        read.errors["method"] = tr.gettext("Choose a method from the list.")
     read.options = [line.strip() for line in values["options"].splitlines() if line.strip()]
     if method in CHOICE_METHODS and len(read.options) < 2:
-        read.errors["options"] = "Give at least two options, one per line."
+        read.errors["options"] = tr.gettext("Give at least two options, one per line.")
     if len(read.options) > MAX_OPTIONS:
-        read.errors["options"] = f"At most {MAX_OPTIONS} options."
+        read.errors["options"] = tr.gettext("At most %(most)s options.", most=MAX_OPTIONS)
     try:
         parse_duration(values["duration"] or "")
     except ServiceError:
-        read.errors["duration"] = "Write a number and a unit: 90m, 36h, 3d or 2w."
+        read.errors["duration"] = tr.gettext("Write a number and a unit: 90m, 36h, 3d or 2w.")
     _read_numbers(read, method)
     if method == "budget@1":
         _read_budget(read)
@@ -108,7 +110,7 @@ def _read_numbers(read: ProposalForm, method: str) -> None:
         if not raw or method not in methods:
             continue
         if not raw.isdigit() or int(raw) > 10_000:
-            read.errors[name] = "Write a whole number (0 to 10000)."
+            read.errors[name] = read.tr.gettext("Write a whole number (0 to 10000).")
             continue
         read.spec[key] = int(raw)
 
@@ -120,7 +122,9 @@ def _read_budget(read: ProposalForm) -> None:
     for line in read.options:
         project, sep, cost = line.rpartition("=")
         if not sep or not project.strip() or not cost.strip().isdigit() or int(cost) < 1:
-            read.errors["options"] = f"Write each project as “name = cost”: {line[:60]!r}."
+            read.errors["options"] = read.tr.gettext(
+                "Write each project as “name = cost”: %(line)s.", line=repr(line[:60])
+            )
             return
         projects.append(project.strip())
         costs[project.strip()] = int(cost)
@@ -128,7 +132,9 @@ def _read_budget(read: ProposalForm) -> None:
     read.spec["costs"] = costs
     raw = read.values["budget"]
     if not raw.isdigit() or not 1 <= int(raw) <= MAX_BUDGET:
-        read.errors["budget"] = "Write the total budget as a whole number (at least 1)."
+        read.errors["budget"] = read.tr.gettext(
+            "Write the total budget as a whole number (at least 1)."
+        )
         return
     read.spec["budget"] = int(raw)
     if read.values["limit_to_budget"]:
@@ -162,7 +168,9 @@ async def _form_page(request: Request, read: ProposalForm, *, status: int = 200)
     context = {
         "values": read.values,
         "errors": read.errors,
-        "methods": [(name, METHOD_NAMES.get(name, name)) for name in REGISTRY],
+        "methods": [
+            (name, method_name(name, (await page_translator(request)))) for name in REGISTRY
+        ],
         "visibilities": VISIBILITIES,
     }
     return await render(request, "proposals/new.html", context, status=status)
@@ -185,7 +193,7 @@ async def new_proposal(request: Request) -> Response:
 @csrf_protected
 async def create(request: Request, form: FormData) -> Response:
     await require_member(request)
-    read = read_proposal_form(form)
+    read = read_proposal_form(form, (await page_translator(request)))
     if read.errors:
         return await _form_page(request, read, status=400)
     try:
@@ -248,20 +256,25 @@ async def _confirm(request: Request, action: str) -> Response:
     except NotFound:
         return error_response(404, "not_found", "no such proposal")
     title = record.proposal.title
+    tr = await page_translator(request)
     if action == "close":
         ask_for = Confirmation(
-            heading=f"Close “{title}” now?",
-            explanation="Voting ends at once and the result is decided from the ballots cast "
-            "so far; nobody can vote or change a ballot afterwards.",
-            button="Close now and decide",
+            heading=tr.gettext("Close “%(title)s” now?", title=title),
+            explanation=tr.gettext(
+                "Voting ends at once and the result is decided from the ballots cast so far;"
+                " nobody can vote or change a ballot afterwards."
+            ),
+            button=tr.gettext("Close now and decide"),
             cancel=f"/proposals/{slug}",
         )
     else:
         ask_for = Confirmation(
-            heading=f"Withdraw “{title}”?",
-            explanation="The proposal ends without a decision: no result is counted and it "
-            "cannot be opened again.",
-            button="Withdraw",
+            heading=tr.gettext("Withdraw “%(title)s”?", title=title),
+            explanation=tr.gettext(
+                "The proposal ends without a decision: no result is counted and it cannot be"
+                " opened again."
+            ),
+            button=tr.gettext("Withdraw"),
             cancel=f"/proposals/{slug}",
         )
     return await ask(request, ask_for)

@@ -9,7 +9,8 @@ are 404, the same answer, so a page never tells whether a hidden proposal exists
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from functools import partial
 from typing import Any
 
 from starlette.requests import Request
@@ -28,29 +29,50 @@ from coopfed.web.errors import error_response
 from coopfed.web.sessions import current_viewer
 from coopfed.web.state import node_of
 from coopfed.web.templating import render
+from coopfed.web.translate import ENGLISH, N_, Translator, page_translator
 from coopfed.web.wording import counted
 
+# Method names as pages show them (English ids; `method_name` translates).
 METHOD_NAMES = {
-    "proposal@1": "Yes / no (with block)",
-    "consent@1": "Consent",
-    "consensus@1": "Consensus",
-    "advice@1": "Advice (sense check)",
-    "approval@1": "Choose (approval)",
-    "score@1": "Score",
-    "dots@1": "Dot vote",
-    "borda@1": "Ranked (Borda)",
-    "irv@1": "Ranked (instant runoff)",
-    "stv@1": "Ranked (single transferable vote)",
-    "schulze@1": "Ranked (Condorcet, Schulze)",
-    "meeting@1": "Meeting time (yes / if need be / no)",
-    "budget@1": "Participatory budget",
+    "proposal@1": N_("Yes / no (with block)"),
+    "consent@1": N_("Consent"),
+    "consensus@1": N_("Consensus"),
+    "advice@1": N_("Advice (sense check)"),
+    "approval@1": N_("Choose (approval)"),
+    "score@1": N_("Score"),
+    "dots@1": N_("Dot vote"),
+    "borda@1": N_("Ranked (Borda)"),
+    "irv@1": N_("Ranked (instant runoff)"),
+    "stv@1": N_("Ranked (single transferable vote)"),
+    "schulze@1": N_("Ranked (Condorcet, Schulze)"),
+    "meeting@1": N_("Meeting time (yes / if need be / no)"),
+    "budget@1": N_("Participatory budget"),
 }
 BASES = {
-    ThresholdBase.CAST_EXCL_ABSTAIN: "the yes and no votes",
-    ThresholdBase.CAST_INCL_ABSTAIN: "all votes, abstentions included",
-    ThresholdBase.ELIGIBLE: "the whole electorate",
+    ThresholdBase.CAST_EXCL_ABSTAIN: N_("the yes and no votes"),
+    ThresholdBase.CAST_INCL_ABSTAIN: N_("all votes, abstentions included"),
+    ThresholdBase.ELIGIBLE: N_("the whole electorate"),
 }
 SET_APART = ("abstain", "invalid", "per_class")
+# A proposal's state, decision and who may read it, as badges and facts say them (`word`).
+WORDS = {
+    "draft": N_("draft"),
+    "open": N_("open"),
+    "closed": N_("closed"),
+    "decided": N_("decided"),
+    "withdrawn": N_("withdrawn"),
+    "passed": N_("passed"),
+    "rejected": N_("rejected"),
+    "no_quorum": N_("no quorum"),
+    "tie": N_("tie"),
+    "vetoed": N_("vetoed"),
+    "inconclusive": N_("inconclusive"),
+    "public": N_("public"),
+    "members": N_("members"),
+    "allies": N_("allies"),
+}
+# The budget engine's word for each greedy step, as the results table shows it.
+STEP_OUTCOMES = {"selected": N_("selected"), "skipped": N_("skipped"), "tied": N_("tied")}
 
 
 async def reader_of(request: Request) -> Reader:
@@ -60,60 +82,104 @@ async def reader_of(request: Request) -> Reader:
     return Reader(node_of(request).uris.actor(viewer.username), viewer.is_admin)
 
 
-def method_name(method: str) -> str:
-    return METHOD_NAMES.get(method, method)
+def method_name(method: str, tr: Translator = ENGLISH) -> str:
+    return tr.gettext(METHOD_NAMES[method]) if method in METHOD_NAMES else method
 
 
-def quorum_text(charter: Charter, size: int | None) -> str:
+def word(value: str, tr: Translator = ENGLISH) -> str:
+    """A state, decision or visibility in words (an unknown one with its underscores spaced)."""
+    return tr.gettext(WORDS[value]) if value in WORDS else value.replace("_", " ")
+
+
+def words_in(tr: Translator) -> Callable[[str], str]:
+    """`word` in one language, for templates."""
+    return partial(word, tr=tr)
+
+
+def method_namer(tr: Translator) -> Callable[[str], str]:
+    """`method_name` in one language, for templates that name several methods."""
+    return partial(method_name, tr=tr)
+
+
+def quorum_text(charter: Charter, size: int | None, tr: Translator = ENGLISH) -> str:
     if charter.quorum is None or charter.quorum == 0:
-        return "No quorum: any number of votes decides."
+        return tr.gettext("No quorum: any number of votes decides.")
     share = fraction_str(charter.quorum)
     if size is None:
-        return f"Quorum: {share} of the electorate must vote (abstaining counts)."
+        return tr.gettext(
+            "Quorum: %(share)s of the electorate must vote (abstaining counts).", share=share
+        )
     needed = math.ceil(charter.quorum * size)
-    return (
-        f"Quorum: {share} of the electorate, {needed} of {counted(size, 'member')}, must vote"
-        " (abstaining counts)."
+    return tr.gettext(
+        "Quorum: %(share)s of the electorate, %(needed)s of %(members)s, must vote"
+        " (abstaining counts).",
+        share=share,
+        needed=needed,
+        members=counted(size, "member", tr),
     )
 
 
-def threshold_text(method: str, spec: Mapping[str, Any], charter: Charter) -> str:
+def _consensus_test(test: Mapping[str, Any], tr: Translator) -> str:
+    values = {"option": test["option"], "fraction": test["fraction"]}
+    whole = test["base"] == "eligible"
+    if test["op"] == ">=":
+        if whole:
+            return tr.gettext("%(option)s at least %(fraction)s of the electorate", **values)
+        return tr.gettext("%(option)s at least %(fraction)s of all votes", **values)
+    if whole:
+        return tr.gettext("%(option)s at most %(fraction)s of the electorate", **values)
+    return tr.gettext("%(option)s at most %(fraction)s of all votes", **values)
+
+
+def _wanted(charter: Charter, tr: Translator) -> str:
+    comparison = charter.comparison
+    if comparison.kind == "majority":
+        return tr.gettext("more than half")
+    fraction = fraction_str(comparison.fraction)
+    if comparison.kind == "at_least":
+        return tr.gettext("at least %(fraction)s", fraction=fraction)
+    return tr.gettext("more than %(fraction)s", fraction=fraction)
+
+
+def threshold_text(
+    method: str, spec: Mapping[str, Any], charter: Charter, tr: Translator = ENGLISH
+) -> str:
     if method == "consent@1":
-        return "Passes when the quorum is met and nobody objects."
+        return tr.gettext("Passes when the quorum is met and nobody objects.")
     if method == "advice@1":
-        return "Counts only: the proposer writes the outcome."
+        return tr.gettext("Counts only: the proposer writes the outcome.")
     if method == "consensus@1":
         tests = spec.get("tests") or [
             {"option": "agree", "op": ">=", "fraction": "3/4", "base": "cast_incl_abstain"},
             {"option": "block", "op": "<=", "fraction": "0", "base": "cast_incl_abstain"},
         ]
-        parts = [
-            f"{t['option']} {'at least' if t['op'] == '>=' else 'at most'} {t['fraction']}"
-            f" of {'the electorate' if t['base'] == 'eligible' else 'all votes'}"
-            for t in tests
-        ]
-        return "Passes when the quorum is met and " + "; ".join(parts) + "."
+        parts = "; ".join(_consensus_test(test, tr) for test in tests)
+        return tr.gettext("Passes when the quorum is met and %(tests)s.", tests=parts)
     if method == "proposal@1":
-        comparison = charter.comparison
-        if comparison.kind == "majority":
-            wanted = "more than half"
-        else:
-            word = "at least" if comparison.kind == "at_least" else "more than"
-            wanted = f"{word} {fraction_str(comparison.fraction)}"
-        block = " A single block stops it." if spec.get("allow_block", True) else ""
-        return f"Passes with {wanted} of {BASES[charter.threshold_base]} voting yes.{block}"
+        base = tr.gettext(BASES[charter.threshold_base])
+        text = tr.gettext(
+            "Passes with %(wanted)s of %(base)s voting yes.", wanted=_wanted(charter, tr), base=base
+        )
+        if spec.get("allow_block", True):
+            text += " " + tr.gettext("A single block stops it.")
+        return text
     if method == "meeting@1":
-        return (
+        return tr.gettext(
             "The slot with the most yes answers wins, then the most if-need-be answers;"
             " equal best slots are a tie."
         )
     if method == "budget@1":
-        return (
-            f"Projects are funded by approvals (then lower cost) while they fit in the budget"
-            f" of {spec.get('budget')}; the equal-shares outcome is shown beside it."
+        return tr.gettext(
+            "Projects are funded by approvals (then lower cost) while they fit in the budget"
+            " of %(budget)s; the equal-shares outcome is shown beside it.",
+            budget=spec.get("budget"),
         )
     winners = spec.get("seats" if method == "stv@1" else "winners", 1)
-    return f"{winners} winner{'s' if winners != 1 else ''}; equal results at the cut are a tie."
+    return tr.ngettext(
+        "%(num)s winner; equal results at the cut are a tie.",
+        "%(num)s winners; equal results at the cut are a tie.",
+        int(winners),
+    )
 
 
 def _option_counts(page: ProposalPage) -> list[tuple[str, object]]:
@@ -128,22 +194,23 @@ def _winners(result: Mapping[str, Any] | None) -> list[str]:
     return [str(w) for w in detail.get("winners", [])]
 
 
-def page_context(page: ProposalPage) -> dict[str, Any]:
+def page_context(page: ProposalPage, tr: Translator = ENGLISH) -> dict[str, Any]:
     record = page.record
     proposal = record.proposal
     counts = _option_counts(page) if page.counts is not None else []
-    chart = bar_chart("Votes per option", counts) if counts else None
+    chart = bar_chart(tr.gettext("Votes per option"), counts) if counts else None
     context: dict[str, Any] = {
         "page": page,
         "proposal": proposal,
         "record": record,
         "state": proposal.state.value,
-        "method_label": method_name(proposal.method),
+        "word": words_in(tr),
+        "method_label": method_name(proposal.method, tr),
         "paragraphs": proposal_text.paragraphs(record.body),
         "closes_at": rfc3339(proposal.closes_at) if proposal.closes_at else None,
         "closed_at": rfc3339(proposal.closed_at) if proposal.closed_at else None,
-        "quorum_text": quorum_text(proposal.charter, page.electorate_size),
-        "threshold_text": threshold_text(proposal.method, proposal.spec, proposal.charter),
+        "quorum_text": quorum_text(proposal.charter, page.electorate_size, tr),
+        "threshold_text": threshold_text(proposal.method, proposal.spec, proposal.charter, tr),
         "hidden": proposal.charter.hidden_results and page.counts is None,
         "chart": chart,
         "counts": counts,
@@ -156,7 +223,10 @@ def page_context(page: ProposalPage) -> dict[str, Any]:
 
 
 def ballot_context(
-    page: ProposalPage, choice: Any = None, posted_for: str | None = None
+    page: ProposalPage,
+    choice: Any = None,
+    posted_for: str | None = None,
+    tr: Translator = ENGLISH,
 ) -> dict[str, Any]:
     """The ballot form (None when the reader cannot vote here), pre-filled; and one form per
     grantor whose proxy the reader holds (`proxy_forms`). `posted_for` is the grantor a
@@ -165,7 +235,7 @@ def ballot_context(
     if not page.accepting or voter is None:
         return {"ballot": None, "proxy_forms": []}
     try:
-        form = ballot_form(page.record.proposal.method, page.record.proposal.spec)
+        form = ballot_form(page.record.proposal.method, page.record.proposal.spec, tr)
     except GovernanceError:
         return {"ballot": None, "proxy_forms": []}
     proxy_forms = [
@@ -208,8 +278,9 @@ async def proposal_page(
     if page is None:
         return error_response(404, "not_found", "no such proposal")
     extra = dict(extra or {})
-    ballots = ballot_context(page, extra.pop("choice", None), extra.get("posted_for"))
-    context = {**page_context(page), **ballots, **extra}
+    tr = await page_translator(request)
+    ballots = ballot_context(page, extra.pop("choice", None), extra.get("posted_for"), tr)
+    context = {**page_context(page, tr), **ballots, **extra}
     context.setdefault("errors", {})
     context.setdefault("posted_for", None)
     return await render(request, "proposals/page.html", context, status=status)
@@ -219,7 +290,8 @@ async def results_page(request: Request) -> Response:
     page = await load_page(node_of(request), request.path_params["slug"], await reader_of(request))
     if page is None or page.record.proposal.opened_at is None:
         return error_response(404, "not_found", "no such proposal")
-    context = page_context(page)
+    tr = await page_translator(request)
+    context = page_context(page, tr)
     detail = (page.result or {}).get("detail") or {}
     pairwise = _pairwise(detail)
     if pairwise is not None:
@@ -234,7 +306,7 @@ async def results_page(request: Request) -> Response:
             "pairwise": pairwise,
             "tests": detail.get("tests") or [],
             "meeting": _meeting(detail),
-            "budget": _budget(detail),
+            "budget": _budget(detail, tr),
             "decided": proposal_decided(page),
         }
     )
@@ -282,7 +354,7 @@ def _meeting(detail: Mapping[str, Any]) -> list[dict[str, Any]] | None:
     ]
 
 
-def _budget(detail: Mapping[str, Any]) -> dict[str, Any] | None:
+def _budget(detail: Mapping[str, Any], tr: Translator) -> dict[str, Any] | None:
     """budget@1: the greedy steps as a table, and the equal-shares purchases beside them."""
     if detail.get("method") != "budget@1":
         return None
@@ -291,7 +363,8 @@ def _budget(detail: Mapping[str, Any]) -> dict[str, Any] | None:
     rows = [
         {
             **step,
-            "equal_shares": "yes" if step["project"] in bought else "no",
+            "outcome": tr.gettext(STEP_OUTCOMES.get(step["outcome"], step["outcome"])),
+            "equal_shares": tr.gettext("yes") if step["project"] in bought else tr.gettext("no"),
             "rho": bought[step["project"]]["rho"] if step["project"] in bought else "",
         }
         for step in detail["steps"]
@@ -319,7 +392,13 @@ async def proposals_list(request: Request) -> Response:
     offset = int(raw) if raw.isdigit() and int(raw) < 1_000_000 else 0
     reader = await reader_of(request)
     listing = await list_for(node_of(request), reader, past_offset=offset)
-    context = {"listing": listing, "past_offset": offset, "method_name": method_name}
+    method_names = method_namer(await page_translator(request))
+    context = {
+        "listing": listing,
+        "past_offset": offset,
+        "method_name": method_names,
+        "word": words_in(await page_translator(request)),
+    }
     return await render(request, "proposals/list.html", context)
 
 

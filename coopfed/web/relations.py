@@ -31,6 +31,7 @@ from coopfed.web.sanitize import clean_text, remote_actor_label
 from coopfed.web.sessions import current_viewer
 from coopfed.web.state import node_of
 from coopfed.web.templating import render
+from coopfed.web.translate import ENGLISH, N_, Translator, page_translator
 
 MAX_SHOWN = 120
 
@@ -60,17 +61,22 @@ def coop_label(node: Node, other: OtherCoop) -> Shown:
     return Shown(other.uri, remote_actor_label("", user, parts.netloc or "?"), False)
 
 
-def rule_text(charter: Mapping[str, Any]) -> str:
+RULE_WORDS = {
+    "unanimity": N_("every co-op must agree"),
+    "proportional": N_("proportional to weights"),
+}
+
+
+def rule_text(charter: Mapping[str, Any], tr: Translator = ENGLISH) -> str:
     """A project's joint rule in words (the charter may come from another server: cleaned)."""
     rule = str(charter.get("rule", "?"))
-    words = {"unanimity": "every co-op must agree", "proportional": "proportional to weights"}
-    text = words.get(rule, rule.replace("_", " "))
+    text = tr.gettext(RULE_WORDS[rule]) if rule in RULE_WORDS else rule.replace("_", " ")
     if charter.get("threshold"):
-        text += f", more than {charter['threshold']} of the co-ops"
+        text += tr.gettext(", more than %(share)s of the co-ops", share=charter["threshold"])
     if charter.get("coop_quorum"):
-        text += f"; co-op quorum {charter['coop_quorum']}"
+        text += tr.gettext("; co-op quorum %(share)s", share=charter["coop_quorum"])
     if charter.get("weighting"):
-        text += f"; weights: {charter['weighting']}"
+        text += tr.gettext("; weights: %(weights)s", weights=charter["weighting"])
     return clean_text(text, MAX_SHOWN * 2)
 
 
@@ -101,13 +107,15 @@ class JointRow:
     linked: str | None
 
 
-def project_context(node: Node, found: Relations, *, joined_only: bool) -> dict[str, Any]:
+def project_context(
+    node: Node, found: Relations, *, joined_only: bool, tr: Translator = ENGLISH
+) -> dict[str, Any]:
     """Hosted projects, projects elsewhere (only joined ones when `joined_only`), joint ones."""
     hosted = [
         HostedRow(
             clean_text(item.project.name, MAX_SHOWN),
             item.uri,
-            rule_text(item.project.charter),
+            rule_text(item.project.charter, tr),
             tuple((coop_label(node, other), member.state) for member, other in item.members),
         )
         for item in found.hosted
@@ -116,7 +124,7 @@ def project_context(node: Node, found: Relations, *, joined_only: bool) -> dict[
         ElsewhereRow(
             clean_text(item.membership.name, MAX_SHOWN),
             coop_label(node, item.project),
-            rule_text(item.membership.charter),
+            rule_text(item.membership.charter, tr),
             item.membership.state,
         )
         for item in found.memberships
@@ -154,7 +162,7 @@ async def projects_page(request: Request) -> Response:
         node, actor, is_admin=bool(viewer and viewer.is_admin)
     )
     found = await relations(node, with_joint=members_view)
-    context = project_context(node, found, joined_only=True)
+    context = project_context(node, found, joined_only=True, tr=(await page_translator(request)))
     context["members_view"] = members_view
     return await render(request, "projects.html", context)
 

@@ -19,6 +19,7 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 
+from coopfed.i18n import N_
 from coopfed.store import actors as actor_store
 from coopfed.web.keys import WebKeys, web_keys
 from coopfed.web.signing import mac, macs_match
@@ -132,5 +133,5 @@ async def require_member(request: Request) -> Viewer:
 async def require_admin(request: Request) -> Viewer:
     viewer = await require_member(request)
     if not viewer.is_admin:
-        raise HTTPException(403, "This page is for the co-op's admins.")
+        raise HTTPException(403, N_("This page is for the co-op's admins."))
     return viewer

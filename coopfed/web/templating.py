@@ -3,7 +3,8 @@
 `render` gives every page the co-op's settings, its `handle`, the signed-in `viewer` (or None)
 and `csrf_token()` for its forms (a page that never calls it sets no CSRF cookie). Filters:
 `clean_html` (remote HTML through the allow-list), `remote_actor` (`name (@user@host)`) and
-`counted` (`1 member`, `2 members`), `when` and `day` (dates in the co-op's time zone).
+`counted` (`1 member`, `2 members`), `translated` (a label Python marked with N_), `when` and
+`day` (dates in the co-op's time zone).
 
 Pages are translated with Jinja2's i18n extension (`{% trans %}`, `_()`), newstyle gettext: the
 callables read the page's `lang` (web/language.py chooses it per request: the signed-in
@@ -30,7 +31,8 @@ from coopfed.web.language import DEFAULT, browser_or_coop, choose, translations
 from coopfed.web.sanitize import remote_actor_label, sanitize_html
 from coopfed.web.sessions import current_viewer
 from coopfed.web.state import node_of
-from coopfed.web.wording import counted
+from coopfed.web.translate import translated_filter
+from coopfed.web.wording import counted_filter
 
 TEMPLATE_DIR = Path(__file__).parent / "templates"
 STATIC_DIR = Path(__file__).parent / "static"
@@ -74,7 +76,10 @@ templates.env.filters["clean_html"] = clean_html
 templates.env.filters["remote_actor"] = remote_actor
 templates.env.filters["when"] = when_filter  # in the co-op's time zone (coop.time_zone)
 templates.env.filters["day"] = day_filter
-templates.env.filters["counted"] = counted  # {{ n | counted("member") }}: "1 member", "2 members"
+# {{ n | counted("member") }}: "1 member", "2 members", in the page's language.
+templates.env.filters["counted"] = counted_filter
+# {{ label | translated }}: an N_-marked label from Python, in the page's language.
+templates.env.filters["translated"] = translated_filter
 
 
 async def render(

@@ -16,6 +16,7 @@ from coopfed.web.ballot_forms import (
     read_ballot,
     selected,
 )
+from coopfed.web.translate import translator
 
 SPECS: dict[str, dict[str, Any]] = {
     "approval@1": {"options": ["A", "B", "C"], "max_choices": 2},
@@ -117,3 +118,17 @@ def test_budget_form_shows_costs() -> None:
     assert form.option_labels == ("A (cost 60)", "B (cost 50)")
     assert "budget is 100" in form.hint
     assert read_ballot(form, FormData([("option", "1")])).choice == ["B"]
+
+
+def test_a_french_form_speaks_french() -> None:
+    french = translator("fr")
+    ranked = ballot_form("irv@1", {"options": ["A", "B", "C", "D"]}, french)
+    assert ranked.rank_labels == ["1er choix", "2e choix", "3e choix", "4e choix"]
+    assert ranked.hint == "Classez au moins 1 option, la préférée en premier."
+    grid = ballot_form("meeting@1", SPECS["meeting@1"], french)
+    assert grid.answers == (("yes", "Oui"), ("if_need_be", "Si nécessaire"), ("no", "Non"))
+    budget = ballot_form("budget@1", SPECS["budget@1"], french)
+    assert budget.option_labels == ("A (coût 60)", "B (coût 50)")
+    with pytest.raises(BallotFormError) as refused:
+        read_ballot(ranked, FormData([("rank-1", "0"), ("rank-2", "0")]))
+    assert refused.value.errors == {"rank-2": "A est déjà classé plus haut."}

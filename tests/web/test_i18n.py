@@ -13,10 +13,15 @@ from babel.messages.extract import extract_from_dir
 from babel.messages.pofile import read_po
 
 from coopfed.node import Node
+from coopfed.services import members
 from coopfed.web.language import catalogue_path, from_accept_language
 from coopfed.web.templating import TEMPLATE_DIR, templates
-from tests.support.governance import open_yes_no
-from tests.web.conftest import HTML
+from coopfed.web.translate import ENGLISH, translator
+from coopfed.web.wording import counted
+from tests.support.governance import open_yes_no, use_clock
+from tests.web.conftest import HTML, form_token, sign_in
+
+WEB_DIR = TEMPLATE_DIR.parent
 
 # Templates whose English text is not wrapped in {% trans %} / _() yet. Only ever shrinks: a
 # template listed here must still hold bare English (test below), so converting one without
@@ -66,11 +71,19 @@ def catalogue_ids() -> set[str]:
     return ids
 
 
-def test_every_template_message_has_a_french_translation() -> None:
+def python_ids() -> set[str]:
+    """Every message Python code under coopfed/web marks (`tr.gettext`, `tr.ngettext`, `N_`:
+    Babel's default keywords, as make messages extracts them with babel.cfg)."""
+    ids: set[str] = set()
+    for _, _, message, _, _ in extract_from_dir(str(WEB_DIR), [("**.py", "python")]):
+        ids.add(message if isinstance(message, str) else message[0])
+    return ids
+
+
+def untranslated(ids: set[str]) -> tuple[list[str], list[str]]:
+    """The ids without French, and those whose French is fuzzy."""
     with catalogue_path("fr").open("rb") as po:
         catalogue = read_po(po, locale="fr")
-    ids = catalogue_ids()
-    assert len(ids) > 100  # the extractor found the pages' text, not nothing
     missing, fuzzy = [], []
     for message_id in sorted(ids):
         entry = catalogue.get(message_id)
@@ -80,8 +93,29 @@ def test_every_template_message_has_a_french_translation() -> None:
             missing.append(message_id)
         elif entry.fuzzy:
             fuzzy.append(message_id)
+    return missing, fuzzy
+
+
+@pytest.mark.parametrize(("source", "least"), [("templates", 100), ("python", 100)])
+def test_every_page_message_has_a_french_translation(source: str, least: int) -> None:
+    ids = catalogue_ids() if source == "templates" else python_ids()
+    assert len(ids) > least  # the extractor found the pages' text, not nothing
+    missing, fuzzy = untranslated(ids)
     assert missing == [], f"no French for {len(missing)} messages: run make messages, translate"
     assert fuzzy == [], "fuzzy French entries: check and clear the fuzzy flag"
+
+
+def test_python_messages_name_their_values() -> None:
+    # "%s" cannot be reordered by a translation, and a stray "%" breaks formatting: named
+    # values only, the same names in the French.
+    with catalogue_path("fr").open("rb") as po:
+        catalogue = read_po(po, locale="fr")
+    named = re.compile(r"%\((\w+)\)[sd]")
+    for message_id in sorted(python_ids()):
+        assert not re.search(r"%[sd]", message_id), message_id
+        entry = catalogue.get(message_id)
+        if entry is not None and isinstance(entry.string, str) and entry.string:
+            assert set(named.findall(entry.string)) == set(named.findall(message_id)), message_id
 
 
 @pytest.mark.parametrize("name", all_templates())
@@ -174,3 +208,90 @@ def test_french_dates_read_in_french() -> None:
     moment = datetime(2026, 12, 4, 14, 30, tzinfo=UTC)
     rendered = templates.env.from_string("{{ t | when }}").render(t=moment, coop=Coop(), lang="fr")
     assert rendered == "vendredi 4 décembre 2026, 15:30 CET"
+
+
+# Text Python code builds for pages (issue #16): French on a French page.
+FRENCH = {**HTML, "Accept-Language": "fr"}
+
+
+async def _vote_in_french(
+    client: httpx.AsyncClient, slug: str, fields: dict[str, str]
+) -> httpx.Response:
+    page = await client.get(f"/proposals/{slug}", headers=FRENCH)
+    form = {"csrf_token": form_token(page), "action": "vote", **fields}
+    return await client.post(f"/proposals/{slug}/vote", data=form, headers=FRENCH)
+
+
+@pytest.mark.usefixtures("accounts")
+async def test_a_french_page_names_the_method_and_its_rules_in_french(
+    node: Node, client: httpx.AsyncClient
+) -> None:
+    use_clock(node)
+    await members.add_member(node, local_username="bea")
+    record = await open_yes_no(node)
+    await sign_in(client, "bea")
+    page = (await client.get(f"/proposals/{record.slug}", headers=FRENCH)).text
+    assert "Oui / non (avec blocage)" in page and "Yes / no (with block)" not in page
+    assert "Adoptée avec plus de la moitié des votes oui et non en faveur du oui." in page
+    assert "Un seul blocage l&#39;arrête." in page
+    assert '<span class="badge state-open">ouverte</span>' in page
+    listing = (await client.get("/proposals", headers=FRENCH)).text
+    assert "Oui / non (avec blocage)" in listing
+
+
+@pytest.mark.usefixtures("accounts")
+async def test_a_refused_ballot_is_explained_in_french(
+    node: Node, client: httpx.AsyncClient
+) -> None:
+    use_clock(node)
+    await members.add_member(node, local_username="bea")
+    record = await open_yes_no(node)
+    await sign_in(client, "bea")
+    unreadable = await _vote_in_french(client, record.slug, {"choice": "9"})
+    assert unreadable.status_code == 400
+    assert "Choisissez l&#39;une des options (ou abstenez-vous)." in unreadable.text
+    assert "Choose one of the options" not in unreadable.text
+    late_joiner = await open_yes_no(node, title="Paint the door")
+    await members.add_member(node, local_username="ada")  # joined after it opened
+    await client.post("/sign-out", data={"csrf_token": form_token(unreadable)}, headers=HTML)
+    await sign_in(client, "ada")
+    refused = await _vote_in_french(client, late_joiner.slug, {"choice": "0"})
+    assert refused.status_code == 403
+    assert "Votre vote n'a pas été compté" in refused.text  # the template's own text
+    assert "vous ne faites pas partie du corps électoral de cette proposition" in refused.text
+
+
+@pytest.mark.usefixtures("accounts")
+async def test_the_charter_form_is_labelled_in_french(
+    node: Node, client: httpx.AsyncClient
+) -> None:
+    await sign_in(client, "ada")
+    page = await client.get("/admin/charter", headers=FRENCH)
+    assert page.status_code == 200
+    assert "Catégories qui votent" in page.text and "Classes that vote" not in page.text
+    assert "Les sociétaires peuvent voter par procuration" in page.text
+
+
+@pytest.mark.usefixtures("accounts")
+async def test_apply_field_errors_are_in_french(client: httpx.AsyncClient) -> None:
+    page = await client.get("/apply", headers=FRENCH)
+    form = {"csrf_token": form_token(page), "username": "no spaces!", "member_class": "nope"}
+    answer = await client.post("/apply", data={**form, "password": "x" * 20}, headers=FRENCH)
+    assert answer.status_code == 400
+    assert "1 à 30 caractères : lettres minuscules, chiffres et _." in answer.text
+    assert "Choisissez l&#39;une des catégories proposées." in answer.text
+
+
+async def test_error_pages_are_in_french(client: httpx.AsyncClient) -> None:
+    missing = await client.get("/no/such/page", headers=FRENCH)
+    assert missing.status_code == 404
+    assert "Introuvable" in missing.text and "Il n&#39;y a rien ici." in missing.text
+
+
+def test_counts_follow_french_plural_rules() -> None:
+    french = translator("fr")
+    assert counted(0, "member", french) == "0 sociétaire"  # French: 0 and 1 are singular
+    assert counted(2, "member", french) == "2 sociétaires"
+    assert counted(0, "member", ENGLISH) == "0 members"
+    rendered = templates.env.from_string('{{ n | counted("member") }}').render(n=3, lang="fr")
+    assert rendered == "3 sociétaires"
