@@ -64,7 +64,6 @@ from coopfed.store.comments import (
     ThreadKind,
 )
 from coopfed.store.outbox import host_of
-from coopfed.store.proposals import ProposalRecord
 from coopfed.uris import Uris
 
 NOTHING_OF_OURS = "a reply to nothing of ours"
@@ -271,15 +270,13 @@ async def add_site_comment(
 async def comment_note(
     conn: AsyncConnection,
     uris: Uris,
-    target: ThreadTarget | ProposalRecord,
+    target: ThreadTarget,
     comment: CommentRecord,
     readers: tuple[str, ...],
 ) -> CommentNote:
     """A site comment as its author's Note. Public threads: to Public. Otherwise to
     `readers`: for members-only ones a single member (each gets a copy naming only them, and a
     GET names only its reader: docs/threats.md SEE-3), for allies-only ones the allies."""
-    if isinstance(target, ProposalRecord):
-        target = threads.of_proposal(target)
     coop = await coop_actor(conn)
     public = target.visibility == Visibility.PUBLIC.value
     followers = uris.followers(coop.username)

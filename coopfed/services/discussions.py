@@ -20,11 +20,11 @@ discussion continues on the proposal.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from coopfed.federation.mapping.comments import CommentNote, RemoteReply
+from coopfed.federation.mapping.comments import CommentNote
 from coopfed.federation.mapping.discussions import (
     GroupNote,
     addressing,
@@ -51,7 +51,6 @@ from coopfed.services.errors import NotFound, ServiceError
 from coopfed.services.members import coop_actor, new_public_id
 from coopfed.services.outbox import Audience, new_activity_id, publish, publish_personal
 from coopfed.services.proposals import ProposalDraft, create_in, current_charter
-from coopfed.services.received import Received
 from coopfed.store import actors as actor_store
 from coopfed.store import comments as comment_store
 from coopfed.store import discussions as discussion_store
@@ -68,7 +67,6 @@ MAX_TEXT_CHARS = 20_000
 LIST_LIMIT = 100
 DRAFT_METHOD = "proposal@1"  # what a draft from a discussion starts as; editable until it opens
 DRAFT_DURATION = timedelta(days=7)
-DiscussionEntry = ThreadEntry  # one comment as a reader sees it (the proposal thread's own)
 
 
 @dataclass(frozen=True)
@@ -271,14 +269,6 @@ async def post_comment(node: Node, reference: str, username: str, text: str) -> 
             raise ServiceError("this discussion became a proposal: comment on the proposal")
         target = threads.of_discussion(record)
         return await add_site_comment(conn, node.uris, target, author, member_row, clean, now)
-
-
-async def receive_reply(
-    conn: AsyncConnection, uris: Uris, reply: RemoteReply, received_at: datetime
-) -> Received:
-    """Store a fediverse reply in its discussion: services/comments.receive_reply, which
-    finds the thread of either kind (kept for callers of 0033's name)."""
-    return await comments.receive_reply(conn, uris, reply, received_at)
 
 
 async def served_discussion(node: Node, public_id: str, reader: str | None) -> GroupNote:

@@ -22,6 +22,15 @@ def free_port(host: str = "127.0.0.1") -> int:
         return port
 
 
+def _keep_code_path(env: Mapping[str, str] | None) -> dict[str, str] | None:
+    """`env` alone (None: ours), plus our PYTHONPATH: a git worktree that shares another
+    checkout's venv runs its own code only through it, not the editable install's."""
+    if env is None:
+        return None
+    path = os.environ.get("PYTHONPATH")
+    return {**({"PYTHONPATH": path} if path else {}), **env}
+
+
 def coopfed(
     *args: str, cwd: Path, env: Mapping[str, str] | None = None, stdin: str | None = None
 ) -> subprocess.CompletedProcess[str]:
@@ -29,7 +38,7 @@ def coopfed(
     return subprocess.run(
         [sys.executable, "-m", "coopfed.cli", *args],
         cwd=cwd,
-        env=dict(env) if env is not None else None,
+        env=_keep_code_path(env),
         input=stdin,
         capture_output=True,
         text=True,
