@@ -2,8 +2,13 @@
 `coopfed proposal release-comment ID COMMENT [--json]`: a held non-member's reply let in;
 `coopfed proposal hide-comment ID COMMENT [--reason TEXT] [--json]` and
 `coopfed proposal remove-comment ID COMMENT [--json]`: an admin takes a comment out;
+`coopfed proposal unhide-comment ID COMMENT [--json]`: a hidden comment back in the thread
+(a site comment is sent to the fediverse again);
 `coopfed proposal reports ID [--all] [--json]` and
 `coopfed proposal dismiss-report ID REPORT [--json]`: reports against its comments.
+
+The same verbs, with the same output, under `coopfed discussion` for a discussion's comments
+(ID: the discussion's id or IRI): `register_verbs` adds them to either command.
 
 Each comment: author (a local member's username, else the actor IRI), source (`site` or
 `fediverse`), text, published (RFC 3339), state (`shown`, `from_followers`, `held`, `hidden`,
@@ -22,6 +27,15 @@ from coopfed.cli.support import print_json
 
 if TYPE_CHECKING:
     from coopfed.node import Node
+    from coopfed.store.comments import ThreadKind
+
+
+def _thread(args: argparse.Namespace) -> tuple[ThreadKind, str]:
+    """The thread the command names: `proposal ID` or `discussion ID` (set by register_verbs)."""
+    from coopfed.store.comments import ThreadKind
+
+    kind = ThreadKind(getattr(args, "thread_kind", "proposal"))
+    return kind, getattr(args, kind.value)
 
 
 def cmd_comments(args: argparse.Namespace) -> int:
@@ -30,7 +44,8 @@ def cmd_comments(args: argparse.Namespace) -> int:
     from coopfed.services import comments
 
     async def work(node: Node) -> list[dict[str, Any]]:
-        entries = await comments.thread_with_history(node, args.proposal)
+        kind, reference = _thread(args)
+        entries = await comments.thread_with_history(node, reference, kind)
         return [
             {
                 "id": entry.comment.uri,
@@ -76,7 +91,8 @@ def cmd_release_comment(args: argparse.Namespace) -> int:
     from coopfed.services import comments
 
     async def work(node: Node) -> dict[str, Any]:
-        released = await comments.release_reply(node, args.proposal, args.comment)
+        kind, reference = _thread(args)
+        released = await comments.release_reply(node, reference, args.comment, kind)
         return {"id": released.uri, "state": released.state.value}
 
     view = run_service(args, work)
@@ -92,13 +108,16 @@ def _moderated(args: argparse.Namespace, action: str) -> int:
     from coopfed.services import comment_moderation as moderation
 
     async def work(node: Node) -> dict[str, Any]:
+        kind, reference = _thread(args)
         if action == "hide":
             comment = await moderation.hide_comment(
-                node, args.proposal, args.comment, by=admin_name(), reason=args.reason
+                node, reference, args.comment, by=admin_name(), reason=args.reason, kind=kind
             )
+        elif action == "unhide":
+            comment = await moderation.unhide_comment(node, reference, args.comment, kind=kind)
         else:
             comment = await moderation.remove_comment(
-                node, args.proposal, args.comment, by=admin_name()
+                node, reference, args.comment, by=admin_name(), kind=kind
             )
         return {
             "id": comment.uri,
@@ -120,6 +139,10 @@ def cmd_hide_comment(args: argparse.Namespace) -> int:
 
 def cmd_remove_comment(args: argparse.Namespace) -> int:
     return _moderated(args, "remove")
+
+
+def cmd_unhide_comment(args: argparse.Namespace) -> int:
+    return _moderated(args, "unhide")
 
 
 def report_json(view: Any) -> dict[str, Any]:
@@ -148,7 +171,8 @@ def cmd_reports(args: argparse.Namespace) -> int:
     from coopfed.services import comment_moderation as moderation
 
     async def work(node: Node) -> list[dict[str, Any]]:
-        views = await moderation.reports_of_proposal(node, args.proposal, include_closed=args.all)
+        kind, reference = _thread(args)
+        views = await moderation.reports_of_thread(node, kind, reference, include_closed=args.all)
         return [report_json(view) for view in views]
 
     views = run_service(args, work)
@@ -170,7 +194,10 @@ def cmd_dismiss_report(args: argparse.Namespace) -> int:
     from coopfed.services import comment_moderation as moderation
 
     async def work(node: Node) -> dict[str, Any]:
-        report = await moderation.dismiss_report(node, args.proposal, args.report, by=admin_name())
+        kind, reference = _thread(args)
+        report = await moderation.dismiss_report(
+            node, reference, args.report, by=admin_name(), kind=kind
+        )
         return {"id": report.row_id, "state": report.state.value}
 
     view = run_service(args, work)
@@ -179,3 +206,49 @@ def cmd_dismiss_report(args: argparse.Namespace) -> int:
     else:
         print(f"report #{view['id']} {view['state']}")
     return 0
+
+
+def register_verbs(
+    verbs: Any,
+    parents: list[argparse.ArgumentParser],
+    noun: str,
+    *,
+    with_comments: bool = False,
+) -> None:
+    """The moderation verbs under `coopfed proposal` or `coopfed discussion` (`noun`), each
+    naming its thread as `ID` (stored as args.<noun>); `comments` too when `with_comments`."""
+    thread_help = f"the {noun}'s id or IRI"
+
+    def verb(name: str, handler: Any, text: str, comment_help: str | None) -> Any:
+        parser = verbs.add_parser(name, parents=parents, help=text)
+        parser.add_argument(noun, metavar="ID", help=thread_help)
+        if comment_help is not None:
+            parser.add_argument("comment", metavar="COMMENT", help=comment_help)
+        parser.set_defaults(handler=handler, thread_kind=noun)
+        return parser
+
+    if with_comments:
+        verb("comments", cmd_comments, f"the {noun}'s comments (site and fediverse)", None)
+    verb(
+        "release-comment", cmd_release_comment, "let a held reply into the thread",
+        "the held reply's id (its IRI)",
+    )  # fmt: skip
+    hide = verb(
+        "hide-comment", cmd_hide_comment, "take a comment out of the thread",
+        "the comment's id (its IRI)",
+    )  # fmt: skip
+    hide.add_argument("--reason", help="why, kept for the admins")
+    verb(
+        "unhide-comment", cmd_unhide_comment, "bring a hidden comment back (sent again)",
+        "the hidden comment's id (its IRI)",
+    )  # fmt: skip
+    verb(
+        "remove-comment", cmd_remove_comment, "remove a comment and its text for good",
+        "the comment's id (its IRI)",
+    )  # fmt: skip
+    reports = verb("reports", cmd_reports, f"reports against the {noun}'s comments", None)
+    reports.add_argument("--all", action="store_true", help="closed reports too")
+    dismiss = verb(
+        "dismiss-report", cmd_dismiss_report, "close a report, the comment left as is", None
+    )
+    dismiss.add_argument("report", metavar="REPORT", type=int, help="the report's number")

@@ -1,4 +1,6 @@
-"""`coopfed discussion list|show|start|propose`: threads before a proposal (issue 16).
+"""`coopfed discussion list|show|start|propose`: threads before a proposal (issue 16), and
+`coopfed discussion comments|release-comment|hide-comment|unhide-comment|remove-comment|
+reports|dismiss-report`: its comments' moderation, as for a proposal (cli/comment_commands.py).
 
 `list` and `show` are the admin's view (every discussion; `show` includes held and hidden
 replies); `start` opens one as a member (`--member USERNAME`); `propose` turns one into a draft
@@ -10,6 +12,7 @@ from __future__ import annotations
 import argparse
 from typing import TYPE_CHECKING, Any
 
+from coopfed.cli.comment_commands import register_verbs
 from coopfed.cli.governance_views import run_service
 from coopfed.cli.support import print_json
 from coopfed.governance.proposal import VISIBILITIES
@@ -161,3 +164,5 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
     )
     propose.add_argument("discussion", metavar="ID", help="the discussion's id or IRI")
     propose.set_defaults(handler=cmd_propose)
+
+    register_verbs(verbs, [common, json_flag], "discussion", with_comments=True)

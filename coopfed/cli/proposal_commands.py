@@ -7,14 +7,7 @@ import json
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from coopfed.cli.comment_commands import (
-    cmd_comments,
-    cmd_dismiss_report,
-    cmd_hide_comment,
-    cmd_release_comment,
-    cmd_remove_comment,
-    cmd_reports,
-)
+from coopfed.cli.comment_commands import cmd_comments, register_verbs
 from coopfed.cli.governance_views import (
     joint_json,
     ordered_counts,
@@ -261,38 +254,7 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
         verb.add_argument("proposal", metavar="ID", help="the proposal's id or IRI")
         verb.set_defaults(handler=handler)
 
-    release = verbs.add_parser(
-        "release-comment", parents=[common, json_flag], help="let a held reply into the thread"
-    )
-    release.add_argument("proposal", metavar="ID", help="the proposal's id or IRI")
-    release.add_argument("comment", metavar="COMMENT", help="the held reply's id (its IRI)")
-    release.set_defaults(handler=cmd_release_comment)
-
-    hide = verbs.add_parser(
-        "hide-comment", parents=[common, json_flag], help="take a comment out of the thread"
-    )
-    hide.add_argument("proposal", metavar="ID", help="the proposal's id or IRI")
-    hide.add_argument("comment", metavar="COMMENT", help="the comment's id (its IRI)")
-    hide.add_argument("--reason", help="why, kept for the admins")
-    hide.set_defaults(handler=cmd_hide_comment)
-    remove = verbs.add_parser(
-        "remove-comment", parents=[common, json_flag], help="remove a comment and its text for good"
-    )
-    remove.add_argument("proposal", metavar="ID", help="the proposal's id or IRI")
-    remove.add_argument("comment", metavar="COMMENT", help="the comment's id (its IRI)")
-    remove.set_defaults(handler=cmd_remove_comment)
-    reports = verbs.add_parser(
-        "reports", parents=[common, json_flag], help="reports against the proposal's comments"
-    )
-    reports.add_argument("proposal", metavar="ID", help="the proposal's id or IRI")
-    reports.add_argument("--all", action="store_true", help="closed reports too")
-    reports.set_defaults(handler=cmd_reports)
-    dismiss = verbs.add_parser(
-        "dismiss-report", parents=[common, json_flag], help="close a report, the comment left as is"
-    )
-    dismiss.add_argument("proposal", metavar="ID", help="the proposal's id or IRI")
-    dismiss.add_argument("report", metavar="REPORT", type=int, help="the report's number")
-    dismiss.set_defaults(handler=cmd_dismiss_report)
+    register_verbs(verbs, [common, json_flag], "proposal")
 
     listing = verbs.add_parser("list", parents=[common, json_flag], help="list proposals")
     listing.add_argument("--state", choices=[state.value for state in ProposalState])

@@ -1,6 +1,6 @@
-"""Replies with text to our proposals (or to their comments): the proposal's discussion,
-and their authors' edits (`Update{Note}`, registered in dispatch); and replies to our
-discussions (threads before a proposal) or their comments.
+"""Replies with text to our proposals or discussions (or to their comments): the thread of
+either kind (services/comments.py finds it), and their authors' edits (`Update{Note}`,
+registered in dispatch).
 
 Not registered itself: `Create{Note}` belongs to the vote handler, which hands over a Note
 with text (a poll vote has none). A reply that is not about anything of ours falls through to
@@ -16,7 +16,6 @@ from coopfed.federation.mapping.comments import (
     ap_to_reply_edit,
 )
 from coopfed.inbound.context import HandlerContext, Outcome, ignored, sender
-from coopfed.services import discussions
 from coopfed.services.comments import NOTHING_OF_OURS, receive_edit, receive_reply
 
 
@@ -28,9 +27,6 @@ async def handle_reply(ctx: HandlerContext) -> Outcome | None:
     if reply.author != ctx.actor:  # the inbox bound the signature to this actor
         return ignored("reply by another actor than the signer")
     outcome = await receive_reply(ctx.conn, ctx.node.uris, reply, ctx.item.received_at)
-    if outcome.note == NOTHING_OF_OURS:
-        received_at = ctx.item.received_at
-        outcome = await discussions.receive_reply(ctx.conn, ctx.node.uris, reply, received_at)
     if outcome.note == NOTHING_OF_OURS:
         return None
     await sender(ctx)  # stored, so the thread can show the author by name

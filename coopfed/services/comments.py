@@ -1,8 +1,10 @@
-"""A proposal's discussion: one thread of site comments and fediverse replies (issue #16).
+"""A thread of site comments and fediverse replies (issue #16), on a proposal or on a
+discussion (services/comment_threads.py): the same code for both.
 
-Who may read or write in a thread is who may see the proposal (`audience.may_see_proposal`):
-a reply to a members-only proposal from anyone else is a reply to nothing of ours — it is not
-stored and nobody is told anything. Replies from people who may see the proposal but are not
+Who may read or write in a thread is who may see its proposal or discussion
+(`comment_threads.may_see`, services/audience.py's predicates): a reply to a members-only
+thread from anyone else is a reply to nothing of ours — it is not stored and nobody is told
+anything. Replies from people who may see the proposal but are not
 members (followers of a public proposal) are kept apart (`from_followers`), never counted as a
 member's comment.
 
@@ -30,6 +32,7 @@ from coopfed.federation.mapping.comments import (
     create_comment,
     site_comment_html,
 )
+from coopfed.federation.mapping.discussions import addressing
 from coopfed.federation.mapping.moderation import delete_comment, undo_announce
 from coopfed.federation.mapping.proposals import Visibility
 from coopfed.governance.canonical import rfc3339
@@ -38,18 +41,18 @@ from coopfed.governance.members import MemberStatus
 from coopfed.governance.proposal import ProposalState
 from coopfed.governance.proposal_text import normalise_newlines, paragraphs
 from coopfed.node import Node
-from coopfed.services import audience
+from coopfed.services import comment_threads as threads
 from coopfed.services.account_links import member_for_actor
+from coopfed.services.comment_threads import ThreadTarget
 from coopfed.services.errors import NotFound, ServiceError
 from coopfed.services.members import coop_actor, new_public_id
 from coopfed.services.outbox import Audience, new_activity_id, publish, publish_personal
-from coopfed.services.proposals import current_charter, slug_of
+from coopfed.services.proposals import current_charter
 from coopfed.services.received import Received, done, ignored
 from coopfed.store import actors as actor_store
 from coopfed.store import comment_reports as report_store
 from coopfed.store import comments as comment_store
 from coopfed.store import outbox as outbox_store
-from coopfed.store import proposals as proposal_store
 from coopfed.store.comment_reports import ReportState
 from coopfed.store.comments import (
     CommentEdit,
@@ -57,9 +60,10 @@ from coopfed.store.comments import (
     CommentSource,
     CommentState,
     NewComment,
+    Thread,
+    ThreadKind,
 )
 from coopfed.store.outbox import host_of
-from coopfed.store.proposals import ProposalRecord
 from coopfed.uris import Uris
 
 NOTHING_OF_OURS = "a reply to nothing of ours"
@@ -72,6 +76,7 @@ _NON_MEMBER_STATE = {
 # Kept from readers of the thread: an admin's hidden or removed comments, replies still held.
 UNSEEN = (CommentState.HIDDEN, CommentState.HELD, CommentState.REMOVED, CommentState.DELETED)
 GONE = (CommentState.REMOVED, CommentState.DELETED)  # text erased: no edit brings it back
+_THREAD_WORD = {ThreadKind.PROPOSAL: "thread", ThreadKind.DISCUSSION: "discussion"}
 
 
 @dataclass(frozen=True)
@@ -86,14 +91,21 @@ class ThreadEntry:
         return self.comment.state is CommentState.SHOWN
 
 
-async def _target(conn: AsyncConnection, uris: Uris, uri: str) -> ProposalRecord | None:
-    """The proposal a reply belongs to: the Question itself, or one of its comments."""
-    if uri.startswith(uris.proposal("")):
-        return await proposal_store.get_by_slug(conn, slug_of(uris, uri))
+async def _target(conn: AsyncConnection, uris: Uris, uri: str) -> ThreadTarget | None:
+    """The thread a reply belongs to: the Question or discussion itself, or one of its
+    comments."""
+    target = await threads.by_uri(conn, uris, uri)
+    if target is not None:
+        return target
     parent = await comment_store.comment_by_uri(conn, uri)
-    if parent is None:
-        return None
-    return await proposal_store.get_by_row_id(conn, parent.proposal_row_id)
+    return None if parent is None else await threads.target_of(conn, parent.thread)
+
+
+def _where(target: ThreadTarget) -> str:
+    """How an inbox note names the thread (as each kind always did)."""
+    if target.kind is ThreadKind.DISCUSSION:
+        return f"discussion {target.reference}"
+    return target.reference
 
 
 async def active_member_row(conn: AsyncConnection, actor: str) -> int | None:
@@ -119,17 +131,17 @@ def _published(value: str | None, received_at: datetime) -> datetime:
 async def receive_reply(
     conn: AsyncConnection, uris: Uris, reply: RemoteReply, received_at: datetime
 ) -> Received:
-    """Store a fediverse reply in its proposal's thread (the inbox's Create{Note} with text)."""
-    record = await _target(conn, uris, reply.in_reply_to)
-    if record is None or not await audience.may_see_proposal(conn, record, reply.author):
+    """Store a fediverse reply in its thread (the inbox's Create{Note} with text)."""
+    target = await _target(conn, uris, reply.in_reply_to)
+    if target is None or not await threads.may_see(conn, target, reply.author):
         return ignored(NOTHING_OF_OURS)  # the same as for nothing at all
     member_row = await active_member_row(conn, reply.author)
     state = CommentState.SHOWN
     if member_row is None:
-        charter = await current_charter(conn, record.coop_id, received_at)
+        charter = await current_charter(conn, target.coop_id, received_at)
         state = _NON_MEMBER_STATE[charter.charter.non_member_replies]
     new = NewComment(
-        proposal_row_id=record.row_id,
+        thread=target.thread,
         public_id=None,
         uri=reply.note_id,
         author_uri=reply.author,
@@ -143,8 +155,8 @@ async def receive_reply(
     )
     stored = await comment_store.insert_comment(conn, new, received_at)
     if stored is None:
-        return ignored("this reply is already in the thread")
-    return done(f"comment {stored.state.value} on {record.slug}")
+        return ignored(f"this reply is already in the {_THREAD_WORD[target.kind]}")
+    return done(f"comment {stored.state.value} on {_where(target)}")
 
 
 MAX_EDITS = 50  # earlier texts kept per comment; further edits are ignored (threats MOD-3)
@@ -162,8 +174,8 @@ async def receive_edit(
         if await comment_store.comment_by_uri(conn, edit.note_id) is not None:
             return ignored("only its author may edit a comment")
         return ignored("an edit of nothing in our threads")
-    record = await proposal_store.get_by_row_id(conn, comment.proposal_row_id)
-    if record is None or not await audience.may_see_proposal(conn, record, edit.author):
+    target = await threads.target_of(conn, comment.thread)
+    if target is None or not await threads.may_see(conn, target, edit.author):
         return ignored(NOTHING_OF_OURS)  # a member who left writes no more in a members' thread
     if comment.state in GONE:
         return ignored(f"this comment was {comment.state.value}")
@@ -175,7 +187,7 @@ async def receive_edit(
     if await comment_store.edit_count(conn, comment.row_id) >= MAX_EDITS:
         return ignored(f"this comment was edited {MAX_EDITS} times already")
     await comment_store.replace_text(conn, comment, edit.content_html, edit.content_text, at)
-    return done(f"comment edited on {record.slug}")
+    return done(f"comment edited on {_where(target)}")
 
 
 async def receive_deletion(
@@ -212,56 +224,74 @@ async def post_comment(node: Node, reference: str, username: str, text: str) -> 
     now = node.clock()
     author_uri = node.uris.actor(username)
     async with node.engine.begin() as conn:
-        record = await proposal_store.get_by_slug(conn, slug_of(node.uris, reference))
-        if record is None or not await audience.may_see_proposal(conn, record, author_uri):
+        target = await threads.find(conn, node.uris, ThreadKind.PROPOSAL, reference)
+        if target is None or not await threads.may_see(conn, target, author_uri):
             raise NotFound(f"no proposal {reference!r}")
         member_row = await active_member_row(conn, author_uri)
         author = await actor_store.get_local_actor(conn, username)
         if member_row is None or author is None:
             raise ServiceError("only the co-op's active members can comment")
-        if record.proposal.state is ProposalState.WITHDRAWN:
+        assert target.proposal is not None
+        if target.proposal.proposal.state is ProposalState.WITHDRAWN:
             raise ServiceError("this proposal was withdrawn: its discussion is closed")
-        public_id = new_public_id()
-        new = NewComment(
-            proposal_row_id=record.row_id,
-            public_id=public_id,
-            uri=node.uris.comment(public_id),
-            author_uri=author_uri,
-            member_row_id=member_row,
-            source=CommentSource.SITE,
-            in_reply_to=record.uri,
-            content_html=site_comment_html(paragraphs(clean)),
-            content_text=clean,
-            state=CommentState.SHOWN,
-            published_at=now,
-        )
-        stored = await comment_store.insert_comment(conn, new, now)
-        assert stored is not None  # a fresh public id
-        await _publish(conn, node.uris, record, stored, author)
-    return stored
+        return await add_site_comment(conn, node.uris, target, author, member_row, clean, now)
+
+
+async def add_site_comment(
+    conn: AsyncConnection,
+    uris: Uris,
+    target: ThreadTarget,
+    author: actor_store.LocalActor,
+    member_row: int,
+    clean: str,
+    now: datetime,
+) -> CommentRecord:
+    """A member's checked comment stored in its thread and published in the same transaction
+    (the caller decided that this member may write there)."""
+    public_id = new_public_id()
+    new = NewComment(
+        thread=target.thread,
+        public_id=public_id,
+        uri=threads.note_id(uris, target, public_id),
+        author_uri=uris.actor(author.username),
+        member_row_id=member_row,
+        source=CommentSource.SITE,
+        in_reply_to=target.uri,
+        content_html=site_comment_html(paragraphs(clean)),
+        content_text=clean,
+        state=CommentState.SHOWN,
+        published_at=now,
+    )
+    stored = await comment_store.insert_comment(conn, new, now)
+    assert stored is not None  # a fresh public id
+    return await publish_comment(conn, uris, target, stored, author, now)
 
 
 async def comment_note(
     conn: AsyncConnection,
     uris: Uris,
-    record: ProposalRecord,
+    target: ThreadTarget,
     comment: CommentRecord,
     readers: tuple[str, ...],
 ) -> CommentNote:
-    """A site comment as its author's Note. Public proposals: to Public. Otherwise to
+    """A site comment as its author's Note. Public threads: to Public. Otherwise to
     `readers`: for members-only ones a single member (each gets a copy naming only them, and a
     GET names only its reader: docs/threats.md SEE-3), for allies-only ones the allies."""
     coop = await coop_actor(conn)
-    public = record.visibility == Visibility.PUBLIC.value
+    public = target.visibility == Visibility.PUBLIC.value
+    followers = uris.followers(coop.username)
+    to = readers
+    if target.kind is ThreadKind.DISCUSSION:
+        to, _ = addressing(target.visibility, followers, readers)  # sorted, as 0033 sent them
     return CommentNote(
         note_id=comment.uri,
         author=comment.author_uri,
-        question=record.uri,
+        question=target.uri,
         in_reply_to=comment.in_reply_to,
         content_html=comment.content_html,
         published=rfc3339(comment.published_at),
-        to=(PUBLIC,) if public else readers,
-        cc=(uris.actor(coop.username), uris.followers(coop.username)) if public else (),
+        to=(PUBLIC,) if public else to,
+        cc=(uris.actor(coop.username), followers) if public else (),
     )
 
 
@@ -272,7 +302,7 @@ NoteActivity = Callable[[CommentNote, str], dict[str, Any]]
 async def _to_thread_audience(
     conn: AsyncConnection,
     uris: Uris,
-    record: ProposalRecord,
+    target: ThreadTarget,
     comment: CommentRecord,
     author: actor_store.LocalActor,
     build: NoteActivity,
@@ -281,22 +311,22 @@ async def _to_thread_audience(
     to_followers: bool = False,
 ) -> None:
     """An activity by the comment's author about its Note, to whoever the Note is for: one
-    copy per recipient for members-only proposals, one to the allies for allies-only ones, and
+    copy per recipient for members-only threads, one to the allies for allies-only ones, and
     for public ones also the co-op's followers when `to_followers` (they got the Announce)."""
-    if record.visibility == Visibility.MEMBERS.value:
+    if target.visibility == Visibility.MEMBERS.value:
         own_host = host_of(uris.base)
         copies = []
-        for recipient in await audience.proposal_recipients(conn, record):
+        for recipient in await threads.recipients(conn, target):
             if host_of(recipient) == own_host:
                 continue  # our own accounts read it here
-            note = await comment_note(conn, uris, record, comment, (recipient,))
+            note = await comment_note(conn, uris, target, comment, (recipient,))
             copies.append((recipient, build(note, new_activity_id(uris))))
         await publish_personal(conn, sender=author, copies=copies, now=now)
         return
-    readers = await audience.proposal_recipients(conn, record)
-    note = await comment_note(conn, uris, record, comment, readers)
+    readers = await threads.recipients(conn, target)
+    note = await comment_note(conn, uris, target, comment, readers)
     extra: list[str] = []
-    if to_followers and record.visibility == Visibility.PUBLIC.value:
+    if to_followers and target.visibility == Visibility.PUBLIC.value:
         # Followers hold the Note from the Group's Announce: the Delete must reach them too.
         coop = await coop_actor(conn)
         extra = await outbox_store.follower_inboxes(conn, coop.id)
@@ -311,31 +341,34 @@ async def _to_thread_audience(
     )
 
 
-async def _publish(
+async def publish_comment(
     conn: AsyncConnection,
     uris: Uris,
-    record: ProposalRecord,
+    target: ThreadTarget,
     comment: CommentRecord,
     author: actor_store.LocalActor,
-) -> None:
-    """The member's Create{Note}: one to Public for public proposals (and the Group's Announce
-    of it), one per recipient for members-only ones, one to the allies for allies-only ones."""
-    now = comment.published_at
-    await _to_thread_audience(conn, uris, record, comment, author, create_comment, now)
-    if record.visibility == Visibility.PUBLIC.value:
-        coop = await coop_actor(conn)
-        note = await comment_note(conn, uris, record, comment, ())
-        announce_id = new_activity_id(uris)
-        announce = announce_comment(
-            uris.actor(coop.username), note, announce_id, uris.followers(coop.username)
-        )
-        followers = Audience(followers=True, public=True)
-        await publish(conn, sender=coop, activity=announce, audience=followers, now=now)
-        await comment_store.set_announce_uri(conn, comment.row_id, announce_id)
+    now: datetime,
+) -> CommentRecord:
+    """The member's Create{Note}: one to Public for public threads (and the Group's Announce
+    of it, whose id is kept for a later Undo), one per recipient for members-only ones, one to
+    the allies for allies-only ones. Also what an unhidden comment sends again."""
+    await _to_thread_audience(conn, uris, target, comment, author, create_comment, now)
+    if target.visibility != Visibility.PUBLIC.value:
+        return comment
+    coop = await coop_actor(conn)
+    note = await comment_note(conn, uris, target, comment, ())
+    announce_id = new_activity_id(uris)
+    announce = announce_comment(
+        uris.actor(coop.username), note, announce_id, uris.followers(coop.username)
+    )
+    followers = Audience(followers=True, public=True)
+    await publish(conn, sender=coop, activity=announce, audience=followers, now=now)
+    await comment_store.set_announce_uri(conn, comment.row_id, announce_id)
+    return replace(comment, announce_uri=announce_id)
 
 
 async def unpublish(
-    conn: AsyncConnection, uris: Uris, record: ProposalRecord, comment: CommentRecord, now: datetime
+    conn: AsyncConnection, uris: Uris, target: ThreadTarget, comment: CommentRecord, now: datetime
 ) -> bool:
     """Take back what the co-op published of a comment leaving the thread: its author's
     Delete of the Note and the Group's Undo of its Announce, to the audience they went to.
@@ -348,7 +381,7 @@ async def unpublish(
     if author is None:
         return False  # an account deleted since: its actor cannot sign any more
     await _to_thread_audience(
-        conn, uris, record, comment, author, delete_comment, now, to_followers=True
+        conn, uris, target, comment, author, delete_comment, now, to_followers=True
     )
     if comment.announce_uri is not None:
         coop = await coop_actor(conn)
@@ -361,21 +394,46 @@ async def unpublish(
     return True
 
 
+async def republish(
+    conn: AsyncConnection, uris: Uris, target: ThreadTarget, comment: CommentRecord, now: datetime
+) -> bool:
+    """Send again a site comment an admin unhid: its author's Create{Note} (the same id and
+    text) and for public threads the Group's new Announce, to the thread's audience as it is
+    now (services/audience.py decides, as for a new comment). False when its author's account
+    is gone (nobody can sign for it)."""
+    username = entry_of(uris, comment).author_label
+    author = await actor_store.get_local_actor(conn, username)
+    if author is None:
+        return False
+    await publish_comment(conn, uris, target, comment, author, now)
+    return True
+
+
+def _thread(of: Thread | int) -> Thread:
+    return of if isinstance(of, Thread) else Thread.of_proposal(of)  # a proposal's row id
+
+
 async def visible_thread(
-    conn: AsyncConnection, uris: Uris, proposal_row_id: int
+    conn: AsyncConnection, uris: Uris, of: Thread | int
 ) -> tuple[ThreadEntry, ...]:
-    """The comments a reader of the proposal reads, oldest first. The caller has decided
-    that this reader may see the proposal (services/proposal_pages.load_page)."""
-    comments = await comment_store.thread(conn, proposal_row_id)
+    """The comments a reader of the thread reads, oldest first. The caller has decided that
+    this reader may see it (services/proposal_pages.load_page, services/discussions)."""
+    comments = await comment_store.thread(conn, _thread(of))
     return tuple(entry_of(uris, c) for c in comments if c.state not in UNSEEN)
 
 
 async def held_replies(
-    conn: AsyncConnection, uris: Uris, proposal_row_id: int
+    conn: AsyncConnection, uris: Uris, of: Thread | int
 ) -> tuple[ThreadEntry, ...]:
     """Non-members' replies the charter holds for an admin, oldest first (admins only)."""
-    comments = await comment_store.thread(conn, proposal_row_id)
+    comments = await comment_store.thread(conn, _thread(of))
     return tuple(entry_of(uris, c) for c in comments if c.state is CommentState.HELD)
+
+
+async def hidden_comments(conn: AsyncConnection, uris: Uris, of: Thread) -> tuple[ThreadEntry, ...]:
+    """Comments hidden by an admin or by the charter, oldest first (admins only: Unhide)."""
+    comments = await comment_store.thread(conn, of)
+    return tuple(entry_of(uris, c) for c in comments if c.state is CommentState.HIDDEN)
 
 
 async def thread_of_admin(node: Node, reference: str) -> list[ThreadEntry]:
@@ -384,14 +442,15 @@ async def thread_of_admin(node: Node, reference: str) -> list[ThreadEntry]:
 
 
 async def thread_with_history(
-    node: Node, reference: str
+    node: Node, reference: str, kind: ThreadKind = ThreadKind.PROPOSAL
 ) -> list[tuple[ThreadEntry, list[CommentEdit]]]:
-    """Every comment with its earlier texts, oldest first (admins: `proposal comments`)."""
+    """Every comment with its earlier texts, oldest first (admins: `proposal comments`,
+    `discussion comments`)."""
     async with node.engine.connect() as conn:
-        record = await proposal_store.get_by_slug(conn, slug_of(node.uris, reference))
-        if record is None:
-            raise NotFound(f"no proposal {reference!r}")
-        comments = await comment_store.thread(conn, record.row_id)
+        target = await threads.find(conn, node.uris, kind, reference)
+        if target is None:
+            raise NotFound(f"no {kind.value} {reference!r}")
+        comments = await comment_store.thread(conn, target.thread)
         return [
             (
                 entry_of(node.uris, c),
@@ -407,34 +466,36 @@ def entry_of(uris: Uris, comment: CommentRecord) -> ThreadEntry:
     return ThreadEntry(comment, author[len(local) :] if author.startswith(local) else author)
 
 
-async def served_comment(node: Node, public_id: str, reader: str | None) -> CommentNote:
-    """A site comment's Note for GET /comments/{id}: its proposal's readers, else NotFound."""
+async def served_comment(
+    node: Node, public_id: str, reader: str | None, kind: ThreadKind = ThreadKind.PROPOSAL
+) -> CommentNote:
+    """A site comment's Note for GET /comments/{id} (a proposal's) or
+    /discussion-comments/{id} (a discussion's): its thread's readers, else NotFound."""
     async with node.engine.connect() as conn:
         comment = await comment_store.comment_by_public_id(conn, public_id)
-        record = (
-            None if comment is None
-            else await proposal_store.get_by_row_id(conn, comment.proposal_row_id)
-        )  # fmt: skip
-        if comment is None or record is None:
+        if comment is None or comment.thread.kind is not kind or comment.state in UNSEEN:
             raise NotFound("no such comment")
-        if comment.state in UNSEEN:
+        target = await threads.target_of(conn, comment.thread)
+        if target is None or not await threads.may_see(conn, target, reader):
             raise NotFound("no such comment")
-        if not await audience.may_see_proposal(conn, record, reader):
-            raise NotFound("no such comment")
-        readers = (reader,) if reader is not None else ()
-        return await comment_note(conn, node.uris, record, comment, readers)
+        readers: tuple[str, ...] = (reader,) if reader is not None else ()
+        if kind is ThreadKind.DISCUSSION and target.visibility == Visibility.ALLIES.value:
+            readers = await threads.recipients(conn, target)  # as 0033 served them
+        return await comment_note(conn, node.uris, target, comment, readers)
 
 
-async def release_reply(node: Node, reference: str, comment_uri: str) -> CommentRecord:
+async def release_reply(
+    node: Node, reference: str, comment_uri: str, kind: ThreadKind = ThreadKind.PROPOSAL
+) -> CommentRecord:
     """An admin lets a held non-member's reply into the thread, shown apart as from followers
     (released, it is still not a member's comment)."""
     async with node.engine.begin() as conn:
-        record = await proposal_store.get_by_slug(conn, slug_of(node.uris, reference))
-        if record is None:
-            raise NotFound(f"no proposal {reference!r}")
-        comment = await comment_store.comment_by_uri(conn, comment_uri)
-        if comment is None or comment.proposal_row_id != record.row_id:
-            raise NotFound(f"no comment {comment_uri!r} on this proposal")
+        target = await threads.find(conn, node.uris, kind, reference)
+        if target is None:
+            raise NotFound(f"no {kind.value} {reference!r}")
+        comment = await comment_store.comment_in_thread(conn, target.thread, comment_uri)
+        if comment is None:
+            raise NotFound(f"no comment {comment_uri!r} on this {kind.value}")
         if comment.state is not CommentState.HELD:
             raise ServiceError(f"this comment is {comment.state.value}, not held")
         await comment_store.set_state(conn, comment.row_id, CommentState.FROM_FOLLOWERS)

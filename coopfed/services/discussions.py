@@ -7,8 +7,9 @@ discussion is a reply to nothing of ours, as for proposals.
 
 The co-op's Group publishes the discussion as a `Note` when it starts; members' comments go out
 as their own Notes `inReplyTo` it (and the Group `Announce`s those of public discussions,
-FEP-1b12), exactly as comments on a proposal do (services/comments.py). Replies from the
-fediverse become comments; non-members' replies follow the charter's `non_member_replies`.
+FEP-1b12). A discussion's comments ARE a proposal's comments: the same table, the same code
+(services/comments.py, the thread being services/comment_threads.py's) and the same
+moderation (services/comment_moderation.py: hide, remove, unhide, reports).
 
 An admin — or any member when the charter's `discussion_drafts` is `members` — turns a
 discussion into a draft proposal (title and text prefilled, linked both ways). The thread stays
@@ -19,17 +20,11 @@ discussion continues on the proposal.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from coopfed.federation.mapping.comments import (
-    CommentNote,
-    RemoteReply,
-    announce_comment,
-    create_comment,
-    site_comment_html,
-)
+from coopfed.federation.mapping.comments import CommentNote
 from coopfed.federation.mapping.discussions import (
     GroupNote,
     addressing,
@@ -37,28 +32,32 @@ from coopfed.federation.mapping.discussions import (
     discussion_html,
 )
 from coopfed.governance.canonical import rfc3339
-from coopfed.governance.charter import NonMemberReplies, WhoMayPropose
+from coopfed.governance.charter import WhoMayPropose
 from coopfed.governance.proposal import VISIBILITIES
 from coopfed.governance.proposal_text import normalise_newlines, paragraphs
 from coopfed.node import Node
-from coopfed.services import audience
-from coopfed.services.comments import NOTHING_OF_OURS, check_comment_text
+from coopfed.services import audience, comments
+from coopfed.services import comment_threads as threads
+from coopfed.services.comments import (
+    ThreadEntry,
+    add_site_comment,
+    check_comment_text,
+    entry_of,
+    held_replies,
+    hidden_comments,
+    visible_thread,
+)
 from coopfed.services.errors import NotFound, ServiceError
 from coopfed.services.members import coop_actor, new_public_id
 from coopfed.services.outbox import Audience, new_activity_id, publish, publish_personal
 from coopfed.services.proposals import ProposalDraft, create_in, current_charter
-from coopfed.services.received import Received, done, ignored
 from coopfed.store import actors as actor_store
+from coopfed.store import comments as comment_store
 from coopfed.store import discussions as discussion_store
 from coopfed.store import proposals as proposal_store
 from coopfed.store.actors import LocalActor
-from coopfed.store.comments import CommentSource, CommentState
-from coopfed.store.discussions import (
-    DiscussionComment,
-    DiscussionRecord,
-    NewDiscussion,
-    NewDiscussionComment,
-)
+from coopfed.store.comments import CommentRecord, Thread, ThreadKind
+from coopfed.store.discussions import DiscussionRecord, NewDiscussion
 from coopfed.store.outbox import host_of
 from coopfed.store.proposals import ProposalRecord
 from coopfed.uris import Uris
@@ -68,32 +67,16 @@ MAX_TEXT_CHARS = 20_000
 LIST_LIMIT = 100
 DRAFT_METHOD = "proposal@1"  # what a draft from a discussion starts as; editable until it opens
 DRAFT_DURATION = timedelta(days=7)
-_NON_MEMBER_STATE = {
-    NonMemberReplies.FOLLOWERS: CommentState.FROM_FOLLOWERS,
-    NonMemberReplies.HELD: CommentState.HELD,
-    NonMemberReplies.HIDDEN: CommentState.HIDDEN,
-}
-_UNSEEN = (CommentState.HIDDEN, CommentState.HELD)
-
-
-@dataclass(frozen=True)
-class DiscussionEntry:
-    """One comment as a reader sees it."""
-
-    comment: DiscussionComment
-    author_label: str  # a local member's username, else the author's IRI
-
-    @property
-    def from_member(self) -> bool:
-        return self.comment.state is CommentState.SHOWN
 
 
 @dataclass(frozen=True)
 class DiscussionPage:
     discussion: DiscussionRecord
     author_label: str
-    comments: tuple[DiscussionEntry, ...]
+    comments: tuple[ThreadEntry, ...]
     proposal: ProposalRecord | None  # the draft proposal it became (then opened, decided…)
+    held: tuple[ThreadEntry, ...] = ()  # for admins on the site: replies waiting for release
+    hidden: tuple[ThreadEntry, ...] = ()  # for admins on the site: hidden comments (Unhide)
 
     @property
     def accepting_comments(self) -> bool:
@@ -236,22 +219,30 @@ async def load_page(
         record = await _find(conn, node.uris, reference)
         if record is None or not await _may_see(conn, record, reader, is_admin):
             return None
-        return await _page(conn, node.uris, record, everything=everything)
+        return await _page(conn, node.uris, record, everything=everything, is_admin=is_admin)
 
 
 async def _page(
-    conn: AsyncConnection, uris: Uris, record: DiscussionRecord, *, everything: bool
+    conn: AsyncConnection,
+    uris: Uris,
+    record: DiscussionRecord,
+    *,
+    everything: bool,
+    is_admin: bool = False,
 ) -> DiscussionPage:
-    comments = await discussion_store.thread(conn, record.row_id)
-    entries = tuple(
-        DiscussionEntry(c, _label(uris, c.author_uri))
-        for c in comments
-        if everything or c.state not in _UNSEEN
-    )
+    thread = Thread.of_discussion(record.row_id)
+    if everything:
+        entries = tuple(entry_of(uris, c) for c in await comment_store.thread(conn, thread))
+    else:
+        entries = await visible_thread(conn, uris, thread)
     proposal = None
     if record.proposal_row_id is not None:
         proposal = await proposal_store.get_by_row_id(conn, record.proposal_row_id)
-    return DiscussionPage(record, _label(uris, record.author_uri), entries, proposal)
+    page = DiscussionPage(record, _label(uris, record.author_uri), entries, proposal)
+    if not is_admin or everything:
+        return page
+    held = await held_replies(conn, uris, thread)
+    return replace(page, held=held, hidden=await hidden_comments(conn, uris, thread))
 
 
 async def show_for_admin(node: Node, reference: str) -> DiscussionPage:
@@ -261,7 +252,7 @@ async def show_for_admin(node: Node, reference: str) -> DiscussionPage:
     return page
 
 
-async def post_comment(node: Node, reference: str, username: str, text: str) -> DiscussionComment:
+async def post_comment(node: Node, reference: str, username: str, text: str) -> CommentRecord:
     """A member's comment from the site, stored and published together."""
     clean = check_comment_text(text)
     now = node.now()
@@ -276,148 +267,8 @@ async def post_comment(node: Node, reference: str, username: str, text: str) -> 
         page = await _page(conn, node.uris, record, everything=False)
         if not page.accepting_comments:
             raise ServiceError("this discussion became a proposal: comment on the proposal")
-        public_id = new_public_id()
-        new = NewDiscussionComment(
-            discussion_row_id=record.row_id,
-            public_id=public_id,
-            uri=node.uris.discussion_comment(public_id),
-            author_uri=author_uri,
-            member_row_id=member_row,
-            source=CommentSource.SITE,
-            in_reply_to=record.uri,
-            content_html=site_comment_html(paragraphs(clean)),
-            content_text=clean,
-            state=CommentState.SHOWN,
-            published_at=now,
-        )
-        stored = await discussion_store.insert_comment(conn, new, now)
-        assert stored is not None  # a fresh public id
-        await _publish_comment(conn, node.uris, record, stored, author)
-    return stored
-
-
-def comment_note(
-    uris: Uris,
-    coop: LocalActor,
-    record: DiscussionRecord,
-    comment: DiscussionComment,
-    readers: tuple[str, ...],
-) -> CommentNote:
-    """A site comment as its author's Note, addressed as its discussion is."""
-    followers = uris.followers(coop.username)
-    to, _ = addressing(record.visibility, followers, readers)
-    public = record.visibility == "public"
-    return CommentNote(
-        note_id=comment.uri,
-        author=comment.author_uri,
-        question=record.uri,
-        in_reply_to=comment.in_reply_to,
-        content_html=comment.content_html,
-        published=rfc3339(comment.published_at),
-        to=to,
-        cc=(uris.actor(coop.username), followers) if public else (),
-    )
-
-
-async def _publish_comment(
-    conn: AsyncConnection,
-    uris: Uris,
-    record: DiscussionRecord,
-    comment: DiscussionComment,
-    author: LocalActor,
-) -> None:
-    coop = await coop_actor(conn)
-    now = comment.published_at
-    recipients = await audience.visibility_recipients(conn, record.visibility)
-    if record.visibility == "members":
-        own_host = host_of(uris.base)
-        copies = [
-            (
-                r,
-                create_comment(
-                    comment_note(uris, coop, record, comment, (r,)), new_activity_id(uris)
-                ),
-            )
-            for r in recipients
-            if host_of(r) != own_host
-        ]
-        await publish_personal(conn, sender=author, copies=copies, now=now)
-        return
-    note = comment_note(uris, coop, record, comment, recipients)
-    create = create_comment(note, new_activity_id(uris))
-    await publish(
-        conn, sender=author, activity=create, audience=Audience(actors=recipients), now=now
-    )
-    if record.visibility == "public":
-        followers = uris.followers(coop.username)
-        announce = announce_comment(
-            uris.actor(coop.username), note, new_activity_id(uris), followers
-        )
-        await publish(
-            conn,
-            sender=coop,
-            activity=announce,
-            audience=Audience(followers=True, public=True),
-            now=now,
-        )
-
-
-async def _target(conn: AsyncConnection, uri: str) -> DiscussionRecord | None:
-    """The discussion a reply belongs to: the discussion itself, or one of its comments."""
-    record = await discussion_store.by_uri(conn, uri)
-    if record is not None:
-        return record
-    parent = await discussion_store.comment_by_uri(conn, uri)
-    if parent is None:
-        return None
-    return await discussion_store.by_row_id(conn, parent.discussion_row_id)
-
-
-async def receive_reply(
-    conn: AsyncConnection, uris: Uris, reply: RemoteReply, received_at: datetime
-) -> Received:
-    """Store a fediverse reply in its discussion (the inbox's Create{Note} with text);
-    NOTHING_OF_OURS when it replies to no discussion of ours this author may see."""
-    record = await _target(conn, reply.in_reply_to)
-    if record is None or not await audience.may_see_visibility(
-        conn, record.visibility, reply.author
-    ):
-        return ignored(NOTHING_OF_OURS)
-    member = await audience.is_active_member(conn, reply.author)
-    state = CommentState.SHOWN
-    if member is None:
-        charter = await current_charter(conn, record.coop_id, received_at)
-        state = _NON_MEMBER_STATE[charter.charter.non_member_replies]
-    new = NewDiscussionComment(
-        discussion_row_id=record.row_id,
-        public_id=None,
-        uri=reply.note_id,
-        author_uri=reply.author,
-        member_row_id=None if member is None else member.row_id,
-        source=CommentSource.FEDIVERSE,
-        in_reply_to=reply.in_reply_to,
-        content_html=reply.content_html,
-        content_text=reply.content_text,
-        state=state,
-        published_at=_published(reply.published, received_at),
-    )
-    stored = await discussion_store.insert_comment(conn, new, received_at)
-    if stored is None:
-        return ignored("this reply is already in the discussion")
-    return done(f"comment {stored.state.value} on discussion {record.public_id}")
-
-
-def _published(value: str | None, received_at: datetime) -> datetime:
-    """The reply's own time when it reads as one and is not in the future; else receipt."""
-    if value is None:
-        return received_at
-    try:
-        stamp = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        return received_at
-    if stamp.tzinfo is None or stamp > received_at:
-        return received_at
-    return stamp
+        target = threads.of_discussion(record)
+        return await add_site_comment(conn, node.uris, target, author, member_row, clean, now)
 
 
 async def served_discussion(node: Node, public_id: str, reader: str | None) -> GroupNote:
@@ -434,28 +285,14 @@ async def served_discussion(node: Node, public_id: str, reader: str | None) -> G
         if record.visibility == "allies":
             readers = await audience.visibility_recipients(conn, record.visibility)
         note = _group_note(node.uris, coop, record, readers)
-        comments = await discussion_store.thread(conn, record.row_id)
-    shown = tuple(c.uri for c in comments if c.state not in _UNSEEN)
+        thread = Thread.of_discussion(record.row_id)
+        shown = await comment_store.visible_comment_uris(conn, thread)
     return replace(note, replies=shown)
 
 
 async def served_comment(node: Node, public_id: str, reader: str | None) -> CommentNote:
     """A site comment's Note for GET /discussion-comments/{id}: its discussion's readers."""
-    async with node.engine.connect() as conn:
-        comment = await discussion_store.comment_by_public_id(conn, public_id)
-        record = (
-            None if comment is None
-            else await discussion_store.by_row_id(conn, comment.discussion_row_id)
-        )  # fmt: skip
-        if comment is None or record is None or comment.state in _UNSEEN:
-            raise NotFound("no such comment")
-        if not await audience.may_see_visibility(conn, record.visibility, reader):
-            raise NotFound("no such comment")
-        coop = await coop_actor(conn)
-        readers: tuple[str, ...] = () if reader is None else (reader,)
-        if record.visibility == "allies":
-            readers = await audience.visibility_recipients(conn, record.visibility)
-        return comment_note(node.uris, coop, record, comment, readers)
+    return await comments.served_comment(node, public_id, reader, ThreadKind.DISCUSSION)
 
 
 async def why_not_draft(node: Node, actor: str | None, is_admin: bool) -> str | None:

@@ -26,7 +26,7 @@ from coopfed.governance.proposal import ProposalState
 from coopfed.governance.proxies import holder_for
 from coopfed.node import Node
 from coopfed.services import audience, outcomes
-from coopfed.services.comments import ThreadEntry, held_replies, visible_thread
+from coopfed.services.comments import ThreadEntry, held_replies, hidden_comments, visible_thread
 from coopfed.services.errors import ServiceError
 from coopfed.services.members import GONE, coop_actor
 from coopfed.services.proposals import (
@@ -41,6 +41,7 @@ from coopfed.store import proposal_pages as page_store
 from coopfed.store import proposals as proposal_store
 from coopfed.store import proxies as proxy_store
 from coopfed.store import remote_actors as remote_store
+from coopfed.store.comments import Thread
 from coopfed.store.discussions import DiscussionRecord, OutcomeRecord
 from coopfed.store.members import MemberRecord
 from coopfed.store.proposal_pages import MemberBallot, ProposalSummary
@@ -112,6 +113,7 @@ class ProposalPage:
     outcome: OutcomeRecord | None = None  # the outcome statement, once written
     may_write_outcome: bool = False  # decided, none yet, and the reader proposed it or admins
     held: tuple[ThreadEntry, ...] = ()  # for admins: replies waiting to be released
+    hidden: tuple[ThreadEntry, ...] = ()  # for admins: hidden comments, to unhide
 
     @property
     def accepting(self) -> bool:
@@ -169,6 +171,11 @@ async def load_page(node: Node, slug: str, reader: Reader) -> ProposalPage | Non
             outcome=await outcomes.outcome_of(conn, record),
             may_write_outcome=await outcomes.may_write(conn, record, reader.actor, reader.is_admin),
             held=await held_replies(conn, node.uris, record.row_id) if reader.is_admin else (),
+            hidden=(
+                await hidden_comments(conn, node.uris, Thread.of_proposal(record.row_id))
+                if reader.is_admin
+                else ()
+            ),
         )
 
 

@@ -40,6 +40,7 @@ from coopfed.store import comments as comment_store
 from coopfed.store import proposals as proposal_store
 from coopfed.store import question_updates as update_store
 from coopfed.store.actors import LocalActor
+from coopfed.store.comments import Thread
 from coopfed.store.proposals import ProposalRecord
 from coopfed.uris import Uris
 
@@ -71,7 +72,9 @@ async def proposal_view(
         tally=tally,
         member_actors=tuple(named) if visibility is Visibility.MEMBERS else (),
         ally_actors=await audience.active_ally_actors(conn) if allies else (),
-        comment_ids=await comment_store.visible_comment_uris(conn, record.row_id),
+        comment_ids=await comment_store.visible_comment_uris(
+            conn, Thread.of_proposal(record.row_id)
+        ),
         log_head=log[-1].entry_hash if log else None,
         log_length=len(log),
         result=record.result,

@@ -12,7 +12,7 @@ from sqlalchemy import Select, func, insert, select, update
 from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from coopfed.store.comments import CommentSource
+from coopfed.store.comments import CommentSource, Thread, ThreadKind, in_thread, thread_of
 from coopfed.store.tables import comment_reports, proposal_comments
 
 
@@ -36,7 +36,7 @@ class NewReport:
 class ReportRecord:
     row_id: int
     comment_row_id: int
-    proposal_row_id: int
+    thread: Thread  # the reported comment's thread
     comment_uri: str
     reporter_uri: str
     reporter_host: str
@@ -48,6 +48,10 @@ class ReportRecord:
     closed_at: datetime | None
     closed_by: str | None
 
+    @property
+    def proposal_row_id(self) -> int | None:
+        return self.thread.row_id if self.thread.kind is ThreadKind.PROPOSAL else None
+
 
 def dedupe_key(comment_row_id: int, reporter_uri: str) -> str:
     return hashlib.sha256(f"{comment_row_id}\n{reporter_uri}".encode()).hexdigest()
@@ -56,13 +60,14 @@ def dedupe_key(comment_row_id: int, reporter_uri: str) -> str:
 _COLUMNS = (
     comment_reports,
     proposal_comments.c.proposal_id,
+    proposal_comments.c.discussion_id,
     proposal_comments.c.uri.label("comment_uri"),
 )
 
 
 def _record(row: RowMapping) -> ReportRecord:
     return ReportRecord(
-        row["id"], row["comment_id"], row["proposal_id"], row["comment_uri"],
+        row["id"], row["comment_id"], thread_of(row), row["comment_uri"],
         row["reporter_uri"], row["reporter_host"], CommentSource(row["source"]),
         row["flag_uri"], row["reason"], ReportState(row["state"]), row["created_at"],
         row["closed_at"], row["closed_by"],
@@ -119,7 +124,14 @@ async def reports_of_proposal(
     conn: AsyncConnection, proposal_row_id: int, *, open_only: bool
 ) -> list[ReportRecord]:
     """Reports against a proposal's comments, oldest first."""
-    query = _joined().where(proposal_comments.c.proposal_id == proposal_row_id)
+    return await reports_of_thread(conn, Thread.of_proposal(proposal_row_id), open_only=open_only)
+
+
+async def reports_of_thread(
+    conn: AsyncConnection, thread: Thread, *, open_only: bool
+) -> list[ReportRecord]:
+    """Reports against a thread's comments, oldest first."""
+    query = _joined().where(in_thread(thread))
     if open_only:
         query = query.where(comment_reports.c.state == ReportState.OPEN.value)
     query = query.order_by(comment_reports.c.created_at, comment_reports.c.id)
@@ -127,7 +139,7 @@ async def reports_of_proposal(
 
 
 async def open_reports(conn: AsyncConnection, limit: int) -> list[ReportRecord]:
-    """Every proposal's open reports, oldest first (the admins' page)."""
+    """Every thread's open reports, oldest first (the admins' page)."""
     query = (
         _joined()
         .where(comment_reports.c.state == ReportState.OPEN.value)

@@ -1,4 +1,5 @@
-"""A proposal's comments (SQL only): site comments and fediverse replies, one thread."""
+"""Every thread's comments (SQL only): site comments and fediverse replies, one thread per
+proposal or discussion (a `Thread`), all in one table so they share one moderation."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ import hashlib
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import ColumnElement, func, insert, select, update
 from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -28,9 +29,50 @@ class CommentState(enum.StrEnum):
     DELETED = "deleted"  # deleted by its author (a fediverse Delete): likewise
 
 
+class ThreadKind(enum.StrEnum):
+    PROPOSAL = "proposal"
+    DISCUSSION = "discussion"
+
+
+@dataclass(frozen=True)
+class Thread:
+    """Whose comments: a proposal's or a discussion's, by its row id."""
+
+    kind: ThreadKind
+    row_id: int
+
+    @classmethod
+    def of_proposal(cls, row_id: int) -> Thread:
+        return cls(ThreadKind.PROPOSAL, row_id)
+
+    @classmethod
+    def of_discussion(cls, row_id: int) -> Thread:
+        return cls(ThreadKind.DISCUSSION, row_id)
+
+
+def thread_of(row: RowMapping) -> Thread:
+    if row["discussion_id"] is not None:
+        return Thread.of_discussion(row["discussion_id"])
+    return Thread.of_proposal(row["proposal_id"])
+
+
+def in_thread(thread: Thread) -> ColumnElement[bool]:
+    if thread.kind is ThreadKind.DISCUSSION:
+        return proposal_comments.c.discussion_id == thread.row_id
+    return proposal_comments.c.proposal_id == thread.row_id
+
+
+def _thread_values(thread: Thread) -> dict[str, int | None]:
+    discussion = thread.kind is ThreadKind.DISCUSSION
+    return {
+        "proposal_id": None if discussion else thread.row_id,
+        "discussion_id": thread.row_id if discussion else None,
+    }
+
+
 @dataclass(frozen=True)
 class NewComment:
-    proposal_row_id: int
+    thread: Thread
     public_id: str | None
     uri: str
     author_uri: str
@@ -46,7 +88,7 @@ class NewComment:
 @dataclass(frozen=True)
 class CommentRecord:
     row_id: int
-    proposal_row_id: int
+    thread: Thread
     public_id: str | None
     uri: str
     author_uri: str
@@ -62,6 +104,11 @@ class CommentRecord:
     moderated_by: str | None = None
     moderated_at: datetime | None = None
     edited_at: datetime | None = None  # its author's latest edit (Update{Note})
+
+    @property
+    def proposal_row_id(self) -> int | None:
+        """The proposal whose thread it is in; None for a discussion's comment."""
+        return self.thread.row_id if self.thread.kind is ThreadKind.PROPOSAL else None
 
 
 @dataclass(frozen=True)
@@ -81,7 +128,7 @@ def dedupe_key(author_uri: str, uri: str) -> str:
 
 def _record(row: RowMapping) -> CommentRecord:
     return CommentRecord(
-        row["id"], row["proposal_id"], row["public_id"], row["uri"], row["author_uri"],
+        row["id"], thread_of(row), row["public_id"], row["uri"], row["author_uri"],
         row["member_row_id"], CommentSource(row["source"]), row["in_reply_to"],
         row["content_html"], row["content_text"], CommentState(row["state"]),
         row["published_at"], row["announce_uri"], row["moderation_reason"],
@@ -97,7 +144,7 @@ async def insert_comment(
     if await _by_key(conn, key) is not None:
         return None
     values = {
-        "proposal_id": new.proposal_row_id, "public_id": new.public_id, "uri": new.uri,
+        **_thread_values(new.thread), "public_id": new.public_id, "uri": new.uri,
         "dedupe_key": key, "author_uri": new.author_uri, "member_row_id": new.member_row_id,
         "source": new.source.value, "in_reply_to": new.in_reply_to,
         "content_html": new.content_html, "content_text": new.content_text,
@@ -128,12 +175,12 @@ async def comment_by_author(
 
 
 async def comment_in_thread(
-    conn: AsyncConnection, proposal_row_id: int, uri: str
+    conn: AsyncConnection, thread: Thread, uri: str
 ) -> CommentRecord | None:
-    """The comment with this id in this proposal's thread (what an admin names)."""
+    """The comment with this id in this thread (what an admin names)."""
     query = (
         select(proposal_comments)
-        .where(proposal_comments.c.proposal_id == proposal_row_id)
+        .where(in_thread(thread))
         .where(proposal_comments.c.uri == uri)
         .order_by(proposal_comments.c.id)
     )
@@ -153,11 +200,11 @@ async def comment_by_public_id(conn: AsyncConnection, public_id: str) -> Comment
     return _record(row) if row is not None else None
 
 
-async def thread(conn: AsyncConnection, proposal_row_id: int) -> list[CommentRecord]:
-    """A proposal's comments, oldest first."""
+async def thread(conn: AsyncConnection, of: Thread) -> list[CommentRecord]:
+    """A thread's comments, oldest first."""
     query = (
         select(proposal_comments)
-        .where(proposal_comments.c.proposal_id == proposal_row_id)
+        .where(in_thread(of))
         .order_by(proposal_comments.c.published_at, proposal_comments.c.id)
     )
     return [_record(row) for row in (await conn.execute(query)).mappings()]
@@ -168,13 +215,15 @@ async def set_state(conn: AsyncConnection, row_id: int, state: CommentState) -> 
     await conn.execute(query.values(state=state.value))
 
 
-async def visible_comment_uris(conn: AsyncConnection, proposal_row_id: int) -> tuple[str, ...]:
+SEEN = (CommentState.SHOWN.value, CommentState.FROM_FOLLOWERS.value)  # what readers read
+
+
+async def visible_comment_uris(conn: AsyncConnection, of: Thread) -> tuple[str, ...]:
     """The ids of a thread's comments its readers see (not hidden, not held), oldest first."""
-    shown = (CommentState.SHOWN.value, CommentState.FROM_FOLLOWERS.value)
     query = (
         select(proposal_comments.c.uri)
-        .where(proposal_comments.c.proposal_id == proposal_row_id)
-        .where(proposal_comments.c.state.in_(shown))
+        .where(in_thread(of))
+        .where(proposal_comments.c.state.in_(SEEN))
         .order_by(proposal_comments.c.published_at, proposal_comments.c.id)
     )
     return tuple((await conn.execute(query)).scalars())
@@ -203,6 +252,14 @@ async def moderate(
     if state in (CommentState.REMOVED, CommentState.DELETED):
         values.update(content_html="", content_text="")
         await conn.execute(comment_edits.delete().where(comment_edits.c.comment_id == row_id))
+    query = update(proposal_comments).where(proposal_comments.c.id == row_id)
+    await conn.execute(query.values(**values))
+
+
+async def unhide(conn: AsyncConnection, row_id: int, state: CommentState) -> None:
+    """A hidden comment back in its thread: its hiding is forgotten (the text was kept)."""
+    values = {"state": state.value, "moderated_by": None, "moderation_reason": None,
+              "moderated_at": None}  # fmt: skip
     query = update(proposal_comments).where(proposal_comments.c.id == row_id)
     await conn.execute(query.values(**values))
 

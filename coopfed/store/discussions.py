@@ -1,5 +1,5 @@
-"""Discussions (SQL only): threads that are not yet a vote, their comments, and the outcome
-statements of decided proposals."""
+"""Discussions (SQL only): threads that are not yet a vote, and the outcome statements of
+decided proposals. A discussion's comments are store/comments.py's, as a proposal's are."""
 
 from __future__ import annotations
 
@@ -10,8 +10,8 @@ from sqlalchemy import func, insert, select, update
 from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from coopfed.store.comments import CommentSource, CommentState, dedupe_key
-from coopfed.store.tables import discussion_comments, discussions, proposal_outcomes
+from coopfed.store.comments import SEEN
+from coopfed.store.tables import discussions, proposal_comments, proposal_outcomes
 
 
 @dataclass(frozen=True)
@@ -93,14 +93,14 @@ async def list_discussions(
     conn: AsyncConnection, coop_id: int, visibilities: tuple[str, ...], limit: int
 ) -> list[DiscussionRecord]:
     """Newest first, with how many comments readers see in each."""
-    shown = (CommentState.SHOWN.value, CommentState.FROM_FOLLOWERS.value)
     counts = (
         select(
-            discussion_comments.c.discussion_id.label("discussion_id"),
+            proposal_comments.c.discussion_id.label("discussion_id"),
             func.count().label("n"),
         )
-        .where(discussion_comments.c.state.in_(shown))
-        .group_by(discussion_comments.c.discussion_id)
+        .where(proposal_comments.c.discussion_id.is_not(None))
+        .where(proposal_comments.c.state.in_(SEEN))
+        .group_by(proposal_comments.c.discussion_id)
         .subquery()
     )
     query = (
@@ -122,95 +122,6 @@ async def link_proposal(conn: AsyncConnection, row_id: int, proposal_row_id: int
         .values(proposal_id=proposal_row_id)
     )
     return (await conn.execute(query)).rowcount == 1
-
-
-# --- comments
-
-
-@dataclass(frozen=True)
-class NewDiscussionComment:
-    discussion_row_id: int
-    public_id: str | None
-    uri: str
-    author_uri: str
-    member_row_id: int | None
-    source: CommentSource
-    in_reply_to: str
-    content_html: str
-    content_text: str
-    state: CommentState
-    published_at: datetime
-
-
-@dataclass(frozen=True)
-class DiscussionComment:
-    row_id: int
-    discussion_row_id: int
-    public_id: str | None
-    uri: str
-    author_uri: str
-    member_row_id: int | None
-    source: CommentSource
-    in_reply_to: str
-    content_html: str
-    content_text: str
-    state: CommentState
-    published_at: datetime
-
-
-def _comment(row: RowMapping) -> DiscussionComment:
-    return DiscussionComment(
-        row["id"], row["discussion_id"], row["public_id"], row["uri"], row["author_uri"],
-        row["member_row_id"], CommentSource(row["source"]), row["in_reply_to"],
-        row["content_html"], row["content_text"], CommentState(row["state"]),
-        row["published_at"],
-    )  # fmt: skip
-
-
-async def insert_comment(
-    conn: AsyncConnection, new: NewDiscussionComment, now: datetime
-) -> DiscussionComment | None:
-    """The stored comment; None when this author's comment with this id is already here."""
-    key = dedupe_key(new.author_uri, new.uri)
-    if await _comment_by_key(conn, key) is not None:
-        return None
-    values = {
-        "discussion_id": new.discussion_row_id, "public_id": new.public_id, "uri": new.uri,
-        "dedupe_key": key, "author_uri": new.author_uri, "member_row_id": new.member_row_id,
-        "source": new.source.value, "in_reply_to": new.in_reply_to,
-        "content_html": new.content_html, "content_text": new.content_text,
-        "state": new.state.value, "published_at": new.published_at, "created_at": now,
-    }  # fmt: skip
-    await conn.execute(insert(discussion_comments).values(**values))
-    return await _comment_by_key(conn, key)
-
-
-async def _comment_by_key(conn: AsyncConnection, key: str) -> DiscussionComment | None:
-    query = select(discussion_comments).where(discussion_comments.c.dedupe_key == key)
-    row = (await conn.execute(query)).mappings().first()
-    return _comment(row) if row is not None else None
-
-
-async def comment_by_uri(conn: AsyncConnection, uri: str) -> DiscussionComment | None:
-    query = select(discussion_comments).where(discussion_comments.c.uri == uri)
-    row = (await conn.execute(query.order_by(discussion_comments.c.id))).mappings().first()
-    return _comment(row) if row is not None else None
-
-
-async def comment_by_public_id(conn: AsyncConnection, public_id: str) -> DiscussionComment | None:
-    query = select(discussion_comments).where(discussion_comments.c.public_id == public_id)
-    row = (await conn.execute(query)).mappings().first()
-    return _comment(row) if row is not None else None
-
-
-async def thread(conn: AsyncConnection, discussion_row_id: int) -> list[DiscussionComment]:
-    """A discussion's comments, oldest first."""
-    query = (
-        select(discussion_comments)
-        .where(discussion_comments.c.discussion_id == discussion_row_id)
-        .order_by(discussion_comments.c.published_at, discussion_comments.c.id)
-    )
-    return [_comment(row) for row in (await conn.execute(query)).mappings()]
 
 
 # --- outcome statements

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import (
     Boolean,
+    CheckConstraint,
     Column,
     ForeignKey,
     Index,
@@ -677,14 +678,19 @@ equivocations = Table(
     UniqueConstraint("proposal_uri", "kind", "log_length", "second_value"),
 )
 
-# A proposal's discussion (issue #16): comments written on the site and replies from the
-# fediverse, one thread (migration 0027).
+# Every thread's comments (issue #16): comments written on the site and replies from the
+# fediverse, on a proposal (migration 0027) or on a discussion (moved here by 0040, so both
+# threads share one moderation: comment_edits, comment_reports). Exactly one of proposal_id
+# and discussion_id is set: the thread the comment belongs to (store/comments.Thread).
 proposal_comments = Table(
     "proposal_comments",
     metadata,
     Column("id", Integer, primary_key=True),
-    Column("proposal_id", Integer, ForeignKey("proposals.id", ondelete="CASCADE"), nullable=False),
-    Column("public_id", String(32), nullable=True, unique=True),  # site comments: uris.comment
+    Column("proposal_id", Integer, ForeignKey("proposals.id", ondelete="CASCADE"), nullable=True),
+    Column(
+        "discussion_id", Integer, ForeignKey("discussions.id", ondelete="CASCADE"), nullable=True
+    ),
+    Column("public_id", String(32), nullable=True, unique=True),  # site comments' Note ids
     Column("uri", String(2048), nullable=False),  # the Note's id
     # sha256(author_uri, uri): ids are unique per author only (docs/threats.md SEE-2), and two
     # 2 KiB strings are too wide for one PostgreSQL btree key.
@@ -705,6 +711,8 @@ proposal_comments = Table(
     Column("moderated_at", UTCDateTime, nullable=True),
     Column("edited_at", UTCDateTime, nullable=True),  # its author's latest Update{Note}
     Index("ix_proposal_comments_proposal", "proposal_id", "published_at"),
+    Index("ix_proposal_comments_discussion", "discussion_id", "published_at"),
+    CheckConstraint("(proposal_id IS NULL) <> (discussion_id IS NULL)", name="one_thread"),
 )
 
 # Earlier texts of a comment its author edited from the fediverse (Update{Note}), oldest
@@ -850,34 +858,6 @@ discussions = Table(
     ),
     Column("created_at", UTCDateTime, nullable=False),
     Index("ix_discussions_coop_created", "coop_id", "created_at"),
-)
-
-# A discussion's comments: the same shape as proposal_comments (site comments and fediverse
-# replies, deduplicated per author by dedupe_key), kept apart so the proposal thread's code
-# and its moderation stay about proposals.
-discussion_comments = Table(
-    "discussion_comments",
-    metadata,
-    Column("id", Integer, primary_key=True),
-    Column(
-        "discussion_id",
-        Integer,
-        ForeignKey("discussions.id", ondelete="CASCADE"),
-        nullable=False,
-    ),
-    Column("public_id", String(32), nullable=True, unique=True),  # uris.discussion_comment
-    Column("uri", String(2048), nullable=False),
-    Column("dedupe_key", String(64), nullable=False, unique=True),
-    Column("author_uri", String(2048), nullable=False),
-    Column("member_row_id", Integer, ForeignKey("members.id"), nullable=True),
-    Column("source", String(16), nullable=False),  # site | fediverse
-    Column("in_reply_to", String(2048), nullable=False),
-    Column("content_html", Text, nullable=False),  # remote HTML as received; sanitised when shown
-    Column("content_text", Text, nullable=False),
-    Column("state", String(16), nullable=False),  # a CommentState value
-    Column("published_at", UTCDateTime, nullable=False),
-    Column("created_at", UTCDateTime, nullable=False),
-    Index("ix_discussion_comments_discussion", "discussion_id", "published_at"),
 )
 
 # A decided proposal's outcome statement, by its proposer or an admin: one per proposal, sent

@@ -120,6 +120,7 @@ async def discussion_page(
             VISIBILITY_LABELS.get(page.discussion.visibility, "")
         ),
         "may_comment": member and page.accepting_comments,
+        "may_report": member,
         "may_draft": refusal is None and page.proposal is None,
         **(extra or {}),
     }

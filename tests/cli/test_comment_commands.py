@@ -218,3 +218,34 @@ def test_an_edited_reply_lists_its_history(cli: Cli) -> None:
     assert set(listed["history"][0]) == {"text", "written", "replaced"}
     code, out, _ = cli("proposal", "comments", created["id"])
     assert code == 0 and "(edited)" in out
+
+
+def test_an_admin_unhides_a_hidden_comment_once(cli: Cli) -> None:
+    assert cli("member", "add", "--local", "alice")[0] == 0
+    created = cli.json(
+        "proposal", "create", "--title", "Paint", "--method", "proposal", "--duration", "3d",
+        "--open",
+    )  # fmt: skip
+    assert isinstance(created, dict)
+    _add_comments(cli.config, created["slug"])
+    listed = cli.json("proposal", "comments", created["id"])
+    assert isinstance(listed, list)
+    site, reply = listed[0]["id"], listed[1]["id"]
+    code, _, err = cli("proposal", "unhide-comment", created["id"], site)
+    assert code == 2 and "shown, not hidden" in err
+    cli.json("proposal", "hide-comment", created["id"], site, "--reason", "oops")
+    cli.json("proposal", "hide-comment", created["id"], reply)
+    shown = cli.json("proposal", "unhide-comment", created["id"], site)
+    assert shown == {"id": site, "state": "shown", "reason": None}
+    code, out, _ = cli("proposal", "unhide-comment", created["slug"], reply)
+    assert code == 0 and out.strip() == f"from_followers {reply}"  # never a member's comment
+    after = cli.json("proposal", "comments", created["id"])
+    assert isinstance(after, list)
+    assert [(c["state"], c["reason"], c["moderated_by"]) for c in after] == [
+        ("shown", None, None),
+        ("from_followers", None, None),
+    ]
+    code, _, err = cli("proposal", "unhide-comment", created["id"], "https://nope.example/1")
+    assert code == 2 and "no comment" in err
+    code, _, err = cli("proposal", "unhide-comment", "nope", site)
+    assert code == 2 and "no proposal" in err

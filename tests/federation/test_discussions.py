@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 from coopfed.node import Node
 from coopfed.services import discussions, members, outcomes, proposals
 from coopfed.services.errors import ServiceError
-from coopfed.store.tables import discussion_comments, outbox_activities
+from coopfed.store.tables import outbox_activities, proposal_comments
 from tests.federation.inbox_support import COOP, follow
 from tests.federation.test_comments import PUBLIC, _deliver, _published, reply
 from tests.support.fediverse import FediverseServer
@@ -101,12 +101,12 @@ async def test_outsiders_replies_to_a_members_only_discussion_store_and_send_not
     async with node.engine.connect() as conn:
         before = (await conn.execute(select(func.count()).select_from(outbox_activities))).scalar()
     await _deliver(client, node, mallory, reply(mallory, record.uri, "let me in"))
-    assert await _count(node, discussion_comments) == 0
+    assert await _count(node, proposal_comments) == 0
     async with node.engine.connect() as conn:
         after = (await conn.execute(select(func.count()).select_from(outbox_activities))).scalar()
     assert after == before
     await _deliver(client, node, alice, reply(alice, record.uri, "members only"))
-    assert await _count(node, discussion_comments) == 1
+    assert await _count(node, proposal_comments) == 1
 
 
 async def test_the_outcome_statement_replies_to_the_question_with_its_audience(

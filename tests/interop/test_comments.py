@@ -214,3 +214,59 @@ def test_a_hidden_site_comment_is_deleted_and_unannounced_at_the_peer_and_a_flag
     assert _cli(cwd, "proposal", "reports", question_id) == []  # hiding answered the report
     page_text = httpx.get(question_id, headers={"Accept": "text/html"}, trust_env=False).text
     assert "Buy my paint" not in page_text
+
+
+def test_an_unhidden_site_comment_is_created_and_announced_again_at_the_peer(
+    served: tuple[str, Any],  # noqa: F811 (the fixture of test_proposals.py)
+    fedify_peer: PeerFactory,
+) -> None:
+    """Issue 16, unhide: the Group's new Announce of the same Note reaches the following peer
+    again, signed, as when it was posted (the member's Create of a public comment is addressed
+    to Public and followers get it through the Announce; Fedify keeps no tombstone)."""
+    base, cwd = served
+    coop = f"{base}/actors/river"
+    peer = fedify_peer(host=PEER_HOST)
+    peer.follow("alice", coop)
+    peer.wait_for("alice", of_type("Accept"), timeout=30)
+    author = "river_back"
+    made = coopfed("admin", "create", author, cwd=cwd, stdin=ADMIN_PASSWORD + "\n")
+    assert made.returncode == 0, made.stderr
+    _cli(cwd, "member", "add", "--local", author)
+    created = _cli(
+        cwd, "proposal", "create", "--title", "Paint the van", "--method", "proposal",
+        "--duration", "1d", "--open",
+    )  # fmt: skip
+    question_id = created["id"]
+    slug = question_id.rsplit("/", 1)[1]
+    with httpx.Client(base_url=base, trust_env=False, follow_redirects=False) as client:
+        fields = {"username": author, "password": ADMIN_PASSWORD, "next": "/"}
+        _post_form(client, "/sign-in", "/sign-in", fields)
+        page = f"/proposals/{slug}"
+        _post_form(client, page, f"{page}/comments", {"comment": "Green, after all"})
+    peer.wait_for("alice", _is_comment_on(question_id), timeout=30)
+    [comment] = _comments(cwd, question_id)
+    _cli(cwd, "proposal", "hide-comment", question_id, comment["id"])
+    peer.wait_for(None, _of("Undo", comment["id"]), timeout=30)
+    seen = {_activity_id(r) for r in peer.inbox()}
+
+    shown = _cli(cwd, "proposal", "unhide-comment", question_id, comment["id"])
+    assert shown["state"] == "shown"
+    record = peer.wait_for(None, _new(_of("Announce", comment["id"]), seen), timeout=30)
+    assert record["httpSignature"]["verified"], record["httpSignature"]
+    raw = record["raw"]
+    note = (json.loads(raw) if isinstance(raw, str) else raw)["object"]
+    assert "Green, after all" in note["content"]
+    page_text = httpx.get(question_id, headers={"Accept": "text/html"}, trust_env=False).text
+    assert "Green, after all" in page_text
+
+
+def _new(
+    matches: Callable[[dict[str, Any]], bool], seen: set[str]
+) -> Callable[[dict[str, Any]], bool]:
+    """`matches`, among activities the peer had not received yet."""
+    return lambda record: matches(record) and _activity_id(record) not in seen
+
+
+def _activity_id(record: dict[str, Any]) -> str:
+    raw = record["raw"]
+    return str((json.loads(raw) if isinstance(raw, str) else raw).get("id"))

@@ -21,7 +21,8 @@ def _environment(env: Mapping[str, str] | None) -> dict[str, str]:
     """The child's environment, importing this checkout's coopfed: the venv's editable install
     may point at another checkout (git worktrees share one venv), and a child started in a
     temporary directory would otherwise run that one's code."""
-    merged = {**os.environ, **(env or {})}
+    # `env`, when given, is the whole environment (as subprocess's own `env`), as before.
+    merged = dict(os.environ if env is None else env)
     paths = [str(ROOT), merged.get("PYTHONPATH", "")]
     merged["PYTHONPATH"] = os.pathsep.join(path for path in paths if path)
     return merged

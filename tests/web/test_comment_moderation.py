@@ -1,6 +1,6 @@
-"""Moderating the discussion on the site: admins hide, remove (after a confirmation) and
-release comments from the proposal page; members report a comment; `/admin/reports` lists
-open reports with Hide / Remove / Dismiss."""
+"""Moderating a thread on the site: admins hide, remove (after a confirmation), release and
+unhide comments from the proposal or discussion page; members report a comment;
+`/admin/reports` lists open reports of both with Hide / Remove / Dismiss."""
 
 from __future__ import annotations
 
@@ -13,7 +13,8 @@ from coopfed.federation.mapping.comments import RemoteReply
 from coopfed.governance.charter import Charter, NonMemberReplies
 from coopfed.node import Node
 from coopfed.services import comment_moderation as moderation
-from coopfed.services import comments, members, proposals
+from coopfed.services import comments, discussions, members, proposals
+from coopfed.store.comments import ThreadKind
 from coopfed.store.proposals import ProposalRecord
 from tests.support.governance import open_yes_no, use_clock
 from tests.web.conftest import HTML, form_token, sign_in
@@ -179,3 +180,119 @@ async def test_hiding_from_the_reports_page_actions_the_report_and_returns_there
     (view,) = await moderation.reports_of_proposal(node, record.slug, include_closed=True)
     assert view.report.state.value == "actioned"
     assert view.report.closed_by == node.uris.actor("ada")
+
+
+async def test_an_admin_unhides_a_hidden_comment_from_the_proposal_page(
+    node: Node, client: httpx.AsyncClient
+) -> None:
+    record, uri = await _with_comment(node)
+    await moderation.hide_comment(node, record.slug, uri, by="cli:test", reason="by mistake")
+    anonymous = _discussion(await client.get(f"/proposals/{record.slug}", headers=HTML))
+    assert "Paint it pink" not in anonymous and "/comments/unhide" not in anonymous
+    await sign_in(client, "bea")
+    member = _discussion(await client.get(f"/proposals/{record.slug}", headers=HTML))
+    assert "Paint it pink" not in member and "/comments/unhide" not in member
+    assert (await _post(client, record.slug, "unhide", comment=uri)).status_code == 403
+    await _sign_out(client)
+    await sign_in(client, "ada")
+    page = await client.get(f"/proposals/{record.slug}", headers=HTML)
+    assert "Paint it pink" not in _discussion(page)  # apart from the thread the readers read
+    hidden = _hidden(page)
+    assert "Paint it pink" in hidden and "Reason: by mistake" in hidden
+    assert "/comments/unhide" in hidden
+    back = await _post(client, record.slug, "unhide", comment=uri)
+    assert back.status_code == 303 and back.headers["location"].endswith("#discussion")
+    assert await _state(node, record.slug) == [("shown", None)]
+    again = await _post(client, record.slug, "unhide", comment=uri)
+    assert again.status_code == 409 and "not hidden" in again.text
+    missing = await _post(client, record.slug, "unhide", comment="https://nope.example/1")
+    assert missing.status_code == 404
+
+
+async def _sign_out(client: httpx.AsyncClient) -> None:
+    token = form_token(await client.get("/me", headers=HTML))
+    assert (await client.post("/sign-out", data={"csrf_token": token}, headers=HTML)).is_redirect
+
+
+def _hidden(page: httpx.Response) -> str:
+    """The admins' section of hidden comments, after the thread."""
+    return page.text.split('id="hidden-comments"', 1)[1].split("</section>", 1)[0]
+
+
+async def _discussion_comment(node: Node) -> tuple[str, str]:
+    use_clock(node)
+    await members.add_member(node, local_username="bea")
+    record = await discussions.start_discussion(node, "bea", "Logo", "Green or blue?")
+    posted = await discussions.post_comment(node, record.public_id, "bea", "Paint it pink")
+    return record.public_id, posted.uri
+
+
+def _comments(page: httpx.Response) -> str:
+    return page.text.split('id="comments"', 1)[1].split("</section>", 1)[0]
+
+
+async def _post_discussion(
+    client: httpx.AsyncClient, public_id: str, action: str, **fields: str
+) -> httpx.Response:
+    page = await client.get(f"/discussions/{public_id}", headers=HTML)
+    form = {"csrf_token": form_token(page), **fields}
+    path = f"/discussions/{public_id}/comments/{action}"
+    return await client.post(path, data=form, headers=HTML)
+
+
+async def _discussion_state(node: Node, public_id: str) -> list[str]:
+    thread = await comments.thread_with_history(node, public_id, ThreadKind.DISCUSSION)
+    return [entry.comment.state.value for entry, _ in thread]
+
+
+async def test_an_admin_hides_and_unhides_a_discussion_comment_with_the_same_buttons(
+    node: Node, client: httpx.AsyncClient
+) -> None:
+    public_id, uri = await _discussion_comment(node)
+    await sign_in(client, "ada")
+    page = _comments(await client.get(f"/discussions/{public_id}", headers=HTML))
+    assert f"/discussions/{public_id}/comments/hide" in page
+    assert f"/discussions/{public_id}/comments/remove" in page
+    hidden = await _post_discussion(client, public_id, "hide", comment=uri, reason="off topic")
+    assert hidden.status_code == 303 and hidden.headers["location"].endswith("#comments")
+    assert await _discussion_state(node, public_id) == ["hidden"]
+    page = await client.get(f"/discussions/{public_id}", headers=HTML)
+    assert "Paint it pink" not in _comments(page)
+    hidden = _hidden(page)
+    assert "Reason: off topic" in hidden and f"/discussions/{public_id}/comments/unhide" in hidden
+    twice = await _post_discussion(client, public_id, "hide", comment=uri)
+    assert twice.status_code == 409 and "hidden already" in twice.text
+    back = await _post_discussion(client, public_id, "unhide", comment=uri)
+    assert back.status_code == 303
+    assert await _discussion_state(node, public_id) == ["shown"]
+    asked = await _post_discussion(client, public_id, "remove", comment=uri)
+    assert asked.status_code == 200 and "Remove this comment?" in asked.text
+    assert await _discussion_state(node, public_id) == ["shown"]  # not before it is confirmed
+    token = form_token(await client.get(f"/discussions/{public_id}", headers=HTML))
+    form = {"csrf_token": token, "comment": uri}
+    missing = await client.post("/discussions/nope/comments/hide", data=form, headers=HTML)
+    assert missing.status_code == 404
+
+
+async def test_a_member_reports_a_discussion_comment_and_the_admin_dismisses_it(
+    node: Node, client: httpx.AsyncClient
+) -> None:
+    public_id, uri = await _discussion_comment(node)
+    await sign_in(client, "bea")
+    page = _comments(await client.get(f"/discussions/{public_id}", headers=HTML))
+    assert "/comments/report" in page and "/comments/hide" not in page
+    assert (await _post_discussion(client, public_id, "hide", comment=uri)).status_code == 403
+    sent = await _post_discussion(client, public_id, "report", comment=uri, reason="It is spam")
+    assert sent.status_code == 200 and "admins will look at this comment" in sent.text
+    await _sign_out(client)
+    await sign_in(client, "ada")
+    reports = await client.get("/admin/reports", headers=HTML)
+    assert f'href="/discussions/{public_id}#comments"' in reports.text
+    assert f'action="/discussions/{public_id}/comments/hide"' in reports.text
+    (view,) = await moderation.reports_of_thread(node, ThreadKind.DISCUSSION, public_id)
+    form = {"csrf_token": form_token(reports), "discussion": public_id}
+    dismissed = await client.post(
+        f"/admin/reports/{view.report.row_id}/dismiss", data=form, headers=HTML
+    )
+    assert dismissed.status_code == 303
+    assert await moderation.reports_of_thread(node, ThreadKind.DISCUSSION, public_id) == []
