@@ -50,13 +50,6 @@ def parse_choice(value: str) -> str | None:
     return text
 
 
-async def language_of_account(node: Node, username: str) -> str | None:
-    """The language the member of local account `username` chose (None: none, or not a
-    member)."""
-    async with node.engine.connect() as conn:
-        return supported(await member_store.language_of_actor(conn, node.uris.actor(username)))
-
-
 async def choice_of_account(node: Node, username: str) -> str | None:
     """What /me shows as chosen: "en", "fr" or "default"; None when `username` is no member."""
     async with node.engine.connect() as conn:

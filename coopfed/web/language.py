@@ -12,10 +12,8 @@ from __future__ import annotations
 
 from starlette.requests import Request
 
-from coopfed.i18n import DEFAULT, SUPPORTED, catalogue_path, translations
-from coopfed.services.languages import language_of_account
+from coopfed.i18n import DEFAULT, SUPPORTED, catalogue_path, supported, translations
 from coopfed.web.sessions import current_viewer
-from coopfed.web.state import node_of
 
 __all__ = [
     "DEFAULT",
@@ -60,15 +58,10 @@ def browser_or_coop(request: Request) -> str:
 
 
 async def viewer_language(request: Request) -> str | None:
-    """The signed-in member's choice, or None; looked up once per request."""
-    state = request.scope.setdefault("state", {})
-    if "viewer_language" in state:
-        cached: str | None = state["viewer_language"]
-        return cached
+    """The signed-in member's choice, or None; read with the viewer (web/sessions.py), once
+    per request."""
     viewer = await current_viewer(request)
-    language = await language_of_account(node_of(request), viewer.username) if viewer else None
-    state["viewer_language"] = language
-    return language
+    return supported(viewer.language) if viewer else None
 
 
 async def choose(request: Request) -> str:

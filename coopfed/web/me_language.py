@@ -8,6 +8,8 @@ section in `me.SECTIONS`.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from starlette.datastructures import FormData
 from starlette.requests import Request
 from starlette.responses import Response
@@ -49,8 +51,9 @@ async def choose(request: Request, form: FormData) -> Response:
         return error_page(request, 404, str(error))
     except ServiceError:  # only a forged form: the select offers nothing else
         return await me.render_personal_page(request, viewer, {KEY: {"error": True}}, status=400)
-    request.scope.setdefault("state", {})["viewer_language"] = chosen  # this answer is in it
-    return await me.render_personal_page(request, viewer, {KEY: {"saved": True}})
+    chosen_viewer = replace(viewer, language=chosen)
+    request.state.viewer = chosen_viewer  # this answer is in the language just chosen
+    return await me.render_personal_page(request, chosen_viewer, {KEY: {"saved": True}})
 
 
 if language_section not in me.SECTIONS:

@@ -21,6 +21,7 @@ from starlette.responses import Response
 
 from coopfed.i18n import N_
 from coopfed.store import actors as actor_store
+from coopfed.store import members as member_store
 from coopfed.web.keys import WebKeys, web_keys
 from coopfed.web.signing import mac, macs_match
 from coopfed.web.state import node_of
@@ -43,6 +44,7 @@ class Viewer:
     is_admin: bool
     account_id: int
     actor_id: int
+    language: str | None = None  # the member's own choice of language (None: no choice)
 
 
 class SignInRequired(Exception):
@@ -106,9 +108,11 @@ async def _viewer_from_cookie(request: Request, value: str) -> Viewer | None:
         return None
     async with node.engine.connect() as conn:
         account = await actor_store.get_account(conn, username)
+        # Read with the account, on its connection: every signed-in page needs the language.
+        language = await member_store.language_of_actor(conn, node.uris.actor(username))
     if account is None or not macs_equal(_account_tag(keys, account), tag):
         return None  # account gone, its password changed or its sessions ended since
-    return Viewer(account.username, account.is_admin, account.id, account.actor_id)
+    return Viewer(account.username, account.is_admin, account.id, account.actor_id, language)
 
 
 async def current_viewer(request: Request) -> Viewer | None:
